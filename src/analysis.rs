@@ -1,0 +1,389 @@
+//! Outcomes, costs and their summaries, computed from tallies.
+//!
+//! Costs are `amount × quantity` over the tallies' discounted and undiscounted quantities
+//! (MODEL.md, "Costs"): support is the strategy's price per supported return or year plus any
+//! `per_supported_*` lines; breakdown and care costs are the `per_breakdown` and
+//! `per_care_year` lines; other costs are `per_maltreatment_event` lines. Increments are
+//! strategy minus comparator under common random numbers; the net saving is the
+//! comparator's total minus the strategy's (positive means the strategy saves money).
+//! Summaries give the base case, the PSA mean, the 2.5% and 97.5% quantiles (type 7) and the
+//! Monte Carlo standard error `sd/√n` of the mean.
+
+use serde::Serialize;
+
+use crate::model::Inputs;
+use crate::scenario::{CostBasis, SupportBasis};
+use crate::sim::{IterationResult, RunResult};
+use crate::tally::Tally;
+
+/// Months at which the cumulative re-entry share is reported.
+pub const CURVE_MONTHS: [usize; 5] = [3, 6, 12, 24, 60];
+
+/// Level metrics for one strategy, in output order.
+pub const LEVEL_METRICS: [&str; 21] = [
+    "children",
+    "returns_home",
+    "breakdowns",
+    "children_with_breakdown",
+    "reentry_share_3m",
+    "reentry_share_6m",
+    "reentry_share_12m",
+    "reentry_share_24m",
+    "reentry_share_60m",
+    "maltreatment_events",
+    "care_years",
+    "supported_returns",
+    "supported_years",
+    "support_cost",
+    "breakdown_cost",
+    "other_cost",
+    "total_cost",
+    "support_cost_undiscounted",
+    "breakdown_cost_undiscounted",
+    "other_cost_undiscounted",
+    "total_cost_undiscounted",
+];
+
+/// Decision metrics of a strategy against the comparator, after the level increments.
+pub const DECISION_METRICS: [&str; 6] = [
+    "net_saving",
+    "net_saving_undiscounted",
+    "breakdowns_averted",
+    "cost_per_breakdown_averted",
+    "return_per_pound",
+    "saves_money",
+];
+
+/// Decision metrics that are ratios: their PSA "mean" is the ratio of means.
+const RATIO_METRICS: [&str; 2] = ["cost_per_breakdown_averted", "return_per_pound"];
+
+/// Level metrics of one tally under one iteration's inputs, in [`LEVEL_METRICS`] order.
+/// `strategy` indexes `inputs.strategies`. Shares beyond the horizon are NaN.
+pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
+    let s = &inputs.strategies[strategy];
+    let n = t.children.max(1) as f64;
+    let months = t.first_reentry_by_month.len();
+    let share = |m: usize| {
+        if m <= months {
+            t.first_reentries_before_month(m) as f64 / n
+        } else {
+            f64::NAN
+        }
+    };
+    let (mut sup, mut sup_u) = match s.cost_basis {
+        SupportBasis::PerSupportedReturn => (s.cost * t.supported_returns_disc, s.cost * t.supported_returns as f64),
+        SupportBasis::PerSupportedYear => (s.cost * t.supported_years_disc, s.cost * t.supported_years),
+    };
+    let (mut brk, mut brk_u, mut oth, mut oth_u) = (0.0, 0.0, 0.0, 0.0);
+    for &(basis, amount) in &inputs.costs {
+        match basis {
+            CostBasis::PerBreakdown => {
+                brk += amount * t.breakdowns_disc;
+                brk_u += amount * t.breakdowns as f64;
+            }
+            CostBasis::PerCareYear => {
+                brk += amount * t.care_years_disc;
+                brk_u += amount * t.care_years;
+            }
+            CostBasis::PerSupportedYear => {
+                sup += amount * t.supported_years_disc;
+                sup_u += amount * t.supported_years;
+            }
+            CostBasis::PerSupportedReturn => {
+                sup += amount * t.supported_returns_disc;
+                sup_u += amount * t.supported_returns as f64;
+            }
+            CostBasis::PerMaltreatmentEvent => {
+                oth += amount * t.maltreatment_disc;
+                oth_u += amount * t.maltreatment_events as f64;
+            }
+        }
+    }
+    [
+        t.children as f64,
+        t.returns_home as f64,
+        t.breakdowns as f64,
+        t.children_with_breakdown as f64,
+        share(CURVE_MONTHS[0]),
+        share(CURVE_MONTHS[1]),
+        share(CURVE_MONTHS[2]),
+        share(CURVE_MONTHS[3]),
+        share(CURVE_MONTHS[4]),
+        t.maltreatment_events as f64,
+        t.care_years,
+        t.supported_returns as f64,
+        t.supported_years,
+        sup,
+        brk,
+        oth,
+        sup + brk + oth,
+        sup_u,
+        brk_u,
+        oth_u,
+        sup_u + brk_u + oth_u,
+    ]
+}
+
+fn idx(name: &str) -> usize {
+    LEVEL_METRICS.iter().position(|m| *m == name).expect("known metric")
+}
+
+/// Decision metrics of `strategy` against `comparator` levels, in [`DECISION_METRICS`] order.
+pub fn decision_values(level: &[f64; 21], comparator: &[f64; 21]) -> [f64; 6] {
+    let d = |m: &str| level[idx(m)] - comparator[idx(m)];
+    let net_saving = -d("total_cost");
+    let averted = -d("breakdowns");
+    let extra_support = d("support_cost");
+    let averted_costs = -(d("breakdown_cost") + d("other_cost"));
+    [
+        net_saving,
+        -d("total_cost_undiscounted"),
+        averted,
+        if averted > 0.0 {
+            d("total_cost") / averted
+        } else {
+            f64::NAN
+        },
+        if extra_support > 0.0 {
+            averted_costs / extra_support
+        } else {
+            f64::NAN
+        },
+        if net_saving > 0.0 { 1.0 } else { 0.0 },
+    ]
+}
+
+/// Summary statistics of one metric.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stat {
+    pub base: Option<f64>,
+    pub mean: Option<f64>,
+    pub q025: Option<f64>,
+    pub q975: Option<f64>,
+    pub mcse: Option<f64>,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// Type-7 quantile of sorted finite values.
+pub fn quantile_sorted(xs: &[f64], p: f64) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let h = (xs.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(xs.len() - 1);
+    xs[lo] + (h - lo as f64) * (xs[hi] - xs[lo])
+}
+
+/// Mean, sd/√n and the 2.5%/97.5% quantiles of the finite values.
+pub fn describe(base: f64, xs: &[f64]) -> Stat {
+    let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return Stat {
+            base: finite(base),
+            mean: None,
+            q025: None,
+            q975: None,
+            mcse: None,
+        };
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let mcse = if v.len() > 1 {
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        Some((var / n).sqrt())
+    } else {
+        None
+    };
+    Stat {
+        base: finite(base),
+        mean: Some(mean),
+        q025: Some(quantile_sorted(&v, 0.025)),
+        q975: Some(quantile_sorted(&v, 0.975)),
+        mcse,
+    }
+}
+
+/// A view of a run: all authorities together, or one of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Total,
+    Authority(usize),
+}
+
+/// Tally of one strategy in one iteration under a view.
+pub fn view_tally(r: &IterationResult, strategy: usize, view: View) -> Tally {
+    match view {
+        View::Authority(a) => r.tallies[strategy][a].clone(),
+        View::Total => r.tallies[strategy]
+            .iter()
+            .fold(Tally::default(), |acc, t| acc + t.clone()),
+    }
+}
+
+/// Level and decision metric values of every strategy in one iteration.
+pub struct IterationMetrics {
+    pub levels: Vec<[f64; 21]>,
+    /// `decisions[s]` is against the comparator; the comparator's own row is all zero.
+    pub decisions: Vec<[f64; 6]>,
+}
+
+pub fn iteration_metrics(r: &IterationResult, view: View) -> IterationMetrics {
+    let levels: Vec<[f64; 21]> = (0..r.inputs.strategies.len())
+        .map(|s| level_values(&view_tally(r, s, view), &r.inputs, s))
+        .collect();
+    let decisions = levels.iter().map(|l| decision_values(l, &levels[0])).collect();
+    IterationMetrics { levels, decisions }
+}
+
+/// One row of the summary: a metric of a strategy, as a level or as an increment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SummaryRow {
+    pub strategy: String,
+    pub authority: String,
+    /// "level" (the strategy's own value) or "increment" (strategy minus comparator, or a
+    /// decision metric against the comparator).
+    pub kind: &'static str,
+    pub metric: &'static str,
+    #[serde(flatten)]
+    pub stat: Stat,
+}
+
+/// Summary rows of a run under a view, named `authority`.
+pub fn summarise(run: &RunResult, names: &[String], authority: &str, view: View) -> Vec<SummaryRow> {
+    let base = iteration_metrics(&run.base, view);
+    let psa: Vec<IterationMetrics> = run.psa.iter().map(|r| iteration_metrics(r, view)).collect();
+    let mut rows = Vec::new();
+    let row = |strategy: usize, kind, metric, stat| SummaryRow {
+        strategy: names[strategy].clone(),
+        authority: authority.to_string(),
+        kind,
+        metric,
+        stat,
+    };
+    for s in 0..names.len() {
+        for (m, &metric) in LEVEL_METRICS.iter().enumerate() {
+            let xs: Vec<f64> = psa.iter().map(|p| p.levels[s][m]).collect();
+            rows.push(row(s, "level", metric, describe(base.levels[s][m], &xs)));
+        }
+        if s == 0 {
+            continue;
+        }
+        for (m, &metric) in LEVEL_METRICS.iter().enumerate() {
+            let xs: Vec<f64> = psa.iter().map(|p| p.levels[s][m] - p.levels[0][m]).collect();
+            rows.push(row(
+                s,
+                "increment",
+                metric,
+                describe(base.levels[s][m] - base.levels[0][m], &xs),
+            ));
+        }
+        for (m, &metric) in DECISION_METRICS.iter().enumerate() {
+            let xs: Vec<f64> = psa.iter().map(|p| p.decisions[s][m]).collect();
+            let mut stat = describe(base.decisions[s][m], &xs);
+            if RATIO_METRICS.contains(&metric) && !psa.is_empty() {
+                // A mean of ratios is dominated by iterations whose denominator is near zero;
+                // the ratio of the mean numerator and denominator is the stable estimate.
+                let mean_of = |name: &str| {
+                    let i = idx(name);
+                    psa.iter().map(|p| p.levels[s][i] - p.levels[0][i]).sum::<f64>() / psa.len() as f64
+                };
+                let averted = -mean_of("breakdowns");
+                let ratio = if metric == "cost_per_breakdown_averted" {
+                    if averted > 0.0 {
+                        mean_of("total_cost") / averted
+                    } else {
+                        f64::NAN
+                    }
+                } else {
+                    let extra = mean_of("support_cost");
+                    if extra > 0.0 {
+                        -(mean_of("breakdown_cost") + mean_of("other_cost")) / extra
+                    } else {
+                        f64::NAN
+                    }
+                };
+                stat.mean = finite(ratio);
+                stat.mcse = None;
+            }
+            rows.push(row(s, "increment", metric, stat));
+        }
+    }
+    rows
+}
+
+/// One point of the cumulative first re-entry curve.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CurvePoint {
+    pub strategy: String,
+    pub month: usize,
+    pub base: f64,
+    pub mean: Option<f64>,
+    pub q025: Option<f64>,
+    pub q975: Option<f64>,
+}
+
+/// Cumulative share with a first re-entry by month, for every strategy, over all authorities.
+pub fn reentry_curve(run: &RunResult, names: &[String]) -> Vec<CurvePoint> {
+    let curve = |r: &IterationResult, s: usize| {
+        let t = view_tally(r, s, View::Total);
+        let n = t.children.max(1) as f64;
+        let mut acc = 0u64;
+        let mut out = vec![0.0];
+        for c in &t.first_reentry_by_month {
+            acc += c;
+            out.push(acc as f64 / n);
+        }
+        out
+    };
+    let mut points = Vec::new();
+    for (s, name) in names.iter().enumerate() {
+        let base = curve(&run.base, s);
+        let psa: Vec<Vec<f64>> = run.psa.iter().map(|r| curve(r, s)).collect();
+        for (m, &b) in base.iter().enumerate() {
+            let xs: Vec<f64> = psa.iter().map(|c| c[m]).collect();
+            let st = describe(b, &xs);
+            points.push(CurvePoint {
+                strategy: name.clone(),
+                month: m,
+                base: b,
+                mean: st.mean,
+                q025: st.q025,
+                q975: st.q975,
+            });
+        }
+    }
+    points
+}
+
+/// Looks up a summary statistic.
+pub fn find<'a>(rows: &'a [SummaryRow], strategy: &str, kind: &str, metric: &str) -> Option<&'a Stat> {
+    rows.iter()
+        .find(|r| r.strategy == strategy && r.kind == kind && r.metric == metric)
+        .map(|r| &r.stat)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type7_quantiles_interpolate() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile_sorted(&xs, 0.5), 3.0);
+        assert_eq!(quantile_sorted(&xs, 0.25), 2.0);
+        assert!((quantile_sorted(&xs, 0.025) - 1.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn describe_gives_the_standard_error_of_the_mean() {
+        let s = describe(0.0, &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s.mean, Some(2.5));
+        let sd = (5.0f64 / 3.0).sqrt();
+        assert!((s.mcse.unwrap() - sd / 2.0).abs() < 1e-12);
+    }
+}

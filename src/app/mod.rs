@@ -1,0 +1,417 @@
+//! The command-line application: the only layer that reads files, prints and exits.
+//!
+//! Sub-commands: `run`, `validate`, `init`, `reproduce`. Errors carry a category so the
+//! process exits with 0 (ok), 1 (the run failed) or 2 (bad input: a missing file, a scenario
+//! that does not validate, a bad flag), and nothing is written on failure.
+
+pub mod init;
+pub mod output;
+pub mod reproduce;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::analysis::{self, SummaryRow};
+use crate::scenario::Scenario;
+use crate::sim::{self, RunOptions, RunResult};
+
+/// Exit code for bad input.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code for a run that failed.
+pub const EXIT_RUN_FAILED: i32 = 1;
+
+/// An error with the exit code it should produce.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub error: anyhow::Error,
+}
+
+fn bad_input(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: EXIT_BAD_INPUT,
+        error: e.into(),
+    }
+}
+
+fn run_failed(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: EXIT_RUN_FAILED,
+        error: e.into(),
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "reunify",
+    version,
+    about = "Simulates children returning home from care, and what post-return support costs and averts."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario: base case and PSA, tables, summary and report in output/<name>/.
+    Run(RunArgs),
+    /// Check scenario files without running them.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write a fully commented scenario to start from.
+    Init {
+        /// Where to write it (prints to standard output when omitted).
+        file: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Re-run the shipped reproduction scenarios and compare with the published figures.
+    Reproduce {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Replications per scenario (default: each scenario's own `iterations`).
+        #[arg(long)]
+        iterations: Option<u32>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Output folder (default: output/<scenario name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// PSA iterations (overrides the scenario).
+    #[arg(long)]
+    pub iterations: Option<u32>,
+    /// Random seed (overrides the scenario).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only the base case (every parameter at its point value).
+    #[arg(long)]
+    pub base_case_only: bool,
+    /// Do not print the summary table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Parses arguments, runs, and returns the process exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            e.print().ok();
+            return code;
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            f.code
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run(args) => run_command(&args).map(|_| ()),
+        Command::Validate { files } => {
+            for f in &files {
+                let sc = load_scenario(f)?;
+                println!(
+                    "{}: ok ({} authorities, {} children, {} strategies, {} parameters of which {} uncertain)",
+                    f.display(),
+                    sc.authorities.len(),
+                    sc.total_children(),
+                    sc.strategies.len(),
+                    sc.params.len(),
+                    sc.params.iter().filter(|p| !p.param.dist.is_fixed()).count()
+                );
+            }
+            Ok(())
+        }
+        Command::Init { file, force } => init::write(file.as_deref(), force),
+        Command::Reproduce {
+            format,
+            iterations,
+            threads,
+        } => {
+            let rows = with_threads(threads, || reproduce::reproduce(iterations))
+                .map_err(run_failed)?
+                .map_err(run_failed)?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&rows).map_err(run_failed)?),
+                Format::Table => print!("{}", reproduce::table(&rows)),
+            }
+            if rows.iter().all(|r| r.within_tolerance) {
+                Ok(())
+            } else {
+                Err(run_failed(anyhow!("some figures were not recovered within tolerance")))
+            }
+        }
+    }
+}
+
+/// Reads and validates a scenario file; every failure is bad input.
+pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", path.display())))?;
+    Scenario::from_toml_str(&text, &path.display().to_string()).map_err(bad_input)
+}
+
+/// Runs `f` on a pool of `threads` workers, or on rayon's global pool.
+pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+    match threads {
+        None => Ok(f()),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .context("cannot start worker threads")?;
+            Ok(pool.install(f))
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RunInfo<'a> {
+    crate_version: &'a str,
+    scenario: &'a str,
+    scenario_file: String,
+    scenario_sha256: String,
+    seed: u64,
+    iterations: usize,
+    base_case_only: bool,
+    threads: usize,
+    children_per_iteration: u64,
+    strategies: usize,
+    wall_seconds: f64,
+    simulate_seconds: f64,
+}
+
+/// What a finished `run` leaves behind, for callers such as tests.
+pub struct RunOutcome {
+    pub dir: PathBuf,
+    pub rows: Vec<SummaryRow>,
+}
+
+/// Runs a scenario file and writes its outputs.
+pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
+    let started = Instant::now();
+    let text = std::fs::read(&args.file).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", args.file.display())))?;
+    let sc = load_scenario(&args.file)?;
+    if args.iterations == Some(0) {
+        return Err(bad_input(anyhow!("--iterations must be at least 1")));
+    }
+    if args.threads == Some(0) {
+        return Err(bad_input(anyhow!("--threads must be at least 1")));
+    }
+    let opts = RunOptions {
+        seed: args.seed.unwrap_or(sc.meta.seed),
+        iterations: args.iterations.unwrap_or(sc.meta.iterations),
+        base_case_only: args.base_case_only,
+    };
+    let dest = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
+    let staged = output::StagedDir::new(&dest).map_err(run_failed)?;
+
+    let total = if opts.base_case_only {
+        1
+    } else {
+        opts.iterations as u64 + 1
+    };
+    let bar = Arc::new(progress_bar(total));
+    let sim_start = Instant::now();
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    let run: RunResult = with_threads(args.threads, || {
+        let bar = bar.clone();
+        sim::run(&sc, opts, &move || bar.tick_one())
+    })
+    .map_err(run_failed)?
+    .map_err(run_failed)?;
+    let simulate_seconds = sim_start.elapsed().as_secs_f64();
+    bar.finish();
+
+    let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
+    let rows = output::summary_rows(&sc, &run, &names);
+    let curve = analysis::reentry_curve(&run, &names);
+    output::write_tables(staged.path(), &sc, &run, &rows, &curve).map_err(run_failed)?;
+    let info = RunInfo {
+        crate_version: env!("CARGO_PKG_VERSION"),
+        scenario: &sc.meta.name,
+        scenario_file: args.file.display().to_string(),
+        scenario_sha256: Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect(),
+        seed: opts.seed,
+        iterations: run.psa.len(),
+        base_case_only: opts.base_case_only,
+        threads,
+        children_per_iteration: sc.total_children(),
+        strategies: sc.strategies.len(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        simulate_seconds,
+    };
+    output::write_json(staged.path(), "run.json", &info).map_err(run_failed)?;
+    let dir = staged.commit().map_err(run_failed)?;
+    if !args.quiet {
+        print!("{}", terminal_summary(&sc, &rows, run.psa.len()));
+        println!("wrote {} in {:.2} s", dir.display(), started.elapsed().as_secs_f64());
+    }
+    Ok(RunOutcome { dir, rows })
+}
+
+/// A progress bar on standard error that appears only once a run has taken a second, and
+/// never when standard error is not a terminal.
+struct Progress {
+    bar: ProgressBar,
+    start: Instant,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    fn tick_one(&self) {
+        self.bar.inc(1);
+        if self.start.elapsed() > Duration::from_secs(1)
+            && std::io::stderr().is_terminal()
+            && !self.shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn progress_bar(total: u64) -> Progress {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} iterations {pos}/{len} [{bar:30}] {elapsed} (about {eta} left)")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Progress {
+        bar,
+        start: Instant::now(),
+        shown: false.into(),
+    }
+}
+
+/// Formats pounds with thousands separators, or as £m for large sums.
+pub fn money(x: f64) -> String {
+    let sign = if x < 0.0 { "-" } else { "" };
+    let a = x.abs();
+    if a >= 1e6 {
+        format!("{sign}£{:.1}m", a / 1e6)
+    } else {
+        format!("{sign}£{}", thousands(a.round()))
+    }
+}
+
+/// Formats a whole number with thousands separators.
+pub fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 { format!("-{out}") } else { out }
+}
+
+fn terminal_summary(sc: &Scenario, rows: &[SummaryRow], psa: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let get = |s: &str, kind: &str, m: &str| analysis::find(rows, s, kind, m).cloned();
+    let fmt_stat = |st: Option<analysis::Stat>, f: &dyn Fn(f64) -> String| match st {
+        Some(st) if psa > 0 => match (st.mean, st.q025, st.q975) {
+            (Some(m), Some(lo), Some(hi)) => format!("{} ({} to {})", f(m), f(lo), f(hi)),
+            _ => st.base.map(f).unwrap_or_default(),
+        },
+        Some(st) => st.base.map(f).unwrap_or_default(),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "{}: {} children, horizon {} years",
+        sc.meta.title,
+        thousands(sc.total_children() as f64),
+        sc.meta.horizon_years
+    );
+    let _ = writeln!(
+        out,
+        "(figures are {}; discounted costs)",
+        if psa > 0 {
+            format!("PSA means over {psa} iterations with 95% intervals")
+        } else {
+            "base case".into()
+        }
+    );
+    for s in &sc.strategies {
+        let n = &s.name;
+        let _ = writeln!(out, "  {n}");
+        let _ = writeln!(
+            out,
+            "    breakdowns           {}",
+            fmt_stat(get(n, "level", "breakdowns"), &|x| thousands(x))
+        );
+        let _ = writeln!(
+            out,
+            "    total cost           {}",
+            fmt_stat(get(n, "level", "total_cost"), &money)
+        );
+        if n != &sc.strategies[0].name {
+            let _ = writeln!(
+                out,
+                "    support cost         {}",
+                fmt_stat(get(n, "level", "support_cost"), &money)
+            );
+            let _ = writeln!(
+                out,
+                "    breakdowns averted   {}",
+                fmt_stat(get(n, "increment", "breakdowns_averted"), &|x| thousands(x))
+            );
+            let _ = writeln!(
+                out,
+                "    net saving           {}",
+                fmt_stat(get(n, "increment", "net_saving"), &money)
+            );
+            if psa > 0 {
+                if let Some(p) = get(n, "increment", "saves_money").and_then(|s| s.mean) {
+                    let _ = writeln!(out, "    P(saves money)       {:.0}%", 100.0 * p);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,270 @@
+//! Writing a run's tables and files, atomically.
+//!
+//! Tables are tidy and long, keyed by `iteration, strategy, authority`, and written with
+//! polars (CSV and Parquet). Everything goes into a temporary sibling folder that is renamed
+//! over the destination only when every file is complete, so an interrupted or failed run
+//! never leaves a half-written result over a good one.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::analysis::{self, CurvePoint, DECISION_METRICS, LEVEL_METRICS, SummaryRow, View};
+use crate::calibrate::Fit;
+use crate::scenario::Scenario;
+use crate::sim::RunResult;
+
+/// A folder being written; renamed into place by [`StagedDir::commit`], removed on drop
+/// otherwise.
+pub struct StagedDir {
+    tmp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl StagedDir {
+    pub fn new(dest: &Path) -> Result<Self> {
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        let name = dest
+            .file_name()
+            .context("output folder has no name")?
+            .to_string_lossy()
+            .to_string();
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).ok();
+        }
+        fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        Ok(StagedDir {
+            tmp,
+            dest: dest.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Moves the finished folder over the destination. The old result is moved aside first
+    /// and deleted only after the new one is in place.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let old = self.tmp.with_extension("old");
+        let had_old = self.dest.exists();
+        if had_old {
+            fs::rename(&self.dest, &old).with_context(|| format!("cannot move aside {}", self.dest.display()))?;
+        }
+        if let Err(e) = fs::rename(&self.tmp, &self.dest) {
+            if had_old {
+                fs::rename(&old, &self.dest).ok();
+            }
+            return Err(e).with_context(|| format!("cannot move results into {}", self.dest.display()));
+        }
+        if had_old {
+            fs::remove_dir_all(&old).ok();
+        }
+        self.committed = true;
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            fs::remove_dir_all(&self.tmp).ok();
+        }
+    }
+}
+
+fn write_csv(dir: &Path, name: &str, df: &mut DataFrame) -> Result<()> {
+    let path = dir.join(name);
+    let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    CsvWriter::new(f)
+        .include_header(true)
+        .finish(df)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_parquet(dir: &Path, name: &str, df: &mut DataFrame) -> Result<()> {
+    let path = dir.join(name);
+    let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    ParquetWriter::new(f)
+        .with_compression(ParquetCompression::Snappy)
+        .finish(df)
+        .map(|_| ())
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()> {
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(value)?;
+    fs::write(&path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn opt_col(name: &str, xs: impl Iterator<Item = Option<f64>>) -> Column {
+    Column::new(name.into(), xs.collect::<Vec<Option<f64>>>())
+}
+
+/// The calibration fits of the base case, for `summary.json` and the report.
+#[derive(Serialize)]
+pub struct Calibration<'a> {
+    pub reentry: &'a [Fit],
+    pub maltreatment: &'a [Fit],
+    pub reentry_rates: &'a [f64],
+    pub reentry_knots: &'a [f64],
+}
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    scenario: &'a str,
+    title: &'a str,
+    price_year: Option<i32>,
+    horizon_years: f64,
+    children: u64,
+    authorities: Vec<&'a str>,
+    strategies: &'a [String],
+    comparator: &'a str,
+    psa_iterations: usize,
+    calibration: Calibration<'a>,
+    rows: &'a [SummaryRow],
+}
+
+/// Every summary row of a run: all authorities, then each authority when there are several.
+pub fn summary_rows(sc: &Scenario, run: &RunResult, names: &[String]) -> Vec<SummaryRow> {
+    let mut rows = analysis::summarise(run, names, "all", View::Total);
+    if sc.authorities.len() > 1 {
+        for (a, auth) in sc.authorities.iter().enumerate() {
+            rows.extend(analysis::summarise(run, names, &auth.name, View::Authority(a)));
+        }
+    }
+    rows
+}
+
+/// Writes `summary.json`, `summary.csv`, `iterations.{csv,parquet}` and `reentry_curve.csv`.
+pub fn write_tables(
+    dir: &Path,
+    sc: &Scenario,
+    run: &RunResult,
+    rows: &[SummaryRow],
+    curve: &[CurvePoint],
+) -> Result<()> {
+    let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
+    let base = &run.base.inputs;
+    let summary = SummaryJson {
+        scenario: &sc.meta.name,
+        title: &sc.meta.title,
+        price_year: sc.meta.price_year,
+        horizon_years: sc.meta.horizon_years,
+        children: sc.total_children(),
+        authorities: sc.authorities.iter().map(|a| a.name.as_str()).collect(),
+        strategies: &names,
+        comparator: &names[0],
+        psa_iterations: run.psa.len(),
+        calibration: Calibration {
+            reentry: &base.reentry_fit,
+            maltreatment: &base.maltreatment_fit,
+            reentry_rates: base.reentry.rates(),
+            reentry_knots: base.reentry.knots(),
+        },
+        rows,
+    };
+    write_json(dir, "summary.json", &summary)?;
+
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "strategy".into(),
+                rows.iter().map(|r| r.strategy.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "authority".into(),
+                rows.iter().map(|r| r.authority.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new("kind".into(), rows.iter().map(|r| r.kind).collect::<Vec<_>>()),
+            Column::new("metric".into(), rows.iter().map(|r| r.metric).collect::<Vec<_>>()),
+            opt_col("base", rows.iter().map(|r| r.stat.base)),
+            opt_col("mean", rows.iter().map(|r| r.stat.mean)),
+            opt_col("q025", rows.iter().map(|r| r.stat.q025)),
+            opt_col("q975", rows.iter().map(|r| r.stat.q975)),
+            opt_col("mcse", rows.iter().map(|r| r.stat.mcse)),
+        ],
+    )?;
+    write_csv(dir, "summary.csv", &mut df)?;
+
+    let mut df = iterations_frame(sc, run)?;
+    write_csv(dir, "iterations.csv", &mut df)?;
+    write_parquet(dir, "iterations.parquet", &mut df)?;
+
+    let mut df = DataFrame::new(
+        curve.len(),
+        vec![
+            Column::new(
+                "strategy".into(),
+                curve.iter().map(|p| p.strategy.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new("month".into(), curve.iter().map(|p| p.month as u32).collect::<Vec<_>>()),
+            Column::new("base".into(), curve.iter().map(|p| p.base).collect::<Vec<_>>()),
+            opt_col("mean", curve.iter().map(|p| p.mean)),
+            opt_col("q025", curve.iter().map(|p| p.q025)),
+            opt_col("q975", curve.iter().map(|p| p.q975)),
+        ],
+    )?;
+    write_csv(dir, "reentry_curve.csv", &mut df)?;
+    Ok(())
+}
+
+/// One row per iteration × strategy × authority (iteration 0 is the base case), with the
+/// sampled parameters and every level and decision metric.
+pub fn iterations_frame(sc: &Scenario, run: &RunResult) -> Result<DataFrame> {
+    let mut iteration = Vec::new();
+    let mut strategy = Vec::new();
+    let mut authority = Vec::new();
+    let mut params: Vec<Vec<f64>> = vec![Vec::new(); sc.params.len()];
+    let mut levels: Vec<Vec<Option<f64>>> = vec![Vec::new(); LEVEL_METRICS.len()];
+    let mut decisions: Vec<Vec<Option<f64>>> = vec![Vec::new(); DECISION_METRICS.len()];
+    for r in std::iter::once(&run.base).chain(&run.psa) {
+        for (a, auth) in sc.authorities.iter().enumerate() {
+            let m = analysis::iteration_metrics(r, View::Authority(a));
+            for (s, strat) in sc.strategies.iter().enumerate() {
+                iteration.push(r.iteration);
+                strategy.push(strat.name.as_str());
+                authority.push(auth.name.as_str());
+                for (p, v) in params.iter_mut().zip(&r.values) {
+                    p.push(*v);
+                }
+                for (col, v) in levels.iter_mut().zip(m.levels[s]) {
+                    col.push(v.is_finite().then_some(v));
+                }
+                for (col, v) in decisions.iter_mut().zip(m.decisions[s]) {
+                    col.push((s > 0 && v.is_finite()).then_some(v));
+                }
+            }
+        }
+    }
+    let height = iteration.len();
+    let mut cols = vec![
+        Column::new("iteration".into(), iteration),
+        Column::new("strategy".into(), strategy),
+        Column::new("authority".into(), authority),
+    ];
+    for (def, v) in sc.params.iter().zip(params) {
+        cols.push(Column::new(format!("param:{}", def.key).into(), v));
+    }
+    for (name, v) in LEVEL_METRICS.iter().zip(levels) {
+        cols.push(Column::new((*name).into(), v));
+    }
+    for (name, v) in DECISION_METRICS.iter().zip(decisions) {
+        cols.push(Column::new((*name).into(), v));
+    }
+    Ok(DataFrame::new(height, cols)?)
+}

@@ -1,0 +1,194 @@
+//! `reunify reproduce`: re-runs the shipped reproduction scenarios and compares the engine's
+//! estimates with the published figures (MODEL.md, "Reproduction targets").
+//!
+//! Reproduction scenarios fix every parameter that the published figure depends on, so each
+//! PSA iteration is an independent replication and the Monte Carlo standard error is
+//! `sd / √n` across them. A figure is recovered when `|engine − published| ≤ 3·MCSE + r`,
+//! where `r` is half the unit the published figure was rounded to (0 for figures the
+//! baseline is calibrated to exactly).
+
+use serde::Serialize;
+
+use crate::analysis::{self, View, describe};
+use crate::scenario::Scenario;
+use crate::sim::{self, IterationResult, RunOptions};
+
+pub const DFE_2006_07: &str = include_str!("../../scenarios/dfe-2006-07-cohort.toml");
+pub const HOLMES_2014: &str = include_str!("../../scenarios/holmes-2014.toml");
+pub const HOLMES_2024: &str = include_str!("../../scenarios/holmes-2024.toml");
+
+/// One reproduced figure.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Row {
+    pub figure: String,
+    /// The figure as published.
+    pub published: String,
+    /// The published figure as a number (exact arithmetic where the source gives it).
+    pub published_value: f64,
+    /// Half the unit the published figure was rounded to.
+    pub rounding: f64,
+    pub engine: f64,
+    pub mcse: f64,
+    pub difference: f64,
+    pub within_tolerance: bool,
+    pub scenario: String,
+}
+
+fn row(figure: &str, published: &str, value: f64, rounding: f64, scenario: &str, xs: &[f64]) -> Row {
+    let st = describe(f64::NAN, xs);
+    let engine = st.mean.unwrap_or(f64::NAN);
+    let mcse = st.mcse.unwrap_or(0.0);
+    let difference = engine - value;
+    Row {
+        figure: figure.into(),
+        published: published.into(),
+        published_value: value,
+        rounding,
+        engine,
+        mcse,
+        difference,
+        within_tolerance: difference.abs() <= 3.0 * mcse + rounding + 1e-9 * value.abs(),
+        scenario: scenario.into(),
+    }
+}
+
+fn replicate(text: &str, name: &str, iterations: Option<u32>) -> anyhow::Result<(Scenario, Vec<IterationResult>)> {
+    let sc = Scenario::from_toml_str(text, &format!("scenarios/{name}.toml"))?;
+    let opts = RunOptions {
+        seed: sc.meta.seed,
+        iterations: iterations.unwrap_or(sc.meta.iterations),
+        base_case_only: false,
+    };
+    let run = sim::run(&sc, opts, &|| {})?;
+    Ok((sc, run.psa))
+}
+
+/// Metric `metric` of strategy `s` in every replication.
+fn metric(runs: &[IterationResult], s: usize, metric: &str) -> Vec<f64> {
+    let i = analysis::LEVEL_METRICS
+        .iter()
+        .position(|m| *m == metric)
+        .expect("known metric");
+    runs.iter()
+        .map(|r| analysis::iteration_metrics(r, View::Total).levels[s][i])
+        .collect()
+}
+
+/// Runs every reproduction and returns one row per published figure.
+pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+
+    let name = "dfe-2006-07-cohort";
+    let (_, runs) = replicate(DFE_2006_07, name, iterations)?;
+    let share = 3050.0 / 10270.0;
+    rows.push(row(
+        "England 2006-07 returners back in care within 5 years (share)",
+        "30% (3,050 of 10,270)",
+        share,
+        0.0,
+        name,
+        &metric(&runs, 0, "reentry_share_60m"),
+    ));
+    rows.push(row(
+        "England 2006-07 returners back in care within 5 years (children)",
+        "3,050",
+        3050.0,
+        0.0,
+        name,
+        &metric(&runs, 0, "children_with_breakdown"),
+    ));
+    let ratio = |f: &dyn Fn(&crate::tally::Tally) -> f64| -> Vec<f64> {
+        runs.iter()
+            .map(|r| f(&r.tallies[0][0]) / r.tallies[0][0].children_with_breakdown as f64)
+            .collect()
+    };
+    rows.push(row(
+        "of those re-entrants, home less than 2 weeks",
+        "8%",
+        0.08,
+        0.0,
+        name,
+        &ratio(&|t| t.first_reentry_under_2_weeks as f64),
+    ));
+    rows.push(row(
+        "of those re-entrants, home at least 2 years",
+        "17%",
+        0.17,
+        0.0,
+        name,
+        &ratio(&|t| (t.children_with_breakdown - t.first_reentry_under_2_years) as f64),
+    ));
+
+    let name = "holmes-2014";
+    let (_, runs) = replicate(HOLMES_2014, name, iterations)?;
+    rows.push(row(
+        "national annual cost of failed reunifications, 2012/13",
+        "£300m (4,738 × £61,614 = £291.9m)",
+        4738.0 * 61614.0,
+        0.05e6,
+        name,
+        &metric(&runs, 0, "breakdown_cost_undiscounted"),
+    ));
+    rows.push(row(
+        "national annual cost of support for all returners, 2012/13",
+        "£56m (10,080 × £5,627 = £56.7m)",
+        10080.0 * 5627.0,
+        0.05e6,
+        name,
+        &metric(&runs, 1, "support_cost_undiscounted"),
+    ));
+
+    let name = "holmes-2024";
+    let (_, runs) = replicate(HOLMES_2024, name, iterations)?;
+    rows.push(row(
+        "2024 update: national annual cost of failed reunifications",
+        "£316m (£105,804 per re-entry)",
+        316e6,
+        0.5e6,
+        name,
+        &metric(&runs, 0, "breakdown_cost_undiscounted"),
+    ));
+    rows.push(row(
+        "2024 update: national annual cost of support for all returners",
+        "£67m (£7,857 per family)",
+        67e6,
+        0.5e6,
+        name,
+        &metric(&runs, 1, "support_cost_undiscounted"),
+    ));
+    Ok(rows)
+}
+
+/// A plain-text table of the rows.
+pub fn table(rows: &[Row]) -> String {
+    use std::fmt::Write;
+    // Format every number of a row in the unit of its published figure.
+    let fmt = |v: f64, unit: f64| {
+        if unit.abs() >= 1e5 {
+            format!("£{:.2}m", v / 1e6)
+        } else if unit.abs() >= 1.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{:.2}%", 100.0 * v)
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<64} {:>34} {:>12} {:>10} {:>11}  ok",
+        "figure", "published", "engine", "MCSE", "difference"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:<64} {:>34} {:>12} {:>10} {:>11}  {}",
+            r.figure,
+            r.published,
+            fmt(r.engine, r.published_value),
+            fmt(r.mcse, r.published_value),
+            fmt(r.difference, r.published_value),
+            if r.within_tolerance { "yes" } else { "NO" }
+        );
+    }
+    out
+}

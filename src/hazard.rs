@@ -1,0 +1,158 @@
+//! Piecewise-constant hazards and exact event-time sampling.
+//!
+//! A baseline hazard `h0(s)` is constant on `[τ_k, τ_{k+1})`, the last piece running to
+//! infinity, so the cumulative hazard `Λ(s)` is piecewise linear. A child's hazard in one stay
+//! at home is `c · h0(s) · m(s)`, where `c` collects the risk-factor and failed-return ratios
+//! and `m(s) = e` while `s < w` (the support effect window) and `1` after. An event time is
+//! exact: draw `E ~ Exp(1)` and solve `Λ(T) = E` by walking the pieces, with `w` as an extra
+//! knot (MODEL.md, "Sampling"). No time steps are involved.
+
+/// A validated piecewise-constant hazard: knots start at 0 and increase strictly, and there
+/// is one finite non-negative rate per knot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PiecewiseHazard {
+    knots: Vec<f64>,
+    rates: Vec<f64>,
+}
+
+/// The support effect on a hazard: multiplier `ratio` for `s < window` years.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Effect {
+    pub window: f64,
+    pub ratio: f64,
+}
+
+impl Effect {
+    /// No effect: the hazard is the baseline throughout.
+    pub const NONE: Effect = Effect {
+        window: 0.0,
+        ratio: 1.0,
+    };
+}
+
+impl PiecewiseHazard {
+    /// Builds a hazard. Returns `None` unless knots start at 0, increase strictly, and the
+    /// rates are finite, non-negative and as many as the knots.
+    pub fn new(knots: Vec<f64>, rates: Vec<f64>) -> Option<Self> {
+        let ok = !knots.is_empty()
+            && knots[0] == 0.0
+            && knots.windows(2).all(|w| w[1] > w[0])
+            && knots.iter().all(|k| k.is_finite())
+            && rates.len() == knots.len()
+            && rates.iter().all(|r| r.is_finite() && *r >= 0.0);
+        ok.then_some(PiecewiseHazard { knots, rates })
+    }
+
+    pub fn knots(&self) -> &[f64] {
+        &self.knots
+    }
+
+    pub fn rates(&self) -> &[f64] {
+        &self.rates
+    }
+
+    /// End of piece `i` (infinity for the last).
+    #[inline]
+    fn piece_end(&self, i: usize) -> f64 {
+        self.knots.get(i + 1).copied().unwrap_or(f64::INFINITY)
+    }
+
+    /// Cumulative hazard `∫₀ᵗ c·h0(s)·m(s) ds`, in closed form.
+    pub fn cumulative(&self, t: f64, scale: f64, effect: Effect) -> f64 {
+        let mut acc = 0.0;
+        let mut s = 0.0;
+        let mut i = 0;
+        while s < t {
+            let knot_end = self.piece_end(i);
+            let (end, m) = if s < effect.window {
+                (knot_end.min(effect.window), effect.ratio)
+            } else {
+                (knot_end, 1.0)
+            };
+            let stop = end.min(t);
+            acc += scale * self.rates[i] * m * (stop - s);
+            s = stop;
+            if end == knot_end {
+                i += 1;
+            }
+        }
+        acc
+    }
+
+    /// Solves `Λ(T) = e1` for the event time, where `e1` is an `Exp(1)` draw. Returns `None`
+    /// when `T ≥ limit`: the event is censored and is not an event of the model.
+    #[inline]
+    pub fn invert(&self, e1: f64, scale: f64, effect: Effect, limit: f64) -> Option<f64> {
+        let mut acc = 0.0;
+        let mut s = 0.0;
+        let mut i = 0;
+        while s < limit {
+            let knot_end = self.piece_end(i);
+            let (end, m) = if s < effect.window {
+                (knot_end.min(effect.window), effect.ratio)
+            } else {
+                (knot_end, 1.0)
+            };
+            let stop = end.min(limit);
+            let rate = scale * self.rates[i] * m;
+            let gain = rate * (stop - s);
+            if rate > 0.0 && acc + gain >= e1 {
+                let t = s + (e1 - acc) / rate;
+                return (t < limit).then_some(t);
+            }
+            acc += gain;
+            s = stop;
+            if end == knot_end {
+                i += 1;
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_piece() -> PiecewiseHazard {
+        PiecewiseHazard::new(vec![0.0, 1.0], vec![0.5, 0.1]).unwrap()
+    }
+
+    #[test]
+    fn cumulative_is_piecewise_linear() {
+        let h = two_piece();
+        assert!((h.cumulative(0.5, 1.0, Effect::NONE) - 0.25).abs() < 1e-15);
+        assert!((h.cumulative(3.0, 1.0, Effect::NONE) - (0.5 + 0.2)).abs() < 1e-15);
+        assert!((h.cumulative(3.0, 2.0, Effect::NONE) - 1.4).abs() < 1e-15);
+        // An effect window that ends inside the first piece adds a knot at 0.4.
+        let eff = Effect {
+            window: 0.4,
+            ratio: 0.5,
+        };
+        let want = 0.5 * 0.5 * 0.4 + 0.5 * 0.6 + 0.1 * 2.0;
+        assert!((h.cumulative(3.0, 1.0, eff) - want).abs() < 1e-15);
+    }
+
+    #[test]
+    fn invert_is_the_inverse_of_cumulative() {
+        let h = two_piece();
+        let eff = Effect {
+            window: 1.7,
+            ratio: 0.6,
+        };
+        for &e1 in &[0.01, 0.2, 0.5, 0.59, 0.61, 0.9, 2.0] {
+            let t = h.invert(e1, 1.3, eff, 1e9).unwrap();
+            assert!((h.cumulative(t, 1.3, eff) - e1).abs() < 1e-12, "e1={e1}");
+        }
+    }
+
+    #[test]
+    fn events_at_or_after_the_limit_are_censored() {
+        let h = two_piece();
+        let t = h.invert(0.3, 1.0, Effect::NONE, 10.0).unwrap();
+        assert_eq!(h.invert(0.3, 1.0, Effect::NONE, t), None);
+        assert_eq!(h.invert(0.3, 1.0, Effect::NONE, 0.0), None);
+        let zero = PiecewiseHazard::new(vec![0.0], vec![0.0]).unwrap();
+        assert_eq!(zero.invert(0.1, 1.0, Effect::NONE, 5.0), None);
+    }
+}

@@ -1,0 +1,18 @@
+//! reunify: a microsimulation of children returning home from local-authority care in
+//! England, what happens to them, and what post-return support costs and averts.
+//!
+//! The model is specified in `MODEL.md`. The library's core (`scenario`, `model`,
+//! `calibrate`, `hazard`, `sim`, `tally`, `analysis`) is pure: it never prints, reads files
+//! or reads the environment. Input and output live in `app` and `report`.
+
+pub mod analysis;
+pub mod app;
+pub mod calibrate;
+pub mod discount;
+pub mod dist;
+pub mod hazard;
+pub mod model;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod tally;

@@ -1,0 +1,168 @@
+//! One iteration's concrete inputs: every parameter at a value, baselines calibrated.
+//!
+//! The base case resolves the scenario at its point values; each PSA iteration resolves it
+//! at values drawn from the parameter distributions, each from its own stream keyed by
+//! `(seed, iteration, parameter)` so adding a parameter never shifts another's draw. When a
+//! hazard is given by targets, calibration runs here, once per iteration, over the
+//! comparator's risk mix (MODEL.md, "Calibration").
+
+use thiserror::Error;
+
+use crate::calibrate::{self, CalibrationError, Fit};
+use crate::discount::Discount;
+use crate::hazard::{Effect, PiecewiseHazard};
+use crate::rng::{ALL_AUTHORITIES, Purpose, stream};
+use crate::scenario::{Baseline, CostBasis, Eligibility, HazardSpec, ParamId, Scenario, SupportBasis};
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ModelError {
+    #[error("iteration {iteration}: calibrating the {hazard} hazard failed: {source}")]
+    Calibration {
+        iteration: u32,
+        hazard: &'static str,
+        source: CalibrationError,
+    },
+}
+
+/// A strategy's values in one iteration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrategyInputs {
+    pub eligibility: Eligibility,
+    pub take_up: f64,
+    pub support_years: f64,
+    pub effect_years: f64,
+    pub hr_reentry: f64,
+    pub hr_maltreatment: f64,
+    pub cost: f64,
+    pub cost_basis: SupportBasis,
+    pub repeat_on_later_returns: bool,
+}
+
+/// Everything the simulation of one iteration needs, as plain numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inputs {
+    pub horizon: f64,
+    pub discount_rate: f64,
+    pub discount: Discount,
+    pub reentry: PiecewiseHazard,
+    pub maltreatment: Option<PiecewiseHazard>,
+    pub prevalence: Vec<f64>,
+    pub rf_hr_reentry: Vec<f64>,
+    pub rf_hr_maltreatment: Vec<f64>,
+    pub hr_per_failed_return: f64,
+    /// Log-normal care duration: `ln D ~ N(care_mu, care_sigma²)`.
+    pub care_mu: f64,
+    pub care_sigma: f64,
+    pub return_home_probability: f64,
+    pub costs: Vec<(CostBasis, f64)>,
+    pub strategies: Vec<StrategyInputs>,
+    pub reentry_fit: Vec<Fit>,
+    pub maltreatment_fit: Vec<Fit>,
+}
+
+/// Draws every parameter for PSA iteration `iteration` (1-based). Fixed parameters keep
+/// their point value and consume no randomness.
+pub fn draw_parameters(sc: &Scenario, seed: u64, iteration: u32) -> Vec<f64> {
+    sc.params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if p.param.dist.is_fixed() {
+                p.param.point
+            } else {
+                let mut rng = stream(seed, iteration as u64, ALL_AUTHORITIES, i as u64, Purpose::Parameter);
+                p.param.dist.sample(&mut rng)
+            }
+        })
+        .collect()
+}
+
+impl Inputs {
+    /// Resolves the scenario at parameter values `v` (indexed by [`ParamId`]).
+    pub fn resolve(sc: &Scenario, v: &[f64], iteration: u32) -> Result<Inputs, ModelError> {
+        let at = |id: ParamId| v[id.0];
+        let prevalence: Vec<f64> = sc.risk_factors.iter().map(|r| at(r.prevalence)).collect();
+        let rf_hr_reentry: Vec<f64> = sc.risk_factors.iter().map(|r| at(r.hr_reentry)).collect();
+        let rf_hr_maltreatment: Vec<f64> = sc.risk_factors.iter().map(|r| at(r.hr_maltreatment)).collect();
+        let strategies: Vec<StrategyInputs> = sc
+            .strategies
+            .iter()
+            .map(|s| StrategyInputs {
+                eligibility: s.eligibility.clone(),
+                take_up: at(s.take_up),
+                support_years: s.support_years,
+                effect_years: s.effect_years,
+                hr_reentry: at(s.hr_reentry),
+                hr_maltreatment: at(s.hr_maltreatment),
+                cost: at(s.cost),
+                cost_basis: s.cost_basis,
+                repeat_on_later_returns: s.repeat_on_later_returns,
+            })
+            .collect();
+        let comparator = &strategies[0];
+        let engaged = |mask: u64| {
+            if comparator.eligibility.admits(mask) {
+                comparator.take_up
+            } else {
+                0.0
+            }
+        };
+
+        let resolve_hazard =
+            |spec: &HazardSpec, ratios: &[f64], effect_ratio: f64, name: &'static str| match &spec.baseline {
+                Baseline::Rates(ids) => {
+                    let rates = ids.iter().map(|&id| at(id)).collect();
+                    Ok((
+                        PiecewiseHazard::new(spec.knots.clone(), rates).expect("validated hazard"),
+                        Vec::new(),
+                    ))
+                }
+                Baseline::Calibrate(targets) => {
+                    let effect = Effect {
+                        window: comparator.effect_years,
+                        ratio: effect_ratio,
+                    };
+                    let cells = calibrate::cells(&prevalence, ratios, effect, engaged);
+                    let t: Vec<(f64, f64)> = targets.iter().map(|t| (t.years, at(t.share))).collect();
+                    calibrate::calibrate(&spec.knots, &t, &cells).map_err(|source| ModelError::Calibration {
+                        iteration,
+                        hazard: name,
+                        source,
+                    })
+                }
+            };
+        let (reentry, reentry_fit) = resolve_hazard(&sc.reentry, &rf_hr_reentry, comparator.hr_reentry, "re-entry")?;
+        let (maltreatment, maltreatment_fit) = match &sc.maltreatment {
+            Some(spec) => {
+                let (h, f) = resolve_hazard(spec, &rf_hr_maltreatment, comparator.hr_maltreatment, "maltreatment")?;
+                (Some(h), f)
+            }
+            None => (None, Vec::new()),
+        };
+        let discount_rate = at(sc.discount_rate);
+        Ok(Inputs {
+            horizon: sc.meta.horizon_years,
+            discount_rate,
+            discount: Discount::new(discount_rate),
+            reentry,
+            maltreatment,
+            prevalence,
+            rf_hr_reentry,
+            rf_hr_maltreatment,
+            hr_per_failed_return: at(sc.hr_per_failed_return),
+            care_mu: at(sc.care.median_years).ln(),
+            care_sigma: at(sc.care.sigma),
+            return_home_probability: at(sc.care.return_home_probability),
+            costs: sc.costs.iter().map(|c| (c.basis, at(c.amount))).collect(),
+            strategies,
+            reentry_fit,
+            maltreatment_fit,
+        })
+    }
+
+    /// Draws a care duration from a standard-normal deviate `z`.
+    #[inline]
+    pub fn care_duration(&self, z: f64) -> f64 {
+        (self.care_mu + self.care_sigma * z).exp()
+    }
+}
