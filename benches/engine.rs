@@ -1,1 +1,77 @@
-fn main() {}
+//! Criterion benches of the engine, reported as children simulated per second.
+//!
+//! - Job P: one authority of 10,000 children, 5-year horizon, a 3-piece baseline, no risk
+//!   factors, no repeat returns, 2 strategies (usual care, support with a PSA hazard ratio),
+//!   1,000 PSA iterations; on 1 thread and on all threads.
+//! - Job N: the default scenario (`scenarios/england-2012-13.toml`, 3 strategies) with
+//!   10,000 PSA iterations.
+
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use reunify::scenario::Scenario;
+use reunify::sim::{self, RunOptions};
+
+const JOB_P: &str = r#"
+[scenario]
+name = "bench-p"
+horizon_years = 5.0
+iterations = 1000
+seed = 1
+
+[[authority]]
+name = "A"
+children = 10000
+
+[reentry]
+knots_years = [0.0, 0.0383, 2.0]
+rates_per_year = [0.633, 0.134, 0.0234]
+
+[care_after_breakdown]
+return_home_probability = 0.0
+
+[[cost]]
+name = "breakdown"
+amount = 61614
+basis = "per_breakdown"
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+
+[[strategy]]
+name = "support"
+hr_reentry = { dist = "lognormal", median = 0.75, ci95 = [0.5, 1.1] }
+cost = 5627
+"#;
+
+fn run_on(sc: &Scenario, iterations: u32, threads: usize) {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let opts = RunOptions { seed: sc.meta.seed, iterations, base_case_only: false };
+    pool.install(|| sim::run(sc, opts, &|| {}).unwrap());
+}
+
+fn job_p(c: &mut Criterion) {
+    let sc = Scenario::from_toml_str(JOB_P, "bench-p").unwrap();
+    let children = sc.total_children() * 1001;
+    let mut g = c.benchmark_group("job_p");
+    g.sample_size(10).measurement_time(Duration::from_secs(10)).throughput(Throughput::Elements(children));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    for threads in [1, cores] {
+        g.bench_function(format!("{threads}_threads"), |b| b.iter(|| run_on(&sc, 1000, threads)));
+    }
+    g.finish();
+}
+
+fn job_n(c: &mut Criterion) {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let sc = Scenario::from_toml_str(&text, "england-2012-13").unwrap();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut g = c.benchmark_group("job_n");
+    g.sample_size(10).measurement_time(Duration::from_secs(30)).throughput(Throughput::Elements(sc.total_children() * 10_001));
+    g.bench_function("default_scenario_10000_iterations", |b| b.iter(|| run_on(&sc, 10_000, cores)));
+    g.finish();
+}
+
+criterion_group!(benches, job_p, job_n);
+criterion_main!(benches);

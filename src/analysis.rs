@@ -64,11 +64,7 @@ pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
     let n = t.children.max(1) as f64;
     let months = t.first_reentry_by_month.len();
     let share = |m: usize| {
-        if m <= months {
-            t.first_reentries_before_month(m) as f64 / n
-        } else {
-            f64::NAN
-        }
+        if m <= months { t.first_reentries_before_month(m) as f64 / n } else { f64::NAN }
     };
     let (mut sup, mut sup_u) = match s.cost_basis {
         SupportBasis::PerSupportedReturn => (s.cost * t.supported_returns_disc, s.cost * t.supported_returns as f64),
@@ -139,16 +135,8 @@ pub fn decision_values(level: &[f64; 21], comparator: &[f64; 21]) -> [f64; 6] {
         net_saving,
         -d("total_cost_undiscounted"),
         averted,
-        if averted > 0.0 {
-            d("total_cost") / averted
-        } else {
-            f64::NAN
-        },
-        if extra_support > 0.0 {
-            averted_costs / extra_support
-        } else {
-            f64::NAN
-        },
+        if averted > 0.0 { d("total_cost") / averted } else { f64::NAN },
+        if extra_support > 0.0 { averted_costs / extra_support } else { f64::NAN },
         if net_saving > 0.0 { 1.0 } else { 0.0 },
     ]
 }
@@ -182,13 +170,7 @@ pub fn quantile_sorted(xs: &[f64], p: f64) -> f64 {
 pub fn describe(base: f64, xs: &[f64]) -> Stat {
     let mut v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
-        return Stat {
-            base: finite(base),
-            mean: None,
-            q025: None,
-            q975: None,
-            mcse: None,
-        };
+        return Stat { base: finite(base), mean: None, q025: None, q975: None, mcse: None };
     }
     v.sort_by(f64::total_cmp);
     let n = v.len() as f64;
@@ -219,9 +201,7 @@ pub enum View {
 pub fn view_tally(r: &IterationResult, strategy: usize, view: View) -> Tally {
     match view {
         View::Authority(a) => r.tallies[strategy][a].clone(),
-        View::Total => r.tallies[strategy]
-            .iter()
-            .fold(Tally::default(), |acc, t| acc + t.clone()),
+        View::Total => r.tallies[strategy].iter().fold(Tally::default(), |acc, t| acc + t.clone()),
     }
 }
 
@@ -233,9 +213,8 @@ pub struct IterationMetrics {
 }
 
 pub fn iteration_metrics(r: &IterationResult, view: View) -> IterationMetrics {
-    let levels: Vec<[f64; 21]> = (0..r.inputs.strategies.len())
-        .map(|s| level_values(&view_tally(r, s, view), &r.inputs, s))
-        .collect();
+    let levels: Vec<[f64; 21]> =
+        (0..r.inputs.strategies.len()).map(|s| level_values(&view_tally(r, s, view), &r.inputs, s)).collect();
     let decisions = levels.iter().map(|l| decision_values(l, &levels[0])).collect();
     IterationMetrics { levels, decisions }
 }
@@ -275,12 +254,7 @@ pub fn summarise(run: &RunResult, names: &[String], authority: &str, view: View)
         }
         for (m, &metric) in LEVEL_METRICS.iter().enumerate() {
             let xs: Vec<f64> = psa.iter().map(|p| p.levels[s][m] - p.levels[0][m]).collect();
-            rows.push(row(
-                s,
-                "increment",
-                metric,
-                describe(base.levels[s][m] - base.levels[0][m], &xs),
-            ));
+            rows.push(row(s, "increment", metric, describe(base.levels[s][m] - base.levels[0][m], &xs)));
         }
         for (m, &metric) in DECISION_METRICS.iter().enumerate() {
             let xs: Vec<f64> = psa.iter().map(|p| p.decisions[s][m]).collect();
@@ -294,18 +268,10 @@ pub fn summarise(run: &RunResult, names: &[String], authority: &str, view: View)
                 };
                 let averted = -mean_of("breakdowns");
                 let ratio = if metric == "cost_per_breakdown_averted" {
-                    if averted > 0.0 {
-                        mean_of("total_cost") / averted
-                    } else {
-                        f64::NAN
-                    }
+                    if averted > 0.0 { mean_of("total_cost") / averted } else { f64::NAN }
                 } else {
                     let extra = mean_of("support_cost");
-                    if extra > 0.0 {
-                        -(mean_of("breakdown_cost") + mean_of("other_cost")) / extra
-                    } else {
-                        f64::NAN
-                    }
+                    if extra > 0.0 { -(mean_of("breakdown_cost") + mean_of("other_cost")) / extra } else { f64::NAN }
                 };
                 stat.mean = finite(ratio);
                 stat.mcse = None;
@@ -362,9 +328,7 @@ pub fn reentry_curve(run: &RunResult, names: &[String]) -> Vec<CurvePoint> {
 
 /// Looks up a summary statistic.
 pub fn find<'a>(rows: &'a [SummaryRow], strategy: &str, kind: &str, metric: &str) -> Option<&'a Stat> {
-    rows.iter()
-        .find(|r| r.strategy == strategy && r.kind == kind && r.metric == metric)
-        .map(|r| &r.stat)
+    rows.iter().find(|r| r.strategy == strategy && r.kind == kind && r.metric == metric).map(|r| &r.stat)
 }
 
 #[cfg(test)]

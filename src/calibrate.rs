@@ -59,12 +59,7 @@ pub fn cells(prevalence: &[f64], ratios: &[f64], effect: Effect, engaged: impl F
                     weight *= 1.0 - prevalence[j];
                 }
             }
-            (weight > 0.0).then(|| Cell {
-                weight,
-                scale,
-                engaged: engaged(mask),
-                effect,
-            })
+            (weight > 0.0).then(|| Cell { weight, scale, engaged: engaged(mask), effect })
         })
         .collect()
 }
@@ -75,11 +70,7 @@ pub fn share_by(h: &PiecewiseHazard, cells: &[Cell], t: f64) -> f64 {
         .iter()
         .map(|c| {
             let plain = -(-h.cumulative(t, c.scale, Effect::NONE)).exp_m1();
-            let supported = if c.engaged > 0.0 {
-                -(-h.cumulative(t, c.scale, c.effect)).exp_m1()
-            } else {
-                0.0
-            };
+            let supported = if c.engaged > 0.0 { -(-h.cumulative(t, c.scale, c.effect)).exp_m1() } else { 0.0 };
             c.weight * ((1.0 - c.engaged) * plain + c.engaged * supported)
         })
         .sum()
@@ -129,12 +120,7 @@ pub fn calibrate(
     let fits = targets
         .iter()
         .enumerate()
-        .map(|(k, &(years, target))| Fit {
-            years,
-            target,
-            achieved: share_by(&h, cells, years),
-            rate: rates[k],
-        })
+        .map(|(k, &(years, target))| Fit { years, target, achieved: share_by(&h, cells, years), rate: rates[k] })
         .collect();
     Ok((h, fits))
 }
@@ -145,15 +131,13 @@ mod tests {
 
     #[test]
     fn calibration_hits_targets_to_1e_9_over_a_risk_mix_with_support() {
-        let cells = cells(
-            &[0.49, 0.3],
-            &[1.3, 1.68],
-            Effect {
-                window: 1.0,
-                ratio: 0.7,
-            },
-            |m| if m & 1 == 1 { 0.8 } else { 0.0 },
-        );
+        let cells =
+            cells(
+                &[0.49, 0.3],
+                &[1.3, 1.68],
+                Effect { window: 1.0, ratio: 0.7 },
+                |m| if m & 1 == 1 { 0.8 } else { 0.0 },
+            );
         let knots = [0.0, 0.0383, 2.0];
         let targets = [(0.0383, 0.024), (2.0, 0.249), (5.0, 0.30)];
         let (h, fits) = calibrate(&knots, &targets, &cells).unwrap();

@@ -20,22 +20,14 @@ impl Discount {
     /// Discount factor at time `t`.
     #[inline]
     pub fn factor(&self, t: f64) -> f64 {
-        if self.delta == 0.0 {
-            1.0
-        } else {
-            (-self.delta * t).exp()
-        }
+        if self.delta == 0.0 { 1.0 } else { (-self.delta * t).exp() }
     }
 
     /// Discounted length of the interval `[a, b]`: the present value of a flow of 1 a year.
     /// With a zero rate this is exactly `b − a`, so discounted equals undiscounted.
     #[inline]
     pub fn integral(&self, a: f64, b: f64) -> f64 {
-        if self.delta == 0.0 {
-            b - a
-        } else {
-            self.factor(a) * -(-self.delta * (b - a)).exp_m1() / self.delta
-        }
+        if self.delta == 0.0 { b - a } else { self.factor(a) * -(-self.delta * (b - a)).exp_m1() / self.delta }
     }
 }
 

@@ -129,16 +129,8 @@ impl Dist {
 
 /// Formats a number with up to four significant decimals, without trailing zeros.
 pub fn fmt_num(v: f64) -> String {
-    let s = if v.abs() >= 1000.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.4}")
-    };
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+    let s = if v.abs() >= 1000.0 { format!("{v:.0}") } else { format!("{v:.4}") };
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
 /// A scenario input: the value the base case uses and the distribution PSA draws from.
@@ -151,10 +143,7 @@ pub struct Param {
 impl Param {
     /// A parameter with no uncertainty.
     pub fn fixed(v: f64) -> Self {
-        Param {
-            point: v,
-            dist: Dist::Fixed(v),
-        }
+        Param { point: v, dist: Dist::Fixed(v) }
     }
 }
 
@@ -179,11 +168,7 @@ mod tests {
             Dist::LogNormal { mu: -0.3, sigma: 0.2 },
             Dist::Normal { mean: 3.0, sd: 2.0 },
             Dist::Uniform { min: 1.0, max: 5.0 },
-            Dist::Triangular {
-                min: 0.0,
-                mode: 1.0,
-                max: 5.0,
-            },
+            Dist::Triangular { min: 0.0, mode: 1.0, max: 5.0 },
         ];
         for d in dists {
             let (m, se) = sample_mean(&d, 20_000);
@@ -193,10 +178,7 @@ mod tests {
 
     #[test]
     fn quantiles_bracket_the_median_and_match_lognormal_ci() {
-        let d = Dist::LogNormal {
-            mu: 0.75f64.ln(),
-            sigma: (1.1f64.ln() - 0.5f64.ln()) / (2.0 * Z975),
-        };
+        let d = Dist::LogNormal { mu: 0.75f64.ln(), sigma: (1.1f64.ln() - 0.5f64.ln()) / (2.0 * Z975) };
         let lo = d.quantile(0.025);
         let hi = d.quantile(0.975);
         // The interval is symmetric on the log scale around the median.

@@ -17,11 +17,7 @@ use crate::scenario::{Baseline, CostBasis, Eligibility, HazardSpec, ParamId, Sce
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ModelError {
     #[error("iteration {iteration}: calibrating the {hazard} hazard failed: {source}")]
-    Calibration {
-        iteration: u32,
-        hazard: &'static str,
-        source: CalibrationError,
-    },
+    Calibration { iteration: u32, hazard: &'static str, source: CalibrationError },
 }
 
 /// A strategy's values in one iteration.
@@ -101,27 +97,17 @@ impl Inputs {
             .collect();
         let comparator = &strategies[0];
         let engaged = |mask: u64| {
-            if comparator.eligibility.admits(mask) {
-                comparator.take_up
-            } else {
-                0.0
-            }
+            if comparator.eligibility.admits(mask) { comparator.take_up } else { 0.0 }
         };
 
         let resolve_hazard =
             |spec: &HazardSpec, ratios: &[f64], effect_ratio: f64, name: &'static str| match &spec.baseline {
                 Baseline::Rates(ids) => {
                     let rates = ids.iter().map(|&id| at(id)).collect();
-                    Ok((
-                        PiecewiseHazard::new(spec.knots.clone(), rates).expect("validated hazard"),
-                        Vec::new(),
-                    ))
+                    Ok((PiecewiseHazard::new(spec.knots.clone(), rates).expect("validated hazard"), Vec::new()))
                 }
                 Baseline::Calibrate(targets) => {
-                    let effect = Effect {
-                        window: comparator.effect_years,
-                        ratio: effect_ratio,
-                    };
+                    let effect = Effect { window: comparator.effect_years, ratio: effect_ratio };
                     let cells = calibrate::cells(&prevalence, ratios, effect, engaged);
                     let t: Vec<(f64, f64)> = targets.iter().map(|t| (t.years, at(t.share))).collect();
                     calibrate::calibrate(&spec.knots, &t, &cells).map_err(|source| ModelError::Calibration {

@@ -284,11 +284,7 @@ impl CostBasis {
     ];
 
     pub fn as_str(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, b)| *b == self)
-            .map(|(s, _)| *s)
-            .unwrap_or("?")
+        Self::ALL.iter().find(|(_, b)| *b == self).map(|(s, _)| *s).unwrap_or("?")
     }
 
     fn parse(s: &str) -> Option<Self> {
@@ -309,10 +305,7 @@ pub struct CostLine {
 pub enum Eligibility {
     All,
     None,
-    Rule {
-        any_of: Vec<usize>,
-        min_risk_score: Option<u32>,
-    },
+    Rule { any_of: Vec<usize>, min_risk_score: Option<u32> },
 }
 
 impl Eligibility {
@@ -372,32 +365,19 @@ pub struct Scenario {
 impl Scenario {
     /// Parses and validates scenario text. `file` is only used to label errors.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        let de = toml::de::Deserializer::parse(text).map_err(|e| ScenarioError::Syntax {
-            file: file.to_string(),
-            message: syntax_message(text, &e),
-        })?;
+        let de = toml::de::Deserializer::parse(text)
+            .map_err(|e| ScenarioError::Syntax { file: file.to_string(), message: syntax_message(text, &e) })?;
         let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let message = with_suggestion(inner.message());
             if path.is_empty() || path == "." {
-                ScenarioError::Syntax {
-                    file: file.to_string(),
-                    message,
-                }
+                ScenarioError::Syntax { file: file.to_string(), message }
             } else {
-                ScenarioError::Invalid {
-                    file: file.to_string(),
-                    path,
-                    reason: message,
-                }
+                ScenarioError::Invalid { file: file.to_string(), path, reason: message }
             }
         })?;
-        Builder {
-            file: file.to_string(),
-            params: Vec::new(),
-        }
-        .build(raw)
+        Builder { file: file.to_string(), params: Vec::new() }.build(raw)
     }
 
     pub fn param(&self, id: ParamId) -> &ParamDef {
@@ -436,10 +416,8 @@ fn with_suggestion(message: &str) -> String {
     };
     let Some(end) = rest.find('`') else { return message };
     let unknown = &rest[..end];
-    let expected: Vec<&str> = rest[end..].split('`').skip(1).step_by(2).collect();
-    suggest(unknown, &expected)
-        .map(|s| format!("{message}; did you mean `{s}`?"))
-        .unwrap_or(message)
+    let expected: Vec<&str> = rest[end..].split('`').skip(2).step_by(2).collect();
+    suggest(unknown, &expected).map(|s| format!("{message}; did you mean `{s}`?")).unwrap_or(message)
 }
 
 /// The closest candidate to `word`, when it is close enough to be a plausible typo.
@@ -459,11 +437,7 @@ struct Builder {
 
 impl Builder {
     fn err(&self, path: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
-        ScenarioError::Invalid {
-            file: self.file.clone(),
-            path: path.into(),
-            reason: reason.into(),
-        }
+        ScenarioError::Invalid { file: self.file.clone(), path: path.into(), reason: reason.into() }
     }
 
     /// Registers a parameter, checking its range. `key` names it in output tables and `path`
@@ -482,27 +456,15 @@ impl Builder {
             Some(v) => parse_param(v).map_err(|r| self.err(path, r))?,
         };
         if !param.point.is_finite() || !domain.contains(param.point) {
-            return Err(self.err(
-                path,
-                format!("{} is not {}", crate::dist::fmt_num(param.point), domain.describe()),
-            ));
+            return Err(self.err(path, format!("{} is not {}", crate::dist::fmt_num(param.point), domain.describe())));
         }
         if !domain.contains_support(&param.dist) {
             return Err(self.err(
                 path,
-                format!(
-                    "{} can produce values that are not {}",
-                    param.dist.describe(),
-                    domain.describe()
-                ),
+                format!("{} can produce values that are not {}", param.dist.describe(), domain.describe()),
             ));
         }
-        self.params.push(ParamDef {
-            key,
-            param,
-            domain,
-            source: source.cloned(),
-        });
+        self.params.push(ParamDef { key, param, domain, source: source.cloned() });
         Ok(ParamId(self.params.len() - 1))
     }
 
@@ -513,10 +475,9 @@ impl Builder {
         }
         let horizon_years = m.horizon_years.unwrap_or(5.0);
         if !(horizon_years.is_finite() && (0.0..=100.0).contains(&horizon_years)) {
-            return Err(self.err(
-                "scenario.horizon_years",
-                format!("{horizon_years} is not a horizon from 0 to 100 years"),
-            ));
+            return Err(
+                self.err("scenario.horizon_years", format!("{horizon_years} is not a horizon from 0 to 100 years"))
+            );
         }
         let iterations = m.iterations.unwrap_or(1000);
         if iterations == 0 {
@@ -550,20 +511,13 @@ impl Builder {
                 return Err(self.err(format!("authority[{i}].name"), "must not be empty"));
             }
             if let Some(j) = seen.insert(a.name.clone(), i) {
-                return Err(self.err(
-                    format!("authority[{i}].name"),
-                    format!("\"{}\" repeats authority[{j}]", a.name),
-                ));
+                return Err(self.err(format!("authority[{i}].name"), format!("\"{}\" repeats authority[{j}]", a.name)));
             }
         }
         let authorities = raw
             .authority
             .into_iter()
-            .map(|a| Authority {
-                name: a.name,
-                children: a.children,
-                source: a.source,
-            })
+            .map(|a| Authority { name: a.name, children: a.children, source: a.source })
             .collect();
 
         let mut risk_factors = Vec::new();
@@ -603,20 +557,11 @@ impl Builder {
                 Domain::Positive,
                 src,
             )?;
-            risk_factors.push(RiskFactor {
-                name: r.name.clone(),
-                prevalence,
-                hr_reentry,
-                hr_maltreatment,
-            });
+            risk_factors.push(RiskFactor { name: r.name.clone(), prevalence, hr_reentry, hr_maltreatment });
         }
 
         let reentry = self.hazard("reentry", &raw.reentry)?;
-        let maltreatment = raw
-            .maltreatment
-            .as_ref()
-            .map(|h| self.hazard("maltreatment", h))
-            .transpose()?;
+        let maltreatment = raw.maltreatment.as_ref().map(|h| self.hazard("maltreatment", h)).transpose()?;
 
         let (hr_v, hr_src) = match &raw.failed_returns {
             Some(f) => (Some(&f.hr_per_failed_return), f.source.as_ref()),
@@ -670,13 +615,8 @@ impl Builder {
             cost_names.push(c.name.clone());
             let basis = CostBasis::parse(&c.basis).ok_or_else(|| {
                 let names: Vec<&str> = CostBasis::ALL.iter().map(|(k, _)| *k).collect();
-                let hint = suggest(&c.basis, &names)
-                    .map(|s| format!("; did you mean \"{s}\"?"))
-                    .unwrap_or_default();
-                self.err(
-                    format!("{p}.basis"),
-                    format!("\"{}\" is not one of {}{hint}", c.basis, names.join(", ")),
-                )
+                let hint = suggest(&c.basis, &names).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+                self.err(format!("{p}.basis"), format!("\"{}\" is not one of {}{hint}", c.basis, names.join(", ")))
             })?;
             let amount = self.param(
                 &format!("{p}.amount"),
@@ -686,18 +626,11 @@ impl Builder {
                 Domain::NonNegative,
                 c.source.as_ref(),
             )?;
-            costs.push(CostLine {
-                name: c.name.clone(),
-                amount,
-                basis,
-            });
+            costs.push(CostLine { name: c.name.clone(), amount, basis });
         }
 
         if raw.strategy.is_empty() {
-            return Err(self.err(
-                "strategy",
-                "at least one [[strategy]] is required (the first is the comparator)",
-            ));
+            return Err(self.err("strategy", "at least one [[strategy]] is required (the first is the comparator)"));
         }
         let mut strategies: Vec<Strategy> = Vec::new();
         for (i, s) in raw.strategy.iter().enumerate() {
@@ -803,10 +736,7 @@ impl Builder {
         if knots.first() != Some(&0.0) {
             return Err(self.err(format!("{section}.knots_years"), "must start at 0.0"));
         }
-        if let Some(i) = knots
-            .windows(2)
-            .position(|w| w[1] <= w[0] || w[1].is_nan() || !w[1].is_finite())
-        {
+        if let Some(i) = knots.windows(2).position(|w| w[1] <= w[0] || w[1].is_nan() || !w[1].is_finite()) {
             return Err(self.err(
                 format!("{section}.knots_years[{}]", i + 1),
                 format!("{} does not increase on the previous knot {}", knots[i + 1], knots[i]),
@@ -822,11 +752,7 @@ impl Builder {
                 if rates.len() != knots.len() {
                     return Err(self.err(
                         format!("{section}.rates_per_year"),
-                        format!(
-                            "has {} rates for {} knots; give one rate per knot",
-                            rates.len(),
-                            knots.len()
-                        ),
+                        format!("has {} rates for {} knots; give one rate per knot", rates.len(), knots.len()),
                     ));
                 }
                 let mut ids = Vec::new();
@@ -865,11 +791,7 @@ impl Builder {
                             format!(
                                 "{} must lie in the piece it calibrates, after {lo} and at or before {}",
                                 t.years,
-                                if hi.is_finite() {
-                                    hi.to_string()
-                                } else {
-                                    "infinity".into()
-                                }
+                                if hi.is_finite() { hi.to_string() } else { "infinity".into() }
                             ),
                         ));
                     }
@@ -894,11 +816,7 @@ impl Builder {
                 Baseline::Calibrate(out)
             }
         };
-        Ok(HazardSpec {
-            knots,
-            baseline,
-            source: h.source.clone(),
-        })
+        Ok(HazardSpec { knots, baseline, source: h.source.clone() })
     }
 
     fn eligibility(
@@ -955,10 +873,7 @@ impl Builder {
                 }
                 Ok(Eligibility::Rule { any_of, min_risk_score })
             }
-            _ => Err(self.err(
-                path,
-                "must be \"all\", \"none\" or a table such as { any_of = [\"aged_over_10\"] }",
-            )),
+            _ => Err(self.err(path, "must be \"all\", \"none\" or a table such as { any_of = [\"aged_over_10\"] }")),
         }
     }
 }
@@ -981,13 +896,10 @@ pub fn parse_param(v: &toml::Value) -> Result<Param, String> {
     }
     let toml::Value::Table(t) = v else {
         return Err(
-            "must be a number or a distribution table such as { dist = \"beta\", mean = 0.3, sd = 0.05 }".into(),
+            "must be a number or a distribution table such as { dist = \"beta\", mean = 0.3, sd = 0.05 }".into()
         );
     };
-    let kind = t
-        .get("dist")
-        .and_then(|d| d.as_str())
-        .ok_or("a distribution table needs `dist = \"...\"`")?;
+    let kind = t.get("dist").and_then(|d| d.as_str()).ok_or("a distribution table needs `dist = \"...\"`")?;
     let allowed: &[&str] = match kind {
         "fixed" => &["value"],
         "beta" => &["mean", "sd", "events", "n"],
@@ -998,41 +910,23 @@ pub fn parse_param(v: &toml::Value) -> Result<Param, String> {
         "triangular" => &["min", "mode", "max"],
         other => {
             let all = ["fixed", "beta", "gamma", "lognormal", "normal", "uniform", "triangular"];
-            let hint = suggest(other, &all)
-                .map(|s| format!("; did you mean \"{s}\"?"))
-                .unwrap_or_default();
+            let hint = suggest(other, &all).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
             return Err(format!("dist \"{other}\" is not one of {}{hint}", all.join(", ")));
         }
     };
     for k in t.keys().filter(|k| *k != "dist") {
         if !allowed.contains(&k.as_str()) {
-            let hint = suggest(k, allowed)
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(format!(
-                "unknown key `{k}` for a {kind} distribution (expected {}){hint}",
-                allowed.join(", ")
-            ));
+            let hint = suggest(k, allowed).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            return Err(format!("unknown key `{k}` for a {kind} distribution (expected {}){hint}", allowed.join(", ")));
         }
     }
     let num = |k: &str| -> Result<f64, String> {
-        let x = t
-            .get(k)
-            .and_then(as_f64)
-            .ok_or_else(|| format!("a {kind} distribution needs a number `{k}`"))?;
-        if x.is_finite() {
-            Ok(x)
-        } else {
-            Err(format!("`{k}` must be finite"))
-        }
+        let x = t.get(k).and_then(as_f64).ok_or_else(|| format!("a {kind} distribution needs a number `{k}`"))?;
+        if x.is_finite() { Ok(x) } else { Err(format!("`{k}` must be finite")) }
     };
     let has = |k: &str| t.contains_key(k);
     let positive = |k: &str, x: f64| {
-        if x > 0.0 {
-            Ok(x)
-        } else {
-            Err(format!("`{k}` must be positive, not {x}"))
-        }
+        if x > 0.0 { Ok(x) } else { Err(format!("`{k}` must be positive, not {x}")) }
     };
     let (point, dist) = match kind {
         "fixed" => {
@@ -1058,52 +952,26 @@ pub fn parse_param(v: &toml::Value) -> Result<Param, String> {
                 ));
             }
             let k = m * (1.0 - m) / (s * s) - 1.0;
-            (
-                m,
-                Dist::Beta {
-                    alpha: m * k,
-                    beta: (1.0 - m) * k,
-                },
-            )
+            (m, Dist::Beta { alpha: m * k, beta: (1.0 - m) * k })
         }
         "gamma" => {
             let (m, s) = (positive("mean", num("mean")?)?, positive("sd", num("sd")?)?);
-            (
-                m,
-                Dist::Gamma {
-                    shape: m * m / (s * s),
-                    scale: s * s / m,
-                },
-            )
+            (m, Dist::Gamma { shape: m * m / (s * s), scale: s * s / m })
         }
         "lognormal" if has("median") || has("ci95") => {
             let med = positive("median", num("median")?)?;
-            let ci = t
-                .get("ci95")
-                .and_then(|c| c.as_array())
-                .ok_or("lognormal with a median needs ci95 = [low, high]")?;
+            let ci =
+                t.get("ci95").and_then(|c| c.as_array()).ok_or("lognormal with a median needs ci95 = [low, high]")?;
             let ci: Vec<f64> = ci.iter().filter_map(as_f64).collect();
             if ci.len() != 2 || !(ci[0] > 0.0 && ci[0] < med && med < ci[1] && ci[1].is_finite()) {
                 return Err(format!("ci95 must be [low, high] with 0 < low < median ({med}) < high"));
             }
-            (
-                med,
-                Dist::LogNormal {
-                    mu: med.ln(),
-                    sigma: (ci[1].ln() - ci[0].ln()) / (2.0 * Z975),
-                },
-            )
+            (med, Dist::LogNormal { mu: med.ln(), sigma: (ci[1].ln() - ci[0].ln()) / (2.0 * Z975) })
         }
         "lognormal" => {
             let (m, s) = (positive("mean", num("mean")?)?, positive("sd", num("sd")?)?);
             let sigma2 = (1.0 + s * s / (m * m)).ln();
-            (
-                m,
-                Dist::LogNormal {
-                    mu: m.ln() - 0.5 * sigma2,
-                    sigma: sigma2.sqrt(),
-                },
-            )
+            (m, Dist::LogNormal { mu: m.ln() - 0.5 * sigma2, sigma: sigma2.sqrt() })
         }
         "normal" => {
             let (m, s) = (num("mean")?, positive("sd", num("sd")?)?);
@@ -1121,14 +989,7 @@ pub fn parse_param(v: &toml::Value) -> Result<Param, String> {
             if !(a <= c && c <= b) {
                 return Err(format!("triangular needs min ≤ mode ≤ max, not {a}, {c}, {b}"));
             }
-            (
-                c,
-                Dist::Triangular {
-                    min: a,
-                    mode: c,
-                    max: b,
-                },
-            )
+            (c, Dist::Triangular { min: a, mode: c, max: b })
         }
         _ => unreachable!("kinds are matched above"),
     };

@@ -91,13 +91,7 @@ pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64,
         let mut scale_re = 1.0;
         let mut scale_mal = 1.0;
         if n_rf > 0 {
-            let mut rng = stream(
-                key.seed,
-                key.iteration as u64,
-                key.authority as u64,
-                child,
-                Purpose::RiskFactors,
-            );
+            let mut rng = stream(key.seed, key.iteration as u64, key.authority as u64, child, Purpose::RiskFactors);
             for j in 0..n_rf {
                 let u: f64 = rng.random();
                 if u < inputs.prevalence[j] {
@@ -109,13 +103,7 @@ pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64,
         }
         blocks.clear();
         let mut draws = ChildDraws {
-            rng: stream(
-                key.seed,
-                key.iteration as u64,
-                key.authority as u64,
-                child,
-                Purpose::Stays,
-            ),
+            rng: stream(key.seed, key.iteration as u64, key.authority as u64, child, Purpose::Stays),
             blocks: std::mem::take(&mut blocks),
         };
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
@@ -135,21 +123,13 @@ pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64,
                 let remaining = h - t0;
                 let (eff_re, eff_mal) = if engaged {
                     (
-                        Effect {
-                            window: s.effect_years,
-                            ratio: s.hr_reentry,
-                        },
-                        Effect {
-                            window: s.effect_years,
-                            ratio: s.hr_maltreatment,
-                        },
+                        Effect { window: s.effect_years, ratio: s.hr_reentry },
+                        Effect { window: s.effect_years, ratio: s.hr_maltreatment },
                     )
                 } else {
                     (Effect::NONE, Effect::NONE)
                 };
-                let reentry = inputs
-                    .reentry
-                    .invert(b.e_reentry, scale_re * failed_scale, eff_re, remaining);
+                let reentry = inputs.reentry.invert(b.e_reentry, scale_re * failed_scale, eff_re, remaining);
                 let home_until = reentry.unwrap_or(remaining);
                 if let Some(m) = &inputs.maltreatment {
                     // At most one event per stay, before the re-entry and the horizon.
@@ -243,21 +223,12 @@ pub fn run_iteration(
     let inputs = Inputs::resolve(sc, &values, iteration)?;
     let mut tallies = vec![Vec::with_capacity(sc.authorities.len()); sc.strategies.len()];
     for (a, auth) in sc.authorities.iter().enumerate() {
-        let key = StreamKey {
-            seed,
-            iteration,
-            authority: a as u32,
-        };
+        let key = StreamKey { seed, iteration, authority: a as u32 };
         for (s, t) in simulate_authority(&inputs, key, auth.children).into_iter().enumerate() {
             tallies[s].push(t);
         }
     }
-    Ok(IterationResult {
-        iteration,
-        values,
-        inputs,
-        tallies,
-    })
+    Ok(IterationResult { iteration, values, inputs, tallies })
 }
 
 /// What to run.

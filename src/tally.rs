@@ -44,10 +44,7 @@ pub struct Tally {
 impl Tally {
     /// An empty tally with `months` monthly bins for the re-entry curve.
     pub fn new(months: usize) -> Self {
-        Tally {
-            first_reentry_by_month: vec![0; months],
-            ..Default::default()
-        }
+        Tally { first_reentry_by_month: vec![0; months], ..Default::default() }
     }
 
     /// Children with a first re-entry before `months` months.
@@ -96,13 +93,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn tally(a: u64, f: f64, months: Vec<u64>) -> Tally {
-        Tally {
-            children: a,
-            breakdowns: a / 2,
-            care_years: f,
-            first_reentry_by_month: months,
-            ..Default::default()
-        }
+        Tally { children: a, breakdowns: a / 2, care_years: f, first_reentry_by_month: months, ..Default::default() }
     }
 
     proptest! {

@@ -20,10 +20,7 @@ pub fn write(file: Option<&Path>, force: bool) -> Result<(), Failure> {
         }
         Some(path) => {
             if path.exists() && !force {
-                return Err(bad_input(anyhow!(
-                    "{} exists; use --force to overwrite it",
-                    path.display()
-                )));
+                return Err(bad_input(anyhow!("{} exists; use --force to overwrite it", path.display())));
             }
             std::fs::write(path, TEMPLATE).map_err(|e| run_failed(anyhow!("cannot write {}: {e}", path.display())))?;
             eprintln!("wrote {}", path.display());

@@ -36,17 +36,11 @@ pub struct Failure {
 }
 
 fn bad_input(e: impl Into<anyhow::Error>) -> Failure {
-    Failure {
-        code: EXIT_BAD_INPUT,
-        error: e.into(),
-    }
+    Failure { code: EXIT_BAD_INPUT, error: e.into() }
 }
 
 fn run_failed(e: impl Into<anyhow::Error>) -> Failure {
-    Failure {
-        code: EXIT_RUN_FAILED,
-        error: e.into(),
-    }
+    Failure { code: EXIT_RUN_FAILED, error: e.into() }
 }
 
 #[derive(Parser, Debug)]
@@ -118,6 +112,9 @@ pub struct RunArgs {
     /// Do not print the summary table.
     #[arg(long)]
     pub quiet: bool,
+    /// Skip the charts and report.html.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// Parses arguments, runs, and returns the process exit code.
@@ -158,14 +155,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Init { file, force } => init::write(file.as_deref(), force),
-        Command::Reproduce {
-            format,
-            iterations,
-            threads,
-        } => {
-            let rows = with_threads(threads, || reproduce::reproduce(iterations))
-                .map_err(run_failed)?
-                .map_err(run_failed)?;
+        Command::Reproduce { format, iterations, threads } => {
+            let rows =
+                with_threads(threads, || reproduce::reproduce(iterations)).map_err(run_failed)?.map_err(run_failed)?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&rows).map_err(run_failed)?),
                 Format::Table => print!("{}", reproduce::table(&rows)),
@@ -190,10 +182,7 @@ pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Sen
     match threads {
         None => Ok(f()),
         Some(n) => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .context("cannot start worker threads")?;
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().context("cannot start worker threads")?;
             Ok(pool.install(f))
         }
     }
@@ -237,17 +226,10 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         iterations: args.iterations.unwrap_or(sc.meta.iterations),
         base_case_only: args.base_case_only,
     };
-    let dest = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
+    let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
     let staged = output::StagedDir::new(&dest).map_err(run_failed)?;
 
-    let total = if opts.base_case_only {
-        1
-    } else {
-        opts.iterations as u64 + 1
-    };
+    let total = if opts.base_case_only { 1 } else { opts.iterations as u64 + 1 };
     let bar = Arc::new(progress_bar(total));
     let sim_start = Instant::now();
     let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
@@ -318,22 +300,14 @@ fn progress_bar(total: u64) -> Progress {
     {
         bar.set_style(style.progress_chars("=> "));
     }
-    Progress {
-        bar,
-        start: Instant::now(),
-        shown: false.into(),
-    }
+    Progress { bar, start: Instant::now(), shown: false.into() }
 }
 
 /// Formats pounds with thousands separators, or as £m for large sums.
 pub fn money(x: f64) -> String {
     let sign = if x < 0.0 { "-" } else { "" };
     let a = x.abs();
-    if a >= 1e6 {
-        format!("{sign}£{:.1}m", a / 1e6)
-    } else {
-        format!("{sign}£{}", thousands(a.round()))
-    }
+    if a >= 1e6 { format!("{sign}£{:.1}m", a / 1e6) } else { format!("{sign}£{}", thousands(a.round())) }
 }
 
 /// Formats a whole number with thousands separators.
@@ -371,41 +345,22 @@ fn terminal_summary(sc: &Scenario, rows: &[SummaryRow], psa: usize) -> String {
     let _ = writeln!(
         out,
         "(figures are {}; discounted costs)",
-        if psa > 0 {
-            format!("PSA means over {psa} iterations with 95% intervals")
-        } else {
-            "base case".into()
-        }
+        if psa > 0 { format!("PSA means over {psa} iterations with 95% intervals") } else { "base case".into() }
     );
     for s in &sc.strategies {
         let n = &s.name;
         let _ = writeln!(out, "  {n}");
-        let _ = writeln!(
-            out,
-            "    breakdowns           {}",
-            fmt_stat(get(n, "level", "breakdowns"), &|x| thousands(x))
-        );
-        let _ = writeln!(
-            out,
-            "    total cost           {}",
-            fmt_stat(get(n, "level", "total_cost"), &money)
-        );
+        let _ =
+            writeln!(out, "    breakdowns           {}", fmt_stat(get(n, "level", "breakdowns"), &|x| thousands(x)));
+        let _ = writeln!(out, "    total cost           {}", fmt_stat(get(n, "level", "total_cost"), &money));
         if n != &sc.strategies[0].name {
-            let _ = writeln!(
-                out,
-                "    support cost         {}",
-                fmt_stat(get(n, "level", "support_cost"), &money)
-            );
+            let _ = writeln!(out, "    support cost         {}", fmt_stat(get(n, "level", "support_cost"), &money));
             let _ = writeln!(
                 out,
                 "    breakdowns averted   {}",
                 fmt_stat(get(n, "increment", "breakdowns_averted"), &|x| thousands(x))
             );
-            let _ = writeln!(
-                out,
-                "    net saving           {}",
-                fmt_stat(get(n, "increment", "net_saving"), &money)
-            );
+            let _ = writeln!(out, "    net saving           {}", fmt_stat(get(n, "increment", "net_saving"), &money));
             if psa > 0 {
                 if let Some(p) = get(n, "increment", "saves_money").and_then(|s| s.mean) {
                     let _ = writeln!(out, "    P(saves money)       {:.0}%", 100.0 * p);

@@ -27,26 +27,15 @@ pub struct StagedDir {
 
 impl StagedDir {
     pub fn new(dest: &Path) -> Result<Self> {
-        let parent = dest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-        let name = dest
-            .file_name()
-            .context("output folder has no name")?
-            .to_string_lossy()
-            .to_string();
+        let name = dest.file_name().context("output folder has no name")?.to_string_lossy().to_string();
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             fs::remove_dir_all(&tmp).ok();
         }
         fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        Ok(StagedDir {
-            tmp,
-            dest: dest.to_path_buf(),
-            committed: false,
-        })
+        Ok(StagedDir { tmp, dest: dest.to_path_buf(), committed: false })
     }
 
     pub fn path(&self) -> &Path {
@@ -182,14 +171,8 @@ pub fn write_tables(
     let mut df = DataFrame::new(
         rows.len(),
         vec![
-            Column::new(
-                "strategy".into(),
-                rows.iter().map(|r| r.strategy.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "authority".into(),
-                rows.iter().map(|r| r.authority.as_str()).collect::<Vec<_>>(),
-            ),
+            Column::new("strategy".into(), rows.iter().map(|r| r.strategy.as_str()).collect::<Vec<_>>()),
+            Column::new("authority".into(), rows.iter().map(|r| r.authority.as_str()).collect::<Vec<_>>()),
             Column::new("kind".into(), rows.iter().map(|r| r.kind).collect::<Vec<_>>()),
             Column::new("metric".into(), rows.iter().map(|r| r.metric).collect::<Vec<_>>()),
             opt_col("base", rows.iter().map(|r| r.stat.base)),
@@ -208,10 +191,7 @@ pub fn write_tables(
     let mut df = DataFrame::new(
         curve.len(),
         vec![
-            Column::new(
-                "strategy".into(),
-                curve.iter().map(|p| p.strategy.as_str()).collect::<Vec<_>>(),
-            ),
+            Column::new("strategy".into(), curve.iter().map(|p| p.strategy.as_str()).collect::<Vec<_>>()),
             Column::new("month".into(), curve.iter().map(|p| p.month as u32).collect::<Vec<_>>()),
             Column::new("base".into(), curve.iter().map(|p| p.base).collect::<Vec<_>>()),
             opt_col("mean", curve.iter().map(|p| p.mean)),

@@ -54,24 +54,16 @@ fn row(figure: &str, published: &str, value: f64, rounding: f64, scenario: &str,
 
 fn replicate(text: &str, name: &str, iterations: Option<u32>) -> anyhow::Result<(Scenario, Vec<IterationResult>)> {
     let sc = Scenario::from_toml_str(text, &format!("scenarios/{name}.toml"))?;
-    let opts = RunOptions {
-        seed: sc.meta.seed,
-        iterations: iterations.unwrap_or(sc.meta.iterations),
-        base_case_only: false,
-    };
+    let opts =
+        RunOptions { seed: sc.meta.seed, iterations: iterations.unwrap_or(sc.meta.iterations), base_case_only: false };
     let run = sim::run(&sc, opts, &|| {})?;
     Ok((sc, run.psa))
 }
 
 /// Metric `metric` of strategy `s` in every replication.
 fn metric(runs: &[IterationResult], s: usize, metric: &str) -> Vec<f64> {
-    let i = analysis::LEVEL_METRICS
-        .iter()
-        .position(|m| *m == metric)
-        .expect("known metric");
-    runs.iter()
-        .map(|r| analysis::iteration_metrics(r, View::Total).levels[s][i])
-        .collect()
+    let i = analysis::LEVEL_METRICS.iter().position(|m| *m == metric).expect("known metric");
+    runs.iter().map(|r| analysis::iteration_metrics(r, View::Total).levels[s][i]).collect()
 }
 
 /// Runs every reproduction and returns one row per published figure.
@@ -98,9 +90,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         &metric(&runs, 0, "children_with_breakdown"),
     ));
     let ratio = |f: &dyn Fn(&crate::tally::Tally) -> f64| -> Vec<f64> {
-        runs.iter()
-            .map(|r| f(&r.tallies[0][0]) / r.tallies[0][0].children_with_breakdown as f64)
-            .collect()
+        runs.iter().map(|r| f(&r.tallies[0][0]) / r.tallies[0][0].children_with_breakdown as f64).collect()
     };
     rows.push(row(
         "of those re-entrants, home less than 2 weeks",
@@ -173,11 +163,8 @@ pub fn table(rows: &[Row]) -> String {
         }
     };
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<64} {:>34} {:>12} {:>10} {:>11}  ok",
-        "figure", "published", "engine", "MCSE", "difference"
-    );
+    let _ =
+        writeln!(out, "{:<64} {:>34} {:>12} {:>10} {:>11}  ok", "figure", "published", "engine", "MCSE", "difference");
     for r in rows {
         let _ = writeln!(
             out,

@@ -1,0 +1,177 @@
+//! Analytic cases: the simulation against closed-form answers. Tolerances are 4 binomial or
+//! Monte Carlo standard errors computed from the case itself, so a correct engine fails
+//! with probability below 1 in 15,000 and a wrong one by more than a few per cent fails.
+
+mod common;
+
+use common::{base_level, run, scenario};
+use reunify::analysis::{View, view_tally};
+use reunify::scenario::Scenario;
+
+const N: u64 = 200_000;
+
+fn constant(rate: f64, horizon: f64, extra: &str) -> Scenario {
+    scenario(
+        N,
+        horizon,
+        &format!(
+            r#"
+[reentry]
+knots_years = [0.0]
+rates_per_year = [{rate}]
+
+[care_after_breakdown]
+return_home_probability = 0.0
+
+{extra}
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+"#
+        ),
+    )
+}
+
+fn assert_share(observed: f64, expected: f64, n: u64, what: &str) {
+    let se = (expected * (1.0 - expected) / n as f64).sqrt();
+    assert!(
+        (observed - expected).abs() < 4.0 * se,
+        "{what}: observed {observed}, expected {expected}, 4 SE = {}",
+        4.0 * se
+    );
+}
+
+#[test]
+fn constant_hazard_gives_one_minus_exp_minus_lambda_h() {
+    let (lambda, h) = (0.12, 5.0);
+    let r = run(&constant(lambda, h, ""), false);
+    let p = base_level(&r, 0, "children_with_breakdown") / N as f64;
+    assert_share(p, 1.0 - (-lambda * h).exp(), N, "P(re-entry by H)");
+    // Without returns home, every breakdown is a first breakdown.
+    assert_eq!(base_level(&r, 0, "breakdowns"), base_level(&r, 0, "children_with_breakdown"));
+}
+
+#[test]
+fn two_piece_hazard_matches_its_cumulative_at_every_reported_month() {
+    let sc = scenario(
+        N,
+        5.0,
+        r#"
+[reentry]
+knots_years = [0.0, 0.5]
+rates_per_year = [0.8, 0.05]
+
+[care_after_breakdown]
+return_home_probability = 0.0
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+"#,
+    );
+    let r = run(&sc, false);
+    let t = view_tally(&r.base, 0, View::Total);
+    for months in [3usize, 6, 12, 24, 60] {
+        let years = months as f64 / 12.0;
+        let cum = 0.8 * years.min(0.5) + 0.05 * (years - 0.5).max(0.0);
+        let p = t.first_reentries_before_month(months) as f64 / N as f64;
+        assert_share(p, 1.0 - (-cum).exp(), N, &format!("share by {months} months"));
+    }
+}
+
+#[test]
+fn discounted_breakdown_count_matches_its_expectation() {
+    // E[(1+r)^(−T) · 1{T < H}] = λ/(λ+δ) · (1 − e^(−(λ+δ)H)) for T ~ Exp(λ), δ = ln(1+r).
+    let (lambda, h, r) = (0.3, 5.0, 0.035f64);
+    let res = run(&constant(lambda, h, ""), false);
+    let t = view_tally(&res.base, 0, View::Total);
+    let delta = r.ln_1p();
+    let expected = lambda / (lambda + delta) * (1.0 - (-(lambda + delta) * h).exp());
+    let observed = t.breakdowns_disc / N as f64;
+    // The summand lies in [0, 1], so its sd is at most sqrt(E·(1 − E)).
+    let se = (expected * (1.0 - expected) / N as f64).sqrt();
+    assert!((observed - expected).abs() < 4.0 * se, "{observed} vs {expected}");
+}
+
+#[test]
+fn discounted_pro_rata_support_flow_equals_its_integral() {
+    // No re-entry: every engaged child is supported for exactly `support_years`, so the
+    // discounted supported years per child are ∫₀² (1.035)^(−t) dt, with no randomness at all.
+    let sc = scenario(
+        1000,
+        5.0,
+        r#"
+[reentry]
+knots_years = [0.0]
+rates_per_year = [0.0]
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+
+[[strategy]]
+name = "support"
+support_years = 2.0
+cost = 1000
+cost_basis = "per_supported_year"
+"#,
+    );
+    let r = run(&sc, false);
+    let n = 200_000;
+    let h = 2.0 / n as f64;
+    let integral: f64 = (0..n).map(|i| 1.035f64.powf(-(i as f64 + 0.5) * h) * h).sum();
+    let per_child = base_level(&r, 1, "support_cost") / 1000.0 / 1000.0;
+    assert!((per_child - integral).abs() < 1e-9, "{per_child} vs {integral}");
+    assert_eq!(base_level(&r, 1, "support_cost_undiscounted"), 2.0 * 1000.0 * 1000.0);
+}
+
+#[test]
+fn calibrated_scenario_hits_its_targets_to_1e_9() {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let sc = Scenario::from_toml_str(&text, "england").unwrap();
+    let inputs = reunify::model::Inputs::resolve(&sc, &sc.point_values(), 0).unwrap();
+    assert_eq!(inputs.reentry_fit.len(), 3);
+    for f in inputs.reentry_fit.iter().chain(&inputs.maltreatment_fit) {
+        assert!((f.achieved - f.target).abs() < 1e-9, "{f:?}");
+    }
+}
+
+#[test]
+fn calibrated_share_is_recovered_by_simulation_over_a_risk_mix() {
+    // The calibration's exact expectation and the simulation must agree on the share by 5
+    // years when risk factors and comparator support are present.
+    let sc = scenario(
+        N,
+        5.0,
+        r#"
+[reentry]
+knots_years = [0.0, 1.0]
+calibrate_to = [ { years = 1.0, share = 0.2 }, { years = 5.0, share = 0.35 } ]
+
+[[risk_factor]]
+name = "a"
+prevalence = 0.4
+hr_reentry = 2.0
+
+[[risk_factor]]
+name = "b"
+prevalence = 0.3
+hr_reentry = 1.5
+
+[care_after_breakdown]
+return_home_probability = 0.0
+
+[[strategy]]
+name = "comparator-with-some-support"
+eligibility = { any_of = ["a"] }
+take_up = 0.5
+hr_reentry = 0.6
+support_years = 0.5
+"#,
+    );
+    let r = run(&sc, false);
+    let t = view_tally(&r.base, 0, View::Total);
+    assert_share(t.first_reentries_before_month(12) as f64 / N as f64, 0.2, N, "share by 1 year");
+    assert_share(t.children_with_breakdown as f64 / N as f64, 0.35, N, "share by 5 years");
+}

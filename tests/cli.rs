@@ -1,0 +1,185 @@
+//! The command line: exit codes, error messages naming file, field and reason, nothing
+//! written on failure, and byte-identical outputs whatever the thread count.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const SMALL: &str = r#"
+[scenario]
+name = "small"
+horizon_years = 3.0
+iterations = 6
+seed = 11
+
+[[authority]]
+name = "Testshire"
+children = 5000
+
+[reentry]
+knots_years = [0.0, 1.0]
+calibrate_to = [ { years = 1.0, share = 0.2 }, { years = 3.0, share = { dist = "beta", mean = 0.3, sd = 0.02 } } ]
+
+[[risk_factor]]
+name = "older"
+prevalence = 0.5
+hr_reentry = { dist = "lognormal", median = 1.3, ci95 = [1.0, 1.7] }
+
+[maltreatment]
+knots_years = [0.0]
+calibrate_to = [ { years = 2.0, share = 0.46 } ]
+
+[[cost]]
+name = "breakdown"
+amount = 61614
+basis = "per_breakdown"
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+
+[[strategy]]
+name = "support"
+take_up = 0.9
+hr_reentry = { dist = "lognormal", median = 0.75, ci95 = [0.5, 1.1] }
+"#;
+
+fn reunify() -> Command {
+    Command::cargo_bin("reunify").unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+fn run_small(dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
+    let file = write(dir, "small.toml", SMALL);
+    let out = dir.join(out);
+    let mut args = vec!["run", file.as_str(), "--out", out.to_str().unwrap(), "--quiet", "--no-report"];
+    args.extend_from_slice(extra);
+    reunify().args(&args).output().unwrap()
+}
+
+#[test]
+fn a_missing_file_is_bad_input() {
+    reunify()
+        .args(["run", "no/such/file.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read no/such/file.toml"));
+}
+
+#[test]
+fn an_unknown_key_names_file_path_and_suggests_the_right_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", &SMALL.replace("take_up = 0.9", "take_upp = 0.9"));
+    let out = dir.path().join("out");
+    reunify()
+        .args(["run", &f, "--out", out.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("{f}: strategy[1].take_upp")))
+        .stderr(predicate::str::contains("did you mean `take_up`?"));
+    assert!(!out.exists(), "nothing may be written on failure");
+}
+
+#[test]
+fn an_out_of_range_value_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", &SMALL.replace("take_up = 0.9", "take_up = 1.3"));
+    reunify()
+        .args(["validate", &f])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!("{f}: strategy[1].take_up: 1.3 is not a probability (0 to 1)")));
+}
+
+#[test]
+fn inconsistent_targets_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = SMALL.replace("{ years = 1.0, share = 0.2 }", "{ years = 1.0, share = 0.35 }");
+    let f = write(dir.path(), "x.toml", &bad);
+    reunify()
+        .args(["validate", &f])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("reentry.calibrate_to[1].share"))
+        .stderr(predicate::str::contains("must rise strictly"));
+    let bad = SMALL.replace("knots_years = [0.0, 1.0]", "knots_years = [0.0, 1.0, 0.5]");
+    let f = write(dir.path(), "y.toml", &bad);
+    reunify().args(["validate", &f]).assert().code(2).stderr(predicate::str::contains("reentry.knots_years[2]"));
+}
+
+#[test]
+fn a_syntax_error_gives_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", "[scenario]\nname = \n");
+    reunify().args(["validate", &f]).assert().code(2).stderr(predicate::str::contains("line 2"));
+}
+
+#[test]
+fn shipped_scenarios_and_the_init_template_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = dir.path().join("new.toml");
+    reunify().args(["init", init.to_str().unwrap()]).assert().success();
+    reunify().args(["init", init.to_str().unwrap()]).assert().code(2);
+    let mut args = vec!["validate".to_string(), init.display().to_string()];
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        args.push(entry.unwrap().path().display().to_string());
+    }
+    reunify().args(&args).assert().success().stdout(predicate::str::contains("england-2012-13.toml: ok"));
+}
+
+#[test]
+fn a_run_writes_every_table_and_nothing_else_is_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_small(dir.path(), "res", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["summary.json", "summary.csv", "iterations.csv", "iterations.parquet", "reentry_curve.csv", "run.json"] {
+        assert!(dir.path().join("res").join(f).exists(), "{f}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // One row per iteration (base case 0 and 6 PSA draws) × strategy × authority.
+    let csv = std::fs::read_to_string(dir.path().join("res/iterations.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 7 * 2);
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("res/run.json")).unwrap()).unwrap();
+    assert_eq!(run["scenario_sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn outputs_are_byte_identical_on_one_and_two_threads_and_follow_the_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (out, threads, seed) in [("t1", "1", "5"), ("t2", "2", "5"), ("t2b", "2", "5"), ("s6", "2", "6")] {
+        let o = run_small(dir.path(), out, &["--threads", threads, "--seed", seed]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let read = |d: &str, f: &str| std::fs::read(dir.path().join(d).join(f)).unwrap();
+    for f in ["summary.json", "iterations.parquet", "iterations.csv", "reentry_curve.csv"] {
+        assert_eq!(read("t1", f), read("t2", f), "{f} differs between 1 and 2 threads");
+        assert_eq!(read("t2", f), read("t2b", f), "{f} differs between two runs with the same seed");
+        assert_ne!(read("t2", f), read("s6", f), "{f} must change with the seed");
+    }
+}
+
+#[test]
+fn reproduce_prints_json_with_the_documented_keys() {
+    let out = reunify().args(["reproduce", "--format", "json", "--iterations", "30"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 8);
+    for r in rows {
+        for k in ["figure", "published", "engine", "mcse"] {
+            assert!(r.get(k).is_some(), "missing {k}");
+        }
+    }
+}

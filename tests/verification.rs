@@ -1,0 +1,286 @@
+//! TECH-VER-style black-box checks: each changes one input and asserts the direction or
+//! the exact value of the change that the model's logic requires.
+
+mod common;
+
+use common::{all_levels, base_level, run, scenario};
+use reunify::analysis::LEVEL_METRICS;
+use reunify::scenario::Scenario;
+
+/// A scenario with risk factors, repeat returns, maltreatment and costs of every basis, so
+/// that every branch of the simulation is exercised. `strategies` is appended.
+fn rich(horizon: f64, discount: f64, costs: [f64; 4], strategies: &str) -> Scenario {
+    let text = format!(
+        r#"
+[scenario]
+name = "rich"
+horizon_years = {horizon}
+discount_rate = {discount}
+iterations = 8
+seed = 7
+
+[[authority]]
+name = "A"
+children = 3000
+
+[[authority]]
+name = "B"
+children = 1500
+
+[reentry]
+knots_years = [0.0, 0.0383, 2.0]
+calibrate_to = [ {{ years = 0.0383, share = 0.024 }}, {{ years = 2.0, share = 0.249 }}, {{ years = 5.0, share = {{ dist = "beta", mean = 0.3, sd = 0.01 }} }} ]
+
+[[risk_factor]]
+name = "older"
+prevalence = {{ dist = "beta", mean = 0.49, sd = 0.04 }}
+hr_reentry = {{ dist = "lognormal", median = 1.3, ci95 = [1.0, 1.7] }}
+hr_maltreatment = 1.2
+
+[[risk_factor]]
+name = "neglect"
+prevalence = 0.5
+hr_reentry = 1.5
+
+[failed_returns]
+hr_per_failed_return = 1.68
+
+[maltreatment]
+knots_years = [0.0]
+calibrate_to = [ {{ years = 2.0, share = 0.46 }} ]
+
+[care_after_breakdown]
+median_years = 0.5
+sigma = 1.0
+return_home_probability = 0.6
+
+[[cost]]
+name = "breakdown"
+amount = {{ dist = "gamma", mean = {c0}, sd = {sd0} }}
+basis = "per_breakdown"
+
+[[cost]]
+name = "placement"
+amount = {c1}
+basis = "per_care_year"
+
+[[cost]]
+name = "enquiry"
+amount = {c2}
+basis = "per_maltreatment_event"
+
+[[cost]]
+name = "case-work"
+amount = {c3}
+basis = "per_supported_year"
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+
+{strategies}
+"#,
+        c0 = costs[0].max(1.0),
+        sd0 = costs[0].max(1.0) / 5.0,
+        c1 = costs[1],
+        c2 = costs[2],
+        c3 = costs[3],
+    );
+    let text = if costs[0] == 0.0 { text.replace("{ dist = \"gamma\", mean = 1, sd = 0.2 }", "0") } else { text };
+    Scenario::from_toml_str(&text, "rich.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+const SUPPORT: &str = r#"
+[[strategy]]
+name = "support"
+eligibility = { any_of = ["older"] }
+take_up = { dist = "beta", mean = 0.8, sd = 0.05 }
+hr_reentry = { dist = "lognormal", median = 0.7, ci95 = [0.5, 1.0] }
+hr_maltreatment = 0.8
+cost = { dist = "gamma", mean = 5627, sd = 800 }
+support_years = 1.0
+"#;
+
+const COSTS: [f64; 4] = [61614.0, 40000.0, 2000.0, 300.0];
+
+fn metric(name: &str) -> usize {
+    LEVEL_METRICS.iter().position(|m| *m == name).unwrap()
+}
+
+#[test]
+fn a_strategy_identical_to_the_comparator_gives_exactly_zero_increments() {
+    let same = r#"
+[[strategy]]
+name = "same-as-usual"
+eligibility = "none"
+take_up = 0.8
+hr_reentry = 0.5
+"#;
+    let r = run(&rich(5.0, 0.035, COSTS, same), true);
+    for it in all_levels(&r) {
+        assert_eq!(it[0], it[1], "levels must be bit-identical");
+    }
+}
+
+#[test]
+fn support_with_hazard_ratio_1_and_zero_cost_makes_no_difference() {
+    let neutral = r#"
+[[strategy]]
+name = "neutral"
+eligibility = "all"
+take_up = 0.7
+hr_reentry = 1.0
+hr_maltreatment = 1.0
+cost = 0
+"#;
+    let r = run(&rich(5.0, 0.035, [61614.0, 40000.0, 2000.0, 0.0], neutral), true);
+    for it in all_levels(&r) {
+        for (m, name) in LEVEL_METRICS.iter().enumerate() {
+            if !name.starts_with("supported_") {
+                assert_eq!(it[0][m].to_bits(), it[1][m].to_bits(), "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn take_up_zero_equals_the_comparator() {
+    let r = run(&rich(5.0, 0.035, COSTS, &SUPPORT.replace("{ dist = \"beta\", mean = 0.8, sd = 0.05 }", "0.0")), true);
+    for it in all_levels(&r) {
+        assert_eq!(it[0], it[1]);
+    }
+}
+
+#[test]
+fn zero_costs_give_zero_costs() {
+    let free = SUPPORT.replace("{ dist = \"gamma\", mean = 5627, sd = 800 }", "0");
+    let r = run(&rich(5.0, 0.035, [0.0, 0.0, 0.0, 0.0], &free), true);
+    for it in all_levels(&r) {
+        for s in 0..2 {
+            assert_eq!(it[s][metric("total_cost")], 0.0);
+            assert_eq!(it[s][metric("total_cost_undiscounted")], 0.0);
+        }
+        // The simulation itself is unchanged: breakdowns still happen.
+        assert!(it[0][metric("breakdowns")] > 0.0);
+    }
+}
+
+#[test]
+fn a_higher_hazard_ratio_raises_breakdowns() {
+    let weak = SUPPORT.replace("{ dist = \"lognormal\", median = 0.7, ci95 = [0.5, 1.0] }", "0.9");
+    let strong = SUPPORT.replace("{ dist = \"lognormal\", median = 0.7, ci95 = [0.5, 1.0] }", "0.5");
+    let rw = run(&rich(5.0, 0.035, COSTS, &weak), false);
+    let rs = run(&rich(5.0, 0.035, COSTS, &strong), false);
+    // Under common random numbers a child's first re-entry time falls as its hazard rises,
+    // so the count of children with a breakdown is monotone child by child.
+    assert!(base_level(&rw, 1, "children_with_breakdown") > base_level(&rs, 1, "children_with_breakdown"));
+    assert!(base_level(&rw, 1, "breakdowns") > base_level(&rs, 1, "breakdowns"));
+    // And support that works at all averts breakdowns against usual care.
+    assert!(base_level(&rs, 0, "breakdowns") > base_level(&rs, 1, "breakdowns"));
+}
+
+#[test]
+fn a_higher_risk_factor_hazard_ratio_raises_comparator_breakdowns_at_fixed_rates() {
+    let make = |hr: f64| {
+        scenario(
+            20_000,
+            5.0,
+            &format!(
+                r#"
+[reentry]
+knots_years = [0.0]
+rates_per_year = [0.1]
+
+[[risk_factor]]
+name = "x"
+prevalence = 0.5
+hr_reentry = {hr}
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+"#
+            ),
+        )
+    };
+    let low = run(&make(1.2), false);
+    let high = run(&make(2.0), false);
+    assert!(base_level(&high, 0, "children_with_breakdown") > base_level(&low, 0, "children_with_breakdown"));
+}
+
+#[test]
+fn raising_a_cost_raises_the_total() {
+    let base = run(&rich(5.0, 0.035, COSTS, SUPPORT), false);
+    for (i, bump) in
+        [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]].iter().enumerate()
+    {
+        let costs: Vec<f64> = COSTS.iter().zip(bump).map(|(c, b)| c + 1000.0 * b).collect();
+        let r = run(&rich(5.0, 0.035, costs.try_into().unwrap(), SUPPORT), false);
+        assert!(
+            base_level(&r, 1, "total_cost") > base_level(&base, 1, "total_cost"),
+            "raising cost line {i} must raise the support strategy's total"
+        );
+        assert_eq!(base_level(&r, 1, "breakdowns"), base_level(&base, 1, "breakdowns"), "costs must not change events");
+    }
+    let pricier = run(&rich(5.0, 0.035, COSTS, &SUPPORT.replace("mean = 5627", "mean = 9000")), false);
+    assert!(base_level(&pricier, 1, "support_cost") > base_level(&base, 1, "support_cost"));
+}
+
+#[test]
+fn horizon_zero_gives_nothing() {
+    let r = run(&rich(0.0, 0.035, COSTS, SUPPORT), true);
+    for it in all_levels(&r) {
+        for s in 0..2 {
+            for (m, name) in LEVEL_METRICS.iter().enumerate() {
+                if *name == "children" {
+                    assert_eq!(it[s][m], 4500.0);
+                } else if !name.starts_with("reentry_share") {
+                    assert_eq!(it[s][m], 0.0, "{name}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_zero_discount_rate_makes_discounted_equal_undiscounted() {
+    let r = run(&rich(5.0, 0.0, COSTS, SUPPORT), true);
+    for it in all_levels(&r) {
+        for s in 0..2 {
+            for part in ["support_cost", "breakdown_cost", "other_cost", "total_cost"] {
+                let d = it[s][metric(part)];
+                let u = it[s][metric(&format!("{part}_undiscounted"))];
+                assert_eq!(d.to_bits(), u.to_bits(), "{part}");
+            }
+        }
+    }
+    // With a positive rate, discounting lowers every positive cost.
+    let r = run(&rich(5.0, 0.035, COSTS, SUPPORT), false);
+    assert!(base_level(&r, 1, "total_cost") < base_level(&r, 1, "total_cost_undiscounted"));
+}
+
+#[test]
+fn totals_equal_the_sum_of_authorities() {
+    use reunify::analysis::{View, view_tally};
+    let r = run(&rich(5.0, 0.035, COSTS, SUPPORT), true);
+    for it in std::iter::once(&r.base).chain(&r.psa) {
+        for s in 0..2 {
+            let total = view_tally(it, s, View::Total);
+            let a = view_tally(it, s, View::Authority(0));
+            let b = view_tally(it, s, View::Authority(1));
+            assert_eq!(total.breakdowns, a.breakdowns + b.breakdowns);
+            assert_eq!(total.children, 4500);
+        }
+    }
+}
+
+#[test]
+fn repeat_offers_after_later_returns_add_support_only_when_allowed() {
+    let once = SUPPORT.to_string() + "repeat_on_later_returns = false\n";
+    let again = SUPPORT.to_string() + "repeat_on_later_returns = true\n";
+    let r1 = run(&rich(5.0, 0.035, COSTS, &once), false);
+    let r2 = run(&rich(5.0, 0.035, COSTS, &again), false);
+    assert!(base_level(&r2, 1, "supported_returns") > base_level(&r1, 1, "supported_returns"));
+    // Offered once per child at most.
+    assert!(base_level(&r1, 1, "supported_returns") <= 4500.0);
+}
