@@ -68,7 +68,9 @@ fn job_n(c: &mut Criterion) {
     let sc = Scenario::from_toml_str(&text, "england-2012-13").unwrap();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut g = c.benchmark_group("job_n");
-    g.sample_size(10).measurement_time(Duration::from_secs(30)).throughput(Throughput::Elements(sc.total_children() * 10_001));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .throughput(Throughput::Elements(sc.total_children() * 10_001));
     g.bench_function("default_scenario_10000_iterations", |b| b.iter(|| run_on(&sc, 10_000, cores)));
     g.finish();
 }

@@ -9,7 +9,7 @@
 //! Summaries give the base case, the PSA mean, the 2.5% and 97.5% quantiles (type 7) and the
 //! Monte Carlo standard error `sd/√n` of the mean.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Inputs;
 use crate::scenario::{CostBasis, SupportBasis};
@@ -142,7 +142,7 @@ pub fn decision_values(level: &[f64; 21], comparator: &[f64; 21]) -> [f64; 6] {
 }
 
 /// Summary statistics of one metric.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
     pub base: Option<f64>,
     pub mean: Option<f64>,
@@ -220,14 +220,14 @@ pub fn iteration_metrics(r: &IterationResult, view: View) -> IterationMetrics {
 }
 
 /// One row of the summary: a metric of a strategy, as a level or as an increment.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
     pub strategy: String,
     pub authority: String,
     /// "level" (the strategy's own value) or "increment" (strategy minus comparator, or a
     /// decision metric against the comparator).
-    pub kind: &'static str,
-    pub metric: &'static str,
+    pub kind: String,
+    pub metric: String,
     #[serde(flatten)]
     pub stat: Stat,
 }
@@ -237,11 +237,11 @@ pub fn summarise(run: &RunResult, names: &[String], authority: &str, view: View)
     let base = iteration_metrics(&run.base, view);
     let psa: Vec<IterationMetrics> = run.psa.iter().map(|r| iteration_metrics(r, view)).collect();
     let mut rows = Vec::new();
-    let row = |strategy: usize, kind, metric, stat| SummaryRow {
+    let row = |strategy: usize, kind: &str, metric: &str, stat| SummaryRow {
         strategy: names[strategy].clone(),
         authority: authority.to_string(),
-        kind,
-        metric,
+        kind: kind.to_string(),
+        metric: metric.to_string(),
         stat,
     };
     for s in 0..names.len() {
@@ -326,9 +326,11 @@ pub fn reentry_curve(run: &RunResult, names: &[String]) -> Vec<CurvePoint> {
     points
 }
 
-/// Looks up a summary statistic.
+/// Looks up a summary statistic over all authorities.
 pub fn find<'a>(rows: &'a [SummaryRow], strategy: &str, kind: &str, metric: &str) -> Option<&'a Stat> {
-    rows.iter().find(|r| r.strategy == strategy && r.kind == kind && r.metric == metric).map(|r| &r.stat)
+    rows.iter()
+        .find(|r| r.authority == "all" && r.strategy == strategy && r.kind == kind && r.metric == metric)
+        .map(|r| &r.stat)
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ pub struct Cell {
 }
 
 /// The achieved fit at one target.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Fit {
     pub years: f64,
     pub target: f64,

@@ -12,6 +12,7 @@ pub mod discount;
 pub mod dist;
 pub mod hazard;
 pub mod model;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

@@ -90,8 +90,7 @@ cost_basis = "per_supported_year"
 "#));
         let r = run(&sc, false);
         let levels = &all_levels(&r)[0];
-        for s in 0..2 {
-            let l = &levels[s];
+        for l in levels.iter() {
             prop_assert!(l[m("breakdowns")] >= l[m("children_with_breakdown")]);
             prop_assert!(l[m("children_with_breakdown")] <= l[m("children")]);
             prop_assert!(l[m("returns_home")] <= l[m("children")] + l[m("breakdowns")]);

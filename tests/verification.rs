@@ -156,9 +156,9 @@ fn zero_costs_give_zero_costs() {
     let free = SUPPORT.replace("{ dist = \"gamma\", mean = 5627, sd = 800 }", "0");
     let r = run(&rich(5.0, 0.035, [0.0, 0.0, 0.0, 0.0], &free), true);
     for it in all_levels(&r) {
-        for s in 0..2 {
-            assert_eq!(it[s][metric("total_cost")], 0.0);
-            assert_eq!(it[s][metric("total_cost_undiscounted")], 0.0);
+        for levels in &it {
+            assert_eq!(levels[metric("total_cost")], 0.0);
+            assert_eq!(levels[metric("total_cost_undiscounted")], 0.0);
         }
         // The simulation itself is unchanged: breakdowns still happen.
         assert!(it[0][metric("breakdowns")] > 0.0);
@@ -230,12 +230,12 @@ fn raising_a_cost_raises_the_total() {
 fn horizon_zero_gives_nothing() {
     let r = run(&rich(0.0, 0.035, COSTS, SUPPORT), true);
     for it in all_levels(&r) {
-        for s in 0..2 {
+        for levels in &it {
             for (m, name) in LEVEL_METRICS.iter().enumerate() {
                 if *name == "children" {
-                    assert_eq!(it[s][m], 4500.0);
+                    assert_eq!(levels[m], 4500.0);
                 } else if !name.starts_with("reentry_share") {
-                    assert_eq!(it[s][m], 0.0, "{name}");
+                    assert_eq!(levels[m], 0.0, "{name}");
                 }
             }
         }
@@ -246,10 +246,10 @@ fn horizon_zero_gives_nothing() {
 fn a_zero_discount_rate_makes_discounted_equal_undiscounted() {
     let r = run(&rich(5.0, 0.0, COSTS, SUPPORT), true);
     for it in all_levels(&r) {
-        for s in 0..2 {
+        for levels in &it {
             for part in ["support_cost", "breakdown_cost", "other_cost", "total_cost"] {
-                let d = it[s][metric(part)];
-                let u = it[s][metric(&format!("{part}_undiscounted"))];
+                let d = levels[metric(part)];
+                let u = levels[metric(&format!("{part}_undiscounted"))];
                 assert_eq!(d.to_bits(), u.to_bits(), "{part}");
             }
         }

@@ -20,6 +20,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::analysis::{self, SummaryRow};
+use crate::report::charts::{money, thousands};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, RunResult};
 
@@ -70,6 +71,11 @@ pub enum Command {
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
+    },
+    /// Redraw the charts and report.html of a saved output folder, without re-running.
+    Report {
+        /// An output folder written by `reunify run`.
+        dir: PathBuf,
     },
     /// Re-run the shipped reproduction scenarios and compare with the published figures.
     Reproduce {
@@ -155,6 +161,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Init { file, force } => init::write(file.as_deref(), force),
+        Command::Report { dir } => redraw_report(&dir),
         Command::Reproduce { format, iterations, threads } => {
             let rows =
                 with_threads(threads, || reproduce::reproduce(iterations)).map_err(run_failed)?.map_err(run_failed)?;
@@ -169,6 +176,24 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
         }
     }
+}
+
+/// `reunify report DIR`: draws into a temporary folder inside `DIR`, then moves each file
+/// into place, so a failure leaves the previous report intact.
+fn redraw_report(dir: &Path) -> Result<(), Failure> {
+    if !dir.join("summary.json").exists() {
+        return Err(bad_input(anyhow!("{} is not a reunify output folder (no summary.json)", dir.display())));
+    }
+    let started = Instant::now();
+    let staged = output::StagedDir::new(&dir.join("report-staging")).map_err(run_failed)?;
+    crate::report::write_report_into(dir, staged.path()).map_err(run_failed)?;
+    for entry in std::fs::read_dir(staged.path()).map_err(run_failed)? {
+        let entry = entry.map_err(run_failed)?;
+        std::fs::rename(entry.path(), dir.join(entry.file_name())).map_err(run_failed)?;
+    }
+    drop(staged);
+    println!("wrote {} in {:.2} s", dir.join("report.html").display(), started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Reads and validates a scenario file; every failure is bad input.
@@ -207,7 +232,7 @@ struct RunInfo<'a> {
 /// What a finished `run` leaves behind, for callers such as tests.
 pub struct RunOutcome {
     pub dir: PathBuf,
-    pub rows: Vec<SummaryRow>,
+    pub summary: output::SummaryFile,
 }
 
 /// Runs a scenario file and writes its outputs.
@@ -243,9 +268,9 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     bar.finish();
 
     let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
-    let rows = output::summary_rows(&sc, &run, &names);
+    let summary = output::SummaryFile::new(&sc, opts.seed, &run, output::summary_rows(&sc, &run, &names));
     let curve = analysis::reentry_curve(&run, &names);
-    output::write_tables(staged.path(), &sc, &run, &rows, &curve).map_err(run_failed)?;
+    output::write_tables(staged.path(), &sc, &run, &summary, &curve).map_err(run_failed)?;
     let info = RunInfo {
         crate_version: env!("CARGO_PKG_VERSION"),
         scenario: &sc.meta.name,
@@ -261,12 +286,15 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         simulate_seconds,
     };
     output::write_json(staged.path(), "run.json", &info).map_err(run_failed)?;
+    if !args.no_report {
+        crate::report::write_report(staged.path()).map_err(run_failed)?;
+    }
     let dir = staged.commit().map_err(run_failed)?;
     if !args.quiet {
-        print!("{}", terminal_summary(&sc, &rows, run.psa.len()));
+        print!("{}", terminal_summary(&sc, &summary.rows, run.psa.len()));
         println!("wrote {} in {:.2} s", dir.display(), started.elapsed().as_secs_f64());
     }
-    Ok(RunOutcome { dir, rows })
+    Ok(RunOutcome { dir, summary })
 }
 
 /// A progress bar on standard error that appears only once a run has taken a second, and
@@ -301,26 +329,6 @@ fn progress_bar(total: u64) -> Progress {
         bar.set_style(style.progress_chars("=> "));
     }
     Progress { bar, start: Instant::now(), shown: false.into() }
-}
-
-/// Formats pounds with thousands separators, or as £m for large sums.
-pub fn money(x: f64) -> String {
-    let sign = if x < 0.0 { "-" } else { "" };
-    let a = x.abs();
-    if a >= 1e6 { format!("{sign}£{:.1}m", a / 1e6) } else { format!("{sign}£{}", thousands(a.round())) }
-}
-
-/// Formats a whole number with thousands separators.
-pub fn thousands(x: f64) -> String {
-    let s = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if x < 0.0 { format!("-{out}") } else { out }
 }
 
 fn terminal_summary(sc: &Scenario, rows: &[SummaryRow], psa: usize) -> String {

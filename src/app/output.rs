@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, CurvePoint, DECISION_METRICS, LEVEL_METRICS, SummaryRow, View};
 use crate::calibrate::Fit;
-use crate::scenario::Scenario;
+use crate::scenario::{Eligibility, Scenario, SupportBasis};
 use crate::sim::RunResult;
 
 /// A folder being written; renamed into place by [`StagedDir::commit`], removed on drop
@@ -103,28 +103,135 @@ fn opt_col(name: &str, xs: impl Iterator<Item = Option<f64>>) -> Column {
     Column::new(name.into(), xs.collect::<Vec<Option<f64>>>())
 }
 
-/// The calibration fits of the base case, for `summary.json` and the report.
-#[derive(Serialize)]
-pub struct Calibration<'a> {
-    pub reentry: &'a [Fit],
-    pub maltreatment: &'a [Fit],
-    pub reentry_rates: &'a [f64],
-    pub reentry_knots: &'a [f64],
+/// The calibration of the base case: fitted rates and the fit at each target.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Calibration {
+    pub reentry_knots: Vec<f64>,
+    pub reentry_rates: Vec<f64>,
+    pub reentry: Vec<Fit>,
+    pub maltreatment: Vec<Fit>,
 }
 
-#[derive(Serialize)]
-struct SummaryJson<'a> {
-    scenario: &'a str,
-    title: &'a str,
-    price_year: Option<i32>,
-    horizon_years: f64,
-    children: u64,
-    authorities: Vec<&'a str>,
-    strategies: &'a [String],
-    comparator: &'a str,
-    psa_iterations: usize,
-    calibration: Calibration<'a>,
-    rows: &'a [SummaryRow],
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuthorityInfo {
+    pub name: String,
+    pub children: u64,
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StrategyInfo {
+    pub name: String,
+    pub description: Option<String>,
+    /// Who is offered support, in words.
+    pub offered_to: String,
+    pub take_up: f64,
+    pub cost: f64,
+    pub cost_basis: String,
+    pub source: Option<String>,
+}
+
+/// One scenario input with its distribution and cited source.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InputRow {
+    pub key: String,
+    pub point: f64,
+    pub distribution: String,
+    pub source: Option<String>,
+}
+
+/// `summary.json`: everything a report needs besides the per-iteration tables.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SummaryFile {
+    pub scenario: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub price_year: Option<i32>,
+    pub horizon_years: f64,
+    pub discount_rate: f64,
+    pub seed: u64,
+    pub children: u64,
+    pub authorities: Vec<AuthorityInfo>,
+    pub comparator: String,
+    pub strategies: Vec<StrategyInfo>,
+    pub psa_iterations: usize,
+    pub calibration: Calibration,
+    pub inputs: Vec<InputRow>,
+    pub rows: Vec<SummaryRow>,
+}
+
+fn offered_to(sc: &Scenario, e: &Eligibility) -> String {
+    match e {
+        Eligibility::All => "all children".into(),
+        Eligibility::None => "no one".into(),
+        Eligibility::Rule { any_of, min_risk_score } => {
+            let names: Vec<&str> = any_of.iter().map(|&j| sc.risk_factors[j].name.as_str()).collect();
+            let mut parts = Vec::new();
+            if !names.is_empty() {
+                parts.push(format!("children with any of {}", names.join(", ")));
+            }
+            if let Some(m) = min_risk_score {
+                parts.push(format!("at least {m} risk factors"));
+            }
+            parts.join(" and ")
+        }
+    }
+}
+
+impl SummaryFile {
+    pub fn new(sc: &Scenario, seed: u64, run: &RunResult, rows: Vec<SummaryRow>) -> Self {
+        let base = &run.base.inputs;
+        SummaryFile {
+            scenario: sc.meta.name.clone(),
+            title: sc.meta.title.clone(),
+            description: sc.meta.description.clone(),
+            price_year: sc.meta.price_year,
+            horizon_years: sc.meta.horizon_years,
+            discount_rate: base.discount_rate,
+            seed,
+            children: sc.total_children(),
+            authorities: sc
+                .authorities
+                .iter()
+                .map(|a| AuthorityInfo { name: a.name.clone(), children: a.children, source: a.source.clone() })
+                .collect(),
+            comparator: sc.strategies[0].name.clone(),
+            strategies: sc
+                .strategies
+                .iter()
+                .map(|s| StrategyInfo {
+                    name: s.name.clone(),
+                    description: s.description.clone(),
+                    offered_to: offered_to(sc, &s.eligibility),
+                    take_up: sc.param(s.take_up).param.point,
+                    cost: sc.param(s.cost).param.point,
+                    cost_basis: match s.cost_basis {
+                        SupportBasis::PerSupportedReturn => "per_supported_return".into(),
+                        SupportBasis::PerSupportedYear => "per_supported_year".into(),
+                    },
+                    source: s.source.clone(),
+                })
+                .collect(),
+            psa_iterations: run.psa.len(),
+            calibration: Calibration {
+                reentry_knots: base.reentry.knots().to_vec(),
+                reentry_rates: base.reentry.rates().to_vec(),
+                reentry: base.reentry_fit.clone(),
+                maltreatment: base.maltreatment_fit.clone(),
+            },
+            inputs: sc
+                .params
+                .iter()
+                .map(|p| InputRow {
+                    key: p.key.clone(),
+                    point: p.param.point,
+                    distribution: p.param.dist.describe(),
+                    source: p.source.clone(),
+                })
+                .collect(),
+            rows,
+        }
+    }
 }
 
 /// Every summary row of a run: all authorities, then each authority when there are several.
@@ -143,38 +250,19 @@ pub fn write_tables(
     dir: &Path,
     sc: &Scenario,
     run: &RunResult,
-    rows: &[SummaryRow],
+    summary: &SummaryFile,
     curve: &[CurvePoint],
 ) -> Result<()> {
-    let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
-    let base = &run.base.inputs;
-    let summary = SummaryJson {
-        scenario: &sc.meta.name,
-        title: &sc.meta.title,
-        price_year: sc.meta.price_year,
-        horizon_years: sc.meta.horizon_years,
-        children: sc.total_children(),
-        authorities: sc.authorities.iter().map(|a| a.name.as_str()).collect(),
-        strategies: &names,
-        comparator: &names[0],
-        psa_iterations: run.psa.len(),
-        calibration: Calibration {
-            reentry: &base.reentry_fit,
-            maltreatment: &base.maltreatment_fit,
-            reentry_rates: base.reentry.rates(),
-            reentry_knots: base.reentry.knots(),
-        },
-        rows,
-    };
-    write_json(dir, "summary.json", &summary)?;
+    let rows = &summary.rows;
+    write_json(dir, "summary.json", summary)?;
 
     let mut df = DataFrame::new(
         rows.len(),
         vec![
             Column::new("strategy".into(), rows.iter().map(|r| r.strategy.as_str()).collect::<Vec<_>>()),
             Column::new("authority".into(), rows.iter().map(|r| r.authority.as_str()).collect::<Vec<_>>()),
-            Column::new("kind".into(), rows.iter().map(|r| r.kind).collect::<Vec<_>>()),
-            Column::new("metric".into(), rows.iter().map(|r| r.metric).collect::<Vec<_>>()),
+            Column::new("kind".into(), rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>()),
+            Column::new("metric".into(), rows.iter().map(|r| r.metric.as_str()).collect::<Vec<_>>()),
             opt_col("base", rows.iter().map(|r| r.stat.base)),
             opt_col("mean", rows.iter().map(|r| r.stat.mean)),
             opt_col("q025", rows.iter().map(|r| r.stat.q025)),

@@ -1,0 +1,626 @@
+//! Charts drawn with plotters, each written as PNG (embedded DejaVu Sans font) and SVG.
+//!
+//! Every chart is a plain data struct implementing [`Chart`]; it is drawn once per backend so
+//! the PNG and the SVG always show the same thing. Style rules: 1200×700, axis titles with
+//! units, money in £ with thousands separators (or £k/£m), never scientific notation, a legend
+//! clear of the data, and one colour per strategy throughout ([`strategy_colour`]). The
+//! bitmap backend cannot rotate text (plotters issue #655), so every y-axis title is written
+//! horizontally above the axis instead of beside it.
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 700;
+const FONT: &str = "sans-serif";
+
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+/// Registers the embedded font once, so PNG text never needs system fonts.
+pub fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is compiled in and known to parse; failure would be a build defect.
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).ok();
+    });
+}
+
+/// The colour of strategy `i`, the same in every chart: grey for the comparator, then a
+/// colour-blind-friendly sequence (Okabe–Ito).
+pub fn strategy_colour(i: usize) -> RGBColor {
+    const P: [RGBColor; 7] = [
+        RGBColor(100, 100, 100),
+        RGBColor(0, 114, 178),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+        RGBColor(230, 159, 0),
+        RGBColor(86, 180, 233),
+    ];
+    P[i % P.len()]
+}
+
+/// The hex form of a strategy's colour, for the HTML report.
+pub fn strategy_hex(i: usize) -> String {
+    let c = strategy_colour(i);
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+/// Whole number with thousands separators.
+pub fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 && s != "0" { format!("−{out}") } else { out }
+}
+
+/// Pounds for prose and labels: £56.7m, £920k under a million is avoided in favour of
+/// £920,000 so that the thousands separator is always visible.
+pub fn money(x: f64) -> String {
+    let sign = if x < 0.0 { "−" } else { "" };
+    let a = x.abs();
+    if a >= 1e6 { format!("{sign}£{:.1}m", a / 1e6) } else { format!("{sign}£{}", thousands(a)) }
+}
+
+/// Money axis ticks in a unit chosen from the axis range.
+fn money_tick(v: f64, span: f64) -> String {
+    let sign = if v < 0.0 { "−" } else { "" };
+    let a = v.abs();
+    if span >= 5e6 {
+        format!("{sign}£{}m", thousands(a / 1e6))
+    } else if span >= 5e5 {
+        format!("{sign}£{:.1}m", a / 1e6)
+    } else if span >= 5e3 {
+        format!("{sign}£{}k", thousands(a / 1e3))
+    } else {
+        format!("{sign}£{}", thousands(a))
+    }
+}
+
+/// A chart that can draw itself on any plotters backend.
+pub trait Chart {
+    /// File stem, e.g. `reentry_curve`.
+    fn name(&self) -> &'static str;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static;
+}
+
+fn e<E: std::fmt::Display>(err: E) -> anyhow::Error {
+    anyhow!("drawing failed: {err}")
+}
+
+/// Draws `chart` into `dir/<name>.png` and `dir/<name>.svg`, and returns the SVG text.
+pub fn render<C: Chart>(chart: &C, dir: &Path) -> Result<String> {
+    register_font();
+    let png = dir.join(format!("{}.png", chart.name()));
+    {
+        let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(e)?;
+        chart.draw(&root)?;
+        root.present().map_err(e)?;
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(e)?;
+        chart.draw(&root)?;
+        root.present().map_err(e)?;
+    }
+    std::fs::write(dir.join(format!("{}.svg", chart.name())), &svg)?;
+    Ok(svg)
+}
+
+/// Writes a y-axis title horizontally above the plotting area's top-left corner.
+fn y_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.draw(&Text::new(text.to_string(), (20, 62), (FONT, 17).into_font().color(&BLACK.mix(0.8)))).map_err(e)
+}
+
+/// Writes category labels centred under x positions of a chart.
+fn x_categories<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, positions: &[((i32, i32), String)]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let style = TextStyle::from((FONT, 17).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    for ((x, y), label) in positions {
+        root.draw(&Text::new(label.clone(), (*x, *y + 8), style.clone())).map_err(e)?;
+    }
+    Ok(())
+}
+
+fn pad(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
+    let span = (hi - lo).abs().max(1e-9);
+    (lo - frac * span, hi + frac * span)
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// One strategy's cumulative re-entry curve: `(month, central, low, high)`.
+pub struct CurveSeries {
+    pub name: String,
+    pub index: usize,
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+/// Chart 1: cumulative share back in care by months since return.
+pub struct ReentryChart {
+    pub horizon_months: f64,
+    pub series: Vec<CurveSeries>,
+    /// Published points `(month, share)`, drawn as markers.
+    pub targets: Vec<(f64, f64)>,
+}
+
+impl Chart for ReentryChart {
+    fn name(&self) -> &'static str {
+        "reentry_curve"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let ymax = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.3))
+            .chain(self.targets.iter().map(|t| t.1))
+            .fold(0.05, f64::max)
+            * 1.15;
+        let mut chart = ChartBuilder::on(root)
+            .caption("Children back in care, by months since returning home", (FONT, 26))
+            .margin(20)
+            .margin_right(50)
+            .margin_top(45)
+            .x_label_area_size(60)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0f64..self.horizon_months.max(1.0), 0f64..ymax)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("Months since return home")
+            .x_labels(((self.horizon_months / 6.0).ceil() as usize + 1).min(25))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        y_title(root, "Cumulative share with a first re-entry (%)")?;
+        for s in &self.series {
+            let c = strategy_colour(s.index);
+            let mut band: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.3)).collect();
+            band.extend(s.points.iter().rev().map(|p| (p.0, p.2)));
+            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18)))).map_err(e)?;
+        }
+        for s in &self.series {
+            let c = strategy_colour(s.index);
+            chart
+                .draw_series(LineSeries::new(s.points.iter().map(|p| (p.0, p.1)), c.stroke_width(3)))
+                .map_err(e)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+        }
+        if !self.targets.is_empty() {
+            chart
+                .draw_series(self.targets.iter().map(|&(m, v)| Circle::new((m, v), 7, BLACK.stroke_width(2))))
+                .map_err(e)?
+                .label("Published figure (calibration target)")
+                .legend(|(x, y)| Circle::new((x + 12, y), 6, BLACK.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 16))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// One strategy's discounted costs by category.
+pub struct CostBar {
+    pub name: String,
+    pub support: f64,
+    pub breakdown: f64,
+    pub other: f64,
+}
+
+/// Chart 2: where the money goes, stacked by category.
+pub struct CostChart {
+    pub bars: Vec<CostBar>,
+    pub subtitle: String,
+}
+
+const CATEGORY: [(&str, RGBColor); 3] = [
+    ("Support", RGBColor(0, 114, 178)),
+    ("Breakdown and care", RGBColor(213, 94, 0)),
+    ("Other (maltreatment)", RGBColor(150, 150, 150)),
+];
+
+impl Chart for CostChart {
+    fn name(&self) -> &'static str {
+        "costs"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let ymax = self.bars.iter().map(|b| b.support + b.breakdown + b.other).fold(1.0, f64::max) * 1.15;
+        let n = self.bars.len() as f64;
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("Where the money goes ({})", self.subtitle), (FONT, 26))
+            .margin(20)
+            .margin_right(50)
+            .margin_top(45)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..ymax)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_label_formatter(&|v| money_tick(*v, ymax))
+            .label_style((FONT, 16))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        y_title(root, "Cost over the horizon, discounted (£)")?;
+        for (ci, (label, colour)) in CATEGORY.iter().enumerate() {
+            let rects: Vec<Rectangle<(f64, f64)>> = self
+                .bars
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let parts = [b.support, b.breakdown, b.other];
+                    let y0: f64 = parts[..ci].iter().sum();
+                    let x = i as f64;
+                    Rectangle::new([(x - 0.3, y0), (x + 0.3, y0 + parts[ci])], colour.filled())
+                })
+                .collect();
+            let c = *colour;
+            chart
+                .draw_series(rects)
+                .map_err(e)?
+                .label(*label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], c.filled()));
+        }
+        let label_style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
+        chart
+            .draw_series(self.bars.iter().enumerate().map(|(i, b)| {
+                Text::new(
+                    money(b.support + b.breakdown + b.other),
+                    (i as f64, b.support + b.breakdown + b.other),
+                    label_style.clone(),
+                )
+            }))
+            .map_err(e)?;
+        let positions: Vec<((i32, i32), String)> = self
+            .bars
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (chart.backend_coord(&(i as f64, 0.0)), b.name.clone()))
+            .collect();
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 16))
+            .draw()
+            .map_err(e)?;
+        x_categories(root, &positions)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// One strategy's PSA net savings.
+pub struct SavingSeries {
+    pub name: String,
+    pub index: usize,
+    pub values: Vec<f64>,
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+    pub p_saves: f64,
+}
+
+/// Chart 3: distribution of net saving against the comparator.
+pub struct NetSavingChart {
+    pub comparator: String,
+    pub series: Vec<SavingSeries>,
+}
+
+impl Chart for NetSavingChart {
+    fn name(&self) -> &'static str {
+        "net_saving"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let all = self.series.iter().flat_map(|s| s.values.iter().copied());
+        let (lo, hi) = all.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        let (lo, hi) = pad(lo, hi, 0.05);
+        let bins = 40usize;
+        let width = (hi - lo) / bins as f64;
+        let counts: Vec<Vec<usize>> = self
+            .series
+            .iter()
+            .map(|s| {
+                let mut c = vec![0usize; bins];
+                for v in &s.values {
+                    c[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+                }
+                c
+            })
+            .collect();
+        let cmax = counts.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 1.2;
+        let title = self
+            .series
+            .iter()
+            .map(|s| format!("{}: P(saves money) = {:.0}%", s.name, 100.0 * s.p_saves))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 24))
+            .margin(20)
+            .margin_right(50)
+            .margin_top(45)
+            .x_label_area_size(60)
+            .y_label_area_size(70)
+            .build_cartesian_2d(lo..hi, 0f64..cmax)
+            .map_err(e)?;
+        let span = hi - lo;
+        chart
+            .configure_mesh()
+            .x_desc(format!("Net saving against {} (£, discounted; right of zero saves money)", self.comparator))
+            .x_label_formatter(&|v| money_tick(*v, span))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        y_title(root, "Simulations (count)")?;
+        for (s, c) in self.series.iter().zip(&counts) {
+            let colour = strategy_colour(s.index);
+            chart
+                .draw_series(c.iter().enumerate().filter(|(_, n)| **n > 0).map(|(b, n)| {
+                    let x0 = lo + b as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width, *n as f64)], colour.mix(0.45).filled())
+                }))
+                .map_err(e)?
+                .label(format!("{}: mean {} (95% {} to {})", s.name, money(s.mean), money(s.low), money(s.high)))
+                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], colour.mix(0.6).filled()));
+            chart
+                .draw_series(LineSeries::new(vec![(s.mean, 0.0), (s.mean, cmax)], colour.stroke_width(3)))
+                .map_err(e)?;
+            for x in [s.low, s.high] {
+                chart
+                    .draw_series(DashedLineSeries::new(vec![(x, 0.0), (x, cmax)], 8, 6, colour.stroke_width(2)))
+                    .map_err(e)?;
+            }
+        }
+        chart.draw_series(LineSeries::new(vec![(0.0, 0.0), (0.0, cmax)], BLACK.stroke_width(2))).map_err(e)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 15))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// One strategy's points on the cost-effectiveness plane.
+pub struct PlaneSeries {
+    pub name: String,
+    pub index: usize,
+    /// `(breakdowns averted, incremental cost)` per PSA iteration.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Chart 4: the cost-effectiveness plane.
+pub struct PlaneChart {
+    pub comparator: String,
+    pub series: Vec<PlaneSeries>,
+}
+
+impl Chart for PlaneChart {
+    fn name(&self) -> &'static str {
+        "ce_plane"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let pts = || self.series.iter().flat_map(|s| s.points.iter().copied());
+        let xm = pts().fold(1.0f64, |a, p| a.max(p.0.abs())) * 1.15;
+        let ym = pts().fold(1.0f64, |a, p| a.max(p.1.abs())) * 1.15;
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("Cost-effectiveness plane against {}", self.comparator), (FONT, 26))
+            .margin(20)
+            .margin_right(50)
+            .margin_top(45)
+            .x_label_area_size(60)
+            .y_label_area_size(90)
+            .build_cartesian_2d(-xm..xm, -ym..ym)
+            .map_err(e)?;
+        let quadrants = [
+            ((0.0, -ym), (xm, 0.0), RGBColor(0, 158, 115), "Saves money and averts breakdowns", (0.97, -0.92)),
+            ((0.0, 0.0), (xm, ym), RGBColor(230, 159, 0), "Averts breakdowns at extra cost", (0.97, 0.92)),
+            ((-xm, 0.0), (0.0, ym), RGBColor(213, 94, 0), "Costs more and adds breakdowns", (-0.97, 0.92)),
+            ((-xm, -ym), (0.0, 0.0), RGBColor(150, 150, 150), "Saves money but adds breakdowns", (-0.97, -0.92)),
+        ];
+        chart
+            .draw_series(quadrants.iter().map(|(a, b, c, _, _)| Rectangle::new([*a, *b], c.mix(0.10).filled())))
+            .map_err(e)?;
+        let span = 2.0 * ym;
+        chart
+            .configure_mesh()
+            .x_desc("Breakdowns averted (re-entries to care, over the horizon)")
+            .x_label_formatter(&|v| thousands(*v))
+            .y_label_formatter(&|v| money_tick(*v, span))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        y_title(root, "Incremental cost (£, discounted; below zero saves money)")?;
+        for (_, _, c, label, (fx, fy)) in quadrants {
+            let h = if fx > 0.0 { HPos::Right } else { HPos::Left };
+            let v = if fy > 0.0 { VPos::Top } else { VPos::Bottom };
+            let colour = c.mix(0.95);
+            let style = TextStyle::from((FONT, 17).into_font()).color(&colour).pos(Pos::new(h, v));
+            chart.draw_series(std::iter::once(Text::new(label, (fx * xm, fy * ym), style))).map_err(e)?;
+        }
+        chart.draw_series(LineSeries::new(vec![(-xm, 0.0), (xm, 0.0)], BLACK.stroke_width(1))).map_err(e)?;
+        chart.draw_series(LineSeries::new(vec![(0.0, -ym), (0.0, ym)], BLACK.stroke_width(1))).map_err(e)?;
+        for s in &self.series {
+            let c = strategy_colour(s.index);
+            chart
+                .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, c.mix(0.55).filled())))
+                .map_err(e)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| Circle::new((x + 8, y), 5, c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::Coordinate(90, 110))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 16))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// One outcome per 100 children: `(central, low, high)` per strategy.
+pub struct OutcomeGroup {
+    pub label: String,
+    pub values: Vec<(f64, f64, f64)>,
+}
+
+/// Chart 5: outcomes per 100 children returned, side by side.
+pub struct OutcomeChart {
+    pub strategies: Vec<String>,
+    pub groups: Vec<OutcomeGroup>,
+}
+
+impl Chart for OutcomeChart {
+    fn name(&self) -> &'static str {
+        "outcomes"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let ymax = self.groups.iter().flat_map(|g| g.values.iter().map(|v| v.2.max(v.0))).fold(1.0, f64::max) * 1.2;
+        let n = self.groups.len() as f64;
+        let k = self.strategies.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(root)
+            .caption("Outcomes per 100 children returned home", (FONT, 26))
+            .margin(20)
+            .margin_right(50)
+            .margin_top(45)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..ymax)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style((FONT, 16))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        y_title(root, "Per 100 children returned (bars: central estimate; whiskers: 95% interval)")?;
+        let w = 0.8 / k;
+        for (si, name) in self.strategies.iter().enumerate() {
+            let c = strategy_colour(si);
+            let x = |g: usize| g as f64 - 0.4 + w * (si as f64 + 0.5);
+            chart
+                .draw_series(self.groups.iter().enumerate().map(|(g, grp)| {
+                    Rectangle::new([(x(g) - 0.45 * w, 0.0), (x(g) + 0.45 * w, grp.values[si].0)], c.filled())
+                }))
+                .map_err(e)?
+                .label(name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], c.filled()));
+            for (g, grp) in self.groups.iter().enumerate() {
+                let (_, lo, hi) = grp.values[si];
+                if hi > lo {
+                    let xs = x(g);
+                    let bar = vec![(xs, lo), (xs, hi)];
+                    chart.draw_series(LineSeries::new(bar, BLACK.stroke_width(2))).map_err(e)?;
+                    for y in [lo, hi] {
+                        let cap = vec![(xs - 0.12 * w, y), (xs + 0.12 * w, y)];
+                        chart.draw_series(LineSeries::new(cap, BLACK.stroke_width(2))).map_err(e)?;
+                    }
+                }
+            }
+        }
+        let positions: Vec<((i32, i32), String)> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, grp)| (chart.backend_coord(&(g as f64, 0.0)), grp.label.clone()))
+            .collect();
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 16))
+            .draw()
+            .map_err(e)?;
+        x_categories(root, &positions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_never_in_scientific_notation() {
+        assert_eq!(money(56_720_160.0), "£56.7m");
+        assert_eq!(money(-920_600.0), "−£920,600");
+        assert_eq!(money_tick(250_000_000.0, 3e8), "£250m");
+        assert_eq!(money_tick(45_000.0, 1e5), "£45k");
+        assert_eq!(thousands(1234567.0), "1,234,567");
+    }
+}

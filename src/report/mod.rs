@@ -1,0 +1,564 @@
+//! The run report: charts and one self-contained `report.html`, drawn only from a run's
+//! exported tables (`summary.json`, `iterations.parquet`, `reentry_curve.csv`, `run.json`),
+//! never from engine internals, so `reunify report output/<name>/` redraws it from a saved
+//! folder without re-running. The HTML inlines its SVGs and CSS, makes no network requests
+//! and needs no JavaScript; its prose is generated from the same numbers as its tables, with
+//! wording that follows their signs (a net cost is called a net cost).
+
+pub mod charts;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use crate::analysis::{Stat, find};
+use crate::app::output::SummaryFile;
+use charts::{
+    CostBar, CostChart, CurveSeries, NetSavingChart, OutcomeChart, OutcomeGroup, PlaneChart, PlaneSeries, ReentryChart,
+    SavingSeries, money, render, strategy_hex, thousands,
+};
+
+/// One point of `reentry_curve.csv`.
+#[derive(Clone, Debug)]
+pub struct CurveRow {
+    pub strategy: String,
+    pub month: f64,
+    pub base: f64,
+    pub mean: Option<f64>,
+    pub q025: Option<f64>,
+    pub q975: Option<f64>,
+}
+
+/// One PSA iteration of one strategy against the comparator, summed over authorities.
+#[derive(Clone, Debug, Default)]
+pub struct PsaRow {
+    pub net_saving: f64,
+    pub breakdowns_averted: f64,
+}
+
+/// Everything the report is drawn from, as read back from an output folder.
+pub struct ReportData {
+    pub summary: SummaryFile,
+    pub run: serde_json::Value,
+    pub curve: Vec<CurveRow>,
+    /// PSA rows by strategy name (iterations ≥ 1; the base case is iteration 0).
+    pub psa: BTreeMap<String, Vec<PsaRow>>,
+}
+
+fn read_text(dir: &Path, name: &str) -> Result<String> {
+    let p = dir.join(name);
+    std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))
+}
+
+impl ReportData {
+    /// Reads a run's output folder.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let summary: SummaryFile =
+            serde_json::from_str(&read_text(dir, "summary.json")?).context("summary.json is not a reunify summary")?;
+        let run: serde_json::Value =
+            serde_json::from_str(&read_text(dir, "run.json")?).context("run.json is not JSON")?;
+
+        let path = dir.join("reentry_curve.csv");
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .try_into_reader_with_file_path(Some(path.clone()))
+            .and_then(|r| r.finish())
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let f64s = |name: &str| -> Result<Vec<Option<f64>>> {
+            let c = df.column(name)?.cast(&DataType::Float64)?;
+            Ok(c.f64()?.iter().collect())
+        };
+        let strategies: Vec<String> =
+            df.column("strategy")?.str()?.iter().map(|s| s.unwrap_or_default().to_string()).collect();
+        let (month, base, mean, q025, q975) =
+            (f64s("month")?, f64s("base")?, f64s("mean")?, f64s("q025")?, f64s("q975")?);
+        let curve = (0..df.height())
+            .map(|i| CurveRow {
+                strategy: strategies[i].clone(),
+                month: month[i].unwrap_or(0.0),
+                base: base[i].unwrap_or(0.0),
+                mean: mean[i],
+                q025: q025[i],
+                q975: q975[i],
+            })
+            .collect();
+
+        let path = dir.join("iterations.parquet");
+        let file = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let df = ParquetReader::new(file)
+            .finish()
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let iteration: Vec<Option<u32>> = df.column("iteration")?.u32()?.iter().collect();
+        let strategy: Vec<Option<&str>> = df.column("strategy")?.str()?.iter().collect();
+        let net: Vec<Option<f64>> = df.column("net_saving")?.f64()?.iter().collect();
+        let averted: Vec<Option<f64>> = df.column("breakdowns_averted")?.f64()?.iter().collect();
+        // Authorities are summed per (strategy, iteration); BTreeMap keeps iteration order.
+        let mut by: BTreeMap<(String, u32), PsaRow> = BTreeMap::new();
+        for i in 0..df.height() {
+            let (Some(it), Some(s)) = (iteration[i], strategy[i]) else { continue };
+            if it == 0 || s == summary.comparator {
+                continue;
+            }
+            let row = by.entry((s.to_string(), it)).or_default();
+            row.net_saving += net[i].unwrap_or(0.0);
+            row.breakdowns_averted += averted[i].unwrap_or(0.0);
+        }
+        let mut psa: BTreeMap<String, Vec<PsaRow>> = BTreeMap::new();
+        for ((s, _), row) in by {
+            psa.entry(s).or_default().push(row);
+        }
+        Ok(ReportData { summary, run, curve, psa })
+    }
+
+    fn stat(&self, strategy: &str, kind: &str, metric: &str) -> Option<&Stat> {
+        find(&self.summary.rows, strategy, kind, metric)
+    }
+
+    /// The central value of a metric: the PSA mean when there was a PSA, else the base case.
+    pub fn central(&self, strategy: &str, kind: &str, metric: &str) -> Option<f64> {
+        self.stat(strategy, kind, metric).and_then(|s| if self.summary.psa_iterations > 0 { s.mean } else { s.base })
+    }
+
+    fn interval(&self, strategy: &str, kind: &str, metric: &str) -> Option<(f64, f64)> {
+        let s = self.stat(strategy, kind, metric)?;
+        if self.summary.psa_iterations > 1 { Some((s.q025?, s.q975?)) } else { None }
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// "a net saving of £x" or "a net cost of £x", following the sign.
+pub fn net_phrase(v: f64) -> String {
+    if v >= 0.0 { format!("a net saving of {}", money(v)) } else { format!("a net cost of {}", money(-v)) }
+}
+
+/// The plain-English headline for each non-comparator strategy.
+pub fn headlines(d: &ReportData) -> Vec<String> {
+    let s = &d.summary;
+    let mut out = Vec::new();
+    for st in s.strategies.iter().skip(1) {
+        let n = st.name.as_str();
+        let g = |kind: &str, m: &str| d.central(n, kind, m).unwrap_or(f64::NAN);
+        let support = g("increment", "support_cost");
+        let averted = g("increment", "breakdowns_averted");
+        let costs_averted = -(g("increment", "breakdown_cost") + g("increment", "other_cost"));
+        let net = g("increment", "net_saving");
+        let whom = if st.offered_to == "all children" {
+            format!("all {} children returned home", thousands(s.children as f64))
+        } else {
+            format!("{} (of {} children returned home)", esc(&st.offered_to), thousands(s.children as f64))
+        };
+        let mut t = format!(
+            "Offering {n} to {whom}, at {} per child ({:.0}% take-up), costs {} in support and ",
+            money(st.cost),
+            100.0 * st.take_up,
+            money(support)
+        );
+        let verb = if averted >= 0.0 { "averts" } else { "adds" };
+        let _ = write!(t, "{verb} an estimated {} breakdowns", thousands(averted.abs()));
+        if let Some((lo, hi)) = d.interval(n, "increment", "breakdowns_averted") {
+            let _ = write!(t, " (95% interval {} to {} averted)", thousands(lo), thousands(hi));
+        }
+        let saved = if costs_averted >= 0.0 {
+            format!("saving {} in breakdown and care costs", money(costs_averted))
+        } else {
+            format!("adding {} in breakdown and care costs", money(-costs_averted))
+        };
+        let _ = write!(t, ", {saved}: {}", net_phrase(net));
+        if let Some((lo, hi)) = d.interval(n, "increment", "net_saving") {
+            let _ = write!(t, " (95% interval from {} to {})", net_phrase(lo), net_phrase(hi));
+        }
+        let _ = write!(t, " over {} years, discounted at {:.1}%.", s.horizon_years, 100.0 * s.discount_rate);
+        if s.psa_iterations > 0 {
+            if let Some(p) = d.central(n, "increment", "saves_money") {
+                let _ = write!(t, " It saves money in {:.0}% of {} simulations.", 100.0 * p, s.psa_iterations);
+            }
+        }
+        out.push(t);
+    }
+    out
+}
+
+fn curve_chart(d: &ReportData) -> ReentryChart {
+    let s = &d.summary;
+    let psa = s.psa_iterations > 0;
+    let series = s
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(i, st)| CurveSeries {
+            name: st.name.clone(),
+            index: i,
+            points: d
+                .curve
+                .iter()
+                .filter(|r| r.strategy == st.name)
+                .map(|r| {
+                    let mid = if psa { r.mean.unwrap_or(r.base) } else { r.base };
+                    (r.month, mid, r.q025.unwrap_or(mid), r.q975.unwrap_or(mid))
+                })
+                .collect(),
+        })
+        .collect();
+    let targets = s
+        .calibration
+        .reentry
+        .iter()
+        .filter(|f| f.years <= s.horizon_years)
+        .map(|f| (f.years * 12.0, f.target))
+        .collect();
+    ReentryChart { horizon_months: s.horizon_years * 12.0, series, targets }
+}
+
+fn cost_chart(d: &ReportData) -> CostChart {
+    let bars = d
+        .summary
+        .strategies
+        .iter()
+        .map(|st| {
+            let g = |m: &str| d.central(&st.name, "level", m).unwrap_or(0.0);
+            CostBar {
+                name: st.name.clone(),
+                support: g("support_cost"),
+                breakdown: g("breakdown_cost"),
+                other: g("other_cost"),
+            }
+        })
+        .collect();
+    let what = if d.summary.psa_iterations > 0 { "PSA means" } else { "base case" };
+    CostChart { bars, subtitle: format!("{what}, discounted") }
+}
+
+fn saving_chart(d: &ReportData) -> NetSavingChart {
+    let series = d
+        .summary
+        .strategies
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, st)| {
+            let values: Vec<f64> =
+                d.psa.get(&st.name).map(|v| v.iter().map(|r| r.net_saving).collect()).unwrap_or_default();
+            let (low, high) = d.interval(&st.name, "increment", "net_saving").unwrap_or((f64::NAN, f64::NAN));
+            SavingSeries {
+                name: st.name.clone(),
+                index: i,
+                mean: d.central(&st.name, "increment", "net_saving").unwrap_or(f64::NAN),
+                p_saves: d.central(&st.name, "increment", "saves_money").unwrap_or(f64::NAN),
+                values,
+                low,
+                high,
+            }
+        })
+        .collect();
+    NetSavingChart { comparator: d.summary.comparator.clone(), series }
+}
+
+fn plane_chart(d: &ReportData) -> PlaneChart {
+    let series = d
+        .summary
+        .strategies
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, st)| PlaneSeries {
+            name: st.name.clone(),
+            index: i,
+            points: d
+                .psa
+                .get(&st.name)
+                .map(|v| v.iter().map(|r| (r.breakdowns_averted, -r.net_saving)).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    PlaneChart { comparator: d.summary.comparator.clone(), series }
+}
+
+fn outcome_chart(d: &ReportData) -> OutcomeChart {
+    let per100 = 100.0 / d.summary.children.max(1) as f64;
+    let groups = [
+        ("breakdowns", "Breakdowns (all re-entries)"),
+        ("children_with_breakdown", "Children with any breakdown"),
+        ("maltreatment_events", "Maltreatment events at home"),
+    ]
+    .iter()
+    .map(|(metric, label)| OutcomeGroup {
+        label: label.to_string(),
+        values: d
+            .summary
+            .strategies
+            .iter()
+            .map(|st| {
+                let c = d.central(&st.name, "level", metric).unwrap_or(0.0) * per100;
+                let (lo, hi) =
+                    d.interval(&st.name, "level", metric).map(|(a, b)| (a * per100, b * per100)).unwrap_or((c, c));
+                (c, lo, hi)
+            })
+            .collect(),
+    })
+    .collect();
+    OutcomeChart { strategies: d.summary.strategies.iter().map(|s| s.name.clone()).collect(), groups }
+}
+
+const CSS: &str = r#"
+body { font-family: "DejaVu Sans", Verdana, sans-serif; color: #222; max-width: 1100px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 2px solid #ddd; padding-bottom: 0.2em; }
+.meta { color: #555; } .headline { font-size: 1.12em; background: #f3f7fb; border-left: 5px solid #0072b2; padding: 0.8em 1em; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin: 0.8em 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+figure { margin: 1.5em 0; page-break-inside: avoid; } figcaption { color: #444; font-size: 0.95em; }
+svg { max-width: 100%; height: auto; display: block; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px; margin-right: 0.4em; vertical-align: middle; }
+@media print { body { max-width: none; margin: 0; font-size: 10pt; } h2 { page-break-after: avoid; } @page { size: A4; margin: 15mm; } }
+"#;
+
+/// Adds a `viewBox` so inlined SVGs scale with the page.
+fn responsive(svg: &str) -> String {
+    if svg.contains("viewBox") {
+        svg.to_string()
+    } else {
+        svg.replacen("<svg ", &format!("<svg viewBox=\"0 0 {} {}\" ", charts::WIDTH, charts::HEIGHT), 1)
+    }
+}
+
+fn figure(svg: &str, caption: &str) -> String {
+    format!("<figure>{}<figcaption>{}</figcaption></figure>\n", responsive(svg), caption)
+}
+
+fn fmt_cell(metric: &str, v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) if metric.contains("cost") || metric.starts_with("net_saving") => money(v),
+        Some(v) if metric.starts_with("reentry_share") || metric == "saves_money" => format!("{:.1}%", 100.0 * v),
+        Some(v) if metric == "return_per_pound" => format!("£{v:.2}"),
+        Some(v) => thousands(v),
+    }
+}
+
+fn summary_table(d: &ReportData) -> String {
+    let s = &d.summary;
+    let psa = s.psa_iterations > 0;
+    let mut h = String::from("<table><tr><th>Strategy</th><th>Measure</th><th class=\"num\">Estimate</th>");
+    if psa {
+        h.push_str("<th class=\"num\">95% interval</th>");
+    }
+    h.push_str("</tr>\n");
+    let levels = [
+        ("breakdowns", "Breakdowns (re-entries to care)"),
+        ("children_with_breakdown", "Children with any breakdown"),
+        ("reentry_share_12m", "Back in care within 12 months"),
+        ("maltreatment_events", "Maltreatment events at home"),
+        ("care_years", "Years in care after breakdowns"),
+        ("support_cost", "Support cost (discounted)"),
+        ("breakdown_cost", "Breakdown and care cost (discounted)"),
+        ("other_cost", "Other costs (discounted)"),
+        ("total_cost", "Total cost (discounted)"),
+        ("total_cost_undiscounted", "Total cost (undiscounted)"),
+    ];
+    let increments = [
+        ("breakdowns_averted", "Breakdowns averted"),
+        ("net_saving", "Net saving (discounted)"),
+        ("net_saving_undiscounted", "Net saving (undiscounted)"),
+        ("cost_per_breakdown_averted", "Net cost per breakdown averted"),
+        ("return_per_pound", "Costs averted per £1 of support"),
+        ("saves_money", "Probability of saving money"),
+    ];
+    for (i, st) in s.strategies.iter().enumerate() {
+        let rows: Vec<(&str, &str, &str)> = levels
+            .iter()
+            .map(|(m, l)| ("level", *m, *l))
+            .chain(if i > 0 { increments.iter().map(|(m, l)| ("increment", *m, *l)).collect() } else { Vec::new() })
+            .collect();
+        for (j, (kind, m, label)) in rows.iter().enumerate() {
+            let name = if j == 0 {
+                format!("<span class=\"swatch\" style=\"background:{}\"></span>{}", strategy_hex(i), esc(&st.name))
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                h,
+                "<tr><td>{name}</td><td>{label}</td><td class=\"num\">{}</td>",
+                fmt_cell(m, d.central(&st.name, kind, m))
+            );
+            if psa {
+                let iv = if *m == "saves_money" {
+                    "–".to_string()
+                } else {
+                    d.interval(&st.name, kind, m)
+                        .map(|(a, b)| format!("{} to {}", fmt_cell(m, Some(a)), fmt_cell(m, Some(b))))
+                        .unwrap_or_else(|| "–".into())
+                };
+                let _ = write!(h, "<td class=\"num\">{iv}</td>");
+            }
+            h.push_str("</tr>\n");
+        }
+    }
+    h.push_str("</table>\n");
+    h
+}
+
+fn inputs_table(d: &ReportData) -> String {
+    let mut h = String::from(
+        "<table><tr><th>Parameter</th><th class=\"num\">Point value</th><th>Distribution (PSA)</th><th>Source</th></tr>\n",
+    );
+    for p in &d.summary.inputs {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.key),
+            crate::dist::fmt_num(p.point),
+            esc(&p.distribution),
+            esc(p.source.as_deref().unwrap_or("–"))
+        );
+    }
+    h.push_str("</table>\n");
+    h
+}
+
+fn calibration_table(d: &ReportData) -> String {
+    let c = &d.summary.calibration;
+    let mut h = String::new();
+    let _ = writeln!(
+        h,
+        "<p>Fitted baseline re-entry rates per year, by piece starting at {} years: {}.</p>",
+        c.reentry_knots.iter().map(|k| crate::dist::fmt_num(*k)).collect::<Vec<_>>().join(", "),
+        c.reentry_rates.iter().map(|r| format!("{r:.4}")).collect::<Vec<_>>().join(", ")
+    );
+    if c.reentry.is_empty() && c.maltreatment.is_empty() {
+        h.push_str("<p>The scenario gives its rates directly; nothing was calibrated.</p>\n");
+        return h;
+    }
+    h.push_str("<table><tr><th>Hazard</th><th class=\"num\">Years</th><th class=\"num\">Target share</th><th class=\"num\">Achieved (exact expectation)</th><th class=\"num\">Fitted rate per year</th></tr>\n");
+    for (name, fits) in [("Re-entry", &c.reentry), ("Maltreatment", &c.maltreatment)] {
+        for f in fits {
+            let _ = writeln!(
+                h,
+                "<tr><td>{name}</td><td class=\"num\">{}</td><td class=\"num\">{:.4}%</td><td class=\"num\">{:.4}%</td><td class=\"num\">{:.4}</td></tr>",
+                crate::dist::fmt_num(f.years),
+                100.0 * f.target,
+                100.0 * f.achieved,
+                f.rate
+            );
+        }
+    }
+    h.push_str("</table>\n");
+    h
+}
+
+fn run_table(d: &ReportData) -> String {
+    let mut h = String::from("<table>\n");
+    if let Some(obj) = d.run.as_object() {
+        for (k, v) in obj {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
+        }
+    }
+    h.push_str("</table>\n");
+    h
+}
+
+/// A chart and its caption, in report order. Later analyses (tornado, acceptability,
+/// budget) add their own sections through this same shape.
+pub struct Section {
+    pub title: String,
+    pub html: String,
+}
+
+/// Draws every chart into `dir` and writes `dir/report.html`, from the tables in `dir`.
+pub fn write_report(dir: &Path) -> Result<String> {
+    write_report_into(dir, dir)
+}
+
+/// Draws the report of the run in `data` into the folder `dir`. Returns the HTML.
+pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
+    let d = ReportData::load(data)?;
+    let s = &d.summary;
+    let psa = s.psa_iterations > 0;
+    let mut figures = String::new();
+    figures += &figure(
+        &render(&curve_chart(&d), dir)?,
+        "Each line is the share of children who have gone back into care at least once, by months since they returned home; shaded bands are 95% intervals across simulations, and circles mark the published figures the baseline is calibrated to.",
+    );
+    figures += &figure(
+        &render(&cost_chart(&d), dir)?,
+        "Each bar is one strategy's total discounted cost over the horizon, split into support, breakdown and care, and other costs; the figure above each bar is its total.",
+    );
+    if psa && s.strategies.len() > 1 {
+        figures += &figure(
+            &render(&saving_chart(&d), dir)?,
+            &format!(
+                "Each histogram shows the net saving against {} across simulations: to the right of the black zero line the strategy saves money; the solid line is the mean and dashed lines the 95% interval.",
+                esc(&s.comparator)
+            ),
+        );
+        figures += &figure(
+            &render(&plane_chart(&d), dir)?,
+            "Each dot is one simulation: to the right breakdowns are averted, below the line money is saved; dots in the lower-right quadrant both save money and avert breakdowns.",
+        );
+    }
+    figures += &figure(
+        &render(&outcome_chart(&d), dir)?,
+        "Bars compare outcomes per 100 children returned home under each strategy; whiskers show 95% intervals across simulations.",
+    );
+    let sections = vec![
+        Section { title: "Summary by strategy".into(), html: summary_table(&d) },
+        Section { title: "Charts".into(), html: figures },
+        Section { title: "Scenario inputs".into(), html: inputs_table(&d) },
+        Section { title: "Calibration fit".into(), html: calibration_table(&d) },
+        Section { title: "Run details".into(), html: run_table(&d) },
+    ];
+    let html = page(&d, &sections);
+    std::fs::write(dir.join("report.html"), &html)
+        .with_context(|| format!("cannot write {}", dir.join("report.html").display()))?;
+    Ok(html)
+}
+
+fn page(d: &ReportData, sections: &[Section]) -> String {
+    let s = &d.summary;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{CSS}</style></head><body>\n",
+        esc(&s.title)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", esc(&s.title));
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">{} children returning home across {} authorit{}; followed for {} years; costs in {} prices, discounted at {:.1}% a year; {}.</p>",
+        thousands(s.children as f64),
+        s.authorities.len(),
+        if s.authorities.len() == 1 { "y" } else { "ies" },
+        s.horizon_years,
+        s.price_year.map(|y| y.to_string()).unwrap_or_else(|| "scenario".into()),
+        100.0 * s.discount_rate,
+        if s.psa_iterations > 0 {
+            format!("estimates are means over {} probabilistic simulations with 95% intervals", s.psa_iterations)
+        } else {
+            "base case only (no probabilistic sensitivity analysis)".into()
+        }
+    );
+    if let Some(desc) = &s.description {
+        let _ = writeln!(h, "<p>{}</p>", esc(desc));
+    }
+    h.push_str("<h2>Headline</h2>\n");
+    for line in headlines(d) {
+        let _ = writeln!(h, "<p class=\"headline\">{line}</p>");
+    }
+    for sec in sections {
+        let _ = write!(h, "<h2>{}</h2>\n{}", esc(&sec.title), sec.html);
+    }
+    h.push_str("</body></html>\n");
+    h
+}
