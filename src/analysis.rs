@@ -57,6 +57,20 @@ pub const DECISION_METRICS: [&str; 6] = [
 /// Decision metrics that are ratios: their PSA "mean" is the ratio of means.
 const RATIO_METRICS: [&str; 2] = ["cost_per_breakdown_averted", "return_per_pound"];
 
+/// The discounted and undiscounted quantity that a strategy's support price multiplies:
+/// supported returns or supported years.
+pub fn support_quantity(t: &Tally, basis: SupportBasis) -> (f64, f64) {
+    match basis {
+        SupportBasis::PerSupportedReturn => (t.supported_returns_disc, t.supported_returns as f64),
+        SupportBasis::PerSupportedYear => (t.supported_years_disc, t.supported_years),
+    }
+}
+
+/// Index of a level metric in [`LEVEL_METRICS`].
+pub fn level_index(name: &str) -> usize {
+    LEVEL_METRICS.iter().position(|m| *m == name).expect("known metric")
+}
+
 /// Level metrics of one tally under one iteration's inputs, in [`LEVEL_METRICS`] order.
 /// `strategy` indexes `inputs.strategies`. Shares beyond the horizon are NaN.
 pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
@@ -66,10 +80,8 @@ pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
     let share = |m: usize| {
         if m <= months { t.first_reentries_before_month(m) as f64 / n } else { f64::NAN }
     };
-    let (mut sup, mut sup_u) = match s.cost_basis {
-        SupportBasis::PerSupportedReturn => (s.cost * t.supported_returns_disc, s.cost * t.supported_returns as f64),
-        SupportBasis::PerSupportedYear => (s.cost * t.supported_years_disc, s.cost * t.supported_years),
-    };
+    let (q, q_u) = support_quantity(t, s.cost_basis);
+    let (mut sup, mut sup_u) = (s.cost * q, s.cost * q_u);
     let (mut brk, mut brk_u, mut oth, mut oth_u) = (0.0, 0.0, 0.0, 0.0);
     for &(basis, amount) in &inputs.costs {
         match basis {
@@ -120,13 +132,9 @@ pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
     ]
 }
 
-fn idx(name: &str) -> usize {
-    LEVEL_METRICS.iter().position(|m| *m == name).expect("known metric")
-}
-
 /// Decision metrics of `strategy` against `comparator` levels, in [`DECISION_METRICS`] order.
 pub fn decision_values(level: &[f64; 21], comparator: &[f64; 21]) -> [f64; 6] {
-    let d = |m: &str| level[idx(m)] - comparator[idx(m)];
+    let d = |m: &str| level[level_index(m)] - comparator[level_index(m)];
     let net_saving = -d("total_cost");
     let averted = -d("breakdowns");
     let extra_support = d("support_cost");
@@ -263,7 +271,7 @@ pub fn summarise(run: &RunResult, names: &[String], authority: &str, view: View)
                 // A mean of ratios is dominated by iterations whose denominator is near zero;
                 // the ratio of the mean numerator and denominator is the stable estimate.
                 let mean_of = |name: &str| {
-                    let i = idx(name);
+                    let i = level_index(name);
                     psa.iter().map(|p| p.levels[s][i] - p.levels[0][i]).sum::<f64>() / psa.len() as f64
                 };
                 let averted = -mean_of("breakdowns");

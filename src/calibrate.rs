@@ -83,46 +83,72 @@ pub fn calibrate(
     targets: &[(f64, f64)],
     cells: &[Cell],
 ) -> Result<(PiecewiseHazard, Vec<Fit>), CalibrationError> {
-    let mut rates = vec![0.0; knots.len()];
-    let build = |rates: &[f64]| PiecewiseHazard::new(knots.to_vec(), rates.to_vec()).expect("validated knots");
+    let mut h = PiecewiseHazard::new(knots.to_vec(), vec![0.0; knots.len()]).expect("validated knots");
     for (k, &(years, share)) in targets.iter().enumerate() {
-        let f = |r: f64, rates: &mut Vec<f64>| {
-            rates[k] = r;
-            share_by(&build(rates), cells, years)
+        // g(r) = F(t_k; r) − share is continuous and increasing in the rate of piece k.
+        let mut g = |r: f64| {
+            h.set_rate(k, r);
+            share_by(&h, cells, years) - share
         };
-        let floor = f(0.0, &mut rates);
+        let floor = g(0.0) + share;
         if floor >= share {
             return Err(CalibrationError::Unreachable { years, share, floor });
         }
         // Grow the bracket until it contains the root.
         let mut hi = 1.0;
-        while f(hi, &mut rates) < share {
+        let mut g_hi = g(hi);
+        while g_hi < 0.0 {
             hi *= 2.0;
             if hi > 1e12 {
                 return Err(CalibrationError::TooHigh { years, share });
             }
+            g_hi = g(hi);
         }
-        let mut lo = 0.0;
-        // Bisection: F is continuous and increasing in the rate, and 200 halvings reach the
-        // resolution of f64, so the fit is exact to rounding.
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            if mid <= lo || mid >= hi {
-                break;
-            }
-            if f(mid, &mut rates) < share { lo = mid } else { hi = mid }
-        }
-        let a = f(lo, &mut rates);
-        let b = f(hi, &mut rates);
-        rates[k] = if (share - a).abs() <= (b - share).abs() { lo } else { hi };
+        let rate = illinois(&mut g, (0.0, floor - share), (hi, g_hi));
+        h.set_rate(k, rate);
     }
-    let h = build(&rates);
     let fits = targets
         .iter()
         .enumerate()
-        .map(|(k, &(years, target))| Fit { years, target, achieved: share_by(&h, cells, years), rate: rates[k] })
+        .map(|(k, &(years, target))| Fit { years, target, achieved: share_by(&h, cells, years), rate: h.rates()[k] })
         .collect();
     Ok((h, fits))
+}
+
+/// The Illinois variant of regula falsi on a bracket with `g(a) < 0 ≤ g(b)`: it keeps the
+/// bracket of bisection but converges superlinearly, so a fit exact to 1e-14 takes about ten
+/// evaluations instead of fifty or more. Returns the end with the smaller residual.
+fn illinois(g: &mut impl FnMut(f64) -> f64, (mut a, mut ga): (f64, f64), (mut b, mut gb): (f64, f64)) -> f64 {
+    let mut side = 0i8;
+    for _ in 0..200 {
+        if gb == 0.0 || (b - a) <= 1e-15 * b {
+            break;
+        }
+        let c = (a * gb - b * ga) / (gb - ga);
+        // Guard against rounding putting c on or outside the bracket: bisect instead.
+        let c = if c > a && c < b { c } else { 0.5 * (a + b) };
+        let gc = g(c);
+        if gc < 0.0 {
+            a = c;
+            ga = gc;
+            if side == -1 {
+                gb *= 0.5;
+            }
+            side = -1;
+        } else {
+            b = c;
+            gb = gc;
+            if side == 1 {
+                ga *= 0.5;
+            }
+            side = 1;
+        }
+        if gc.abs() <= 1e-15 {
+            break;
+        }
+    }
+    // ga and gb may have been halved; compare true residuals.
+    if g(a).abs() < g(b).abs() { a } else { b }
 }
 
 #[cfg(test)]

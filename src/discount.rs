@@ -20,7 +20,7 @@ impl Discount {
     /// Discount factor at time `t`.
     #[inline]
     pub fn factor(&self, t: f64) -> f64 {
-        if self.delta == 0.0 { 1.0 } else { (-self.delta * t).exp() }
+        if self.delta == 0.0 || t == 0.0 { 1.0 } else { (-self.delta * t).exp() }
     }
 
     /// Discounted length of the interval `[a, b]`: the present value of a flow of 1 a year.

@@ -48,6 +48,12 @@ impl PiecewiseHazard {
         ok.then_some(PiecewiseHazard { knots, rates })
     }
 
+    /// Replaces the rate of piece `k` (used by calibration).
+    pub fn set_rate(&mut self, k: usize, rate: f64) {
+        assert!(rate.is_finite() && rate >= 0.0, "a hazard rate must be finite and non-negative");
+        self.rates[k] = rate;
+    }
+
     pub fn knots(&self) -> &[f64] {
         &self.knots
     }

@@ -21,7 +21,7 @@ use rand_distr::{Distribution, Exp1, StandardNormal};
 use rayon::prelude::*;
 
 use crate::hazard::Effect;
-use crate::model::{Inputs, ModelError, draw_parameters};
+use crate::model::{Inputs, ModelError, StrategyInputs, draw_parameters};
 use crate::rng::{Purpose, StreamRng, stream};
 use crate::scenario::Scenario;
 use crate::tally::{TWO_WEEKS_YEARS, Tally};
@@ -77,98 +77,163 @@ pub fn months_in(horizon: f64) -> usize {
     (horizon * 12.0 - 1e-9).ceil().max(0.0) as usize
 }
 
+/// What one child contributes to a strategy's tally.
+#[derive(Clone, Copy, Debug, Default)]
+struct ChildOutcome {
+    returns_home: u64,
+    breakdowns: u64,
+    breakdowns_disc: f64,
+    /// Time of the first re-entry, if any, before the horizon.
+    first_reentry: Option<f64>,
+    maltreatment_events: u64,
+    maltreatment_disc: f64,
+    care_years: f64,
+    care_years_disc: f64,
+    supported_returns: u64,
+    supported_returns_disc: f64,
+    supported_years: f64,
+    supported_years_disc: f64,
+}
+
+impl ChildOutcome {
+    #[inline]
+    fn add_to(&self, t: &mut Tally) {
+        t.children += 1;
+        t.returns_home += self.returns_home;
+        t.breakdowns += self.breakdowns;
+        t.breakdowns_disc += self.breakdowns_disc;
+        if let Some(at) = self.first_reentry {
+            t.children_with_breakdown += 1;
+            let last = t.first_reentry_by_month.len().saturating_sub(1);
+            if let Some(c) = t.first_reentry_by_month.get_mut(((at * 12.0) as usize).min(last)) {
+                *c += 1;
+            }
+            t.first_reentry_under_2_weeks += (at < TWO_WEEKS_YEARS) as u64;
+            t.first_reentry_under_2_years += (at < 2.0) as u64;
+        }
+        t.maltreatment_events += self.maltreatment_events;
+        t.maltreatment_disc += self.maltreatment_disc;
+        t.care_years += self.care_years;
+        t.care_years_disc += self.care_years_disc;
+        t.supported_returns += self.supported_returns;
+        t.supported_returns_disc += self.supported_returns_disc;
+        t.supported_years += self.supported_years;
+        t.supported_years_disc += self.supported_years_disc;
+    }
+}
+
+/// A child's fixed characteristics in one iteration.
+struct Child {
+    mask: u64,
+    scale_reentry: f64,
+    scale_maltreatment: f64,
+}
+
+/// Walks one child's path under strategy `s`, or with no support at all when `s` is `None`.
+/// Returns the outcome and the number of stays at home.
+#[inline]
+fn walk(inputs: &Inputs, s: Option<&StrategyInputs>, child: &Child, draws: &mut ChildDraws) -> (ChildOutcome, usize) {
+    let mut out = ChildOutcome::default();
+    let h = inputs.horizon;
+    if h <= 0.0 {
+        return (out, 0);
+    }
+    let disc = inputs.discount;
+    let eligible = s.is_some_and(|s| s.eligibility.admits(child.mask));
+    let mut t0 = 0.0;
+    let mut k = 0usize;
+    let mut failed_scale = 1.0;
+    loop {
+        let b = draws.block(k);
+        out.returns_home += 1;
+        let engaged = match s {
+            Some(s) => eligible && (k == 0 || s.repeat_on_later_returns) && b.u_take_up < s.take_up,
+            None => false,
+        };
+        let (eff_re, eff_mal, support_years) = match s {
+            Some(s) if engaged => (
+                Effect { window: s.effect_years, ratio: s.hr_reentry },
+                Effect { window: s.effect_years, ratio: s.hr_maltreatment },
+                s.support_years,
+            ),
+            _ => (Effect::NONE, Effect::NONE, 0.0),
+        };
+        let remaining = h - t0;
+        let reentry = inputs.reentry.invert(b.e_reentry, child.scale_reentry * failed_scale, eff_re, remaining);
+        let home_until = reentry.unwrap_or(remaining);
+        if let Some(m) = &inputs.maltreatment {
+            // At most one event per stay, before the re-entry and the horizon.
+            if let Some(tm) = m.invert(b.e_maltreatment, child.scale_maltreatment, eff_mal, home_until) {
+                out.maltreatment_events += 1;
+                out.maltreatment_disc += disc.factor(t0 + tm);
+            }
+        }
+        if engaged {
+            out.supported_returns += 1;
+            out.supported_returns_disc += disc.factor(t0);
+            let len = support_years.min(home_until);
+            out.supported_years += len;
+            out.supported_years_disc += disc.integral(t0, t0 + len);
+        }
+        let Some(t) = reentry else { break };
+        let at = t0 + t;
+        out.breakdowns += 1;
+        out.breakdowns_disc += disc.factor(at);
+        if k == 0 {
+            out.first_reentry = Some(at);
+        }
+        let d = inputs.care_duration(b.z_care);
+        let care_end = (at + d).min(h);
+        out.care_years += care_end - at;
+        out.care_years_disc += disc.integral(at, care_end);
+        if at + d < h && b.u_return < inputs.return_home_probability {
+            t0 = at + d;
+            k += 1;
+            failed_scale *= inputs.hr_per_failed_return;
+        } else {
+            break;
+        }
+    }
+    (out, k + 1)
+}
+
 /// Simulates children `first..last` of one authority under every strategy, adding to
 /// `tallies[strategy]`.
+///
+/// Each child's path without any support is walked once. A strategy that would engage the
+/// family in none of that path's stays follows exactly that path, so its outcome is reused
+/// rather than recomputed; only strategies that engage walk a path of their own.
 pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64, tallies: &mut [Tally]) {
     let n_rf = inputs.prevalence.len();
     let mut blocks = Vec::with_capacity(8);
-    let h = inputs.horizon;
-    let disc = inputs.discount;
-    for child in first..last {
+    for id in first..last {
         // Risk factors: one uniform per factor, compared with the prevalence, so a changed
         // prevalence flips as few children as possible between iterations.
-        let mut mask = 0u64;
-        let mut scale_re = 1.0;
-        let mut scale_mal = 1.0;
+        let mut child = Child { mask: 0, scale_reentry: 1.0, scale_maltreatment: 1.0 };
         if n_rf > 0 {
-            let mut rng = stream(key.seed, key.iteration as u64, key.authority as u64, child, Purpose::RiskFactors);
+            let mut rng = stream(key.seed, key.iteration as u64, key.authority as u64, id, Purpose::RiskFactors);
             for j in 0..n_rf {
                 let u: f64 = rng.random();
                 if u < inputs.prevalence[j] {
-                    mask |= 1 << j;
-                    scale_re *= inputs.rf_hr_reentry[j];
-                    scale_mal *= inputs.rf_hr_maltreatment[j];
+                    child.mask |= 1 << j;
+                    child.scale_reentry *= inputs.rf_hr_reentry[j];
+                    child.scale_maltreatment *= inputs.rf_hr_maltreatment[j];
                 }
             }
         }
         blocks.clear();
         let mut draws = ChildDraws {
-            rng: stream(key.seed, key.iteration as u64, key.authority as u64, child, Purpose::Stays),
+            rng: stream(key.seed, key.iteration as u64, key.authority as u64, id, Purpose::Stays),
             blocks: std::mem::take(&mut blocks),
         };
+        let (plain, stays) = walk(inputs, None, &child, &mut draws);
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
-            tally.children += 1;
-            if h <= 0.0 {
-                continue;
-            }
-            let eligible = s.eligibility.admits(mask);
-            let mut t0 = 0.0;
-            let mut k = 0usize;
-            let mut failed_scale = 1.0;
-            loop {
-                let b = draws.block(k);
-                tally.returns_home += 1;
-                let offered = eligible && (k == 0 || s.repeat_on_later_returns);
-                let engaged = offered && b.u_take_up < s.take_up;
-                let remaining = h - t0;
-                let (eff_re, eff_mal) = if engaged {
-                    (
-                        Effect { window: s.effect_years, ratio: s.hr_reentry },
-                        Effect { window: s.effect_years, ratio: s.hr_maltreatment },
-                    )
-                } else {
-                    (Effect::NONE, Effect::NONE)
-                };
-                let reentry = inputs.reentry.invert(b.e_reentry, scale_re * failed_scale, eff_re, remaining);
-                let home_until = reentry.unwrap_or(remaining);
-                if let Some(m) = &inputs.maltreatment {
-                    // At most one event per stay, before the re-entry and the horizon.
-                    if let Some(tm) = m.invert(b.e_maltreatment, scale_mal, eff_mal, home_until) {
-                        tally.maltreatment_events += 1;
-                        tally.maltreatment_disc += disc.factor(t0 + tm);
-                    }
-                }
-                if engaged {
-                    tally.supported_returns += 1;
-                    tally.supported_returns_disc += disc.factor(t0);
-                    let len = s.support_years.min(home_until);
-                    tally.supported_years += len;
-                    tally.supported_years_disc += disc.integral(t0, t0 + len);
-                }
-                let Some(t) = reentry else { break };
-                let at = t0 + t;
-                tally.breakdowns += 1;
-                tally.breakdowns_disc += disc.factor(at);
-                if k == 0 {
-                    tally.children_with_breakdown += 1;
-                    let bin = ((at * 12.0) as usize).min(tally.first_reentry_by_month.len().saturating_sub(1));
-                    if let Some(c) = tally.first_reentry_by_month.get_mut(bin) {
-                        *c += 1;
-                    }
-                    tally.first_reentry_under_2_weeks += (at < TWO_WEEKS_YEARS) as u64;
-                    tally.first_reentry_under_2_years += (at < 2.0) as u64;
-                }
-                let d = inputs.care_duration(b.z_care);
-                let care_end = (at + d).min(h);
-                tally.care_years += care_end - at;
-                tally.care_years_disc += disc.integral(at, care_end);
-                if at + d < h && b.u_return < inputs.return_home_probability {
-                    t0 = at + d;
-                    k += 1;
-                    failed_scale *= inputs.hr_per_failed_return;
-                } else {
-                    break;
-                }
+            let engages = s.eligibility.admits(child.mask)
+                && (0..stays).any(|k| (k == 0 || s.repeat_on_later_returns) && draws.blocks[k].u_take_up < s.take_up);
+            if engages {
+                walk(inputs, Some(s), &child, &mut draws).0.add_to(tally);
+            } else {
+                plain.add_to(tally);
             }
         }
         blocks = draws.blocks;

@@ -9,7 +9,7 @@ use reunify::calibrate::{calibrate, cells, share_by};
 use reunify::hazard::{Effect, PiecewiseHazard};
 
 fn m(name: &str) -> usize {
-    LEVEL_METRICS.iter().position(|x| *x == name).unwrap()
+    reunify::analysis::level_index(name)
 }
 
 proptest! {

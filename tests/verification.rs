@@ -104,7 +104,7 @@ support_years = 1.0
 const COSTS: [f64; 4] = [61614.0, 40000.0, 2000.0, 300.0];
 
 fn metric(name: &str) -> usize {
-    LEVEL_METRICS.iter().position(|m| *m == name).unwrap()
+    reunify::analysis::level_index(name)
 }
 
 #[test]

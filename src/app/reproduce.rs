@@ -62,7 +62,7 @@ fn replicate(text: &str, name: &str, iterations: Option<u32>) -> anyhow::Result<
 
 /// Metric `metric` of strategy `s` in every replication.
 fn metric(runs: &[IterationResult], s: usize, metric: &str) -> Vec<f64> {
-    let i = analysis::LEVEL_METRICS.iter().position(|m| *m == metric).expect("known metric");
+    let i = analysis::level_index(metric);
     runs.iter().map(|r| analysis::iteration_metrics(r, View::Total).levels[s][i]).collect()
 }
 

@@ -34,7 +34,7 @@ pub fn run(sc: &Scenario, psa: bool) -> RunResult {
 
 /// Level metric `name` of strategy `s` in the base case.
 pub fn base_level(r: &RunResult, s: usize, name: &str) -> f64 {
-    let i = LEVEL_METRICS.iter().position(|m| *m == name).unwrap();
+    let i = reunify::analysis::level_index(name);
     analysis::iteration_metrics(&r.base, View::Total).levels[s][i]
 }
 
