@@ -8,11 +8,14 @@
 //! knot (MODEL.md, "Sampling"). No time steps are involved.
 
 /// A validated piecewise-constant hazard: knots start at 0 and increase strictly, and there
-/// is one finite non-negative rate per knot.
+/// is one finite non-negative rate per knot. The baseline cumulative hazard at each knot is
+/// kept, so `Λ0` and its inverse cost one short search and no loop over time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PiecewiseHazard {
     knots: Vec<f64>,
     rates: Vec<f64>,
+    /// `cum[k] = Λ0(knots[k])`.
+    cum: Vec<f64>,
 }
 
 /// The support effect on a hazard: multiplier `ratio` for `s < window` years.
@@ -27,7 +30,7 @@ impl Effect {
     pub const NONE: Effect = Effect { window: 0.0, ratio: 1.0 };
 
     /// The window's end, or 0 when the ratio is 1. A ratio of 1 is no effect at all, and
-    /// treating it so keeps the walk over pieces, and so every rounding, identical to the
+    /// treating it so keeps the arithmetic, and so every rounding, identical to the
     /// baseline's: support with a hazard ratio of 1 then changes no event time by even an ulp.
     #[inline]
     fn end(self) -> f64 {
@@ -45,13 +48,24 @@ impl PiecewiseHazard {
             && knots.iter().all(|k| k.is_finite())
             && rates.len() == knots.len()
             && rates.iter().all(|r| r.is_finite() && *r >= 0.0);
-        ok.then_some(PiecewiseHazard { knots, rates })
+        ok.then(|| {
+            let mut h = PiecewiseHazard { cum: vec![0.0; knots.len()], knots, rates };
+            h.accumulate();
+            h
+        })
+    }
+
+    fn accumulate(&mut self) {
+        for k in 1..self.knots.len() {
+            self.cum[k] = self.cum[k - 1] + self.rates[k - 1] * (self.knots[k] - self.knots[k - 1]);
+        }
     }
 
     /// Replaces the rate of piece `k` (used by calibration).
     pub fn set_rate(&mut self, k: usize, rate: f64) {
         assert!(rate.is_finite() && rate >= 0.0, "a hazard rate must be finite and non-negative");
         self.rates[k] = rate;
+        self.accumulate();
     }
 
     pub fn knots(&self) -> &[f64] {
@@ -62,56 +76,63 @@ impl PiecewiseHazard {
         &self.rates
     }
 
-    /// End of piece `i` (infinity for the last).
+    /// Baseline cumulative hazard `Λ0(t)`.
     #[inline]
-    fn piece_end(&self, i: usize) -> f64 {
-        self.knots.get(i + 1).copied().unwrap_or(f64::INFINITY)
+    fn base_cumulative(&self, t: f64) -> f64 {
+        // A linear scan: hazards have a handful of pieces, where it beats a binary search.
+        let mut k = 0;
+        while k + 1 < self.knots.len() && self.knots[k + 1] <= t {
+            k += 1;
+        }
+        self.cum[k] + self.rates[k] * (t - self.knots[k])
+    }
+
+    /// Inverse of the baseline cumulative hazard: the `t` with `Λ0(t) = u`, or infinity when
+    /// the hazard never accumulates that much.
+    #[inline]
+    fn base_inverse(&self, u: f64) -> f64 {
+        // The last piece whose start has accumulated no more than u; pieces with a zero rate
+        // have no width in u and are skipped by taking the last such knot.
+        let mut k = 0;
+        while k + 1 < self.cum.len() && self.cum[k + 1] <= u {
+            k += 1;
+        }
+        let r = self.rates[k];
+        if r > 0.0 { self.knots[k] + (u - self.cum[k]) / r } else { f64::INFINITY }
     }
 
     /// Cumulative hazard `∫₀ᵗ c·h0(s)·m(s) ds`, in closed form.
     pub fn cumulative(&self, t: f64, scale: f64, effect: Effect) -> f64 {
-        let window = effect.end();
-        let mut acc = 0.0;
-        let mut s = 0.0;
-        let mut i = 0;
-        while s < t {
-            let knot_end = self.piece_end(i);
-            let (end, m) = if s < window { (knot_end.min(window), effect.ratio) } else { (knot_end, 1.0) };
-            let stop = end.min(t);
-            acc += scale * self.rates[i] * m * (stop - s);
-            s = stop;
-            if end == knot_end {
-                i += 1;
-            }
+        let w = effect.end().min(t);
+        if w > 0.0 {
+            let lw = self.base_cumulative(w);
+            scale * (effect.ratio * lw + (self.base_cumulative(t) - lw))
+        } else {
+            scale * self.base_cumulative(t)
         }
-        acc
     }
 
     /// Solves `Λ(T) = e1` for the event time, where `e1` is an `Exp(1)` draw. Returns `None`
     /// when `T ≥ limit`: the event is censored and is not an event of the model.
     #[inline]
     pub fn invert(&self, e1: f64, scale: f64, effect: Effect, limit: f64) -> Option<f64> {
-        let window = effect.end();
-        let mut acc = 0.0;
-        let mut s = 0.0;
-        let mut i = 0;
-        while s < limit {
-            let knot_end = self.piece_end(i);
-            let (end, m) = if s < window { (knot_end.min(window), effect.ratio) } else { (knot_end, 1.0) };
-            let stop = end.min(limit);
-            let rate = scale * self.rates[i] * m;
-            let gain = rate * (stop - s);
-            if rate > 0.0 && acc + gain >= e1 {
-                let t = s + (e1 - acc) / rate;
-                return (t < limit).then_some(t);
-            }
-            acc += gain;
-            s = stop;
-            if end == knot_end {
-                i += 1;
-            }
+        if scale <= 0.0 {
+            return None;
         }
-        None
+        let w = effect.end();
+        let t = if w > 0.0 {
+            // Inside the window the hazard is ratio × baseline; after it, the baseline.
+            let lw = self.base_cumulative(w);
+            let inside = scale * effect.ratio * lw;
+            if e1 < inside {
+                self.base_inverse(e1 / (scale * effect.ratio))
+            } else {
+                self.base_inverse(lw + (e1 - inside) / scale).max(w)
+            }
+        } else {
+            self.base_inverse(e1 / scale)
+        };
+        (t < limit).then_some(t)
     }
 }
 

@@ -48,14 +48,17 @@ struct ChildDraws {
 }
 
 impl ChildDraws {
+    /// Block `k`, generating blocks in order up to it. The maltreatment draw is skipped when
+    /// the run has no maltreatment hazard: that is fixed for the whole run, so every strategy
+    /// and every child still reads the same numbers.
     #[inline]
-    fn block(&mut self, k: usize) -> Block {
+    fn block(&mut self, k: usize, maltreatment: bool) -> Block {
         while self.blocks.len() <= k {
             let rng = &mut self.rng;
             self.blocks.push(Block {
                 u_take_up: rng.random(),
                 e_reentry: Exp1.sample(rng),
-                e_maltreatment: Exp1.sample(rng),
+                e_maltreatment: if maltreatment { Exp1.sample(rng) } else { 0.0 },
                 z_care: StandardNormal.sample(rng),
                 u_return: rng.random(),
             });
@@ -144,7 +147,7 @@ fn walk(inputs: &Inputs, s: Option<&StrategyInputs>, child: &Child, draws: &mut 
     let mut k = 0usize;
     let mut failed_scale = 1.0;
     loop {
-        let b = draws.block(k);
+        let b = draws.block(k, inputs.maltreatment.is_some());
         out.returns_home += 1;
         let engaged = match s {
             Some(s) => eligible && (k == 0 || s.repeat_on_later_returns) && b.u_take_up < s.take_up,
