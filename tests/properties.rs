@@ -4,7 +4,6 @@ mod common;
 
 use common::{all_levels, run, scenario};
 use proptest::prelude::*;
-use reunify::analysis::LEVEL_METRICS;
 use reunify::calibrate::{calibrate, cells, share_by};
 use reunify::hazard::{Effect, PiecewiseHazard};
 

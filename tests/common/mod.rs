@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: small scenarios written inline and run in memory.
 #![allow(dead_code)]
 
-use reunify::analysis::{self, LEVEL_METRICS, View};
+use reunify::analysis::{self, View};
 use reunify::scenario::Scenario;
 use reunify::sim::{self, RunOptions, RunResult};
 
