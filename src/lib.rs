@@ -2,12 +2,13 @@
 //! England, what happens to them, and what post-return support costs and averts.
 //!
 //! The model is specified in `MODEL.md`. The library's core (`scenario`, `model`,
-//! `calibrate`, `hazard`, `sim`, `tally`, `analysis`) is pure: it never prints, reads files
+//! `calibrate`, `hazard`, `sim`, `tally`, `analysis`, `decision`, `voi`) is pure: it never prints, reads files
 //! or reads the environment. Input and output live in `app` and `report`.
 
 pub mod analysis;
 pub mod app;
 pub mod calibrate;
+pub mod decision;
 pub mod discount;
 pub mod dist;
 pub mod hazard;
@@ -17,3 +18,4 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod tally;
+pub mod voi;

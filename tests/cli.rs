@@ -176,10 +176,25 @@ fn reproduce_prints_json_with_the_documented_keys() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 10);
     for r in rows {
         for k in ["figure", "published", "engine", "mcse"] {
             assert!(r.get(k).is_some(), "missing {k}");
         }
     }
+}
+
+#[test]
+fn breakeven_and_tornado_commands_print_their_analyses() {
+    reunify()
+        .args(["breakeven", "scenarios/holmes-2014.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("prevents at least 921 of the"));
+    reunify()
+        .args(["tornado", "scenarios/holmes-2014.toml", "--top", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("strategy.support-for-all.hr_reentry"));
+    reunify().args(["breakeven", "no/such.toml"]).assert().code(2);
 }

@@ -8,7 +8,8 @@ use assert_cmd::Command;
 use reunify::app::output::SummaryFile;
 use reunify::report::charts::{money, thousands};
 
-const CHARTS: [&str; 5] = ["reentry_curve", "costs", "net_saving", "ce_plane", "outcomes"];
+const CHARTS: [&str; 8] =
+    ["reentry_curve", "costs", "net_saving", "ce_plane", "outcomes", "tornado", "acceptability", "evppi"];
 
 fn run_small(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
@@ -57,6 +58,13 @@ fn a_run_writes_every_chart_and_a_self_contained_report_with_summary_numbers() {
     };
     for st in &summary.strategies {
         assert!(html.contains(&st.name), "{}", st.name);
+    }
+    // "What would it take?" comes before the summary table and quotes summary.json's break-even.
+    let what = html.find("What would it take?").expect("break-even section");
+    assert!(what < html.find("Summary by strategy").unwrap());
+    for b in &summary.breakeven {
+        assert!(html.contains(&format!("prevents at least {} of the", thousands(b.breakdowns_to_avert.ceil()))));
+        assert!(html.contains(&format!("cost-neutral at a price of up to {}", money(b.max_affordable_price))));
     }
     for st in summary.strategies.iter().skip(1) {
         let n = &st.name;

@@ -23,6 +23,7 @@ use crate::analysis::{self, SummaryRow};
 use crate::report::charts::{money, thousands};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, RunResult};
+use crate::{decision, voi};
 
 /// Exit code for bad input.
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -77,6 +78,21 @@ pub enum Command {
         /// An output folder written by `reunify run`.
         dir: PathBuf,
     },
+    /// Break-even analysis: what support must achieve to pay for itself.
+    Breakeven {
+        file: PathBuf,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// One-way sensitivity analysis: each uncertain parameter at its 2.5% and 97.5% quantiles.
+    Tornado {
+        file: PathBuf,
+        /// Parameters to show per strategy.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Re-run the shipped reproduction scenarios and compare with the published figures.
     Reproduce {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -121,6 +137,9 @@ pub struct RunArgs {
     /// Skip the charts and report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Years of cohorts a decision affects, for population value of information.
+    #[arg(long, default_value_t = 3.0)]
+    pub decision_years: f64,
 }
 
 /// Parses arguments, runs, and returns the process exit code.
@@ -162,6 +181,36 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Init { file, force } => init::write(file.as_deref(), force),
         Command::Report { dir } => redraw_report(&dir),
+        Command::Breakeven { file, seed } => {
+            let sc = load_scenario(&file)?;
+            let rows = decision::breakeven(&sc, seed.unwrap_or(sc.meta.seed)).map_err(run_failed)?;
+            for b in &rows {
+                println!("{}", crate::report::breakeven_sentence(b, sc.meta.horizon_years));
+            }
+            Ok(())
+        }
+        Command::Tornado { file, top, seed } => {
+            let sc = load_scenario(&file)?;
+            let t = decision::tornado(&sc, seed.unwrap_or(sc.meta.seed)).map_err(run_failed)?;
+            for (name, net, averted) in &t.base {
+                println!("{name}: base case net saving {}, breakdowns averted {}", money(*net), thousands(*averted));
+                println!(
+                    "  {:<52} {:>12} {:>12} {:>14} {:>14}",
+                    "parameter", "low", "high", "net at low", "net at high"
+                );
+                for r in t.rows.iter().filter(|r| &r.strategy == name).take(top) {
+                    println!(
+                        "  {:<52} {:>12} {:>12} {:>14} {:>14}",
+                        r.parameter,
+                        crate::dist::fmt_num(r.low_value),
+                        crate::dist::fmt_num(r.high_value),
+                        money(r.low_net_saving),
+                        money(r.high_net_saving)
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Reproduce { format, iterations, threads } => {
             let rows =
                 with_threads(threads, || reproduce::reproduce(iterations)).map_err(run_failed)?.map_err(run_failed)?;
@@ -227,6 +276,7 @@ struct RunInfo<'a> {
     strategies: usize,
     wall_seconds: f64,
     simulate_seconds: f64,
+    analyses_seconds: f64,
 }
 
 /// What a finished `run` leaves behind, for callers such as tests.
@@ -268,9 +318,29 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     bar.finish();
 
     let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
-    let summary = output::SummaryFile::new(&sc, opts.seed, &run, output::summary_rows(&sc, &run, &names));
+    // Decision analyses: break-even and tornado re-run the base case under common random
+    // numbers; acceptability and value of information re-use the PSA iterations.
+    let analyses_start = Instant::now();
+    let (breakeven, tornado) = with_threads(args.threads, || {
+        Ok::<_, crate::model::ModelError>((decision::breakeven(&sc, opts.seed)?, decision::tornado(&sc, opts.seed)?))
+    })
+    .map_err(run_failed)?
+    .map_err(run_failed)?;
+    let accept = decision::acceptability(&sc, &run, 60);
+    let voi =
+        with_threads(args.threads, || voi::value_of_information(&sc, &run, args.decision_years)).map_err(run_failed)?;
+    let analyses_seconds = analyses_start.elapsed().as_secs_f64();
+    let summary = output::SummaryFile::new(
+        &sc,
+        opts.seed,
+        &run,
+        output::summary_rows(&sc, &run, &names),
+        breakeven,
+        args.decision_years,
+    );
     let curve = analysis::reentry_curve(&run, &names);
     output::write_tables(staged.path(), &sc, &run, &summary, &curve).map_err(run_failed)?;
+    output::write_decision_tables(staged.path(), &tornado, &accept, &voi).map_err(run_failed)?;
     let info = RunInfo {
         crate_version: env!("CARGO_PKG_VERSION"),
         scenario: &sc.meta.name,
@@ -284,6 +354,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         strategies: sc.strategies.len(),
         wall_seconds: started.elapsed().as_secs_f64(),
         simulate_seconds,
+        analyses_seconds,
     };
     output::write_json(staged.path(), "run.json", &info).map_err(run_failed)?;
     if !args.no_report {

@@ -157,6 +157,10 @@ pub struct SummaryFile {
     pub psa_iterations: usize,
     pub calibration: Calibration,
     pub inputs: Vec<InputRow>,
+    /// Break-even figures of each non-comparator strategy (base case).
+    pub breakeven: Vec<crate::decision::BreakEven>,
+    /// Cohorts over which population value-of-information figures are counted.
+    pub decision_years: f64,
     pub rows: Vec<SummaryRow>,
 }
 
@@ -179,7 +183,14 @@ fn offered_to(sc: &Scenario, e: &Eligibility) -> String {
 }
 
 impl SummaryFile {
-    pub fn new(sc: &Scenario, seed: u64, run: &RunResult, rows: Vec<SummaryRow>) -> Self {
+    pub fn new(
+        sc: &Scenario,
+        seed: u64,
+        run: &RunResult,
+        rows: Vec<SummaryRow>,
+        breakeven: Vec<crate::decision::BreakEven>,
+        decision_years: f64,
+    ) -> Self {
         let base = &run.base.inputs;
         SummaryFile {
             scenario: sc.meta.name.clone(),
@@ -229,6 +240,8 @@ impl SummaryFile {
                     source: p.source.clone(),
                 })
                 .collect(),
+            breakeven,
+            decision_years,
             rows,
         }
     }
@@ -335,4 +348,80 @@ pub fn iterations_frame(sc: &Scenario, run: &RunResult) -> Result<DataFrame> {
         cols.push(Column::new((*name).into(), v));
     }
     Ok(DataFrame::new(height, cols)?)
+}
+
+fn str_col(name: &str, xs: impl Iterator<Item = String>) -> Column {
+    Column::new(name.into(), xs.collect::<Vec<String>>())
+}
+
+fn f64_col(name: &str, xs: impl Iterator<Item = f64>) -> Column {
+    Column::new(name.into(), xs.collect::<Vec<f64>>())
+}
+
+/// Writes `tornado.csv`, `acceptability.csv` and `evppi.csv`.
+pub fn write_decision_tables(
+    dir: &Path,
+    tornado: &crate::decision::Tornado,
+    accept: &[crate::decision::AcceptPoint],
+    voi: &[crate::voi::VoiRow],
+) -> Result<()> {
+    let t = &tornado.rows;
+    let mut df = DataFrame::new(
+        t.len(),
+        vec![
+            str_col("strategy", t.iter().map(|r| r.strategy.clone())),
+            str_col("parameter", t.iter().map(|r| r.parameter.clone())),
+            f64_col("low_value", t.iter().map(|r| r.low_value)),
+            f64_col("high_value", t.iter().map(|r| r.high_value)),
+            f64_col("low_net_saving", t.iter().map(|r| r.low_net_saving)),
+            f64_col("high_net_saving", t.iter().map(|r| r.high_net_saving)),
+            f64_col("low_breakdowns_averted", t.iter().map(|r| r.low_breakdowns_averted)),
+            f64_col("high_breakdowns_averted", t.iter().map(|r| r.high_breakdowns_averted)),
+            f64_col("swing", t.iter().map(|r| r.swing)),
+        ],
+    )?;
+    write_csv(dir, "tornado.csv", &mut df)?;
+    let mut df = DataFrame::new(
+        accept.len(),
+        vec![
+            str_col("strategy", accept.iter().map(|r| r.strategy.clone())),
+            f64_col("price", accept.iter().map(|r| r.price)),
+            f64_col("probability", accept.iter().map(|r| r.probability)),
+        ],
+    )?;
+    write_csv(dir, "acceptability.csv", &mut df)?;
+    let mut df = DataFrame::new(
+        voi.len(),
+        vec![
+            str_col("kind", voi.iter().map(|r| r.kind.clone())),
+            str_col("name", voi.iter().map(|r| r.name.clone())),
+            f64_col("per_cohort", voi.iter().map(|r| r.per_cohort)),
+            f64_col("per_child", voi.iter().map(|r| r.per_child)),
+            f64_col("population", voi.iter().map(|r| r.population)),
+        ],
+    )?;
+    write_csv(dir, "evppi.csv", &mut df)?;
+    Ok(())
+}
+
+/// Reads a CSV written by this module back into a frame.
+pub fn read_csv(dir: &Path, name: &str) -> Result<DataFrame> {
+    let path = dir.join(name);
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(path.clone()))
+        .and_then(|r| r.finish())
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// A column of a frame as numbers (missing values as NaN).
+pub fn numbers(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+/// A column of a frame as text.
+pub fn texts(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    Ok(df.column(name)?.str()?.iter().map(|s| s.unwrap_or_default().to_string()).collect())
 }

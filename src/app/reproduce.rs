@@ -110,7 +110,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
     ));
 
     let name = "holmes-2014";
-    let (_, runs) = replicate(HOLMES_2014, name, iterations)?;
+    let (holmes, runs) = replicate(HOLMES_2014, name, iterations)?;
     rows.push(row(
         "national annual cost of failed reunifications, 2012/13",
         "£300m (4,738 × £61,614 = £291.9m)",
@@ -127,6 +127,21 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         name,
         &metric(&runs, 1, "support_cost_undiscounted"),
     ));
+
+    // Break-even (Holmes 2014): support for all pays for itself if it averts £56.72m /
+    // £61,614 = 920.6 breakdowns, taking the breakdown rate from 47% to about 38%.
+    let be = crate::decision::breakeven(&holmes, holmes.meta.seed)?;
+    let to_avert = be[0].breakdowns_to_avert;
+    rows.push(row(
+        "breakdowns to avert for support to pay for itself",
+        "about 900 (£56.72m / £61,614 = 920.6)",
+        10080.0 * 5627.0 / 61614.0,
+        0.05,
+        name,
+        &[to_avert],
+    ));
+    let rates: Vec<f64> = metric(&runs, 0, "breakdowns").iter().map(|b| (b - to_avert) / 10080.0).collect();
+    rows.push(row("breakdown rate at break-even (from 47%)", "38%", 0.38, 0.005, name, &rates));
 
     let name = "holmes-2024";
     let (_, runs) = replicate(HOLMES_2024, name, iterations)?;

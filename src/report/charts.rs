@@ -611,6 +611,205 @@ impl Chart for OutcomeChart {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+
+/// One tornado bar: net saving with the parameter at its low and high quantile.
+pub struct TornadoBar {
+    pub label: String,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Chart 6: one-way sensitivity of the net saving.
+pub struct TornadoChart {
+    pub strategy: String,
+    pub comparator: String,
+    pub base: f64,
+    pub bars: Vec<TornadoBar>,
+}
+
+impl Chart for TornadoChart {
+    fn name(&self) -> &'static str {
+        "tornado"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let (lo, hi) = self
+            .bars
+            .iter()
+            .fold((self.base, self.base), |(a, b), r| (a.min(r.low.min(r.high)), b.max(r.low.max(r.high))));
+        let (lo, hi) = pad(lo.min(0.0), hi.max(0.0), 0.08);
+        let n = self.bars.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("What drives the net saving of {} against {}", self.strategy, self.comparator), (FONT, 24))
+            .margin(20)
+            .margin_right(50)
+            .margin_top(45)
+            .x_label_area_size(60)
+            .y_label_area_size(430)
+            .build_cartesian_2d(lo..hi, -0.5f64..n - 0.5)
+            .map_err(e)?;
+        let span = hi - lo;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_desc("Net saving (£, discounted); each bar: parameter at its 2.5% (blue) and 97.5% (orange) quantile")
+            .x_label_formatter(&|v| money_tick(*v, span))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 16))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        let low_c = RGBColor(0, 114, 178);
+        let high_c = RGBColor(213, 94, 0);
+        for (i, b) in self.bars.iter().enumerate() {
+            // The largest swing goes on top.
+            let y = n - 1.0 - i as f64;
+            for (v, c) in [(b.low, low_c), (b.high, high_c)] {
+                let (a, z) = if v < self.base { (v, self.base) } else { (self.base, v) };
+                chart
+                    .draw_series(std::iter::once(Rectangle::new([(a, y - 0.35), (z, y + 0.35)], c.mix(0.85).filled())))
+                    .map_err(e)?;
+            }
+        }
+        chart
+            .draw_series(LineSeries::new(vec![(self.base, -0.5), (self.base, n - 0.5)], BLACK.stroke_width(2)))
+            .map_err(e)?;
+        chart
+            .draw_series(DashedLineSeries::new(vec![(0.0, -0.5), (0.0, n - 0.5)], 6, 6, BLACK.mix(0.5).stroke_width(1)))
+            .map_err(e)?;
+        let style = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+        for (i, b) in self.bars.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(lo, n - 1.0 - i as f64));
+            root.draw(&Text::new(b.label.clone(), (x - 10, y), style.clone())).map_err(e)?;
+        }
+        y_title(root, &format!("Base case (black line): {}", money(self.base)))
+    }
+}
+
+/// One strategy's acceptability curve.
+pub struct AcceptSeries {
+    pub name: String,
+    pub index: usize,
+    pub points: Vec<(f64, f64)>,
+    pub price: f64,
+}
+
+/// Chart 7: probability of saving money against the price of support.
+pub struct AcceptabilityChart {
+    pub series: Vec<AcceptSeries>,
+}
+
+impl Chart for AcceptabilityChart {
+    fn name(&self) -> &'static str {
+        "acceptability"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let xmax = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(root)
+            .caption("How likely is support to save money, at each price?", (FONT, 26))
+            .margin(20)
+            .margin_right(50)
+            .margin_top(45)
+            .x_label_area_size(60)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0f64..xmax, 0f64..1.05)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("Price of support per child (£)")
+            .x_label_formatter(&|v| format!("£{}", thousands(*v)))
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        y_title(root, "Probability that the strategy saves money (%)")?;
+        for s in &self.series {
+            let c = strategy_colour(s.index);
+            chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(3)))
+                .map_err(e)?
+                .label(format!("{} (scenario price {}: dashed)", s.name, money(s.price)))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+            chart
+                .draw_series(DashedLineSeries::new(vec![(s.price, 0.0), (s.price, 1.05)], 8, 6, c.stroke_width(2)))
+                .map_err(e)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT, 16))
+            .draw()
+            .map_err(e)?;
+        Ok(())
+    }
+}
+
+/// Chart 8: expected value of perfect parameter information.
+pub struct EvppiChart {
+    pub decision_years: f64,
+    pub bars: Vec<(String, f64)>,
+}
+
+impl Chart for EvppiChart {
+    fn name(&self) -> &'static str {
+        "evppi"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let xmax = self.bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.15;
+        let n = self.bars.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(root)
+            .caption("Which uncertainty is worth researching?", (FONT, 26))
+            .margin(20)
+            .margin_right(60)
+            .margin_top(45)
+            .x_label_area_size(60)
+            .y_label_area_size(430)
+            .build_cartesian_2d(0f64..xmax, -0.5f64..n - 0.5)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_desc(format!("Expected value of perfect information (£, {} years of cohorts)", self.decision_years))
+            .x_label_formatter(&|v| money_tick(*v, xmax))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 16))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        let c = RGBColor(0, 114, 178);
+        chart
+            .draw_series(self.bars.iter().enumerate().map(|(i, b)| {
+                let y = n - 1.0 - i as f64;
+                Rectangle::new([(0.0, y - 0.35), (b.1, y + 0.35)], c.filled())
+            }))
+            .map_err(e)?;
+        let style = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+        for (i, b) in self.bars.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(0.0, n - 1.0 - i as f64));
+            root.draw(&Text::new(b.0.clone(), (x - 10, y), style.clone())).map_err(e)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

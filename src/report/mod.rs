@@ -16,10 +16,13 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::analysis::{Stat, find};
-use crate::app::output::SummaryFile;
+use crate::app::output::{self, SummaryFile};
+use crate::decision::{AcceptPoint, BreakEven, TornadoRow};
+use crate::voi::VoiRow;
 use charts::{
-    CostBar, CostChart, CurveSeries, NetSavingChart, OutcomeChart, OutcomeGroup, PlaneChart, PlaneSeries, ReentryChart,
-    SavingSeries, money, render, strategy_hex, thousands,
+    AcceptSeries, AcceptabilityChart, CostBar, CostChart, CurveSeries, EvppiChart, NetSavingChart, OutcomeChart,
+    OutcomeGroup, PlaneChart, PlaneSeries, ReentryChart, SavingSeries, TornadoBar, TornadoChart, money, render,
+    strategy_hex, thousands,
 };
 
 /// One point of `reentry_curve.csv`.
@@ -47,6 +50,37 @@ pub struct ReportData {
     pub curve: Vec<CurveRow>,
     /// PSA rows by strategy name (iterations ≥ 1; the base case is iteration 0).
     pub psa: BTreeMap<String, Vec<PsaRow>>,
+    pub tornado: Vec<TornadoRow>,
+    pub acceptability: Vec<AcceptPoint>,
+    pub voi: Vec<VoiRow>,
+}
+
+fn read_tornado(dir: &Path) -> Result<Vec<TornadoRow>> {
+    let df = output::read_csv(dir, "tornado.csv")?;
+    let (s, p) = (output::texts(&df, "strategy")?, output::texts(&df, "parameter")?);
+    let n = |c: &str| output::numbers(&df, c);
+    let (lv, hv, ln, hn, la, ha, sw) = (
+        n("low_value")?,
+        n("high_value")?,
+        n("low_net_saving")?,
+        n("high_net_saving")?,
+        n("low_breakdowns_averted")?,
+        n("high_breakdowns_averted")?,
+        n("swing")?,
+    );
+    Ok((0..df.height())
+        .map(|i| TornadoRow {
+            strategy: s[i].clone(),
+            parameter: p[i].clone(),
+            low_value: lv[i],
+            high_value: hv[i],
+            low_net_saving: ln[i],
+            high_net_saving: hn[i],
+            low_breakdowns_averted: la[i],
+            high_breakdowns_averted: ha[i],
+            swing: sw[i],
+        })
+        .collect())
 }
 
 fn read_text(dir: &Path, name: &str) -> Result<String> {
@@ -62,16 +96,9 @@ impl ReportData {
         let run: serde_json::Value =
             serde_json::from_str(&read_text(dir, "run.json")?).context("run.json is not JSON")?;
 
-        let path = dir.join("reentry_curve.csv");
-        let df = CsvReadOptions::default()
-            .with_has_header(true)
-            .try_into_reader_with_file_path(Some(path.clone()))
-            .and_then(|r| r.finish())
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let df = crate::app::output::read_csv(dir, "reentry_curve.csv")?;
         let f64s = |name: &str| -> Result<Vec<Option<f64>>> {
-            let c = df.column(name)?.cast(&DataType::Float64)?;
-            Ok(c.f64()?.iter().collect())
+            Ok(crate::app::output::numbers(&df, name)?.into_iter().map(|v| v.is_finite().then_some(v)).collect())
         };
         let strategies: Vec<String> =
             df.column("strategy")?.str()?.iter().map(|s| s.unwrap_or_default().to_string()).collect();
@@ -113,7 +140,36 @@ impl ReportData {
         for ((s, _), row) in by {
             psa.entry(s).or_default().push(row);
         }
-        Ok(ReportData { summary, run, curve, psa })
+        let tornado = if dir.join("tornado.csv").exists() { read_tornado(dir)? } else { Vec::new() };
+        let acceptability = if dir.join("acceptability.csv").exists() {
+            let df = output::read_csv(dir, "acceptability.csv")?;
+            let (s, p, q) =
+                (output::texts(&df, "strategy")?, output::numbers(&df, "price")?, output::numbers(&df, "probability")?);
+            (0..df.height()).map(|i| AcceptPoint { strategy: s[i].clone(), price: p[i], probability: q[i] }).collect()
+        } else {
+            Vec::new()
+        };
+        let voi = if dir.join("evppi.csv").exists() {
+            let df = output::read_csv(dir, "evppi.csv")?;
+            let (k, n) = (output::texts(&df, "kind")?, output::texts(&df, "name")?);
+            let (a, b, c) = (
+                output::numbers(&df, "per_cohort")?,
+                output::numbers(&df, "per_child")?,
+                output::numbers(&df, "population")?,
+            );
+            (0..df.height())
+                .map(|i| VoiRow {
+                    kind: k[i].clone(),
+                    name: n[i].clone(),
+                    per_cohort: a[i],
+                    per_child: b[i],
+                    population: c[i],
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(ReportData { summary, run, curve, psa, tornado, acceptability, voi })
     }
 
     fn stat(&self, strategy: &str, kind: &str, metric: &str) -> Option<&Stat> {
@@ -185,6 +241,45 @@ pub fn headlines(d: &ReportData) -> Vec<String> {
         out.push(t);
     }
     out
+}
+
+/// The break-even figures of one strategy in plain English.
+pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
+    let per = if b.cost_basis == "per_supported_year" { "per child-year" } else { "per child" };
+    let mut t = format!(
+        "{} at {} {per} pays for itself if it prevents at least {} of the {} breakdowns over {} year{}, taking the breakdown rate from {:.1}% to {:.1}% of children returned",
+        b.strategy,
+        money(b.price),
+        thousands(b.breakdowns_to_avert.ceil()),
+        thousands(b.comparator_breakdowns),
+        horizon_years,
+        if horizon_years == 1.0 { "" } else { "s" },
+        100.0 * b.comparator_rate,
+        100.0 * b.breakeven_rate,
+    );
+    match b.breakeven_hazard_ratio {
+        Some(hr) if hr < 1.0 => {
+            let _ = write!(
+                t,
+                "; that is, if it lowers the re-entry hazard of supported families by {:.0}% or more (a hazard ratio of {:.2} or lower; the scenario assumes {:.2}).",
+                100.0 * (1.0 - hr),
+                hr,
+                b.scenario_hazard_ratio
+            );
+        }
+        Some(hr) => {
+            let _ = write!(t, "; it pays for itself even with a re-entry hazard ratio as high as {hr:.2}.");
+        }
+        None => t.push_str("; no effect on re-entry alone would make it pay for itself at this price."),
+    }
+    let _ = write!(
+        t,
+        " At the scenario's assumed effect it averts about {} breakdowns, {}; it would be cost-neutral at a price of up to {} {per}.",
+        thousands(b.breakdowns_averted),
+        net_phrase(b.net_saving),
+        money(b.max_affordable_price)
+    );
+    t
 }
 
 fn curve_chart(d: &ReportData) -> ReentryChart {
@@ -406,6 +501,39 @@ fn summary_table(d: &ReportData) -> String {
     h
 }
 
+fn what_it_takes(d: &ReportData) -> String {
+    let mut h = String::new();
+    for b in &d.summary.breakeven {
+        let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(&breakeven_sentence(b, d.summary.horizon_years)));
+    }
+    if h.is_empty() {
+        h.push_str("<p>The scenario has only a comparator; there is nothing to break even against.</p>");
+    }
+    h
+}
+
+fn voi_table(d: &ReportData) -> String {
+    let mut h = format!(
+        "<table><tr><th>Uncertainty</th><th>Kind</th><th class=\"num\">Per child</th><th class=\"num\">Per cohort</th><th class=\"num\">Over {} years of cohorts</th></tr>\n",
+        d.summary.decision_years
+    );
+    let mut rows: Vec<&VoiRow> = d.voi.iter().collect();
+    rows.sort_by(|a, b| (a.kind != "all").cmp(&(b.kind != "all")).then(b.population.total_cmp(&a.population)));
+    for r in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&r.name),
+            esc(&r.kind),
+            money(r.per_child),
+            money(r.per_cohort),
+            money(r.population)
+        );
+    }
+    h.push_str("</table>\n");
+    h
+}
+
 fn inputs_table(d: &ReportData) -> String {
     let mut h = String::from(
         "<table><tr><th>Parameter</th><th class=\"num\">Point value</th><th>Distribution (PSA)</th><th>Source</th></tr>\n",
@@ -512,9 +640,83 @@ pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
         &render(&outcome_chart(&d), dir)?,
         "Bars compare outcomes per 100 children returned home under each strategy; whiskers show 95% intervals across simulations.",
     );
+    let mut decisions = String::new();
+    for st in s.strategies.iter().enumerate().skip(1) {
+        let (i, st) = st;
+        let rows: Vec<&TornadoRow> = d.tornado.iter().filter(|r| r.strategy == st.name).take(15).collect();
+        if rows.is_empty() || i > 1 {
+            continue;
+        }
+        let base = s.breakeven.iter().find(|b| b.strategy == st.name).map_or(f64::NAN, |b| b.net_saving);
+        let chart = TornadoChart {
+            strategy: st.name.clone(),
+            comparator: s.comparator.clone(),
+            base,
+            bars: rows
+                .iter()
+                .map(|r| TornadoBar {
+                    label: format!(
+                        "{} ({} to {})",
+                        r.parameter,
+                        crate::dist::fmt_num(r.low_value),
+                        crate::dist::fmt_num(r.high_value)
+                    ),
+                    low: r.low_net_saving,
+                    high: r.high_net_saving,
+                })
+                .collect(),
+        };
+        decisions += &figure(
+            &render(&chart, dir)?,
+            "Each bar moves one uncertain input from its 2.5% quantile (blue) to its 97.5% quantile (orange), with every other input at its point value and the same simulated children; the longest bars are the assumptions that matter most.",
+        );
+    }
+    if !d.acceptability.is_empty() {
+        let chart = AcceptabilityChart {
+            series: s
+                .strategies
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, st)| AcceptSeries {
+                    name: st.name.clone(),
+                    index: i,
+                    points: d
+                        .acceptability
+                        .iter()
+                        .filter(|p| p.strategy == st.name)
+                        .map(|p| (p.price, p.probability))
+                        .collect(),
+                    price: st.cost,
+                })
+                .collect(),
+        };
+        decisions += &figure(
+            &render(&chart, dir)?,
+            "Each line shows, for a price of support per child, the share of simulations in which the strategy costs less than the comparator; the dashed line marks the scenario's price.",
+        );
+    }
+    if !d.voi.is_empty() {
+        let mut params: Vec<&VoiRow> = d.voi.iter().filter(|r| r.kind != "all").collect();
+        params.sort_by(|a, b| b.population.total_cmp(&a.population));
+        let chart = EvppiChart {
+            decision_years: s.decision_years,
+            bars: params.iter().take(15).map(|r| (format!("{} ({})", r.name, r.kind), r.population)).collect(),
+        };
+        decisions += &figure(
+            &render(&chart, dir)?,
+            "Each bar is what perfect knowledge of one input (or group of inputs) would be worth, in avoided wrong decisions, across the cohorts the decision affects; longer bars are better research buys.",
+        );
+        decisions += &voi_table(&d);
+    }
     let sections = vec![
+        Section { title: "What would it take?".into(), html: what_it_takes(&d) },
         Section { title: "Summary by strategy".into(), html: summary_table(&d) },
         Section { title: "Charts".into(), html: figures },
+        Section {
+            title: "Decision analyses: sensitivity, acceptability, value of information".into(),
+            html: decisions,
+        },
         Section { title: "Scenario inputs".into(), html: inputs_table(&d) },
         Section { title: "Calibration fit".into(), html: calibration_table(&d) },
         Section { title: "Run details".into(), html: run_table(&d) },

@@ -1,0 +1,257 @@
+//! Decision analyses over base-case runs under common random numbers, and over PSA runs.
+//!
+//! - **Break-even** (threshold analysis): the number of breakdowns support must avert to pay
+//!   for itself is `Δ support cost / (breakdown and care cost per breakdown)` (Holmes 2014:
+//!   £56.72m / £61,614 = 920.6, taking the breakdown rate from 47% to 38%); the break-even
+//!   hazard ratio solves `net saving(HR) = 0` by bisection over base-case runs that share every
+//!   random number; the maximum affordable price solves `net saving(price) = 0`, which is
+//!   linear in the price.
+//! - **One-way sensitivity (tornado)**: each uncertain parameter at its 2.5% and 97.5%
+//!   quantile with all others at point values, same seed and children throughout.
+//! - **Acceptability curve**: the share of PSA iterations in which a strategy saves money,
+//!   re-priced along a grid of support prices without re-simulating.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{View, iteration_metrics, level_index, support_quantity, view_tally};
+use crate::model::ModelError;
+use crate::scenario::{Scenario, SupportBasis};
+use crate::sim::{IterationResult, RunResult, run_iteration};
+
+/// Break-even figures for one strategy against the comparator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BreakEven {
+    pub strategy: String,
+    /// Point price of support per child, and what it is charged per.
+    pub price: f64,
+    pub cost_basis: String,
+    /// Incremental support cost in the base case (discounted).
+    pub support_cost: f64,
+    /// The comparator's breakdown and care cost per breakdown (discounted).
+    pub cost_per_breakdown: f64,
+    /// Breakdowns that must be averted for support to pay for itself.
+    pub breakdowns_to_avert: f64,
+    pub children: f64,
+    pub comparator_breakdowns: f64,
+    /// Breakdowns per child returned, under the comparator and at break-even.
+    pub comparator_rate: f64,
+    pub breakeven_rate: f64,
+    /// At the scenario's own effect (base case).
+    pub breakdowns_averted: f64,
+    pub net_saving: f64,
+    pub scenario_hazard_ratio: f64,
+    /// The re-entry hazard ratio at which net saving is 0; `None` when even an effect that
+    /// all but removes re-entry while supported does not pay for the support.
+    pub breakeven_hazard_ratio: Option<f64>,
+    /// The price per child at which support is cost-neutral at the scenario's effect.
+    pub max_affordable_price: f64,
+}
+
+fn net_saving(r: &IterationResult, s: usize) -> f64 {
+    iteration_metrics(r, View::Total).decisions[s][0]
+}
+
+/// Break-even figures for every non-comparator strategy.
+pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError> {
+    let points = sc.point_values();
+    let base = run_iteration(sc, seed, 0, points.clone())?;
+    let m = iteration_metrics(&base, View::Total);
+    let comp = &m.levels[0];
+    let comparator_breakdowns = comp[level_index("breakdowns")];
+    let children = comp[level_index("children")];
+    let cost_per_breakdown = if comparator_breakdowns > 0.0 {
+        comp[level_index("breakdown_cost")] / comparator_breakdowns
+    } else {
+        f64::NAN
+    };
+    let mut out = Vec::new();
+    for (s, strat) in sc.strategies.iter().enumerate().skip(1) {
+        let lv = &m.levels[s];
+        let support_cost = lv[level_index("support_cost")] - comp[level_index("support_cost")];
+        let breakdowns_to_avert = support_cost / cost_per_breakdown;
+        let price = points[strat.cost.0];
+        let q = support_quantity(&view_tally(&base, s, View::Total), strat.cost_basis).0;
+        let without_price = lv[level_index("total_cost")] - price * q;
+        let max_affordable_price =
+            if q > 0.0 { (comp[level_index("total_cost")] - without_price) / q } else { f64::NAN };
+        let hr_id = strat.hr_reentry.0;
+        let f = |hr: f64| -> Result<f64, ModelError> {
+            let mut v = points.clone();
+            v[hr_id] = hr;
+            Ok(net_saving(&run_iteration(sc, seed, 0, v)?, s))
+        };
+        out.push(BreakEven {
+            strategy: strat.name.clone(),
+            price,
+            cost_basis: match strat.cost_basis {
+                SupportBasis::PerSupportedReturn => "per_supported_return".into(),
+                SupportBasis::PerSupportedYear => "per_supported_year".into(),
+            },
+            support_cost,
+            cost_per_breakdown,
+            breakdowns_to_avert,
+            children,
+            comparator_breakdowns,
+            comparator_rate: comparator_breakdowns / children,
+            breakeven_rate: (comparator_breakdowns - breakdowns_to_avert) / children,
+            breakdowns_averted: m.decisions[s][2],
+            net_saving: m.decisions[s][0],
+            scenario_hazard_ratio: points[hr_id],
+            breakeven_hazard_ratio: solve_decreasing(f, 1e-4, 1.0, 50.0)?,
+            max_affordable_price,
+        });
+    }
+    Ok(out)
+}
+
+/// Finds `x` in `[lo, max]` with `f(x) = 0` for a function that falls as `x` rises (net
+/// saving against the hazard ratio), bisecting on the log scale. `start` is the first upper
+/// end tried; it is widened up to `max` when support already saves money there.
+fn solve_decreasing(
+    f: impl Fn(f64) -> Result<f64, ModelError>,
+    lo: f64,
+    start: f64,
+    max: f64,
+) -> Result<Option<f64>, ModelError> {
+    if f(lo)? < 0.0 {
+        return Ok(None);
+    }
+    let mut hi = start;
+    while f(hi)? >= 0.0 {
+        if hi >= max {
+            return Ok(Some(hi));
+        }
+        hi = (hi * 2.0).min(max);
+    }
+    let (mut a, mut b) = (lo.ln(), hi.ln());
+    // Net saving is a step function of the ratio (breakdowns are counts), so bisection, which
+    // needs only a sign change, is the right tool; 40 halvings resolve the ratio to 1e-12.
+    for _ in 0..40 {
+        let mid = 0.5 * (a + b);
+        if f(mid.exp())? >= 0.0 { a = mid } else { b = mid }
+    }
+    Ok(Some((0.5 * (a + b)).exp()))
+}
+
+/// One bar of the tornado: a parameter at its low and high quantile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TornadoRow {
+    pub strategy: String,
+    pub parameter: String,
+    pub low_value: f64,
+    pub high_value: f64,
+    pub low_net_saving: f64,
+    pub high_net_saving: f64,
+    pub low_breakdowns_averted: f64,
+    pub high_breakdowns_averted: f64,
+    /// `|high − low|` of the net saving.
+    pub swing: f64,
+}
+
+/// The tornado of every strategy against the comparator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tornado {
+    /// Base-case `(strategy, net saving, breakdowns averted)`.
+    pub base: Vec<(String, f64, f64)>,
+    /// Rows of each strategy, sorted by swing, largest first.
+    pub rows: Vec<TornadoRow>,
+}
+
+/// A parameter index, its low and high values, and the decision metrics at each.
+type Perturbed = (usize, f64, f64, Vec<[f64; 6]>, Vec<[f64; 6]>);
+
+/// One-way sensitivity of every uncertain parameter between its 2.5% and 97.5% quantiles.
+pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
+    let points = sc.point_values();
+    let uncertain: Vec<usize> = (0..sc.params.len()).filter(|&i| !sc.params[i].param.dist.is_fixed()).collect();
+    let decide = |v: Vec<f64>| -> Result<Vec<[f64; 6]>, ModelError> {
+        Ok(iteration_metrics(&run_iteration(sc, seed, 0, v)?, View::Total).decisions)
+    };
+    let base = decide(points.clone())?;
+    let runs: Vec<Perturbed> = uncertain
+        .par_iter()
+        .map(|&i| {
+            let d = &sc.params[i].param.dist;
+            let (lo, hi) = (d.quantile(0.025), d.quantile(0.975));
+            let mut v = points.clone();
+            v[i] = lo;
+            let low = decide(v.clone())?;
+            v[i] = hi;
+            let high = decide(v)?;
+            Ok((i, lo, hi, low, high))
+        })
+        .collect::<Result<_, ModelError>>()?;
+    let mut rows = Vec::new();
+    for (s, strat) in sc.strategies.iter().enumerate().skip(1) {
+        let mut these: Vec<TornadoRow> = runs
+            .iter()
+            .map(|(i, lo, hi, low, high)| TornadoRow {
+                strategy: strat.name.clone(),
+                parameter: sc.params[*i].key.clone(),
+                low_value: *lo,
+                high_value: *hi,
+                low_net_saving: low[s][0],
+                high_net_saving: high[s][0],
+                low_breakdowns_averted: low[s][2],
+                high_breakdowns_averted: high[s][2],
+                swing: (high[s][0] - low[s][0]).abs(),
+            })
+            .collect();
+        these.sort_by(|a, b| b.swing.total_cmp(&a.swing).then_with(|| a.parameter.cmp(&b.parameter)));
+        rows.extend(these);
+    }
+    let base =
+        sc.strategies.iter().enumerate().skip(1).map(|(s, st)| (st.name.clone(), base[s][0], base[s][2])).collect();
+    Ok(Tornado { base, rows })
+}
+
+/// One point of an acceptability curve.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AcceptPoint {
+    pub strategy: String,
+    pub price: f64,
+    pub probability: f64,
+}
+
+/// Probability of saving money against the price of support per child, on `steps + 1` prices
+/// from 0 to 3× each strategy's point price, by re-pricing the PSA iterations (or the base
+/// case when there was no PSA).
+pub fn acceptability(sc: &Scenario, run: &RunResult, steps: usize) -> Vec<AcceptPoint> {
+    let iters: Vec<&IterationResult> = if run.psa.is_empty() { vec![&run.base] } else { run.psa.iter().collect() };
+    let total = level_index("total_cost");
+    // Per iteration and strategy: total cost without the support price, and the quantity
+    // the price multiplies.
+    let parts: Vec<(Vec<f64>, Vec<f64>)> = iters
+        .iter()
+        .map(|r| {
+            let m = iteration_metrics(r, View::Total);
+            let mut fixed = Vec::new();
+            let mut qty = Vec::new();
+            for (s, st) in sc.strategies.iter().enumerate() {
+                let q = support_quantity(&view_tally(r, s, View::Total), st.cost_basis).0;
+                fixed.push(m.levels[s][total] - r.inputs.strategies[s].cost * q);
+                qty.push(q);
+            }
+            (fixed, qty)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (s, st) in sc.strategies.iter().enumerate().skip(1) {
+        let point = sc.param(st.cost).param.point;
+        let top = 3.0 * if point > 0.0 { point } else { crate::scenario::DEFAULT_SUPPORT_COST };
+        for k in 0..=steps {
+            let price = top * k as f64 / steps as f64;
+            let saves = parts
+                .iter()
+                .zip(&iters)
+                .filter(|((fixed, qty), r)| {
+                    let comparator = fixed[0] + r.inputs.strategies[0].cost * qty[0];
+                    comparator - (fixed[s] + price * qty[s]) > 0.0
+                })
+                .count();
+            out.push(AcceptPoint { strategy: st.name.clone(), price, probability: saves as f64 / iters.len() as f64 });
+        }
+    }
+    out
+}

@@ -1,0 +1,162 @@
+//! Decision analyses: break-even, tornado, acceptability and value of information.
+
+mod common;
+
+use common::{run, scenario};
+use reunify::decision::{acceptability, breakeven, tornado};
+use reunify::rng::{Purpose, stream};
+use reunify::scenario::Scenario;
+use reunify::voi::{evpi, evppi, value_of_information};
+
+fn holmes() -> Scenario {
+    let text = std::fs::read_to_string("scenarios/holmes-2014.toml").unwrap();
+    Scenario::from_toml_str(&text, "holmes-2014.toml").unwrap()
+}
+
+fn net_saving_at(sc: &Scenario, key: &str, value: f64) -> f64 {
+    let mut v = sc.point_values();
+    let i = sc.params.iter().position(|p| p.key == key).unwrap();
+    v[i] = value;
+    let r = reunify::sim::run_iteration(sc, sc.meta.seed, 0, v).unwrap();
+    reunify::analysis::iteration_metrics(&r, reunify::analysis::View::Total).decisions[1][0]
+}
+
+#[test]
+fn holmes_break_even_is_56_72m_over_61_614() {
+    let sc = holmes();
+    let b = &breakeven(&sc, sc.meta.seed).unwrap()[0];
+    assert!((b.breakdowns_to_avert - 10080.0 * 5627.0 / 61614.0).abs() < 1e-6);
+    assert!((b.cost_per_breakdown - 61614.0).abs() < 1e-6);
+    // 47% → about 38%: the comparator rate is a simulated binomial share of 10,080 children.
+    let se = (0.47 * 0.53 / 10080.0f64).sqrt();
+    assert!((b.comparator_rate - 4738.0 / 10080.0).abs() < 4.0 * se);
+    assert!((b.breakeven_rate - (b.comparator_rate - 920.6 / 10080.0)).abs() < 1e-4);
+}
+
+#[test]
+fn the_break_even_hazard_ratio_and_price_make_support_cost_neutral() {
+    let sc = holmes();
+    let b = &breakeven(&sc, sc.meta.seed).unwrap()[0];
+    let hr = b.breakeven_hazard_ratio.expect("Holmes support can pay for itself");
+    // Net saving changes sign across the solved ratio (it is a step function of the ratio).
+    assert!(net_saving_at(&sc, "strategy.support-for-all.hr_reentry", hr * 0.999) >= 0.0);
+    assert!(net_saving_at(&sc, "strategy.support-for-all.hr_reentry", hr * 1.001) < 0.0);
+    // At the maximum affordable price the strategy is exactly cost-neutral.
+    let net = net_saving_at(&sc, "strategy.support-for-all.cost", b.max_affordable_price);
+    assert!(net.abs() < 1e-6 * b.support_cost, "{net}");
+}
+
+const RICH: &str = r#"
+[reentry]
+knots_years = [0.0, 1.0]
+calibrate_to = [ { years = 1.0, share = 0.2 }, { years = 5.0, share = { dist = "beta", mean = 0.3, sd = 0.02 } } ]
+
+[maltreatment]
+knots_years = [0.0]
+calibrate_to = [ { years = 2.0, share = { dist = "beta", mean = 0.46, sd = 0.04 } } ]
+
+[[cost]]
+name = "breakdown"
+amount = { dist = "gamma", mean = 61614, sd = 10000 }
+basis = "per_breakdown"
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+
+[[strategy]]
+name = "support"
+take_up = { dist = "beta", mean = 0.8, sd = 0.05 }
+hr_reentry = { dist = "lognormal", median = 0.6, ci95 = [0.3, 1.2] }
+cost = 5627
+"#;
+
+#[test]
+fn the_tornado_ranks_the_effect_first_and_gives_unrelated_inputs_no_swing() {
+    let sc = scenario(4000, 5.0, RICH);
+    let t = tornado(&sc, 1).unwrap();
+    assert_eq!(t.rows.len(), 5);
+    assert!(t.rows.windows(2).all(|w| w[0].swing >= w[1].swing));
+    assert_eq!(t.rows[0].parameter, "strategy.support.hr_reentry");
+    // Maltreatment carries no cost here, and its draws are separate from re-entry's, so under
+    // common random numbers it cannot move the net saving at all.
+    let m = t.rows.iter().find(|r| r.parameter.starts_with("maltreatment.")).unwrap();
+    assert_eq!(m.swing, 0.0);
+    // A stronger effect (low hazard ratio) saves more.
+    assert!(t.rows[0].low_net_saving > t.rows[0].high_net_saving);
+}
+
+#[test]
+fn acceptability_falls_with_price_and_matches_p_saves_at_a_fixed_price() {
+    let sc = scenario(3000, 5.0, RICH);
+    let r = run(&sc, true);
+    let curve = acceptability(&sc, &r, 60);
+    assert_eq!(curve.len(), 61);
+    assert!(curve.windows(2).all(|w| w[1].probability <= w[0].probability));
+    let at_price = curve.iter().find(|p| p.price == 5627.0).unwrap();
+    let rows = reunify::analysis::summarise(
+        &r,
+        &["usual-care".into(), "support".into()],
+        "all",
+        reunify::analysis::View::Total,
+    );
+    let p = reunify::analysis::find(&rows, "support", "increment", "saves_money").unwrap().mean.unwrap();
+    assert_eq!(at_price.probability, p);
+}
+
+/// Standard normal draws from a keyed stream.
+fn normals(n: usize, key: u64) -> Vec<f64> {
+    use rand_distr::{Distribution, StandardNormal};
+    let mut rng = stream(99, key, 0, 0, Purpose::Parameter);
+    (0..n).map(|_| StandardNormal.sample(&mut rng)).collect()
+}
+
+fn phi(x: f64) -> f64 {
+    use statrs::distribution::{Continuous, Normal};
+    Normal::standard().pdf(x)
+}
+
+fn big_phi(x: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().cdf(x)
+}
+
+/// E[max(0, a + s·Z)] − max(0, a) for Z ~ N(0, 1).
+fn gain(a: f64, s: f64) -> f64 {
+    s * phi(a / s) + a * big_phi(a / s) - a.max(0.0)
+}
+
+#[test]
+fn evppi_recovers_the_closed_form_for_a_linear_gaussian_net_benefit() {
+    let n = 20_000;
+    let (x, z, u) = (normals(n, 1), normals(n, 2), normals(n, 3));
+    let (a, b, c) = (0.3, 1.0, 0.6);
+    let inb: Vec<f64> = (0..n).map(|i| a + b * x[i] + c * z[i]).collect();
+    let inb = vec![inb];
+    let exact_x = gain(a, b);
+    let exact_all = gain(a, (b * b + c * c).sqrt());
+    let est_x = evppi(&inb, &[&x]);
+    let est_all = evpi(&inb);
+    // Monte Carlo standard error of a mean of max(0, ·) over n draws: at most sd/√n.
+    let se = (b * b + c * c).sqrt() / (n as f64).sqrt();
+    assert!((est_x - exact_x).abs() < 4.0 * se, "EVPPI {est_x} vs {exact_x}");
+    assert!((est_all - exact_all).abs() < 4.0 * se, "EVPI {est_all} vs {exact_all}");
+    assert!(est_x <= est_all);
+    // An input unrelated to the net benefit is worth about nothing.
+    let est_u = evppi(&inb, &[&u]);
+    assert!(est_u >= 0.0 && est_u < 4.0 * se, "{est_u}");
+}
+
+#[test]
+fn scenario_evppi_is_non_negative_and_bounded_by_evpi() {
+    let sc = scenario(2000, 5.0, &RICH.replace("iterations = 20", ""));
+    let r = run(&sc, true);
+    let rows = value_of_information(&sc, &r, 3.0);
+    let evpi = rows.iter().find(|r| r.kind == "all").unwrap().per_cohort;
+    assert!(evpi >= 0.0);
+    for row in rows.iter().filter(|r| r.kind != "all") {
+        assert!(row.per_cohort >= 0.0, "{row:?}");
+        assert!(row.per_cohort <= evpi + 1e-9 * evpi.abs().max(1.0), "{row:?} exceeds EVPI {evpi}");
+        assert!((row.population - 3.0 * row.per_cohort).abs() < 1e-6 * row.per_cohort.abs().max(1.0));
+    }
+}
