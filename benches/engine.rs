@@ -75,5 +75,33 @@ fn job_n(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, job_p, job_n);
+/// Tornado on the default scenario: every uncertain parameter at 2 quantiles, base-case runs
+/// under common random numbers.
+fn tornado(c: &mut Criterion) {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let sc = Scenario::from_toml_str(&text, "england-2012-13").unwrap();
+    let uncertain = sc.params.iter().filter(|p| !p.param.dist.is_fixed()).count() as u64;
+    let mut g = c.benchmark_group("tornado");
+    g.sample_size(10).throughput(Throughput::Elements(sc.total_children() * (2 * uncertain + 1)));
+    g.bench_function(format!("default_scenario_{uncertain}_parameters"), |b| {
+        b.iter(|| reunify::decision::tornado(&sc, 1).unwrap())
+    });
+    g.finish();
+}
+
+/// EVPI and EVPPI of every parameter and group from 10,000 PSA iterations of the default
+/// scenario (the simulation itself is outside the timing).
+fn evppi(c: &mut Criterion) {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let sc = Scenario::from_toml_str(&text, "england-2012-13").unwrap();
+    let run = sim::run(&sc, RunOptions { seed: 1, iterations: 10_000, base_case_only: false }, &|| {}).unwrap();
+    let mut g = c.benchmark_group("evppi");
+    g.sample_size(10);
+    g.bench_function("default_scenario_10000_iterations", |b| {
+        b.iter(|| reunify::voi::value_of_information(&sc, &run, 3.0))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, job_p, job_n, tornado, evppi);
 criterion_main!(benches);
