@@ -4,6 +4,7 @@
 //! process exits with 0 (ok), 1 (the run failed) or 2 (bad input: a missing file, a scenario
 //! that does not validate, a bad flag), and nothing is written on failure.
 
+pub mod import;
 pub mod init;
 pub mod output;
 pub mod reproduce;
@@ -93,6 +94,23 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Build a many-authority scenario from a DfE table of children who ceased to be looked after.
+    ImportDfe {
+        /// The DfE CSV (the SFR wide table or the EES long table).
+        file: PathBuf,
+        /// Reporting year (selects rows of the long table; names the scenario).
+        #[arg(long)]
+        year: i32,
+        /// Scenario to take every other setting from.
+        #[arg(long, default_value = "scenarios/england-2012-13.toml")]
+        template: PathBuf,
+        /// Where to write the scenario.
+        #[arg(long)]
+        out: PathBuf,
+        /// Value imputed for each suppressed count.
+        #[arg(long, default_value_t = 3)]
+        suppressed: u64,
+    },
     /// Re-run the shipped reproduction scenarios and compare with the published figures.
     Reproduce {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -181,6 +199,37 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Init { file, force } => init::write(file.as_deref(), force),
         Command::Report { dir } => redraw_report(&dir),
+        Command::ImportDfe { file, year, template, out, suppressed } => {
+            let imported = import::read(&file, year, suppressed).map_err(bad_input)?;
+            let template_text = std::fs::read_to_string(&template)
+                .map_err(|e| bad_input(anyhow!("cannot read {}: {e}", template.display())))?;
+            let text = import::scenario_text(&template_text, &imported, year, &file.display().to_string(), suppressed)
+                .map_err(bad_input)?;
+            // The generated file must validate before it is written.
+            Scenario::from_toml_str(&text, &out.display().to_string()).map_err(run_failed)?;
+            let tmp = out.with_extension("toml.tmp");
+            std::fs::write(&tmp, &text)
+                .and_then(|_| std::fs::rename(&tmp, &out))
+                .map_err(|e| run_failed(anyhow!("cannot write {}: {e}", out.display())))?;
+            let total = imported.total();
+            println!(
+                "{}: {} authorities, {} children returned home ({} suppressed counts imputed as {suppressed})",
+                out.display(),
+                imported.authorities.len(),
+                thousands(total as f64),
+                imported.imputed
+            );
+            if let Some(national) = imported.national {
+                let diff = total as f64 - national as f64;
+                println!(
+                    "national figure {}: authorities sum to {} ({:+.2}%)",
+                    thousands(national as f64),
+                    thousands(total as f64),
+                    100.0 * diff / national.max(1) as f64
+                );
+            }
+            Ok(())
+        }
         Command::Breakeven { file, seed } => {
             let sc = load_scenario(&file)?;
             let rows = decision::breakeven(&sc, seed.unwrap_or(sc.meta.seed)).map_err(run_failed)?;
