@@ -1,7 +1,8 @@
 //! Keyed random streams.
 //!
 //! Every random number in a run comes from a stream identified by the tuple
-//! `(seed, iteration, authority, child, purpose)` (MODEL.md, "Reproducibility"). The key is
+//! `(seed, iteration, authority, child, purpose)` (MODEL.md, "Reproducibility"), where the
+//! authority is identified by a hash of its name rather than its position. The key is
 //! mixed with the SplitMix64 finaliser into a 128-bit state for a PCG-64 MCG generator, so a
 //! stream never depends on which thread or in which order it is created. This is what makes
 //! results bit-identical on 1 or 64 threads and lets a run be split into shards by iteration.
@@ -35,6 +36,16 @@ fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// A stable 64-bit key for a name (an authority's), independent of its position in the
+/// scenario: FNV-1a over the UTF-8 bytes, then mixed.
+pub fn name_key(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    mix(h)
 }
 
 /// Builds the generator for one key. Each field is folded in with a distinct odd constant

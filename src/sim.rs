@@ -72,7 +72,9 @@ impl ChildDraws {
 pub struct StreamKey {
     pub seed: u64,
     pub iteration: u32,
-    pub authority: u32,
+    /// The authority's key: a hash of its name, so adding, removing or reordering
+    /// authorities never changes another authority's random numbers.
+    pub authority: u64,
 }
 
 /// Number of monthly bins of the re-entry curve for a horizon.
@@ -214,7 +216,7 @@ pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64,
         // prevalence flips as few children as possible between iterations.
         let mut child = Child { mask: 0, scale_reentry: 1.0, scale_maltreatment: 1.0 };
         if n_rf > 0 {
-            let mut rng = stream(key.seed, key.iteration as u64, key.authority as u64, id, Purpose::RiskFactors);
+            let mut rng = stream(key.seed, key.iteration as u64, key.authority, id, Purpose::RiskFactors);
             for j in 0..n_rf {
                 let u: f64 = rng.random();
                 if u < inputs.prevalence[j] {
@@ -226,7 +228,7 @@ pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64,
         }
         blocks.clear();
         let mut draws = ChildDraws {
-            rng: stream(key.seed, key.iteration as u64, key.authority as u64, id, Purpose::Stays),
+            rng: stream(key.seed, key.iteration as u64, key.authority, id, Purpose::Stays),
             blocks: std::mem::take(&mut blocks),
         };
         let (plain, stays) = walk(inputs, None, &child, &mut draws);
@@ -290,8 +292,8 @@ pub fn run_iteration(
 ) -> Result<IterationResult, ModelError> {
     let inputs = Inputs::resolve(sc, &values, iteration)?;
     let mut tallies = vec![Vec::with_capacity(sc.authorities.len()); sc.strategies.len()];
-    for (a, auth) in sc.authorities.iter().enumerate() {
-        let key = StreamKey { seed, iteration, authority: a as u32 };
+    for auth in &sc.authorities {
+        let key = StreamKey { seed, iteration, authority: crate::rng::name_key(&auth.name) };
         for (s, t) in simulate_authority(&inputs, key, auth.children).into_iter().enumerate() {
             tallies[s].push(t);
         }

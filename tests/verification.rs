@@ -284,3 +284,19 @@ fn repeat_offers_after_later_returns_add_support_only_when_allowed() {
     // Offered once per child at most.
     assert!(base_level(&r1, 1, "supported_returns") <= 4500.0);
 }
+
+#[test]
+fn adding_an_authority_changes_no_other_authoritys_results() {
+    let two = rich(5.0, 0.035, COSTS, SUPPORT);
+    let mut three = two.clone();
+    three.authorities.insert(0, reunify::scenario::Authority { name: "Newshire".into(), children: 700, source: None });
+    let r2 = run(&two, true);
+    let r3 = run(&three, true);
+    for (a, b) in std::iter::once((&r2.base, &r3.base)).chain(r2.psa.iter().zip(&r3.psa)) {
+        for s in 0..2 {
+            // Authorities A and B are at positions 0, 1 in `two` and 1, 2 in `three`.
+            assert_eq!(a.tallies[s][0], b.tallies[s][1]);
+            assert_eq!(a.tallies[s][1], b.tallies[s][2]);
+        }
+    }
+}

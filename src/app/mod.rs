@@ -390,6 +390,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let curve = analysis::reentry_curve(&run, &names);
     output::write_tables(staged.path(), &sc, &run, &summary, &curve).map_err(run_failed)?;
     output::write_decision_tables(staged.path(), &tornado, &accept, &voi).map_err(run_failed)?;
+    output::write_authorities(staged.path(), &output::authority_rows(&summary)).map_err(run_failed)?;
     let info = RunInfo {
         crate_version: env!("CARGO_PKG_VERSION"),
         scenario: &sc.meta.name,

@@ -425,3 +425,87 @@ pub fn numbers(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
 pub fn texts(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     Ok(df.column(name)?.str()?.iter().map(|s| s.unwrap_or_default().to_string()).collect())
 }
+
+/// One authority's result for one strategy, for `authorities.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthorityRow {
+    pub authority: String,
+    pub strategy: String,
+    pub children: f64,
+    pub net_saving: f64,
+    pub net_saving_q025: f64,
+    pub net_saving_q975: f64,
+    pub breakdowns_averted: f64,
+}
+
+impl AuthorityRow {
+    pub fn per_child(&self, v: f64) -> f64 {
+        v / self.children.max(1.0)
+    }
+}
+
+/// Per-authority results of every non-comparator strategy, ranked by net saving per child
+/// (best first). Empty for a single-authority scenario.
+pub fn authority_rows(summary: &SummaryFile) -> Vec<AuthorityRow> {
+    if summary.authorities.len() < 2 {
+        return Vec::new();
+    }
+    let psa = summary.psa_iterations > 0;
+    let get = |a: &str, s: &str, kind: &str, m: &str| {
+        summary
+            .rows
+            .iter()
+            .find(|r| r.authority == a && r.strategy == s && r.kind == kind && r.metric == m)
+            .map(|r| &r.stat)
+    };
+    let mut out = Vec::new();
+    for st in summary.strategies.iter().skip(1) {
+        let mut rows: Vec<AuthorityRow> = summary
+            .authorities
+            .iter()
+            .map(|a| {
+                let net = get(&a.name, &st.name, "increment", "net_saving");
+                let central = |x: Option<&crate::analysis::Stat>| {
+                    x.and_then(|s| if psa { s.mean } else { s.base }).unwrap_or(f64::NAN)
+                };
+                AuthorityRow {
+                    authority: a.name.clone(),
+                    strategy: st.name.clone(),
+                    children: a.children as f64,
+                    net_saving: central(net),
+                    net_saving_q025: net.and_then(|s| s.q025).unwrap_or(f64::NAN),
+                    net_saving_q975: net.and_then(|s| s.q975).unwrap_or(f64::NAN),
+                    breakdowns_averted: central(get(&a.name, &st.name, "increment", "breakdowns_averted")),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.per_child(b.net_saving).total_cmp(&a.per_child(a.net_saving)).then(a.authority.cmp(&b.authority))
+        });
+        out.extend(rows);
+    }
+    out
+}
+
+/// Writes `authorities.csv` (nothing for a single authority).
+pub fn write_authorities(dir: &Path, rows: &[AuthorityRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            str_col("strategy", rows.iter().map(|r| r.strategy.clone())),
+            str_col("authority", rows.iter().map(|r| r.authority.clone())),
+            f64_col("children", rows.iter().map(|r| r.children)),
+            f64_col("net_saving", rows.iter().map(|r| r.net_saving)),
+            f64_col("net_saving_q025", rows.iter().map(|r| r.net_saving_q025)),
+            f64_col("net_saving_q975", rows.iter().map(|r| r.net_saving_q975)),
+            f64_col("net_saving_per_child", rows.iter().map(|r| r.per_child(r.net_saving))),
+            f64_col("net_saving_per_child_q025", rows.iter().map(|r| r.per_child(r.net_saving_q025))),
+            f64_col("net_saving_per_child_q975", rows.iter().map(|r| r.per_child(r.net_saving_q975))),
+            f64_col("breakdowns_averted", rows.iter().map(|r| r.breakdowns_averted)),
+        ],
+    )?;
+    write_csv(dir, "authorities.csv", &mut df)
+}

@@ -20,9 +20,9 @@ use crate::app::output::{self, SummaryFile};
 use crate::decision::{AcceptPoint, BreakEven, TornadoRow};
 use crate::voi::VoiRow;
 use charts::{
-    AcceptSeries, AcceptabilityChart, CostBar, CostChart, CurveSeries, EvppiChart, NetSavingChart, OutcomeChart,
-    OutcomeGroup, PlaneChart, PlaneSeries, ReentryChart, SavingSeries, TornadoBar, TornadoChart, money, render,
-    strategy_hex, thousands,
+    AcceptSeries, AcceptabilityChart, AuthorityChart, CostBar, CostChart, CurveSeries, EvppiChart, NetSavingChart,
+    OutcomeChart, OutcomeGroup, PlaneChart, PlaneSeries, ReentryChart, SavingSeries, TornadoBar, TornadoChart, money,
+    render, strategy_hex, thousands,
 };
 
 /// One point of `reentry_curve.csv`.
@@ -709,6 +709,42 @@ pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
         );
         decisions += &voi_table(&d);
     }
+    let authorities = output::authority_rows(s);
+    let mut by_authority = String::new();
+    if let Some(first) = s.strategies.get(1) {
+        let rows: Vec<&output::AuthorityRow> = authorities.iter().filter(|r| r.strategy == first.name).collect();
+        if !rows.is_empty() {
+            let chart = AuthorityChart {
+                strategy: first.name.clone(),
+                index: 1,
+                points: rows
+                    .iter()
+                    .map(|r| {
+                        (r.per_child(r.net_saving), r.per_child(r.net_saving_q025), r.per_child(r.net_saving_q975))
+                    })
+                    .map(|(c, lo, hi)| (c, if lo.is_finite() { lo } else { c }, if hi.is_finite() { hi } else { c }))
+                    .collect(),
+            };
+            by_authority += &figure(
+                &render(&chart, dir)?,
+                "Each dot is one authority's net saving per child returned home, ranked from the largest saving; whiskers are 95% intervals, which are wide for small authorities.",
+            );
+            by_authority.push_str("<table><tr><th>Rank</th><th>Authority</th><th class=\"num\">Children</th><th class=\"num\">Net saving per child</th><th class=\"num\">Net saving</th><th class=\"num\">Breakdowns averted</th></tr>\n");
+            for (i, r) in rows.iter().enumerate() {
+                let _ = writeln!(
+                    by_authority,
+                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td></tr>",
+                    i + 1,
+                    esc(&r.authority),
+                    thousands(r.children),
+                    money(r.per_child(r.net_saving)),
+                    money(r.net_saving),
+                    r.breakdowns_averted
+                );
+            }
+            by_authority.push_str("</table>\n");
+        }
+    }
     let sections = vec![
         Section { title: "What would it take?".into(), html: what_it_takes(&d) },
         Section { title: "Summary by strategy".into(), html: summary_table(&d) },
@@ -717,6 +753,7 @@ pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
             title: "Decision analyses: sensitivity, acceptability, value of information".into(),
             html: decisions,
         },
+        Section { title: "By authority".into(), html: by_authority },
         Section { title: "Scenario inputs".into(), html: inputs_table(&d) },
         Section { title: "Calibration fit".into(), html: calibration_table(&d) },
         Section { title: "Run details".into(), html: run_table(&d) },
@@ -758,7 +795,7 @@ fn page(d: &ReportData, sections: &[Section]) -> String {
     for line in headlines(d) {
         let _ = writeln!(h, "<p class=\"headline\">{line}</p>");
     }
-    for sec in sections {
+    for sec in sections.iter().filter(|s| !s.html.is_empty()) {
         let _ = write!(h, "<h2>{}</h2>\n{}", esc(&sec.title), sec.html);
     }
     h.push_str("</body></html>\n");
