@@ -48,6 +48,16 @@ struct RawScenario {
     cost: Vec<RawCost>,
     #[serde(default)]
     strategy: Vec<RawStrategy>,
+    budget: Option<RawBudget>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBudget {
+    first_financial_year: i32,
+    years: u32,
+    growth_per_year: Option<f64>,
+    source: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -346,6 +356,15 @@ pub struct Strategy {
     pub source: Option<String>,
 }
 
+/// A budget cycle: `years` financial years from April of `first_financial_year`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Budget {
+    pub first_financial_year: i32,
+    pub years: u32,
+    pub growth_per_year: f64,
+    pub source: Option<String>,
+}
+
 /// A validated scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -360,6 +379,7 @@ pub struct Scenario {
     pub care: Care,
     pub costs: Vec<CostLine>,
     pub strategies: Vec<Strategy>,
+    pub budget: Option<Budget>,
 }
 
 impl Scenario {
@@ -716,7 +736,32 @@ impl Builder {
             });
         }
 
+        let budget = match &raw.budget {
+            None => None,
+            Some(b) => {
+                if !(1..=50).contains(&b.years) {
+                    return Err(self.err("budget.years", format!("{} is not a number of years from 1 to 50", b.years)));
+                }
+                if !(1900..=2200).contains(&b.first_financial_year) {
+                    return Err(self.err(
+                        "budget.first_financial_year",
+                        format!("{} is not a plausible year", b.first_financial_year),
+                    ));
+                }
+                let growth = b.growth_per_year.unwrap_or(0.0);
+                if !(growth.is_finite() && growth > -1.0) {
+                    return Err(self.err("budget.growth_per_year", format!("{growth} must be a finite rate above -1")));
+                }
+                Some(Budget {
+                    first_financial_year: b.first_financial_year,
+                    years: b.years,
+                    growth_per_year: growth,
+                    source: b.source.clone(),
+                })
+            }
+        };
         Ok(Scenario {
+            budget,
             meta,
             params: self.params,
             discount_rate,

@@ -176,7 +176,7 @@ fn reproduce_prints_json_with_the_documented_keys() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 10);
+    assert_eq!(rows.len(), 11);
     for r in rows {
         for k in ["figure", "published", "engine", "mcse"] {
             assert!(r.get(k).is_some(), "missing {k}");

@@ -351,6 +351,12 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         base_case_only: args.base_case_only,
     };
     let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
+    if sc.budget.is_some() && !args.quiet {
+        eprintln!(
+            "note: [budget] sets the budget cycle for the break-even per year; simulating cohorts that \
+             return each year (flow mode) and spend by financial year are not implemented yet"
+        );
+    }
     let staged = output::StagedDir::new(&dest).map_err(run_failed)?;
 
     let total = if opts.base_case_only { 1 } else { opts.iterations as u64 + 1 };

@@ -140,6 +140,16 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         name,
         &[to_avert],
     ));
+    let per_year =
+        be[0].breakdowns_to_avert_per_budget_year.ok_or_else(|| anyhow::anyhow!("holmes-2014 has no [budget]"))?;
+    rows.push(row(
+        "breakdowns a year to avert over a 3-year budget cycle",
+        "an extra 300 children a year (920.6 / 3 = 306.9)",
+        10080.0 * 5627.0 / 61614.0 / 3.0,
+        0.05,
+        name,
+        &[per_year],
+    ));
     let rates: Vec<f64> = metric(&runs, 0, "breakdowns").iter().map(|b| (b - to_avert) / 10080.0).collect();
     rows.push(row("breakdown rate at break-even (from 47%)", "38%", 0.38, 0.005, name, &rates));
 

@@ -272,6 +272,13 @@ pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
         }
         None => t.push_str("; no effect on re-entry alone would make it pay for itself at this price."),
     }
+    if let (Some(y), Some(per_year)) = (b.budget_years, b.breakdowns_to_avert_per_budget_year) {
+        let _ = write!(
+            t,
+            " Over a {y}-year budget cycle that is {} breakdowns averted a year.",
+            thousands(per_year.ceil())
+        );
+    }
     let _ = write!(
         t,
         " At the scenario's assumed effect it averts about {} breakdowns, {}; it would be cost-neutral at a price of up to {} {per}.",
