@@ -4,8 +4,10 @@
 //! infinity, so the cumulative hazard `Λ(s)` is piecewise linear. A child's hazard in one stay
 //! at home is `c · h0(s) · m(s)`, where `c` collects the risk-factor and failed-return ratios
 //! and `m(s) = e` while `s < w` (the support effect window) and `1` after. An event time is
-//! exact: draw `E ~ Exp(1)` and solve `Λ(T) = E` by walking the pieces, with `w` as an extra
-//! knot (MODEL.md, "Sampling"). No time steps are involved.
+//! exact: draw `E ~ Exp(1)` and solve `Λ(T) = E` (MODEL.md, "Sampling"). With `Λ0` kept at
+//! the knots, `Λ(T) = c·(e·Λ0(min(T, w)) + Λ0(T) − Λ0(min(T, w)))`, so `T` is `Λ0⁻¹(E / (c·e))`
+//! when the event falls inside the window and `Λ0⁻¹(Λ0(w) + (E − c·e·Λ0(w)) / c)` after it:
+//! `w` acts as an extra knot without being stored. No time steps are involved.
 
 /// A validated piecewise-constant hazard: knots start at 0 and increase strictly, and there
 /// is one finite non-negative rate per knot. The baseline cumulative hazard at each knot is
