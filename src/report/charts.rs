@@ -644,7 +644,10 @@ impl Chart for TornadoChart {
         let (lo, hi) = pad(lo.min(0.0), hi.max(0.0), 0.08);
         let n = self.bars.len().max(1) as f64;
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("What drives the net saving of {} against {}", self.strategy, self.comparator), (FONT, 24))
+            .caption(
+                format!("What drives the net saving of {} (base case {}, black line)", self.strategy, money(self.base)),
+                (FONT, 24),
+            )
             .margin(20)
             .margin_right(50)
             .margin_top(45)
@@ -657,7 +660,10 @@ impl Chart for TornadoChart {
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(0)
-            .x_desc("Net saving (£, discounted); each bar: parameter at its 2.5% (blue) and 97.5% (orange) quantile")
+            .x_desc(format!(
+                "Net saving against {} (£, discounted); bars: input at its 2.5% (blue) and 97.5% (orange) quantile",
+                self.comparator
+            ))
             .x_label_formatter(&|v| money_tick(*v, span))
             .label_style((FONT, 16))
             .axis_desc_style((FONT, 16))
@@ -687,7 +693,7 @@ impl Chart for TornadoChart {
             let (x, y) = chart.backend_coord(&(lo, n - 1.0 - i as f64));
             root.draw(&Text::new(b.label.clone(), (x - 10, y), style.clone())).map_err(e)?;
         }
-        y_title(root, &format!("Base case (black line): {}", money(self.base)))
+        Ok(())
     }
 }
 
