@@ -80,10 +80,14 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
         let max_affordable_price =
             if q > 0.0 { (comp[level_index("total_cost")] - without_price) / q } else { f64::NAN };
         let hr_id = strat.hr_reentry.0;
+        // Each strategy's children depend only on their own draws and the comparator, so the
+        // root-finder simulates just the comparator and this strategy.
+        let mut pair = sc.clone();
+        pair.strategies = vec![sc.strategies[0].clone(), strat.clone()];
         let f = |hr: f64| -> Result<f64, ModelError> {
             let mut v = points.clone();
             v[hr_id] = hr;
-            Ok(net_saving(&run_iteration(sc, seed, 0, v)?, s))
+            Ok(net_saving(&run_iteration(&pair, seed, 0, v)?, 1))
         };
         out.push(BreakEven {
             strategy: strat.name.clone(),

@@ -24,6 +24,9 @@ pub enum ModelError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StrategyInputs {
     pub eligibility: Eligibility,
+    /// `offered[mask]`: whether a child with risk-factor bit mask `mask` is offered support,
+    /// tabulated once per iteration so the per-child test is a lookup.
+    pub offered: Vec<bool>,
     pub take_up: f64,
     pub support_years: f64,
     pub effect_years: f64,
@@ -85,6 +88,7 @@ impl Inputs {
             .iter()
             .map(|s| StrategyInputs {
                 eligibility: s.eligibility.clone(),
+                offered: (0..1u64 << sc.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
                 take_up: at(s.take_up),
                 support_years: s.support_years,
                 effect_years: s.effect_years,

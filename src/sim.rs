@@ -135,7 +135,8 @@ struct Child {
 }
 
 /// Walks one child's path under strategy `s`, or with no support at all when `s` is `None`.
-/// Returns the outcome and the number of stays at home.
+/// A strategy is only passed for a child it is offered to. Returns the outcome and the
+/// number of stays at home.
 #[inline]
 fn walk(inputs: &Inputs, s: Option<&StrategyInputs>, child: &Child, draws: &mut ChildDraws) -> (ChildOutcome, usize) {
     let mut out = ChildOutcome::default();
@@ -144,7 +145,7 @@ fn walk(inputs: &Inputs, s: Option<&StrategyInputs>, child: &Child, draws: &mut 
         return (out, 0);
     }
     let disc = inputs.discount;
-    let eligible = s.is_some_and(|s| s.eligibility.admits(child.mask));
+    let eligible = s.is_some();
     let mut t0 = 0.0;
     let mut k = 0usize;
     let mut failed_scale = 1.0;
@@ -233,7 +234,7 @@ pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64,
         };
         let (plain, stays) = walk(inputs, None, &child, &mut draws);
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
-            let engages = s.eligibility.admits(child.mask)
+            let engages = s.offered[child.mask as usize]
                 && (0..stays).any(|k| (k == 0 || s.repeat_on_later_returns) && draws.blocks[k].u_take_up < s.take_up);
             if engages {
                 walk(inputs, Some(s), &child, &mut draws).0.add_to(tally);
