@@ -296,8 +296,14 @@ fn redraw_report(dir: &Path) -> Result<(), Failure> {
 
 /// Reads and validates a scenario file; every failure is bad input.
 pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
+    load_scenario_text(path).map(|(sc, _)| sc)
+}
+
+/// Reads and validates a scenario file, returning its text too (run.json hashes it).
+fn load_scenario_text(path: &Path) -> Result<(Scenario, String), Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", path.display())))?;
-    Scenario::from_toml_str(&text, &path.display().to_string()).map_err(bad_input)
+    let sc = Scenario::from_toml_str(&text, &path.display().to_string()).map_err(bad_input)?;
+    Ok((sc, text))
 }
 
 /// Runs `f` on a pool of `threads` workers, or on rayon's global pool.
@@ -337,8 +343,7 @@ pub struct RunOutcome {
 /// Runs a scenario file and writes its outputs.
 pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let started = Instant::now();
-    let text = std::fs::read(&args.file).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", args.file.display())))?;
-    let sc = load_scenario(&args.file)?;
+    let (sc, text) = load_scenario_text(&args.file)?;
     if args.iterations == Some(0) {
         return Err(bad_input(anyhow!("--iterations must be at least 1")));
     }
@@ -401,7 +406,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         crate_version: env!("CARGO_PKG_VERSION"),
         scenario: &sc.meta.name,
         scenario_file: args.file.display().to_string(),
-        scenario_sha256: Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect(),
+        scenario_sha256: Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
         seed: opts.seed,
         iterations: run.psa.len(),
         base_case_only: opts.base_case_only,
