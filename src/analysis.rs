@@ -163,6 +163,13 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
+impl Stat {
+    /// The central value to report: the PSA mean when there was a PSA, else the base case.
+    pub fn central(&self, psa: bool) -> Option<f64> {
+        if psa { self.mean } else { self.base }
+    }
+}
+
 /// Type-7 quantile of sorted finite values.
 pub fn quantile_sorted(xs: &[f64], p: f64) -> f64 {
     if xs.is_empty() {
@@ -336,8 +343,19 @@ pub fn reentry_curve(run: &RunResult, names: &[String]) -> Vec<CurvePoint> {
 
 /// Looks up a summary statistic over all authorities.
 pub fn find<'a>(rows: &'a [SummaryRow], strategy: &str, kind: &str, metric: &str) -> Option<&'a Stat> {
+    find_for(rows, "all", strategy, kind, metric)
+}
+
+/// Looks up a summary statistic of one authority (`"all"` for the total).
+pub fn find_for<'a>(
+    rows: &'a [SummaryRow],
+    authority: &str,
+    strategy: &str,
+    kind: &str,
+    metric: &str,
+) -> Option<&'a Stat> {
     rows.iter()
-        .find(|r| r.authority == "all" && r.strategy == strategy && r.kind == kind && r.metric == metric)
+        .find(|r| r.authority == authority && r.strategy == strategy && r.kind == kind && r.metric == metric)
         .map(|r| &r.stat)
 }
 

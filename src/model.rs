@@ -12,7 +12,7 @@ use crate::calibrate::{self, CalibrationError, Fit};
 use crate::discount::Discount;
 use crate::hazard::{Effect, PiecewiseHazard};
 use crate::rng::{ALL_AUTHORITIES, Purpose, stream};
-use crate::scenario::{Baseline, CostBasis, Eligibility, HazardSpec, ParamId, Scenario, SupportBasis};
+use crate::scenario::{Baseline, CostBasis, HazardSpec, ParamId, Scenario, SupportBasis};
 
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ModelError {
@@ -23,7 +23,6 @@ pub enum ModelError {
 /// A strategy's values in one iteration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StrategyInputs {
-    pub eligibility: Eligibility,
     /// `offered[mask]`: whether a child with risk-factor bit mask `mask` is offered support,
     /// tabulated once per iteration so the per-child test is a lookup.
     pub offered: Vec<bool>,
@@ -87,7 +86,6 @@ impl Inputs {
             .strategies
             .iter()
             .map(|s| StrategyInputs {
-                eligibility: s.eligibility.clone(),
                 offered: (0..1u64 << sc.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
                 take_up: at(s.take_up),
                 support_years: s.support_years,
@@ -101,7 +99,7 @@ impl Inputs {
             .collect();
         let comparator = &strategies[0];
         let engaged = |mask: u64| {
-            if comparator.eligibility.admits(mask) { comparator.take_up } else { 0.0 }
+            if comparator.offered[mask as usize] { comparator.take_up } else { 0.0 }
         };
 
         let resolve_hazard =

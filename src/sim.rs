@@ -134,6 +134,13 @@ struct Child {
     scale_maltreatment: f64,
 }
 
+/// Whether a family offered strategy `s` engages in stay `k`: support is offered on the first
+/// return, and on later ones only if the strategy repeats offers; take-up is decided per offer.
+#[inline]
+fn engages_at(s: &StrategyInputs, k: usize, b: &Block) -> bool {
+    (k == 0 || s.repeat_on_later_returns) && b.u_take_up < s.take_up
+}
+
 /// Walks one child's path under strategy `s`, or with no support at all when `s` is `None`.
 /// A strategy is only passed for a child it is offered to. Returns the outcome and the
 /// number of stays at home.
@@ -145,17 +152,13 @@ fn walk(inputs: &Inputs, s: Option<&StrategyInputs>, child: &Child, draws: &mut 
         return (out, 0);
     }
     let disc = inputs.discount;
-    let eligible = s.is_some();
     let mut t0 = 0.0;
     let mut k = 0usize;
     let mut failed_scale = 1.0;
     loop {
         let b = draws.block(k, inputs.maltreatment.is_some());
         out.returns_home += 1;
-        let engaged = match s {
-            Some(s) => eligible && (k == 0 || s.repeat_on_later_returns) && b.u_take_up < s.take_up,
-            None => false,
-        };
+        let engaged = s.is_some_and(|s| engages_at(s, k, &b));
         let (eff_re, eff_mal, support_years) = match s {
             Some(s) if engaged => (
                 Effect { window: s.effect_years, ratio: s.hr_reentry },
@@ -234,8 +237,7 @@ pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64,
         };
         let (plain, stays) = walk(inputs, None, &child, &mut draws);
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
-            let engages = s.offered[child.mask as usize]
-                && (0..stays).any(|k| (k == 0 || s.repeat_on_later_returns) && draws.blocks[k].u_take_up < s.take_up);
+            let engages = s.offered[child.mask as usize] && (0..stays).any(|k| engages_at(s, k, &draws.blocks[k]));
             if engages {
                 walk(inputs, Some(s), &child, &mut draws).0.add_to(tally);
             } else {

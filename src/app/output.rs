@@ -451,13 +451,7 @@ pub fn authority_rows(summary: &SummaryFile) -> Vec<AuthorityRow> {
         return Vec::new();
     }
     let psa = summary.psa_iterations > 0;
-    let get = |a: &str, s: &str, kind: &str, m: &str| {
-        summary
-            .rows
-            .iter()
-            .find(|r| r.authority == a && r.strategy == s && r.kind == kind && r.metric == m)
-            .map(|r| &r.stat)
-    };
+    let get = |a: &str, s: &str, kind: &str, m: &str| crate::analysis::find_for(&summary.rows, a, s, kind, m);
     let mut out = Vec::new();
     for st in summary.strategies.iter().skip(1) {
         let mut rows: Vec<AuthorityRow> = summary
@@ -465,9 +459,7 @@ pub fn authority_rows(summary: &SummaryFile) -> Vec<AuthorityRow> {
             .iter()
             .map(|a| {
                 let net = get(&a.name, &st.name, "increment", "net_saving");
-                let central = |x: Option<&crate::analysis::Stat>| {
-                    x.and_then(|s| if psa { s.mean } else { s.base }).unwrap_or(f64::NAN)
-                };
+                let central = |x: Option<&crate::analysis::Stat>| x.and_then(|s| s.central(psa)).unwrap_or(f64::NAN);
                 AuthorityRow {
                     authority: a.name.clone(),
                     strategy: st.name.clone(),

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use anyhow::{Result, anyhow};
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -122,6 +122,42 @@ pub fn render<C: Chart>(chart: &C, dir: &Path) -> Result<String> {
     Ok(svg)
 }
 
+/// The frame every chart shares: its caption, margins that leave room for the y-axis title
+/// above the plot and for the last x tick label, and label areas of the given sizes.
+fn frame<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    caption: impl AsRef<str>,
+    caption_size: u32,
+    x_area: u32,
+    y_area: u32,
+) -> ChartBuilder<'a, 'static, DB> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(caption, (FONT, caption_size))
+        .margin(20)
+        .margin_right(50)
+        .margin_top(45)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area);
+    b
+}
+
+/// Draws the series legend in the shared style at `position`.
+fn legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>, position: SeriesLabelPosition, font: u32) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, font))
+        .draw()
+        .map_err(e)
+}
+
 /// Writes a y-axis title horizontally above the plotting area's top-left corner.
 fn y_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str) -> Result<()>
 where
@@ -180,13 +216,7 @@ impl Chart for ReentryChart {
             .chain(self.targets.iter().map(|t| t.1))
             .fold(0.05, f64::max)
             * 1.15;
-        let mut chart = ChartBuilder::on(root)
-            .caption("Children back in care, by months since returning home", (FONT, 26))
-            .margin(20)
-            .margin_right(50)
-            .margin_top(45)
-            .x_label_area_size(60)
-            .y_label_area_size(80)
+        let mut chart = frame(root, "Children back in care, by months since returning home", 26, 60, 80)
             .build_cartesian_2d(0f64..self.horizon_months.max(1.0), 0f64..ymax)
             .map_err(e)?;
         chart
@@ -222,14 +252,7 @@ impl Chart for ReentryChart {
                 .label("Published figure (calibration target)")
                 .legend(|(x, y)| Circle::new((x + 12, y), 6, BLACK.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 16)?;
         Ok(())
     }
 }
@@ -267,13 +290,7 @@ impl Chart for CostChart {
     {
         let ymax = self.bars.iter().map(|b| b.support + b.breakdown + b.other).fold(1.0, f64::max) * 1.15;
         let n = self.bars.len() as f64;
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("Where the money goes ({})", self.subtitle), (FONT, 26))
-            .margin(20)
-            .margin_right(50)
-            .margin_top(45)
-            .x_label_area_size(50)
-            .y_label_area_size(90)
+        let mut chart = frame(root, format!("Where the money goes ({})", self.subtitle), 26, 50, 90)
             .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..ymax)
             .map_err(e)?;
         chart
@@ -321,14 +338,7 @@ impl Chart for CostChart {
             .enumerate()
             .map(|(i, b)| (chart.backend_coord(&(i as f64, 0.0)), b.name.clone()))
             .collect();
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         x_categories(root, &positions)
     }
 }
@@ -384,15 +394,7 @@ impl Chart for NetSavingChart {
             .map(|s| format!("{}: P(saves money) = {:.0}%", s.name, 100.0 * s.p_saves))
             .collect::<Vec<_>>()
             .join("; ");
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 24))
-            .margin(20)
-            .margin_right(50)
-            .margin_top(45)
-            .x_label_area_size(60)
-            .y_label_area_size(70)
-            .build_cartesian_2d(lo..hi, 0f64..cmax)
-            .map_err(e)?;
+        let mut chart = frame(root, title, 24, 60, 70).build_cartesian_2d(lo..hi, 0f64..cmax).map_err(e)?;
         let span = hi - lo;
         chart
             .configure_mesh()
@@ -425,14 +427,7 @@ impl Chart for NetSavingChart {
             }
         }
         chart.draw_series(LineSeries::new(vec![(0.0, 0.0), (0.0, cmax)], BLACK.stroke_width(2))).map_err(e)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 15))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 15)?;
         Ok(())
     }
 }
@@ -465,13 +460,7 @@ impl Chart for PlaneChart {
         let pts = || self.series.iter().flat_map(|s| s.points.iter().copied());
         let xm = pts().fold(1.0f64, |a, p| a.max(p.0.abs())) * 1.15;
         let ym = pts().fold(1.0f64, |a, p| a.max(p.1.abs())) * 1.15;
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("Cost-effectiveness plane against {}", self.comparator), (FONT, 26))
-            .margin(20)
-            .margin_right(50)
-            .margin_top(45)
-            .x_label_area_size(60)
-            .y_label_area_size(90)
+        let mut chart = frame(root, format!("Cost-effectiveness plane against {}", self.comparator), 26, 60, 90)
             .build_cartesian_2d(-xm..xm, -ym..ym)
             .map_err(e)?;
         let quadrants = [
@@ -512,14 +501,7 @@ impl Chart for PlaneChart {
                 .label(s.name.clone())
                 .legend(move |(x, y)| Circle::new((x + 8, y), 5, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::Coordinate(90, 110))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::Coordinate(90, 110), 16)?;
         Ok(())
     }
 }
@@ -550,13 +532,7 @@ impl Chart for OutcomeChart {
         let ymax = self.groups.iter().flat_map(|g| g.values.iter().map(|v| v.2.max(v.0))).fold(1.0, f64::max) * 1.2;
         let n = self.groups.len() as f64;
         let k = self.strategies.len().max(1) as f64;
-        let mut chart = ChartBuilder::on(root)
-            .caption("Outcomes per 100 children returned home", (FONT, 26))
-            .margin(20)
-            .margin_right(50)
-            .margin_top(45)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
+        let mut chart = frame(root, "Outcomes per 100 children returned home", 26, 50, 70)
             .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..ymax)
             .map_err(e)?;
         chart
@@ -599,14 +575,7 @@ impl Chart for OutcomeChart {
             .enumerate()
             .map(|(g, grp)| (chart.backend_coord(&(g as f64, 0.0)), grp.label.clone()))
             .collect();
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         x_categories(root, &positions)
     }
 }
@@ -643,18 +612,9 @@ impl Chart for TornadoChart {
             .fold((self.base, self.base), |(a, b), r| (a.min(r.low.min(r.high)), b.max(r.low.max(r.high))));
         let (lo, hi) = pad(lo.min(0.0), hi.max(0.0), 0.08);
         let n = self.bars.len().max(1) as f64;
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("What drives the net saving of {} (base case {}, black line)", self.strategy, money(self.base)),
-                (FONT, 24),
-            )
-            .margin(20)
-            .margin_right(50)
-            .margin_top(45)
-            .x_label_area_size(60)
-            .y_label_area_size(430)
-            .build_cartesian_2d(lo..hi, -0.5f64..n - 0.5)
-            .map_err(e)?;
+        let caption =
+            format!("What drives the net saving of {} (base case {}, black line)", self.strategy, money(self.base));
+        let mut chart = frame(root, caption, 24, 60, 430).build_cartesian_2d(lo..hi, -0.5f64..n - 0.5).map_err(e)?;
         let span = hi - lo;
         chart
             .configure_mesh()
@@ -720,13 +680,7 @@ impl Chart for AcceptabilityChart {
         DB::ErrorType: 'static,
     {
         let xmax = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max);
-        let mut chart = ChartBuilder::on(root)
-            .caption("How likely is support to save money, at each price?", (FONT, 26))
-            .margin(20)
-            .margin_right(50)
-            .margin_top(45)
-            .x_label_area_size(60)
-            .y_label_area_size(80)
+        let mut chart = frame(root, "How likely is support to save money, at each price?", 26, 60, 80)
             .build_cartesian_2d(0f64..xmax, 0f64..1.05)
             .map_err(e)?;
         chart
@@ -751,14 +705,7 @@ impl Chart for AcceptabilityChart {
                 .draw_series(DashedLineSeries::new(vec![(s.price, 0.0), (s.price, 1.05)], 8, 6, c.stroke_width(2)))
                 .map_err(e)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 16))
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         Ok(())
     }
 }
@@ -780,13 +727,8 @@ impl Chart for EvppiChart {
     {
         let xmax = self.bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.15;
         let n = self.bars.len().max(1) as f64;
-        let mut chart = ChartBuilder::on(root)
-            .caption("Which uncertainty is worth researching?", (FONT, 26))
-            .margin(20)
+        let mut chart = frame(root, "Which uncertainty is worth researching?", 26, 60, 430)
             .margin_right(60)
-            .margin_top(45)
-            .x_label_area_size(60)
-            .y_label_area_size(430)
             .build_cartesian_2d(0f64..xmax, -0.5f64..n - 0.5)
             .map_err(e)?;
         chart
@@ -837,15 +779,10 @@ impl Chart for AuthorityChart {
         let (lo, hi) =
             self.points.iter().fold((0.0f64, 0.0f64), |(a, b), p| (a.min(p.1.min(p.0)), b.max(p.2.max(p.0))));
         let (lo, hi) = pad(lo, hi, 0.05);
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("Authorities ranked by net saving per child: {}", self.strategy), (FONT, 24))
-            .margin(20)
-            .margin_right(50)
-            .margin_top(45)
-            .x_label_area_size(60)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0.5f64..n + 0.5, lo..hi)
-            .map_err(e)?;
+        let mut chart =
+            frame(root, format!("Authorities ranked by net saving per child: {}", self.strategy), 24, 60, 90)
+                .build_cartesian_2d(0.5f64..n + 0.5, lo..hi)
+                .map_err(e)?;
         let span = hi - lo;
         chart
             .configure_mesh()

@@ -178,7 +178,7 @@ impl ReportData {
 
     /// The central value of a metric: the PSA mean when there was a PSA, else the base case.
     pub fn central(&self, strategy: &str, kind: &str, metric: &str) -> Option<f64> {
-        self.stat(strategy, kind, metric).and_then(|s| if self.summary.psa_iterations > 0 { s.mean } else { s.base })
+        self.stat(strategy, kind, metric).and_then(|s| s.central(self.summary.psa_iterations > 0))
     }
 
     fn interval(&self, strategy: &str, kind: &str, metric: &str) -> Option<(f64, f64)> {
@@ -648,12 +648,12 @@ pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
         "Bars compare outcomes per 100 children returned home under each strategy; whiskers show 95% intervals across simulations.",
     );
     let mut decisions = String::new();
-    for st in s.strategies.iter().enumerate().skip(1) {
-        let (i, st) = st;
+    // The report draws the tornado of the first non-comparator strategy; tornado.csv has all.
+    let first = s.strategies.get(1).map(|st| {
         let rows: Vec<&TornadoRow> = d.tornado.iter().filter(|r| r.strategy == st.name).take(15).collect();
-        if rows.is_empty() || i > 1 {
-            continue;
-        }
+        (st, rows)
+    });
+    if let Some((st, rows)) = first.filter(|(_, rows)| !rows.is_empty()) {
         let base = s.breakeven.iter().find(|b| b.strategy == st.name).map_or(f64::NAN, |b| b.net_saving);
         let chart = TornadoChart {
             strategy: st.name.clone(),
