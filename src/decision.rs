@@ -46,10 +46,6 @@ pub struct BreakEven {
     pub breakeven_hazard_ratio: Option<f64>,
     /// The price per child at which support is cost-neutral at the scenario's effect.
     pub max_affordable_price: f64,
-    /// With a `[budget]`: the breakdowns to avert per year of the budget cycle for one
-    /// cohort's support to pay for itself over the cycle (Holmes 2014: 920.6 / 3 ≈ 307).
-    pub budget_years: Option<u32>,
-    pub breakdowns_to_avert_per_budget_year: Option<f64>,
 }
 
 fn net_saving(r: &IterationResult, s: usize) -> f64 {
@@ -108,8 +104,6 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
             scenario_hazard_ratio: points[hr_id],
             breakeven_hazard_ratio: solve_decreasing(f, 1e-4, 1.0, 50.0)?,
             max_affordable_price,
-            budget_years: sc.budget.as_ref().map(|b| b.years),
-            breakdowns_to_avert_per_budget_year: sc.budget.as_ref().map(|b| breakdowns_to_avert / b.years as f64),
         });
     }
     Ok(out)

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod budget;
 pub mod calibrate;
 pub mod decision;
 pub mod discount;

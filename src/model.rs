@@ -39,7 +39,11 @@ pub struct StrategyInputs {
 /// Everything the simulation of one iteration needs, as plain numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Inputs {
+    /// How long children are followed from the start of the run (the budget window in flow
+    /// mode).
     pub horizon: f64,
+    /// Financial-year bins of the budget window in flow mode; 0 in cohort mode.
+    pub years: usize,
     pub discount_rate: f64,
     pub discount: Discount,
     pub reentry: PiecewiseHazard,
@@ -129,7 +133,8 @@ impl Inputs {
         };
         let discount_rate = at(sc.discount_rate);
         Ok(Inputs {
-            horizon: sc.meta.horizon_years,
+            horizon: sc.horizon(),
+            years: sc.budget.as_ref().map_or(0, |b| b.years as usize),
             discount_rate,
             discount: Discount::new(discount_rate),
             reentry,

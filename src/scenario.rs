@@ -56,6 +56,7 @@ struct RawScenario {
 struct RawBudget {
     first_financial_year: i32,
     years: u32,
+    cohorts: Option<u32>,
     growth_per_year: Option<f64>,
     source: Option<String>,
 }
@@ -356,13 +357,33 @@ pub struct Strategy {
     pub source: Option<String>,
 }
 
-/// A budget cycle: `years` financial years from April of `first_financial_year`.
+/// A budget cycle (flow mode): `years` financial years from April of `first_financial_year`.
+/// A new cohort returns home in each of the first `cohorts` years (all of them by default),
+/// `N · (1 + growth_per_year)^y` children in year `y`, and every cohort is followed to the end
+/// of the window.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Budget {
     pub first_financial_year: i32,
     pub years: u32,
+    pub cohorts: u32,
     pub growth_per_year: f64,
     pub source: Option<String>,
+}
+
+impl Budget {
+    /// The financial year `y` (0-based) as it is written in English public finance: `2025-26`.
+    pub fn label(&self, y: usize) -> String {
+        let start = self.first_financial_year + y as i32;
+        format!("{start}-{:02}", (start + 1).rem_euclid(100))
+    }
+
+    /// Children returning home in cohort year `y` when the first year has `n`.
+    pub fn cohort_size(&self, n: u64, y: u32) -> u64 {
+        if y >= self.cohorts {
+            return 0;
+        }
+        (n as f64 * (1.0 + self.growth_per_year).powi(y as i32)).round() as u64
+    }
 }
 
 /// A validated scenario.
@@ -409,9 +430,32 @@ impl Scenario {
         self.params.iter().map(|p| p.param.point).collect()
     }
 
-    /// Total children across authorities.
+    /// Children who return home over the run: one cohort per authority, or in flow mode
+    /// every cohort of the budget window.
     pub fn total_children(&self) -> u64 {
-        self.authorities.iter().map(|a| a.children).sum()
+        self.authorities.iter().map(|a| self.cohorts(a.children).iter().sum::<u64>()).sum()
+    }
+
+    /// Cohort sizes by cohort year for an authority of `n` children: `[n]` in cohort mode.
+    pub fn cohorts(&self, n: u64) -> Vec<u64> {
+        match &self.budget {
+            None => vec![n],
+            Some(b) => (0..b.cohorts).map(|y| b.cohort_size(n, y)).collect(),
+        }
+    }
+
+    /// How long children are followed from the start of the run: the horizon in cohort
+    /// mode, the budget window in flow mode.
+    pub fn horizon(&self) -> f64 {
+        match &self.budget {
+            None => self.meta.horizon_years,
+            Some(b) => b.years as f64,
+        }
+    }
+
+    /// The same scenario in cohort mode: the `[budget]` set aside.
+    pub fn cohort_mode(&self) -> Scenario {
+        Scenario { budget: None, ..self.clone() }
     }
 }
 
@@ -752,9 +796,17 @@ impl Builder {
                 if !(growth.is_finite() && growth > -1.0) {
                     return Err(self.err("budget.growth_per_year", format!("{growth} must be a finite rate above -1")));
                 }
+                let cohorts = b.cohorts.unwrap_or(b.years);
+                if !(1..=b.years).contains(&cohorts) {
+                    return Err(self.err(
+                        "budget.cohorts",
+                        format!("{cohorts} is not a number of cohorts from 1 to budget.years ({})", b.years),
+                    ));
+                }
                 Some(Budget {
                     first_financial_year: b.first_financial_year,
                     years: b.years,
+                    cohorts,
                     growth_per_year: growth,
                     source: b.source.clone(),
                 })

@@ -7,6 +7,12 @@
 //! the child goes home again only if it ends before the horizon and with probability
 //! `q_return`. The horizon censors everything.
 //!
+//! **Flow mode** (a `[budget]`): a cohort of `N · (1 + g)^y` children returns home in each
+//! cohort year `y`, each child at `y + U` with `U` uniform on the year, and every path is
+//! followed to the end of the budget window, which is then the horizon. Time (and
+//! discounting) counts from the start of the first financial year; point costs fall in the
+//! financial year in which they happen and pro-rata flows are split at year boundaries.
+//!
 //! **Common random numbers**: a child's draws are generated in blocks, one block per stay,
 //! each with the same fixed list of numbers (take-up, re-entry, maltreatment, care length,
 //! return home). Every strategy reads the same blocks, so a strategy that changes nothing
@@ -20,6 +26,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use rayon::prelude::*;
 
+use crate::discount::Discount;
 use crate::hazard::Effect;
 use crate::model::{Inputs, ModelError, StrategyInputs, draw_parameters};
 use crate::rng::{Purpose, StreamRng, stream};
@@ -82,13 +89,14 @@ pub fn months_in(horizon: f64) -> usize {
     (horizon * 12.0 - 1e-9).ceil().max(0.0) as usize
 }
 
-/// What one child contributes to a strategy's tally.
+/// What one child contributes to a strategy's tally. In flow mode the same record, holding
+/// only the stays begun and the cost quantities, is kept for each financial year.
 #[derive(Clone, Copy, Debug, Default)]
 struct ChildOutcome {
     returns_home: u64,
     breakdowns: u64,
     breakdowns_disc: f64,
-    /// Time of the first re-entry, if any, before the horizon.
+    /// Time of the first re-entry since the child's return home, if before the horizon.
     first_reentry: Option<f64>,
     maltreatment_events: u64,
     maltreatment_disc: f64,
@@ -101,12 +109,26 @@ struct ChildOutcome {
 }
 
 impl ChildOutcome {
+    /// Adds the stays begun and the quantities that costs multiply.
     #[inline]
-    fn add_to(&self, t: &mut Tally) {
-        t.children += 1;
+    fn add_flows_to(&self, t: &mut Tally) {
         t.returns_home += self.returns_home;
         t.breakdowns += self.breakdowns;
         t.breakdowns_disc += self.breakdowns_disc;
+        t.maltreatment_events += self.maltreatment_events;
+        t.maltreatment_disc += self.maltreatment_disc;
+        t.care_years += self.care_years;
+        t.care_years_disc += self.care_years_disc;
+        t.supported_returns += self.supported_returns;
+        t.supported_returns_disc += self.supported_returns_disc;
+        t.supported_years += self.supported_years;
+        t.supported_years_disc += self.supported_years_disc;
+    }
+
+    #[inline]
+    fn add_to(&self, t: &mut Tally) {
+        t.children += 1;
+        self.add_flows_to(t);
         if let Some(at) = self.first_reentry {
             t.children_with_breakdown += 1;
             let last = t.first_reentry_by_month.len().saturating_sub(1);
@@ -116,14 +138,53 @@ impl ChildOutcome {
             t.first_reentry_under_2_weeks += (at < TWO_WEEKS_YEARS) as u64;
             t.first_reentry_under_2_years += (at < 2.0) as u64;
         }
-        t.maltreatment_events += self.maltreatment_events;
-        t.maltreatment_disc += self.maltreatment_disc;
-        t.care_years += self.care_years;
-        t.care_years_disc += self.care_years_disc;
-        t.supported_returns += self.supported_returns;
-        t.supported_returns_disc += self.supported_returns_disc;
-        t.supported_years += self.supported_years;
-        t.supported_years_disc += self.supported_years_disc;
+    }
+}
+
+/// A child's outcome and, in flow mode, its split by financial year.
+#[derive(Clone, Debug, Default)]
+struct Outcome {
+    child: ChildOutcome,
+    /// Empty in cohort mode.
+    years: Vec<ChildOutcome>,
+}
+
+impl Outcome {
+    fn new(years: usize) -> Self {
+        Outcome { child: ChildOutcome::default(), years: vec![ChildOutcome::default(); years] }
+    }
+
+    /// Adds the outcome of a child who returned home in financial year `arrival`.
+    #[inline]
+    fn add_to(&self, t: &mut Tally, arrival: usize) {
+        self.child.add_to(t);
+        if !self.years.is_empty() {
+            t.by_year[arrival].children += 1;
+            for (acc, y) in t.by_year.iter_mut().zip(&self.years) {
+                y.add_flows_to(acc);
+            }
+        }
+    }
+
+    /// The financial-year record for time `t` (the last year takes the window's end).
+    #[inline]
+    fn year(&mut self, t: f64) -> Option<&mut ChildOutcome> {
+        let n = self.years.len();
+        if n == 0 { None } else { Some(&mut self.years[(t as usize).min(n - 1)]) }
+    }
+
+    /// Splits a flow over `[a, b]` at financial-year boundaries, passing each year's record
+    /// its undiscounted and discounted length.
+    #[inline]
+    fn split(&mut self, disc: &Discount, a: f64, b: f64, add: impl Fn(&mut ChildOutcome, f64, f64)) {
+        let n = self.years.len();
+        let mut lo = a;
+        while n > 0 && lo < b {
+            let y = (lo as usize).min(n - 1);
+            let hi = if y + 1 >= n { b } else { ((y + 1) as f64).min(b) };
+            add(&mut self.years[y], hi - lo, disc.integral(lo, hi));
+            lo = hi;
+        }
     }
 }
 
@@ -141,23 +202,35 @@ fn engages_at(s: &StrategyInputs, k: usize, b: &Block) -> bool {
     (k == 0 || s.repeat_on_later_returns) && b.u_take_up < s.take_up
 }
 
-/// Walks one child's path under strategy `s`, or with no support at all when `s` is `None`.
-/// A strategy is only passed for a child it is offered to. Returns the outcome and the
-/// number of stays at home.
+/// Walks one child's path under strategy `s`, or with no support at all when `s` is `None`,
+/// from its return home at `start` (0 in cohort mode) to the horizon, writing into `out`.
+/// A strategy is only passed for a child it is offered to. Returns the number of stays at
+/// home.
 #[inline]
-fn walk(inputs: &Inputs, s: Option<&StrategyInputs>, child: &Child, draws: &mut ChildDraws) -> (ChildOutcome, usize) {
-    let mut out = ChildOutcome::default();
+fn walk(
+    inputs: &Inputs,
+    s: Option<&StrategyInputs>,
+    child: &Child,
+    draws: &mut ChildDraws,
+    start: f64,
+    out: &mut Outcome,
+) -> usize {
+    out.child = ChildOutcome::default();
+    out.years.fill(ChildOutcome::default());
     let h = inputs.horizon;
-    if h <= 0.0 {
-        return (out, 0);
+    if start >= h {
+        return 0;
     }
     let disc = inputs.discount;
-    let mut t0 = 0.0;
+    let mut t0 = start;
     let mut k = 0usize;
     let mut failed_scale = 1.0;
     loop {
         let b = draws.block(k, inputs.maltreatment.is_some());
-        out.returns_home += 1;
+        out.child.returns_home += 1;
+        if let Some(y) = out.year(t0) {
+            y.returns_home += 1;
+        }
         let engaged = s.is_some_and(|s| engages_at(s, k, &b));
         let (eff_re, eff_mal, support_years) = match s {
             Some(s) if engaged => (
@@ -173,28 +246,51 @@ fn walk(inputs: &Inputs, s: Option<&StrategyInputs>, child: &Child, draws: &mut 
         if let Some(m) = &inputs.maltreatment {
             // At most one event per stay, before the re-entry and the horizon.
             if let Some(tm) = m.invert(b.e_maltreatment, child.scale_maltreatment, eff_mal, home_until) {
-                out.maltreatment_events += 1;
-                out.maltreatment_disc += disc.factor(t0 + tm);
+                let f = disc.factor(t0 + tm);
+                out.child.maltreatment_events += 1;
+                out.child.maltreatment_disc += f;
+                if let Some(y) = out.year(t0 + tm) {
+                    y.maltreatment_events += 1;
+                    y.maltreatment_disc += f;
+                }
             }
         }
         if engaged {
-            out.supported_returns += 1;
-            out.supported_returns_disc += disc.factor(t0);
+            let f = disc.factor(t0);
+            out.child.supported_returns += 1;
+            out.child.supported_returns_disc += f;
+            if let Some(y) = out.year(t0) {
+                y.supported_returns += 1;
+                y.supported_returns_disc += f;
+            }
             let len = support_years.min(home_until);
-            out.supported_years += len;
-            out.supported_years_disc += disc.integral(t0, t0 + len);
+            out.child.supported_years += len;
+            out.child.supported_years_disc += disc.integral(t0, t0 + len);
+            out.split(&disc, t0, t0 + len, |y, u, d| {
+                y.supported_years += u;
+                y.supported_years_disc += d;
+            });
         }
         let Some(t) = reentry else { break };
         let at = t0 + t;
-        out.breakdowns += 1;
-        out.breakdowns_disc += disc.factor(at);
+        let f = disc.factor(at);
+        out.child.breakdowns += 1;
+        out.child.breakdowns_disc += f;
+        if let Some(y) = out.year(at) {
+            y.breakdowns += 1;
+            y.breakdowns_disc += f;
+        }
         if k == 0 {
-            out.first_reentry = Some(at);
+            out.child.first_reentry = Some(at - start);
         }
         let d = inputs.care_duration(b.z_care);
         let care_end = (at + d).min(h);
-        out.care_years += care_end - at;
-        out.care_years_disc += disc.integral(at, care_end);
+        out.child.care_years += care_end - at;
+        out.child.care_years_disc += disc.integral(at, care_end);
+        out.split(&disc, at, care_end, |y, u, d| {
+            y.care_years += u;
+            y.care_years_disc += d;
+        });
         if at + d < h && b.u_return < inputs.return_home_probability {
             t0 = at + d;
             k += 1;
@@ -203,23 +299,53 @@ fn walk(inputs: &Inputs, s: Option<&StrategyInputs>, child: &Child, draws: &mut 
             break;
         }
     }
-    (out, k + 1)
+    k + 1
 }
 
-/// Simulates children `first..last` of one authority under every strategy, adding to
-/// `tallies[strategy]`.
+/// One cohort of an authority: `children` children returning home together at the start
+/// (cohort mode, `year` = `None`) or spread uniformly over financial year `year` (flow mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cohort {
+    pub year: Option<u32>,
+    pub children: u64,
+}
+
+impl Cohort {
+    /// Children of later cohorts have ids from `year · 2^40`, so a cohort's children keep
+    /// their random numbers whatever the other cohorts' sizes, and the first cohort's children
+    /// are the cohort-mode children.
+    fn first_id(&self) -> u64 {
+        self.year.map_or(0, |y| (y as u64) << 40)
+    }
+}
+
+/// Simulates children `first..last` of one cohort of an authority under every strategy,
+/// adding to `tallies[strategy]`.
 ///
 /// Each child's path without any support is walked once. A strategy that would engage the
 /// family in none of that path's stays follows exactly that path, so its outcome is reused
 /// rather than recomputed; only strategies that engage walk a path of their own.
-pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64, tallies: &mut [Tally]) {
+pub fn simulate_children(
+    inputs: &Inputs,
+    key: StreamKey,
+    cohort: Cohort,
+    first: u64,
+    last: u64,
+    tallies: &mut [Tally],
+) {
     let n_rf = inputs.prevalence.len();
     let mut blocks = Vec::with_capacity(8);
-    for id in first..last {
+    let mut plain = Outcome::new(inputs.years);
+    let mut own = Outcome::new(inputs.years);
+    let arrival = cohort.year.unwrap_or(0) as usize;
+    for i in first..last {
+        let id = cohort.first_id() + i;
         // Risk factors: one uniform per factor, compared with the prevalence, so a changed
-        // prevalence flips as few children as possible between iterations.
+        // prevalence flips as few children as possible between iterations. In flow mode the
+        // next uniform of the same stream places the return home within its year.
         let mut child = Child { mask: 0, scale_reentry: 1.0, scale_maltreatment: 1.0 };
-        if n_rf > 0 {
+        let mut start = 0.0;
+        if n_rf > 0 || cohort.year.is_some() {
             let mut rng = stream(key.seed, key.iteration as u64, key.authority, id, Purpose::RiskFactors);
             for j in 0..n_rf {
                 let u: f64 = rng.random();
@@ -229,50 +355,78 @@ pub fn simulate_children(inputs: &Inputs, key: StreamKey, first: u64, last: u64,
                     child.scale_maltreatment *= inputs.rf_hr_maltreatment[j];
                 }
             }
+            if let Some(y) = cohort.year {
+                start = y as f64 + rng.random::<f64>();
+            }
         }
         blocks.clear();
         let mut draws = ChildDraws {
             rng: stream(key.seed, key.iteration as u64, key.authority, id, Purpose::Stays),
             blocks: std::mem::take(&mut blocks),
         };
-        let (plain, stays) = walk(inputs, None, &child, &mut draws);
+        let stays = walk(inputs, None, &child, &mut draws, start, &mut plain);
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
             let engages = s.offered[child.mask as usize] && (0..stays).any(|k| engages_at(s, k, &draws.blocks[k]));
             if engages {
-                walk(inputs, Some(s), &child, &mut draws).0.add_to(tally);
+                walk(inputs, Some(s), &child, &mut draws, start, &mut own);
+                own.add_to(tally, arrival);
             } else {
-                plain.add_to(tally);
+                plain.add_to(tally, arrival);
             }
         }
         blocks = draws.blocks;
     }
 }
 
-/// Simulates one authority's cohort in one iteration: one tally per strategy.
-pub fn simulate_authority(inputs: &Inputs, key: StreamKey, children: u64) -> Vec<Tally> {
-    let months = months_in(inputs.horizon);
-    let empty = || vec![Tally::new(months); inputs.strategies.len()];
-    let chunks = children.div_ceil(CHUNK);
+/// An empty tally for a run with these inputs: monthly bins to the horizon and, in flow
+/// mode, one tally per financial year.
+pub fn empty_tally(inputs: &Inputs) -> Tally {
+    let mut t = Tally::new(months_in(inputs.horizon));
+    t.by_year = vec![Tally::default(); inputs.years];
+    t
+}
+
+/// Simulates one authority's cohorts in one iteration: one tally per strategy.
+pub fn simulate_authority(inputs: &Inputs, key: StreamKey, cohorts: &[Cohort]) -> Vec<Tally> {
+    let empty = || vec![empty_tally(inputs); inputs.strategies.len()];
     let mut total = empty();
-    let mut start = 0;
-    while start < chunks {
-        let end = (start + BATCH).min(chunks);
-        let parts: Vec<Vec<Tally>> = (start..end)
-            .into_par_iter()
-            .map(|c| {
-                let mut t = empty();
-                simulate_children(inputs, key, c * CHUNK, ((c + 1) * CHUNK).min(children), &mut t);
-                t
-            })
-            .collect();
-        for part in &parts {
-            for (acc, p) in total.iter_mut().zip(part) {
-                *acc += p;
+    for &cohort in cohorts {
+        let chunks = cohort.children.div_ceil(CHUNK);
+        let mut start = 0;
+        while start < chunks {
+            let end = (start + BATCH).min(chunks);
+            let parts: Vec<Vec<Tally>> = (start..end)
+                .into_par_iter()
+                .map(|c| {
+                    let mut t = empty();
+                    let last = ((c + 1) * CHUNK).min(cohort.children);
+                    simulate_children(inputs, key, cohort, c * CHUNK, last, &mut t);
+                    t
+                })
+                .collect();
+            for part in &parts {
+                for (acc, p) in total.iter_mut().zip(part) {
+                    *acc += p;
+                }
             }
+            start = end;
         }
-        start = end;
     }
     total
+}
+
+/// The cohorts of an authority of `children` children under a scenario: one at the start in
+/// cohort mode, one per cohort year in flow mode.
+pub fn cohorts_of(sc: &Scenario, children: u64) -> Vec<Cohort> {
+    match &sc.budget {
+        None => vec![Cohort { year: None, children }],
+        Some(_) => sc
+            .cohorts(children)
+            .into_iter()
+            .enumerate()
+            .map(|(y, n)| Cohort { year: Some(y as u32), children: n })
+            .collect(),
+    }
 }
 
 /// The results of one iteration (iteration 0 is the base case).
@@ -286,6 +440,13 @@ pub struct IterationResult {
     pub tallies: Vec<Vec<Tally>>,
 }
 
+impl IterationResult {
+    /// The inputs that authority `a` was simulated and is priced with.
+    pub fn inputs_for(&self, _a: usize) -> &Inputs {
+        &self.inputs
+    }
+}
+
 /// Runs one iteration at parameter values `values`.
 pub fn run_iteration(
     sc: &Scenario,
@@ -297,7 +458,7 @@ pub fn run_iteration(
     let mut tallies = vec![Vec::with_capacity(sc.authorities.len()); sc.strategies.len()];
     for auth in &sc.authorities {
         let key = StreamKey { seed, iteration, authority: crate::rng::name_key(&auth.name) };
-        for (s, t) in simulate_authority(&inputs, key, auth.children).into_iter().enumerate() {
+        for (s, t) in simulate_authority(&inputs, key, &cohorts_of(sc, auth.children)).into_iter().enumerate() {
             tallies[s].push(t);
         }
     }

@@ -39,6 +39,10 @@ pub struct Tally {
     /// Years at home inside the support window with an engaged family.
     pub supported_years: f64,
     pub supported_years_disc: f64,
+    /// Flow mode: the same quantities by financial year of the budget window (`children` is
+    /// the children who returned home in that year; monthly bins are not kept). Empty in
+    /// cohort mode.
+    pub by_year: Vec<Tally>,
 }
 
 impl Tally {
@@ -76,6 +80,12 @@ impl AddAssign<&Tally> for Tally {
         self.supported_returns_disc += o.supported_returns_disc;
         self.supported_years += o.supported_years;
         self.supported_years_disc += o.supported_years_disc;
+        if self.by_year.len() < o.by_year.len() {
+            self.by_year.resize(o.by_year.len(), Tally::default());
+        }
+        for (a, b) in self.by_year.iter_mut().zip(&o.by_year) {
+            *a += b;
+        }
     }
 }
 

@@ -198,3 +198,39 @@ fn breakeven_and_tornado_commands_print_their_analyses() {
         .stdout(predicate::str::contains("strategy.support-for-all.hr_reentry"));
     reunify().args(["breakeven", "no/such.toml"]).assert().code(2);
 }
+
+#[test]
+fn flow_mode_budget_tables_are_identical_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "flow.toml", &format!("{SMALL}\n[budget]\nfirst_financial_year = 2025\nyears = 3\n"));
+    for (out, threads) in [("t1", "1"), ("t2", "2")] {
+        let out = dir.path().join(out);
+        reunify()
+            .args(["run", &file, "--out", out.to_str().unwrap(), "--quiet", "--no-report", "--threads", threads])
+            .assert()
+            .success();
+    }
+    let read = |d: &str, f: &str| std::fs::read(dir.path().join(d).join(f)).unwrap();
+    for f in ["budget.csv", "summary.json", "iterations.parquet"] {
+        assert_eq!(read("t1", f), read("t2", f), "{f} differs between 1 and 2 threads");
+    }
+    // One row per iteration (base case and 6 PSA draws), strategy, authority and financial year.
+    let text = String::from_utf8(read("t1", "budget.csv")).unwrap();
+    assert_eq!(text.lines().count(), 1 + 7 * 2 * 3);
+    assert!(text.lines().nth(1).unwrap().starts_with("0,usual-care,Testshire,2025-26,"));
+}
+
+#[test]
+fn a_bad_budget_is_bad_input_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "bad.toml",
+        &format!("{SMALL}\n[budget]\nfirst_financial_year = 2025\nyears = 3\ncohorts = 4\n"),
+    );
+    reunify()
+        .args(["validate", &file])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("budget.cohorts: 4 is not a number of cohorts from 1 to budget.years (3)"));
+}

@@ -10,7 +10,8 @@ use reunify::voi::{evpi, evppi, value_of_information};
 
 fn holmes() -> Scenario {
     let text = std::fs::read_to_string("scenarios/holmes-2014.toml").unwrap();
-    Scenario::from_toml_str(&text, "holmes-2014.toml").unwrap()
+    // The annual figures are one cohort's: the scenario's [budget] (flow mode) is set aside.
+    Scenario::from_toml_str(&text, "holmes-2014.toml").unwrap().cohort_mode()
 }
 
 fn net_saving_at(sc: &Scenario, key: &str, value: f64) -> f64 {

@@ -145,3 +145,33 @@ fn the_report_renders_in_headless_chromium_without_console_errors() {
     }
     assert!(colours.len() > 20, "screenshot looks blank ({} colours)", colours.len());
 }
+
+#[test]
+fn a_flow_mode_run_adds_the_budget_chart_and_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string("scenarios/holmes-2014.toml").unwrap().replace("iterations = 200", "iterations = 20");
+    let file = dir.path().join("h.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    Command::cargo_bin("reunify")
+        .unwrap()
+        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let png = std::fs::read(out.join("budget.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let svg = std::fs::read_to_string(out.join("budget.svg")).unwrap();
+    roxmltree::Document::parse(&svg).unwrap();
+    assert!(svg.contains("2013-14") && svg.contains("2015-16"), "financial years label the axis");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Budget by financial year"));
+    let summary: SummaryFile =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let p = &summary.budget.as_ref().unwrap().payback[0];
+    // The sentence quotes the break-even per year of the cycle (306.9, rounded up).
+    assert!(
+        html.contains(&format!("must avert {} breakdowns a year", thousands(p.breakdowns_to_avert_per_year.ceil())))
+    );
+    assert!(html.contains("307"));
+}

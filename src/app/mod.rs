@@ -234,7 +234,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let sc = load_scenario(&file)?;
             let rows = decision::breakeven(&sc, seed.unwrap_or(sc.meta.seed)).map_err(run_failed)?;
             for b in &rows {
-                println!("{}", crate::report::breakeven_sentence(b, sc.meta.horizon_years));
+                println!("{}", crate::report::breakeven_sentence(b, sc.horizon()));
             }
             Ok(())
         }
@@ -356,12 +356,6 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         base_case_only: args.base_case_only,
     };
     let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
-    if sc.budget.is_some() && !args.quiet {
-        eprintln!(
-            "note: [budget] sets the budget cycle for the break-even per year; simulating cohorts that \
-             return each year (flow mode) and spend by financial year are not implemented yet"
-        );
-    }
     let staged = output::StagedDir::new(&dest).map_err(run_failed)?;
 
     let total = if opts.base_case_only { 1 } else { opts.iterations as u64 + 1 };
@@ -402,6 +396,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     output::write_tables(staged.path(), &sc, &run, &summary, &curve).map_err(run_failed)?;
     output::write_decision_tables(staged.path(), &tornado, &accept, &voi).map_err(run_failed)?;
     output::write_authorities(staged.path(), &output::authority_rows(&summary)).map_err(run_failed)?;
+    output::write_budget(staged.path(), &sc, &run).map_err(run_failed)?;
     let info = RunInfo {
         crate_version: env!("CARGO_PKG_VERSION"),
         scenario: &sc.meta.name,
@@ -480,7 +475,7 @@ fn terminal_summary(sc: &Scenario, rows: &[SummaryRow], psa: usize) -> String {
         "{}: {} children, horizon {} years",
         sc.meta.title,
         thousands(sc.total_children() as f64),
-        sc.meta.horizon_years
+        sc.horizon()
     );
     let _ = writeln!(
         out,

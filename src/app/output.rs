@@ -13,6 +13,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, CurvePoint, DECISION_METRICS, LEVEL_METRICS, SummaryRow, View};
+use crate::budget::{BudgetSummary, iteration_rows};
 use crate::calibrate::Fit;
 use crate::scenario::{Eligibility, Scenario, SupportBasis};
 use crate::sim::RunResult;
@@ -161,6 +162,9 @@ pub struct SummaryFile {
     pub breakeven: Vec<crate::decision::BreakEven>,
     /// Cohorts over which population value-of-information figures are counted.
     pub decision_years: f64,
+    /// Flow mode: spend by financial year, net position and payback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetSummary>,
     pub rows: Vec<SummaryRow>,
 }
 
@@ -197,14 +201,18 @@ impl SummaryFile {
             title: sc.meta.title.clone(),
             description: sc.meta.description.clone(),
             price_year: sc.meta.price_year,
-            horizon_years: sc.meta.horizon_years,
+            horizon_years: sc.horizon(),
             discount_rate: base.discount_rate,
             seed,
             children: sc.total_children(),
             authorities: sc
                 .authorities
                 .iter()
-                .map(|a| AuthorityInfo { name: a.name.clone(), children: a.children, source: a.source.clone() })
+                .map(|a| AuthorityInfo {
+                    name: a.name.clone(),
+                    children: sc.cohorts(a.children).iter().sum(),
+                    source: a.source.clone(),
+                })
                 .collect(),
             comparator: sc.strategies[0].name.clone(),
             strategies: sc
@@ -242,6 +250,10 @@ impl SummaryFile {
                 .collect(),
             breakeven,
             decision_years,
+            budget: sc.budget.as_ref().map(|b| {
+                let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
+                crate::budget::summarise(b, run, &names)
+            }),
             rows,
         }
     }
@@ -500,4 +512,38 @@ pub fn write_authorities(dir: &Path, rows: &[AuthorityRow]) -> Result<()> {
         ],
     )?;
     write_csv(dir, "authorities.csv", &mut df)
+}
+
+/// Writes `budget.csv` in flow mode: one row per iteration, strategy, authority and financial
+/// year, with spend by line in cash and discounted, and the net position against the
+/// comparator that year and cumulatively.
+pub fn write_budget(dir: &Path, sc: &Scenario, run: &RunResult) -> Result<()> {
+    let Some(budget) = &sc.budget else { return Ok(()) };
+    let labels: Vec<String> = (0..budget.years as usize).map(|y| budget.label(y)).collect();
+    let rows: Vec<_> = std::iter::once(&run.base).chain(&run.psa).flat_map(iteration_rows).collect();
+    let mut cols = vec![
+        Column::new("iteration".into(), rows.iter().map(|r| r.iteration).collect::<Vec<_>>()),
+        Column::new(
+            "strategy".into(),
+            rows.iter().map(|r| sc.strategies[r.strategy].name.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "authority".into(),
+            rows.iter().map(|r| sc.authorities[r.authority].name.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new("financial_year".into(), rows.iter().map(|r| labels[r.year].as_str()).collect::<Vec<_>>()),
+        Column::new("breakdowns".into(), rows.iter().map(|r| r.breakdowns).collect::<Vec<_>>()),
+    ];
+    for (l, line) in crate::budget::LINES.iter().enumerate() {
+        cols.push(f64_col(&format!("{line}_cash"), rows.iter().map(|r| r.spend.cash[l])));
+    }
+    cols.push(f64_col("net_saving_cash", rows.iter().map(|r| r.net_saving[0])));
+    cols.push(f64_col("cumulative_net_cash", rows.iter().map(|r| r.cumulative_net[0])));
+    for (l, line) in crate::budget::LINES.iter().enumerate() {
+        cols.push(f64_col(&format!("{line}_discounted"), rows.iter().map(|r| r.spend.discounted[l])));
+    }
+    cols.push(f64_col("net_saving_discounted", rows.iter().map(|r| r.net_saving[1])));
+    cols.push(f64_col("cumulative_net_discounted", rows.iter().map(|r| r.cumulative_net[1])));
+    let mut df = DataFrame::new(rows.len(), cols)?;
+    write_csv(dir, "budget.csv", &mut df)
 }

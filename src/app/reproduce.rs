@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::analysis::{self, View, describe};
 use crate::scenario::Scenario;
-use crate::sim::{self, IterationResult, RunOptions};
+use crate::sim::{self, IterationResult, RunOptions, RunResult};
 
 pub const DFE_2006_07: &str = include_str!("../../scenarios/dfe-2006-07-cohort.toml");
 pub const HOLMES_2014: &str = include_str!("../../scenarios/holmes-2014.toml");
@@ -52,12 +52,14 @@ fn row(figure: &str, published: &str, value: f64, rounding: f64, scenario: &str,
     }
 }
 
-fn replicate(text: &str, name: &str, iterations: Option<u32>) -> anyhow::Result<(Scenario, Vec<IterationResult>)> {
-    let sc = Scenario::from_toml_str(text, &format!("scenarios/{name}.toml"))?;
+fn load(text: &str, name: &str) -> anyhow::Result<Scenario> {
+    Ok(Scenario::from_toml_str(text, &format!("scenarios/{name}.toml"))?)
+}
+
+fn replicate(sc: &Scenario, iterations: Option<u32>) -> anyhow::Result<RunResult> {
     let opts =
         RunOptions { seed: sc.meta.seed, iterations: iterations.unwrap_or(sc.meta.iterations), base_case_only: false };
-    let run = sim::run(&sc, opts, &|| {})?;
-    Ok((sc, run.psa))
+    Ok(sim::run(sc, opts, &|| {})?)
 }
 
 /// Metric `metric` of strategy `s` in every replication.
@@ -71,7 +73,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
 
     let name = "dfe-2006-07-cohort";
-    let (_, runs) = replicate(DFE_2006_07, name, iterations)?;
+    let runs = replicate(&load(DFE_2006_07, name)?, iterations)?.psa;
     let share = 3050.0 / 10270.0;
     rows.push(row(
         "England 2006-07 returners back in care within 5 years (share)",
@@ -110,7 +112,11 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
     ));
 
     let name = "holmes-2014";
-    let (holmes, runs) = replicate(HOLMES_2014, name, iterations)?;
+    // The annual figures are one cohort's (cohort mode); the budget-cycle figure below runs
+    // the same inputs in flow mode.
+    let flow = load(HOLMES_2014, name)?;
+    let holmes = flow.cohort_mode();
+    let runs = replicate(&holmes, iterations)?.psa;
     rows.push(row(
         "national annual cost of failed reunifications, 2012/13",
         "£300m (4,738 × £61,614 = £291.9m)",
@@ -140,21 +146,24 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         name,
         &[to_avert],
     ));
-    let per_year =
-        be[0].breakdowns_to_avert_per_budget_year.ok_or_else(|| anyhow::anyhow!("holmes-2014 has no [budget]"))?;
+    // Holmes's budget cycle: one year's cohort supported, its averted breakdowns counted over
+    // a 3-year cycle (flow mode with `cohorts = 1`, `years = 3`).
+    let budget = flow.budget.as_ref().ok_or_else(|| anyhow::anyhow!("holmes-2014 has no [budget]"))?;
+    let names: Vec<String> = flow.strategies.iter().map(|s| s.name.clone()).collect();
+    let cycle = crate::budget::summarise(budget, &replicate(&flow, iterations)?, &names);
     rows.push(row(
-        "breakdowns a year to avert over a 3-year budget cycle",
+        "breakdowns a year to avert, 3-year budget cycle (flow mode)",
         "an extra 300 children a year (920.6 / 3 = 306.9)",
         10080.0 * 5627.0 / 61614.0 / 3.0,
         0.05,
         name,
-        &[per_year],
+        &[cycle.payback[0].breakdowns_to_avert_per_year],
     ));
     let rates: Vec<f64> = metric(&runs, 0, "breakdowns").iter().map(|b| (b - to_avert) / 10080.0).collect();
     rows.push(row("breakdown rate at break-even (from 47%)", "38%", 0.38, 0.005, name, &rates));
 
     let name = "holmes-2024";
-    let (_, runs) = replicate(HOLMES_2024, name, iterations)?;
+    let runs = replicate(&load(HOLMES_2024, name)?, iterations)?.psa;
     rows.push(row(
         "2024 update: national annual cost of failed reunifications",
         "£316m (£105,804 per re-entry)",

@@ -17,12 +17,13 @@ use polars::prelude::*;
 
 use crate::analysis::{Stat, find};
 use crate::app::output::{self, SummaryFile};
+use crate::budget::{BudgetSummary, Payback};
 use crate::decision::{AcceptPoint, BreakEven, TornadoRow};
 use crate::voi::VoiRow;
 use charts::{
-    AcceptSeries, AcceptabilityChart, AuthorityChart, CostBar, CostChart, CurveSeries, EvppiChart, NetSavingChart,
-    OutcomeChart, OutcomeGroup, PlaneChart, PlaneSeries, ReentryChart, SavingSeries, TornadoBar, TornadoChart, money,
-    render, strategy_hex, thousands,
+    AcceptSeries, AcceptabilityChart, AuthorityChart, BudgetChart, BudgetNet, BudgetSpend, CostBar, CostChart,
+    CurveSeries, EvppiChart, NetSavingChart, OutcomeChart, OutcomeGroup, PlaneChart, PlaneSeries, ReentryChart,
+    SavingSeries, TornadoBar, TornadoChart, money, render, strategy_hex, thousands,
 };
 
 /// One point of `reentry_curve.csv`.
@@ -272,13 +273,6 @@ pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
         }
         None => t.push_str("; no effect on re-entry alone would make it pay for itself at this price."),
     }
-    if let (Some(y), Some(per_year)) = (b.budget_years, b.breakdowns_to_avert_per_budget_year) {
-        let _ = write!(
-            t,
-            " Over a {y}-year budget cycle that is {} breakdowns averted a year.",
-            thousands(per_year.ceil())
-        );
-    }
     let _ = write!(
         t,
         " At the scenario's assumed effect it averts about {} breakdowns, {}; it would be cost-neutral at a price of up to {} {per}.",
@@ -519,6 +513,137 @@ fn what_it_takes(d: &ReportData) -> String {
     h
 }
 
+/// The payback of one strategy over the budget window in plain English.
+pub fn payback_sentence(b: &BudgetSummary, p: &Payback, psa: bool) -> String {
+    let window = format!(
+        "the {}-year budget window {} to {}",
+        b.years,
+        b.financial_years.first().map(String::as_str).unwrap_or("?"),
+        b.financial_years.last().map(String::as_str).unwrap_or("?")
+    );
+    let year = if psa { &p.mean_year } else { &p.base_year };
+    let mut t = match year {
+        Some(y) => format!(
+            "{} pays back in {y}: by the end of that financial year the cumulative saving on breakdowns, care and other costs covers the cumulative extra support spend",
+            p.strategy
+        ),
+        None => format!(
+            "{}: no payback within {window}; the cumulative saving does not cover the extra support spend by its end",
+            p.strategy
+        ),
+    };
+    if let Some(pr) = p.probability.filter(|_| psa) {
+        let _ = write!(t, " (probability of payback within the window: {:.0}%)", 100.0 * pr);
+    }
+    let _ = write!(
+        t,
+        ". To break even over the window it must avert {} breakdowns a year ({} of extra support in cash over the window, at {} of breakdown and care spend per breakdown).",
+        thousands(p.breakdowns_to_avert_per_year.ceil()),
+        money(p.extra_support_cash),
+        money(p.cost_per_breakdown_cash)
+    );
+    t
+}
+
+/// The budget section: payback sentences, the budget chart and a table by financial year.
+fn budget_section(d: &ReportData, dir: &Path) -> Result<String> {
+    let s = &d.summary;
+    let Some(b) = &s.budget else { return Ok(String::new()) };
+    let psa = s.psa_iterations > 0;
+    let central =
+        |st: &str, y: &str, line: &str| b.find(st, y, line, "cash").and_then(|x| x.central(psa)).unwrap_or(f64::NAN);
+    let mut h = String::new();
+    let _ = writeln!(
+        h,
+        "<p>Flow mode: {} cohort{} of children return{} home, one in each of the first {} financial year{} from {} (each child on a date spread evenly over its year{}), and every child is followed to the end of {}. Spend falls in the financial year in which it happens.</p>",
+        b.cohorts,
+        if b.cohorts == 1 { "" } else { "s" },
+        if b.cohorts == 1 { "s" } else { "" },
+        b.cohorts,
+        if b.cohorts == 1 { "" } else { "s" },
+        b.financial_years.first().map(String::as_str).unwrap_or("?"),
+        if b.growth_per_year != 0.0 {
+            format!("; cohorts change by {:+.1}% a year", 100.0 * b.growth_per_year)
+        } else {
+            String::new()
+        },
+        b.financial_years.last().map(String::as_str).unwrap_or("?"),
+    );
+    for p in &b.payback {
+        let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(&payback_sentence(b, p, psa)));
+    }
+    let chart = BudgetChart {
+        years: b.financial_years.clone(),
+        comparator: s.comparator.clone(),
+        spend: s
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, st)| BudgetSpend {
+                name: st.name.clone(),
+                index: i,
+                years: b
+                    .financial_years
+                    .iter()
+                    .map(|y| {
+                        [
+                            central(&st.name, y, "support"),
+                            central(&st.name, y, "breakdown_care"),
+                            central(&st.name, y, "other"),
+                        ]
+                    })
+                    .collect(),
+            })
+            .collect(),
+        net: s
+            .strategies
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, st)| BudgetNet {
+                name: st.name.clone(),
+                index: i,
+                years: b
+                    .financial_years
+                    .iter()
+                    .map(|y| {
+                        let x = b.find(&st.name, y, "cumulative_net", "cash");
+                        let c = x.and_then(|x| x.central(psa)).unwrap_or(f64::NAN);
+                        (c, x.and_then(|x| x.q025).unwrap_or(c), x.and_then(|x| x.q975).unwrap_or(c))
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    h += &figure(
+        &render(&chart, dir)?,
+        "Top: each bar is one strategy's spend in a financial year (undiscounted cash), split into support, breakdown and care, and other costs; outlines mark the strategy. Bottom: each line is a strategy's cumulative saving against the comparator minus its extra support spend, at the end of each financial year; above zero it has paid back. Shaded bands are 95% intervals across simulations.",
+    );
+    h.push_str("<table><tr><th>Strategy</th><th>Financial year</th><th class=\"num\">Support</th><th class=\"num\">Breakdown and care</th><th class=\"num\">Other</th><th class=\"num\">Total (cash)</th><th class=\"num\">Total (discounted)</th><th class=\"num\">Cumulative net position (cash)</th></tr>\n");
+    for (i, st) in s.strategies.iter().enumerate() {
+        for (j, y) in b.financial_years.iter().enumerate() {
+            let name = if j == 0 {
+                format!("<span class=\"swatch\" style=\"background:{}\"></span>{}", strategy_hex(i), esc(&st.name))
+            } else {
+                String::new()
+            };
+            let disc = b.find(&st.name, y, "total", "discounted").and_then(|x| x.central(psa)).unwrap_or(f64::NAN);
+            let net = if i == 0 { "–".to_string() } else { money(central(&st.name, y, "cumulative_net")) };
+            let _ = writeln!(
+                h,
+                "<tr><td>{name}</td><td>{y}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{net}</td></tr>",
+                money(central(&st.name, y, "support")),
+                money(central(&st.name, y, "breakdown_care")),
+                money(central(&st.name, y, "other")),
+                money(central(&st.name, y, "total")),
+                money(disc),
+            );
+        }
+    }
+    h.push_str("</table>\n");
+    Ok(h)
+}
+
 fn voi_table(d: &ReportData) -> String {
     let mut h = format!(
         "<table><tr><th>Uncertainty</th><th>Kind</th><th class=\"num\">Per child</th><th class=\"num\">Per cohort</th><th class=\"num\">Over {} years of cohorts</th></tr>\n",
@@ -752,8 +877,10 @@ pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
             by_authority.push_str("</table>\n");
         }
     }
+    let budget = budget_section(&d, dir)?;
     let sections = vec![
         Section { title: "What would it take?".into(), html: what_it_takes(&d) },
+        Section { title: "Budget by financial year".into(), html: budget },
         Section { title: "Summary by strategy".into(), html: summary_table(&d) },
         Section { title: "Charts".into(), html: figures },
         Section {

@@ -1,0 +1,302 @@
+//! Flow mode: spend by financial year, the cumulative net position and the payback year.
+//!
+//! In flow mode every tally also holds one tally per financial year of the budget window
+//! (MODEL.md, "Cohorts and authorities"). A year's spend is priced exactly like a whole run
+//! (`amount × quantity`, [`level_values`]) and split into support, breakdown and care, and
+//! other costs, as undiscounted cash and discounted to the start of the first financial
+//! year. The net position of a strategy in year `y` is the comparator's spend minus the
+//! strategy's; its running sum is the cumulative net position, and the **payback year** is the
+//! first financial year whose cumulative net position (cash) is at least zero: the cumulative
+//! saving on breakdowns, care and other costs covers the cumulative extra support spend.
+//! Budgets are set in cash, so payback is judged on cash; discounted figures are reported
+//! beside it. The probability of payback within the window is the share of PSA iterations
+//! with a payback year.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Stat, View, describe, level_index, level_values};
+use crate::scenario::Budget;
+use crate::sim::{IterationResult, RunResult};
+
+/// Spend lines, in output order.
+pub const LINES: [&str; 4] = ["support", "breakdown_care", "other", "total"];
+
+/// One strategy's spend in one financial year, by line: cash and discounted.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct YearSpend {
+    pub cash: [f64; 4],
+    pub discounted: [f64; 4],
+}
+
+/// Spend of every strategy in every financial year of one iteration under a view, with the
+/// number of breakdowns: `(spend[strategy][year], breakdowns[strategy][year])`. Authorities are
+/// priced each at their own inputs and then summed.
+pub fn iteration_spend(r: &IterationResult, view: View) -> (Vec<Vec<YearSpend>>, Vec<Vec<f64>>) {
+    let strategies = r.tallies.len();
+    let years = r.inputs.years;
+    let authorities: Vec<usize> = match view {
+        View::Total => (0..r.tallies.first().map_or(0, Vec::len)).collect(),
+        View::Authority(a) => vec![a],
+    };
+    let cash = ["support_cost_undiscounted", "breakdown_cost_undiscounted", "other_cost_undiscounted"].map(level_index);
+    let disc = ["support_cost", "breakdown_cost", "other_cost"].map(level_index);
+    let brk = level_index("breakdowns");
+    let mut spend = vec![vec![YearSpend::default(); years]; strategies];
+    let mut breakdowns = vec![vec![0.0; years]; strategies];
+    for s in 0..strategies {
+        for &a in &authorities {
+            let inputs = r.inputs_for(a);
+            for (y, t) in r.tallies[s][a].by_year.iter().enumerate() {
+                let v = level_values(t, inputs, s);
+                let out = &mut spend[s][y];
+                for l in 0..3 {
+                    out.cash[l] += v[cash[l]];
+                    out.discounted[l] += v[disc[l]];
+                }
+                breakdowns[s][y] += v[brk];
+            }
+        }
+        for out in &mut spend[s] {
+            out.cash[3] = out.cash[..3].iter().sum();
+            out.discounted[3] = out.discounted[..3].iter().sum();
+        }
+    }
+    (spend, breakdowns)
+}
+
+/// Running sum of `comparator − strategy` totals: the cumulative net position by year.
+pub fn cumulative_net(comparator: &[YearSpend], strategy: &[YearSpend], discounted: bool) -> Vec<f64> {
+    let mut acc = 0.0;
+    comparator
+        .iter()
+        .zip(strategy)
+        .map(|(c, s)| {
+            acc += if discounted { c.discounted[3] - s.discounted[3] } else { c.cash[3] - s.cash[3] };
+            acc
+        })
+        .collect()
+}
+
+/// The first year (0-based) whose cumulative net position is at least zero.
+pub fn payback_year(cumulative: &[f64]) -> Option<usize> {
+    cumulative.iter().position(|&v| v >= 0.0)
+}
+
+/// One summarised figure of the budget: a spend line or a net position of a strategy in a
+/// financial year.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BudgetStat {
+    pub strategy: String,
+    pub financial_year: String,
+    /// A line of [`LINES`], `net_saving` (the year's comparator spend minus the strategy's),
+    /// or `cumulative_net` (its running sum).
+    pub line: String,
+    /// `cash` or `discounted`.
+    pub basis: String,
+    #[serde(flatten)]
+    pub stat: Stat,
+}
+
+/// Payback and break-even of one strategy over the budget window, all authorities together.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Payback {
+    pub strategy: String,
+    /// Payback year in the base case, as a financial year (`None`: no payback within the
+    /// window).
+    pub base_year: Option<String>,
+    /// Payback year of the PSA mean cumulative net position.
+    pub mean_year: Option<String>,
+    /// Share of PSA iterations that pay back within the window.
+    pub probability: Option<f64>,
+    /// Base case: cash extra support spend over the window, the comparator's cash breakdown
+    /// and care spend per breakdown, and the breakdowns that must be averted per year of the
+    /// window for support to break even over it (Holmes 2014: 920.6 / 3 ≈ 307).
+    pub extra_support_cash: f64,
+    pub cost_per_breakdown_cash: f64,
+    pub breakdowns_to_avert_per_year: f64,
+}
+
+/// The budget section of `summary.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BudgetSummary {
+    pub first_financial_year: i32,
+    pub years: u32,
+    pub cohorts: u32,
+    pub growth_per_year: f64,
+    pub financial_years: Vec<String>,
+    pub source: Option<String>,
+    pub stats: Vec<BudgetStat>,
+    pub payback: Vec<Payback>,
+}
+
+impl BudgetSummary {
+    /// A summarised figure.
+    pub fn find(&self, strategy: &str, year: &str, line: &str, basis: &str) -> Option<&Stat> {
+        self.stats
+            .iter()
+            .find(|r| r.strategy == strategy && r.financial_year == year && r.line == line && r.basis == basis)
+            .map(|r| &r.stat)
+    }
+}
+
+/// One iteration's figures by strategy, year and line: `[strategy][year][figure]`, figures
+/// being the four lines, the net saving and the cumulative net, cash then discounted.
+fn iteration_figures(r: &IterationResult) -> Vec<Vec<[f64; 12]>> {
+    let (spend, _) = iteration_spend(r, View::Total);
+    let comparator = &spend[0];
+    spend
+        .iter()
+        .map(|s| {
+            let cum_cash = cumulative_net(comparator, s, false);
+            let cum_disc = cumulative_net(comparator, s, true);
+            s.iter()
+                .enumerate()
+                .map(|(y, ys)| {
+                    let c = &comparator[y];
+                    let mut f = [0.0; 12];
+                    f[..4].copy_from_slice(&ys.cash);
+                    f[4] = c.cash[3] - ys.cash[3];
+                    f[5] = cum_cash[y];
+                    f[6..10].copy_from_slice(&ys.discounted);
+                    f[10] = c.discounted[3] - ys.discounted[3];
+                    f[11] = cum_disc[y];
+                    f
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Summarises a flow-mode run over all authorities.
+pub fn summarise(budget: &Budget, run: &RunResult, names: &[String]) -> BudgetSummary {
+    let years = budget.years as usize;
+    let labels: Vec<String> = (0..years).map(|y| budget.label(y)).collect();
+    let base = iteration_figures(&run.base);
+    let psa: Vec<Vec<Vec<[f64; 12]>>> = run.psa.iter().map(iteration_figures).collect();
+    let figure_names = [
+        (LINES[0], "cash"),
+        (LINES[1], "cash"),
+        (LINES[2], "cash"),
+        (LINES[3], "cash"),
+        ("net_saving", "cash"),
+        ("cumulative_net", "cash"),
+        (LINES[0], "discounted"),
+        (LINES[1], "discounted"),
+        (LINES[2], "discounted"),
+        (LINES[3], "discounted"),
+        ("net_saving", "discounted"),
+        ("cumulative_net", "discounted"),
+    ];
+    let mut stats = Vec::new();
+    for (s, name) in names.iter().enumerate() {
+        for (y, label) in labels.iter().enumerate() {
+            for (f, (line, basis)) in figure_names.iter().enumerate() {
+                if s == 0 && (*line == "net_saving" || *line == "cumulative_net") {
+                    continue;
+                }
+                let xs: Vec<f64> = psa.iter().map(|p| p[s][y][f]).collect();
+                stats.push(BudgetStat {
+                    strategy: name.clone(),
+                    financial_year: label.clone(),
+                    line: line.to_string(),
+                    basis: basis.to_string(),
+                    stat: describe(base[s][y][f], &xs),
+                });
+            }
+        }
+    }
+
+    let (base_spend, base_breakdowns) = iteration_spend(&run.base, View::Total);
+    let comparator_breakdowns: f64 = base_breakdowns[0].iter().sum();
+    let cost_per_breakdown_cash = base_spend[0].iter().map(|y| y.cash[1]).sum::<f64>() / comparator_breakdowns;
+    let cum = |p: &Vec<Vec<[f64; 12]>>, s: usize| -> Vec<f64> { p[s].iter().map(|f| f[5]).collect() };
+    let payback = (1..names.len())
+        .map(|s| {
+            let mean_curve: Option<Vec<f64>> = (!psa.is_empty())
+                .then(|| (0..years).map(|y| psa.iter().map(|p| p[s][y][5]).sum::<f64>() / psa.len() as f64).collect());
+            let probability = (!psa.is_empty())
+                .then(|| psa.iter().filter(|p| payback_year(&cum(p, s)).is_some()).count() as f64 / psa.len() as f64);
+            let extra_support_cash: f64 =
+                base_spend[s].iter().zip(&base_spend[0]).map(|(a, c)| a.cash[0] - c.cash[0]).sum();
+            Payback {
+                strategy: names[s].clone(),
+                base_year: payback_year(&cum(&base, s)).map(|y| labels[y].clone()),
+                mean_year: mean_curve.and_then(|c| payback_year(&c)).map(|y| labels[y].clone()),
+                probability,
+                extra_support_cash,
+                cost_per_breakdown_cash,
+                breakdowns_to_avert_per_year: extra_support_cash / cost_per_breakdown_cash / years as f64,
+            }
+        })
+        .collect();
+    BudgetSummary {
+        first_financial_year: budget.first_financial_year,
+        years: budget.years,
+        cohorts: budget.cohorts,
+        growth_per_year: budget.growth_per_year,
+        financial_years: labels,
+        source: budget.source.clone(),
+        stats,
+        payback,
+    }
+}
+
+/// One row of `budget.csv`: one iteration, strategy, authority and financial year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BudgetRow {
+    pub iteration: u32,
+    pub strategy: usize,
+    pub authority: usize,
+    pub year: usize,
+    pub breakdowns: f64,
+    pub spend: YearSpend,
+    /// Comparator minus strategy, this year and cumulatively: cash, then discounted.
+    pub net_saving: [f64; 2],
+    pub cumulative_net: [f64; 2],
+}
+
+/// Every row of `budget.csv` for one iteration, authority by authority.
+pub fn iteration_rows(r: &IterationResult) -> Vec<BudgetRow> {
+    let mut rows = Vec::new();
+    for a in 0..r.tallies.first().map_or(0, Vec::len) {
+        let (spend, breakdowns) = iteration_spend(r, View::Authority(a));
+        for (s, sp) in spend.iter().enumerate() {
+            let cum_cash = cumulative_net(&spend[0], sp, false);
+            let cum_disc = cumulative_net(&spend[0], sp, true);
+            for (y, ys) in sp.iter().enumerate() {
+                let c = &spend[0][y];
+                rows.push(BudgetRow {
+                    iteration: r.iteration,
+                    strategy: s,
+                    authority: a,
+                    year: y,
+                    breakdowns: breakdowns[s][y],
+                    spend: *ys,
+                    net_saving: [c.cash[3] - ys.cash[3], c.discounted[3] - ys.discounted[3]],
+                    cumulative_net: [cum_cash[y], cum_disc[y]],
+                });
+            }
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spend(total: f64) -> YearSpend {
+        YearSpend { cash: [0.0, 0.0, 0.0, total], discounted: [0.0, 0.0, 0.0, total] }
+    }
+
+    #[test]
+    fn payback_is_the_first_year_the_cumulative_saving_covers_the_support() {
+        let comparator = [spend(100.0), spend(100.0), spend(100.0)];
+        let strategy = [spend(150.0), spend(70.0), spend(70.0)];
+        let cum = cumulative_net(&comparator, &strategy, false);
+        assert_eq!(cum, vec![-50.0, -20.0, 10.0]);
+        assert_eq!(payback_year(&cum), Some(2));
+        let never = cumulative_net(&comparator, &[spend(150.0), spend(100.0), spend(100.0)], false);
+        assert_eq!(payback_year(&never), None);
+    }
+}
