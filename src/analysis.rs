@@ -227,9 +227,45 @@ pub struct IterationMetrics {
     pub decisions: Vec<[f64; 6]>,
 }
 
+/// Level metrics of strategy `s` under a view. For all authorities together, every count,
+/// duration and cost is the sum of the authorities' own (each priced at its own inputs, so
+/// the total equals the sum of the authorities exactly), and the shares are computed from the
+/// merged tally.
+pub fn view_levels(r: &IterationResult, s: usize, view: View) -> [f64; 21] {
+    match view {
+        View::Authority(a) => level_values(&r.tallies[s][a], r.inputs_for(a), s),
+        View::Total => {
+            let mut out = [0.0; 21];
+            for (a, t) in r.tallies[s].iter().enumerate() {
+                for (o, v) in out.iter_mut().zip(level_values(t, r.inputs_for(a), s)) {
+                    *o += v;
+                }
+            }
+            let shares = level_values(&view_tally(r, s, view), &r.inputs, s);
+            for m in CURVE_MONTHS.iter().map(|m| level_index(&format!("reentry_share_{m}m"))) {
+                out[m] = shares[m];
+            }
+            out
+        }
+    }
+}
+
+/// Strategy `s`'s support price times the quantity it multiplies, summed over the authorities
+/// of a view (discounted), each at its own price; and the quantity.
+pub fn priced_support(r: &IterationResult, s: usize, view: View) -> (f64, f64) {
+    let authorities: Vec<usize> = match view {
+        View::Total => (0..r.tallies[s].len()).collect(),
+        View::Authority(a) => vec![a],
+    };
+    authorities.into_iter().fold((0.0, 0.0), |(p, q), a| {
+        let st = &r.inputs_for(a).strategies[s];
+        let qa = support_quantity(&r.tallies[s][a], st.cost_basis).0;
+        (p + st.cost * qa, q + qa)
+    })
+}
+
 pub fn iteration_metrics(r: &IterationResult, view: View) -> IterationMetrics {
-    let levels: Vec<[f64; 21]> =
-        (0..r.inputs.strategies.len()).map(|s| level_values(&view_tally(r, s, view), &r.inputs, s)).collect();
+    let levels: Vec<[f64; 21]> = (0..r.inputs.strategies.len()).map(|s| view_levels(r, s, view)).collect();
     let decisions = levels.iter().map(|l| decision_values(l, &levels[0])).collect();
     IterationMetrics { levels, decisions }
 }

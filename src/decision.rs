@@ -14,7 +14,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{View, iteration_metrics, level_index, support_quantity, view_tally};
+use crate::analysis::{View, iteration_metrics, level_index, priced_support};
 use crate::model::ModelError;
 use crate::scenario::{Scenario, SupportBasis};
 use crate::sim::{IterationResult, RunResult, run_iteration};
@@ -66,20 +66,19 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
         f64::NAN
     };
     let mut out = Vec::new();
-    for (s, strat) in sc.strategies.iter().enumerate().skip(1) {
+    for (s, strat) in sc.model.strategies.iter().enumerate().skip(1) {
         let lv = &m.levels[s];
         let support_cost = lv[level_index("support_cost")] - comp[level_index("support_cost")];
         let breakdowns_to_avert = support_cost / cost_per_breakdown;
         let price = points[strat.cost.0];
-        let q = support_quantity(&view_tally(&base, s, View::Total), strat.cost_basis).0;
-        let without_price = lv[level_index("total_cost")] - price * q;
+        let (priced, q) = priced_support(&base, s, View::Total);
+        let without_price = lv[level_index("total_cost")] - priced;
         let max_affordable_price =
             if q > 0.0 { (comp[level_index("total_cost")] - without_price) / q } else { f64::NAN };
         let hr_id = strat.hr_reentry.0;
         // Each strategy's children depend only on their own draws and the comparator, so the
         // root-finder simulates just the comparator and this strategy.
-        let mut pair = sc.clone();
-        pair.strategies = vec![sc.strategies[0].clone(), strat.clone()];
+        let pair = sc.with_strategies(&[0, s]);
         let f = |hr: f64| -> Result<f64, ModelError> {
             let mut v = points.clone();
             v[hr_id] = hr;
@@ -187,7 +186,7 @@ pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
         })
         .collect::<Result<_, ModelError>>()?;
     let mut rows = Vec::new();
-    for (s, strat) in sc.strategies.iter().enumerate().skip(1) {
+    for (s, strat) in sc.model.strategies.iter().enumerate().skip(1) {
         let mut these: Vec<TornadoRow> = runs
             .iter()
             .map(|(i, lo, hi, low, high)| TornadoRow {
@@ -205,8 +204,14 @@ pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
         these.sort_by(|a, b| b.swing.total_cmp(&a.swing).then_with(|| a.parameter.cmp(&b.parameter)));
         rows.extend(these);
     }
-    let base =
-        sc.strategies.iter().enumerate().skip(1).map(|(s, st)| (st.name.clone(), base[s][0], base[s][2])).collect();
+    let base = sc
+        .model
+        .strategies
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(s, st)| (st.name.clone(), base[s][0], base[s][2]))
+        .collect();
     Ok(Tornado { base, rows })
 }
 
@@ -226,34 +231,28 @@ pub fn acceptability(sc: &Scenario, run: &RunResult, steps: usize) -> Vec<Accept
     let total = level_index("total_cost");
     // Per iteration and strategy: total cost without the support price, and the quantity
     // the price multiplies.
-    let parts: Vec<(Vec<f64>, Vec<f64>)> = iters
+    let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = iters
         .iter()
         .map(|r| {
             let m = iteration_metrics(r, View::Total);
             let mut fixed = Vec::new();
             let mut qty = Vec::new();
-            for (s, st) in sc.strategies.iter().enumerate() {
-                let q = support_quantity(&view_tally(r, s, View::Total), st.cost_basis).0;
-                fixed.push(m.levels[s][total] - r.inputs.strategies[s].cost * q);
+            for s in 0..sc.model.strategies.len() {
+                let (priced, q) = priced_support(r, s, View::Total);
+                fixed.push(m.levels[s][total] - priced);
                 qty.push(q);
             }
-            (fixed, qty)
+            (m.levels[0][total], fixed, qty)
         })
         .collect();
     let mut out = Vec::new();
-    for (s, st) in sc.strategies.iter().enumerate().skip(1) {
+    for (s, st) in sc.model.strategies.iter().enumerate().skip(1) {
         let point = sc.param(st.cost).param.point;
         let top = 3.0 * if point > 0.0 { point } else { crate::scenario::DEFAULT_SUPPORT_COST };
         for k in 0..=steps {
             let price = top * k as f64 / steps as f64;
-            let saves = parts
-                .iter()
-                .zip(&iters)
-                .filter(|((fixed, qty), r)| {
-                    let comparator = fixed[0] + r.inputs.strategies[0].cost * qty[0];
-                    comparator - (fixed[s] + price * qty[s]) > 0.0
-                })
-                .count();
+            let saves =
+                parts.iter().filter(|(comparator, fixed, qty)| comparator - (fixed[s] + price * qty[s]) > 0.0).count();
             out.push(AcceptPoint { strategy: st.name.clone(), price, probability: saves as f64 / iters.len() as f64 });
         }
     }

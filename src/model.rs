@@ -11,13 +11,14 @@ use thiserror::Error;
 use crate::calibrate::{self, CalibrationError, Fit};
 use crate::discount::Discount;
 use crate::hazard::{Effect, PiecewiseHazard};
-use crate::rng::{ALL_AUTHORITIES, Purpose, stream};
-use crate::scenario::{Baseline, CostBasis, HazardSpec, ParamId, Scenario, SupportBasis};
+use crate::rng::{ALL_AUTHORITIES, Purpose, name_key, stream};
+use crate::scenario::{Baseline, CostBasis, HazardSpec, Model, ParamId, Scenario, SupportBasis};
 
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ModelError {
-    #[error("iteration {iteration}: calibrating the {hazard} hazard failed: {source}")]
-    Calibration { iteration: u32, hazard: &'static str, source: CalibrationError },
+    /// `scope` is empty for the scenario's model and names the authority for its own.
+    #[error("iteration {iteration}{scope}: calibrating the {hazard} hazard failed: {source}")]
+    Calibration { iteration: u32, scope: String, hazard: &'static str, source: CalibrationError },
 }
 
 /// A strategy's values in one iteration.
@@ -72,25 +73,42 @@ pub fn draw_parameters(sc: &Scenario, seed: u64, iteration: u32) -> Vec<f64> {
             if p.param.dist.is_fixed() {
                 p.param.point
             } else {
-                let mut rng = stream(seed, iteration as u64, ALL_AUTHORITIES, i as u64, Purpose::Parameter);
+                // An authority's own parameters are keyed by its name and the parameter's, so
+                // adding an authority or a parameter elsewhere never changes their draws.
+                let mut rng = match &p.authority {
+                    None => stream(seed, iteration as u64, ALL_AUTHORITIES, i as u64, Purpose::Parameter),
+                    Some(a) => stream(seed, iteration as u64, name_key(a), name_key(&p.key), Purpose::Parameter),
+                };
                 p.param.dist.sample(&mut rng)
             }
         })
         .collect()
 }
 
+impl ModelError {
+    /// The same error, said of authority `name`.
+    pub fn in_authority(self, name: &str) -> Self {
+        match self {
+            ModelError::Calibration { iteration, hazard, source, .. } => {
+                ModelError::Calibration { iteration, scope: format!(", authority {name}"), hazard, source }
+            }
+        }
+    }
+}
+
 impl Inputs {
-    /// Resolves the scenario at parameter values `v` (indexed by [`ParamId`]).
-    pub fn resolve(sc: &Scenario, v: &[f64], iteration: u32) -> Result<Inputs, ModelError> {
+    /// Resolves `model` (the scenario's or an authority's) at parameter values `v` (indexed by
+    /// [`ParamId`]).
+    pub fn resolve(sc: &Scenario, model: &Model, v: &[f64], iteration: u32) -> Result<Inputs, ModelError> {
         let at = |id: ParamId| v[id.0];
-        let prevalence: Vec<f64> = sc.risk_factors.iter().map(|r| at(r.prevalence)).collect();
-        let rf_hr_reentry: Vec<f64> = sc.risk_factors.iter().map(|r| at(r.hr_reentry)).collect();
-        let rf_hr_maltreatment: Vec<f64> = sc.risk_factors.iter().map(|r| at(r.hr_maltreatment)).collect();
-        let strategies: Vec<StrategyInputs> = sc
+        let prevalence: Vec<f64> = model.risk_factors.iter().map(|r| at(r.prevalence)).collect();
+        let rf_hr_reentry: Vec<f64> = model.risk_factors.iter().map(|r| at(r.hr_reentry)).collect();
+        let rf_hr_maltreatment: Vec<f64> = model.risk_factors.iter().map(|r| at(r.hr_maltreatment)).collect();
+        let strategies: Vec<StrategyInputs> = model
             .strategies
             .iter()
             .map(|s| StrategyInputs {
-                offered: (0..1u64 << sc.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
+                offered: (0..1u64 << model.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
                 take_up: at(s.take_up),
                 support_years: s.support_years,
                 effect_years: s.effect_years,
@@ -118,13 +136,14 @@ impl Inputs {
                     let t: Vec<(f64, f64)> = targets.iter().map(|t| (t.years, at(t.share))).collect();
                     calibrate::calibrate(&spec.knots, &t, &cells).map_err(|source| ModelError::Calibration {
                         iteration,
+                        scope: String::new(),
                         hazard: name,
                         source,
                     })
                 }
             };
-        let (reentry, reentry_fit) = resolve_hazard(&sc.reentry, &rf_hr_reentry, comparator.hr_reentry, "re-entry")?;
-        let (maltreatment, maltreatment_fit) = match &sc.maltreatment {
+        let (reentry, reentry_fit) = resolve_hazard(&model.reentry, &rf_hr_reentry, comparator.hr_reentry, "re-entry")?;
+        let (maltreatment, maltreatment_fit) = match &model.maltreatment {
             Some(spec) => {
                 let (h, f) = resolve_hazard(spec, &rf_hr_maltreatment, comparator.hr_maltreatment, "maltreatment")?;
                 (Some(h), f)
@@ -142,11 +161,11 @@ impl Inputs {
             prevalence,
             rf_hr_reentry,
             rf_hr_maltreatment,
-            hr_per_failed_return: at(sc.hr_per_failed_return),
-            care_mu: at(sc.care.median_years).ln(),
-            care_sigma: at(sc.care.sigma),
-            return_home_probability: at(sc.care.return_home_probability),
-            costs: sc.costs.iter().map(|c| (c.basis, at(c.amount))).collect(),
+            hr_per_failed_return: at(model.hr_per_failed_return),
+            care_mu: at(model.care.median_years).ln(),
+            care_sigma: at(model.care.sigma),
+            return_home_probability: at(model.care.return_home_probability),
+            costs: model.costs.iter().map(|c| (c.basis, at(c.amount))).collect(),
             strategies,
             reentry_fit,
             maltreatment_fit,

@@ -81,7 +81,49 @@ struct RawAuthority {
     name: String,
     children: u64,
     source: Option<String>,
+    // Overrides of the scenario's model, with the same keys as the top level. They are kept
+    // as TOML here, merged into the top level's, and validated as a whole model.
+    reentry: Option<toml::Value>,
+    risk_factor: Option<toml::Value>,
+    failed_returns: Option<toml::Value>,
+    maltreatment: Option<toml::Value>,
+    care_after_breakdown: Option<toml::Value>,
+    cost: Option<toml::Value>,
+    strategy: Option<toml::Value>,
 }
+
+impl RawAuthority {
+    fn has_overrides(&self) -> bool {
+        self.reentry.is_some()
+            || self.risk_factor.is_some()
+            || self.failed_returns.is_some()
+            || self.maltreatment.is_some()
+            || self.care_after_breakdown.is_some()
+            || self.cost.is_some()
+            || self.strategy.is_some()
+    }
+}
+
+/// The model sections of a scenario, as one authority sees them after its overrides are
+/// merged into the top level's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    reentry: RawHazard,
+    #[serde(default)]
+    risk_factor: Vec<RawRiskFactor>,
+    failed_returns: Option<RawFailed>,
+    maltreatment: Option<RawHazard>,
+    care_after_breakdown: Option<RawCare>,
+    #[serde(default)]
+    cost: Vec<RawCost>,
+    #[serde(default)]
+    strategy: Vec<RawStrategy>,
+}
+
+/// The top-level keys an authority may override.
+const MODEL_KEYS: [&str; 7] =
+    ["reentry", "risk_factor", "failed_returns", "maltreatment", "care_after_breakdown", "cost", "strategy"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -219,6 +261,8 @@ pub struct ParamDef {
     pub param: Param,
     pub domain: Domain,
     pub source: Option<String>,
+    /// The authority whose override this is; `None` for the scenario's own parameters.
+    pub authority: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -238,6 +282,31 @@ pub struct Authority {
     pub name: String,
     pub children: u64,
     pub source: Option<String>,
+    /// The authority's own model when it overrides any top-level value; `None` when it uses
+    /// the scenario's.
+    pub model: Option<Model>,
+}
+
+impl Authority {
+    /// An authority that uses the scenario's model.
+    pub fn new(name: impl Into<String>, children: u64) -> Self {
+        Authority { name: name.into(), children, source: None, model: None }
+    }
+}
+
+/// What is simulated for an authority: hazards, risk factors, care, costs and strategies.
+/// Parameters are [`ParamId`]s into the scenario's one table; an authority's model shares the
+/// top level's parameters except those it overrides. Strategies and risk factors are the same,
+/// in the same order, in every model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub reentry: HazardSpec,
+    pub maltreatment: Option<HazardSpec>,
+    pub risk_factors: Vec<RiskFactor>,
+    pub hr_per_failed_return: ParamId,
+    pub care: Care,
+    pub costs: Vec<CostLine>,
+    pub strategies: Vec<Strategy>,
 }
 
 /// A calibration target: the share with a first event by `years`.
@@ -393,13 +462,8 @@ pub struct Scenario {
     pub params: Vec<ParamDef>,
     pub discount_rate: ParamId,
     pub authorities: Vec<Authority>,
-    pub reentry: HazardSpec,
-    pub maltreatment: Option<HazardSpec>,
-    pub risk_factors: Vec<RiskFactor>,
-    pub hr_per_failed_return: ParamId,
-    pub care: Care,
-    pub costs: Vec<CostLine>,
-    pub strategies: Vec<Strategy>,
+    /// The top-level model, used by every authority that overrides nothing.
+    pub model: Model,
     pub budget: Option<Budget>,
 }
 
@@ -418,7 +482,29 @@ impl Scenario {
                 ScenarioError::Invalid { file: file.to_string(), path, reason: message }
             }
         })?;
-        Builder { file: file.to_string(), params: Vec::new() }.build(raw)
+        // The document as a plain table too: authorities' overrides are merged into it.
+        let table: toml::Table = toml::from_str(text)
+            .map_err(|e| ScenarioError::Syntax { file: file.to_string(), message: e.to_string() })?;
+        Builder { file: file.to_string(), params: Vec::new(), scope: None, shared: BTreeMap::new() }.build(raw, &table)
+    }
+
+    /// The model authority `a` is simulated and priced with.
+    pub fn model_for(&self, a: usize) -> &Model {
+        self.authorities[a].model.as_ref().unwrap_or(&self.model)
+    }
+
+    /// The same scenario with only the strategies at `keep` (in that order), in the top-level
+    /// model and in every authority's.
+    pub fn with_strategies(&self, keep: &[usize]) -> Scenario {
+        let mut out = self.clone();
+        let pick = |m: &mut Model| m.strategies = keep.iter().map(|&i| m.strategies[i].clone()).collect();
+        pick(&mut out.model);
+        for a in &mut out.authorities {
+            if let Some(m) = &mut a.model {
+                pick(m);
+            }
+        }
+        out
     }
 
     pub fn param(&self, id: ParamId) -> &ParamDef {
@@ -494,14 +580,30 @@ fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// An authority being validated: its label for error paths and its name.
+struct Scope {
+    label: String,
+    name: String,
+}
+
 struct Builder {
     file: String,
     params: Vec<ParamDef>,
+    /// Set while an authority's overrides are validated.
+    scope: Option<Scope>,
+    /// The top level's parameters by key, with the TOML they were written as, so that an
+    /// authority's model shares every parameter it does not change.
+    shared: BTreeMap<String, (Option<toml::Value>, ParamId)>,
 }
 
 impl Builder {
     fn err(&self, path: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
-        ScenarioError::Invalid { file: self.file.clone(), path: path.into(), reason: reason.into() }
+        let path = path.into();
+        let path = match &self.scope {
+            Some(s) => format!("{}.{path}", s.label),
+            None => path,
+        };
+        ScenarioError::Invalid { file: self.file.clone(), path, reason: reason.into() }
     }
 
     /// Registers a parameter, checking its range. `key` names it in output tables and `path`
@@ -514,6 +616,33 @@ impl Builder {
         default: f64,
         domain: Domain,
         source: Option<&String>,
+    ) -> Result<ParamId, ScenarioError> {
+        if let Some(scope) = &self.scope {
+            // Unchanged from the top level: the same parameter, drawn once per iteration.
+            if let Some((v, id)) = self.shared.get(&key)
+                && v.as_ref() == value
+            {
+                return Ok(*id);
+            }
+            let key = format!("authority.{}.{key}", scope.name);
+            let authority = Some(scope.name.clone());
+            return self.register(path, key, value, default, domain, source, authority);
+        }
+        let id = self.register(path, key.clone(), value, default, domain, source, None)?;
+        self.shared.insert(key, (value.cloned(), id));
+        Ok(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn register(
+        &mut self,
+        path: &str,
+        key: String,
+        value: Option<&toml::Value>,
+        default: f64,
+        domain: Domain,
+        source: Option<&String>,
+        authority: Option<String>,
     ) -> Result<ParamId, ScenarioError> {
         let param = match value {
             None => Param::fixed(default),
@@ -528,11 +657,11 @@ impl Builder {
                 format!("{} can produce values that are not {}", param.dist.describe(), domain.describe()),
             ));
         }
-        self.params.push(ParamDef { key, param, domain, source: source.cloned() });
+        self.params.push(ParamDef { key, param, domain, source: source.cloned(), authority });
         Ok(ParamId(self.params.len() - 1))
     }
 
-    fn build(mut self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+    fn build(mut self, raw: RawScenario, table: &toml::Table) -> Result<Scenario, ScenarioError> {
         let m = raw.scenario;
         if m.name.trim().is_empty() || m.name.contains(['/', '\\']) || m.name.starts_with('.') {
             return Err(self.err("scenario.name", "must be a non-empty name usable as a folder name"));
@@ -578,12 +707,76 @@ impl Builder {
                 return Err(self.err(format!("authority[{i}].name"), format!("\"{}\" repeats authority[{j}]", a.name)));
             }
         }
-        let authorities = raw
-            .authority
-            .into_iter()
-            .map(|a| Authority { name: a.name, children: a.children, source: a.source })
-            .collect();
+        let model = self.model(RawModel {
+            reentry: raw.reentry,
+            risk_factor: raw.risk_factor,
+            failed_returns: raw.failed_returns,
+            maltreatment: raw.maltreatment,
+            care_after_breakdown: raw.care_after_breakdown,
+            cost: raw.cost,
+            strategy: raw.strategy,
+        })?;
+        let raw_authorities = table.get("authority").and_then(|v| v.as_array());
+        let mut authorities = Vec::new();
+        for (i, a) in raw.authority.into_iter().enumerate() {
+            let own = if a.has_overrides() {
+                let label = format!("authority[{i}] ({})", a.name);
+                let over = raw_authorities.and_then(|v| v.get(i)).and_then(|v| v.as_table());
+                let merged = merge_model(table, over.expect("parsed authority is a table"))
+                    .map_err(|(path, reason)| self.err(format!("{label}.{path}"), reason))?;
+                let raw_model: RawModel =
+                    serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
+                        let path = e.path().to_string();
+                        self.err(format!("{label}.{path}"), with_suggestion(e.into_inner().message()))
+                    })?;
+                self.scope = Some(Scope { label, name: a.name.clone() });
+                let m = self.model(raw_model)?;
+                self.scope = None;
+                Some(m)
+            } else {
+                None
+            };
+            authorities.push(Authority { name: a.name, children: a.children, source: a.source, model: own });
+        }
 
+        let budget = match &raw.budget {
+            None => None,
+            Some(b) => {
+                if !(1..=50).contains(&b.years) {
+                    return Err(self.err("budget.years", format!("{} is not a number of years from 1 to 50", b.years)));
+                }
+                if !(1900..=2200).contains(&b.first_financial_year) {
+                    return Err(self.err(
+                        "budget.first_financial_year",
+                        format!("{} is not a plausible year", b.first_financial_year),
+                    ));
+                }
+                let growth = b.growth_per_year.unwrap_or(0.0);
+                if !(growth.is_finite() && growth > -1.0) {
+                    return Err(self.err("budget.growth_per_year", format!("{growth} must be a finite rate above -1")));
+                }
+                let cohorts = b.cohorts.unwrap_or(b.years);
+                if !(1..=b.years).contains(&cohorts) {
+                    return Err(self.err(
+                        "budget.cohorts",
+                        format!("{cohorts} is not a number of cohorts from 1 to budget.years ({})", b.years),
+                    ));
+                }
+                Some(Budget {
+                    first_financial_year: b.first_financial_year,
+                    years: b.years,
+                    cohorts,
+                    growth_per_year: growth,
+                    source: b.source.clone(),
+                })
+            }
+        };
+        Ok(Scenario { budget, meta, params: self.params, discount_rate, authorities, model })
+    }
+
+    /// Validates the model sections: risk factors, hazards, failed returns, care, costs and
+    /// strategies.
+    fn model(&mut self, raw: RawModel) -> Result<Model, ScenarioError> {
         let mut risk_factors = Vec::new();
         let mut rf_names: Vec<String> = Vec::new();
         if raw.risk_factor.len() > 16 {
@@ -780,52 +973,7 @@ impl Builder {
             });
         }
 
-        let budget = match &raw.budget {
-            None => None,
-            Some(b) => {
-                if !(1..=50).contains(&b.years) {
-                    return Err(self.err("budget.years", format!("{} is not a number of years from 1 to 50", b.years)));
-                }
-                if !(1900..=2200).contains(&b.first_financial_year) {
-                    return Err(self.err(
-                        "budget.first_financial_year",
-                        format!("{} is not a plausible year", b.first_financial_year),
-                    ));
-                }
-                let growth = b.growth_per_year.unwrap_or(0.0);
-                if !(growth.is_finite() && growth > -1.0) {
-                    return Err(self.err("budget.growth_per_year", format!("{growth} must be a finite rate above -1")));
-                }
-                let cohorts = b.cohorts.unwrap_or(b.years);
-                if !(1..=b.years).contains(&cohorts) {
-                    return Err(self.err(
-                        "budget.cohorts",
-                        format!("{cohorts} is not a number of cohorts from 1 to budget.years ({})", b.years),
-                    ));
-                }
-                Some(Budget {
-                    first_financial_year: b.first_financial_year,
-                    years: b.years,
-                    cohorts,
-                    growth_per_year: growth,
-                    source: b.source.clone(),
-                })
-            }
-        };
-        Ok(Scenario {
-            budget,
-            meta,
-            params: self.params,
-            discount_rate,
-            authorities,
-            reentry,
-            maltreatment,
-            risk_factors,
-            hr_per_failed_return,
-            care,
-            costs,
-            strategies,
-        })
+        Ok(Model { reentry, maltreatment, risk_factors, hr_per_failed_return, care, costs, strategies })
     }
 
     fn hazard(&mut self, section: &str, h: &RawHazard) -> Result<HazardSpec, ScenarioError> {
@@ -973,6 +1121,63 @@ impl Builder {
             _ => Err(self.err(path, "must be \"all\", \"none\" or a table such as { any_of = [\"aged_over_10\"] }")),
         }
     }
+}
+
+/// Merges an authority's overrides into the top level's model sections. Tables are merged key
+/// by key (a hazard that gives `rates_per_year` or `calibrate_to` replaces both); lists of
+/// risk factors, costs and strategies are merged by `name`, key by key. An authority may add a
+/// cost line but not a risk factor or a strategy, so every authority simulates the same arms.
+/// Errors are `(path within the authority, reason)`.
+fn merge_model(top: &toml::Table, over: &toml::Table) -> Result<toml::Table, (String, String)> {
+    let mut out = toml::Table::new();
+    for k in MODEL_KEYS {
+        if let Some(v) = top.get(k) {
+            out.insert(k.to_string(), v.clone());
+        }
+    }
+    for (k, v) in over.iter().filter(|(k, _)| MODEL_KEYS.contains(&k.as_str())) {
+        if matches!(k.as_str(), "risk_factor" | "cost" | "strategy") {
+            let items =
+                v.as_array().ok_or_else(|| (k.clone(), format!("must be a list of [[authority.{k}]] tables")))?;
+            let list = out.entry(k.clone()).or_insert_with(|| toml::Value::Array(Vec::new()));
+            let list = list.as_array_mut().ok_or_else(|| (k.clone(), "the top level's is not a list".to_string()))?;
+            for (j, item) in items.iter().enumerate() {
+                let t = item.as_table().ok_or_else(|| (format!("{k}[{j}]"), "must be a table".to_string()))?;
+                let name = t.get("name").and_then(|n| n.as_str()).ok_or_else(|| {
+                    (format!("{k}[{j}].name"), "is required: it names the entry of the top level to change".to_string())
+                })?;
+                let target = list
+                    .iter_mut()
+                    .filter_map(|e| e.as_table_mut())
+                    .find(|e| e.get("name").and_then(|n| n.as_str()) == Some(name));
+                match target {
+                    Some(e) => e.extend(t.iter().map(|(a, b)| (a.clone(), b.clone()))),
+                    None if k == "cost" => list.push(item.clone()),
+                    None => {
+                        let names: Vec<&str> = list.iter().filter_map(|e| e.get("name")?.as_str()).collect();
+                        let hint =
+                            suggest(name, &names).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+                        return Err((
+                            format!("{k}[{j}].name"),
+                            format!(
+                                "\"{name}\" is not a [[{k}]] of the scenario (an authority can change its values but not add one){hint}"
+                            ),
+                        ));
+                    }
+                }
+            }
+        } else {
+            let t = v.as_table().ok_or_else(|| (k.clone(), "must be a table".to_string()))?;
+            let e = out.entry(k.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let e = e.as_table_mut().ok_or_else(|| (k.clone(), "the top level's is not a table".to_string()))?;
+            if t.contains_key("rates_per_year") || t.contains_key("calibrate_to") {
+                e.remove("rates_per_year");
+                e.remove("calibrate_to");
+            }
+            e.extend(t.iter().map(|(a, b)| (a.clone(), b.clone())));
+        }
+    }
+    Ok(out)
 }
 
 fn as_f64(v: &toml::Value) -> Option<f64> {

@@ -435,15 +435,18 @@ pub struct IterationResult {
     pub iteration: u32,
     /// Parameter values, indexed like [`Scenario::params`].
     pub values: Vec<f64>,
+    /// The scenario's inputs.
     pub inputs: Inputs,
+    /// Each authority's own inputs when it overrides the scenario's model, else `None`.
+    pub authority_inputs: Vec<Option<Inputs>>,
     /// `tallies[strategy][authority]`.
     pub tallies: Vec<Vec<Tally>>,
 }
 
 impl IterationResult {
     /// The inputs that authority `a` was simulated and is priced with.
-    pub fn inputs_for(&self, _a: usize) -> &Inputs {
-        &self.inputs
+    pub fn inputs_for(&self, a: usize) -> &Inputs {
+        self.authority_inputs.get(a).and_then(Option::as_ref).unwrap_or(&self.inputs)
     }
 }
 
@@ -454,15 +457,24 @@ pub fn run_iteration(
     iteration: u32,
     values: Vec<f64>,
 ) -> Result<IterationResult, ModelError> {
-    let inputs = Inputs::resolve(sc, &values, iteration)?;
-    let mut tallies = vec![Vec::with_capacity(sc.authorities.len()); sc.strategies.len()];
-    for auth in &sc.authorities {
+    let inputs = Inputs::resolve(sc, &sc.model, &values, iteration)?;
+    let authority_inputs = sc
+        .authorities
+        .iter()
+        .map(|a| {
+            let own = a.model.as_ref().map(|m| Inputs::resolve(sc, m, &values, iteration));
+            own.transpose().map_err(|e| e.in_authority(&a.name))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut tallies = vec![Vec::with_capacity(sc.authorities.len()); sc.model.strategies.len()];
+    for (a, auth) in sc.authorities.iter().enumerate() {
         let key = StreamKey { seed, iteration, authority: crate::rng::name_key(&auth.name) };
-        for (s, t) in simulate_authority(&inputs, key, &cohorts_of(sc, auth.children)).into_iter().enumerate() {
+        let own = authority_inputs[a].as_ref().unwrap_or(&inputs);
+        for (s, t) in simulate_authority(own, key, &cohorts_of(sc, auth.children)).into_iter().enumerate() {
             tallies[s].push(t);
         }
     }
-    Ok(IterationResult { iteration, values, inputs, tallies })
+    Ok(IterationResult { iteration, values, inputs, authority_inputs, tallies })
 }
 
 /// What to run.

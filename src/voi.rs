@@ -135,13 +135,13 @@ pub fn value_of_information(
     decision_years: f64,
 ) -> Vec<VoiRow> {
     use crate::analysis::{View, iteration_metrics};
-    if run.psa.len() < 3 || sc.strategies.len() < 2 {
+    if run.psa.len() < 3 || sc.model.strategies.len() < 2 {
         return Vec::new();
     }
     let children = sc.total_children().max(1) as f64;
     let metrics: Vec<_> = run.psa.iter().map(|r| iteration_metrics(r, View::Total)).collect();
     let inb: Vec<Vec<f64>> =
-        (1..sc.strategies.len()).map(|s| metrics.iter().map(|m| m.decisions[s][0]).collect()).collect();
+        (1..sc.model.strategies.len()).map(|s| metrics.iter().map(|m| m.decisions[s][0]).collect()).collect();
     let row = |kind: &str, name: &str, v: f64| VoiRow {
         kind: kind.into(),
         name: name.into(),

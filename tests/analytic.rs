@@ -130,7 +130,7 @@ cost_basis = "per_supported_year"
 fn calibrated_scenario_hits_its_targets_to_1e_9() {
     let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
     let sc = Scenario::from_toml_str(&text, "england").unwrap();
-    let inputs = reunify::model::Inputs::resolve(&sc, &sc.point_values(), 0).unwrap();
+    let inputs = reunify::model::Inputs::resolve(&sc, &sc.model, &sc.point_values(), 0).unwrap();
     assert_eq!(inputs.reentry_fit.len(), 3);
     for f in inputs.reentry_fit.iter().chain(&inputs.maltreatment_fit) {
         assert!((f.achieved - f.target).abs() < 1e-9, "{f:?}");

@@ -146,7 +146,7 @@ cost = 5627
 "#;
     let sc = flow(5000, 0.3, "first_financial_year = 2025\nyears = 4", strategies);
     let r = run(&sc, true);
-    let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
     let b = summarise(sc.budget.as_ref().unwrap(), &r, &names);
     assert_eq!(b.payback[0].base_year.as_deref(), Some("2025-26"));
     assert_eq!(b.payback[0].probability, Some(1.0));
@@ -165,7 +165,7 @@ fn holmes_budget_cycle_needs_920_6_breakdowns_over_three_years() {
     let text = std::fs::read_to_string("scenarios/holmes-2014.toml").unwrap();
     let sc = Scenario::from_toml_str(&text, "holmes-2014.toml").unwrap();
     let r = run(&sc, false);
-    let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
     let b = summarise(sc.budget.as_ref().unwrap(), &r, &names);
     let p = &b.payback[0];
     assert!((p.extra_support_cash - 10080.0 * 5627.0).abs() < 1e-6);

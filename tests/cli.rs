@@ -234,3 +234,36 @@ fn a_bad_budget_is_bad_input_naming_the_field() {
         .code(2)
         .stderr(predicate::str::contains("budget.cohorts: 4 is not a number of cohorts from 1 to budget.years (3)"));
 }
+
+#[test]
+fn errors_in_an_authoritys_overrides_name_the_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = |over: &str| {
+        let text = SMALL.replace(
+            "children = 5000\n",
+            &format!("children = 5000\n\n[[authority]]\nname = \"Camden\"\nchildren = 40\n{over}\n"),
+        );
+        write(dir.path(), "over.toml", &text)
+    };
+    let cases = [
+        (
+            "[[authority.strategy]]\nname = \"support\"\ntake_up = 1.3",
+            "authority[1] (Camden).strategy[1].take_up: 1.3 is not a probability (0 to 1)",
+        ),
+        (
+            "[[authority.strategy]]\nname = \"suport\"\ntake_up = 0.5",
+            "strategy[0].name: \"suport\" is not a [[strategy]]",
+        ),
+        ("[[authority.strategy]]\nname = \"suport\"\ntake_up = 0.5", "did you mean \"support\"?"),
+        (
+            "[authority.care_after_breakdown]\nsigmaa = 1.0",
+            "authority[1] (Camden).care_after_breakdown.sigmaa: unknown field `sigmaa`",
+        ),
+    ];
+    for (over, message) in cases {
+        let file = with(over);
+        reunify().args(["validate", &file]).assert().code(2).stderr(predicate::str::contains(message));
+    }
+    let ok = with("[[authority.cost]]\nname = \"breakdown\"\namount = 73937");
+    reunify().args(["validate", &ok]).assert().success();
+}

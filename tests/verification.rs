@@ -289,7 +289,7 @@ fn repeat_offers_after_later_returns_add_support_only_when_allowed() {
 fn adding_an_authority_changes_no_other_authoritys_results() {
     let two = rich(5.0, 0.035, COSTS, SUPPORT);
     let mut three = two.clone();
-    three.authorities.insert(0, reunify::scenario::Authority { name: "Newshire".into(), children: 700, source: None });
+    three.authorities.insert(0, reunify::scenario::Authority::new("Newshire", 700));
     let r2 = run(&two, true);
     let r3 = run(&three, true);
     for (a, b) in std::iter::once((&r2.base, &r3.base)).chain(r2.psa.iter().zip(&r3.psa)) {

@@ -37,6 +37,6 @@ mod tests {
     #[test]
     fn the_template_validates() {
         let sc = Scenario::from_toml_str(TEMPLATE, "template.toml").unwrap();
-        assert_eq!(sc.strategies.len(), 2);
+        assert_eq!(sc.model.strategies.len(), 2);
     }
 }

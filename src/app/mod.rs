@@ -190,7 +190,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     f.display(),
                     sc.authorities.len(),
                     sc.total_children(),
-                    sc.strategies.len(),
+                    sc.model.strategies.len(),
                     sc.params.len(),
                     sc.params.iter().filter(|p| !p.param.dist.is_fixed()).count()
                 );
@@ -371,7 +371,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let simulate_seconds = sim_start.elapsed().as_secs_f64();
     bar.finish();
 
-    let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
     // Decision analyses: break-even and tornado re-run the base case under common random
     // numbers; acceptability and value of information re-use the PSA iterations.
     let analyses_start = Instant::now();
@@ -407,7 +407,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         base_case_only: opts.base_case_only,
         threads,
         children_per_iteration: sc.total_children(),
-        strategies: sc.strategies.len(),
+        strategies: sc.model.strategies.len(),
         wall_seconds: started.elapsed().as_secs_f64(),
         simulate_seconds,
         analyses_seconds,
@@ -482,13 +482,13 @@ fn terminal_summary(sc: &Scenario, rows: &[SummaryRow], psa: usize) -> String {
         "(figures are {}; discounted costs)",
         if psa > 0 { format!("PSA means over {psa} iterations with 95% intervals") } else { "base case".into() }
     );
-    for s in &sc.strategies {
+    for s in &sc.model.strategies {
         let n = &s.name;
         let _ = writeln!(out, "  {n}");
         let _ =
             writeln!(out, "    breakdowns           {}", fmt_stat(get(n, "level", "breakdowns"), &|x| thousands(x)));
         let _ = writeln!(out, "    total cost           {}", fmt_stat(get(n, "level", "total_cost"), &money));
-        if n != &sc.strategies[0].name {
+        if n != &sc.model.strategies[0].name {
             let _ = writeln!(out, "    support cost         {}", fmt_stat(get(n, "level", "support_cost"), &money));
             let _ = writeln!(
                 out,

@@ -173,7 +173,7 @@ fn offered_to(sc: &Scenario, e: &Eligibility) -> String {
         Eligibility::All => "all children".into(),
         Eligibility::None => "no one".into(),
         Eligibility::Rule { any_of, min_risk_score } => {
-            let names: Vec<&str> = any_of.iter().map(|&j| sc.risk_factors[j].name.as_str()).collect();
+            let names: Vec<&str> = any_of.iter().map(|&j| sc.model.risk_factors[j].name.as_str()).collect();
             let mut parts = Vec::new();
             if !names.is_empty() {
                 parts.push(format!("children with any of {}", names.join(", ")));
@@ -214,8 +214,9 @@ impl SummaryFile {
                     source: a.source.clone(),
                 })
                 .collect(),
-            comparator: sc.strategies[0].name.clone(),
+            comparator: sc.model.strategies[0].name.clone(),
             strategies: sc
+                .model
                 .strategies
                 .iter()
                 .map(|s| StrategyInfo {
@@ -251,7 +252,7 @@ impl SummaryFile {
             breakeven,
             decision_years,
             budget: sc.budget.as_ref().map(|b| {
-                let names: Vec<String> = sc.strategies.iter().map(|s| s.name.clone()).collect();
+                let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
                 crate::budget::summarise(b, run, &names)
             }),
             rows,
@@ -328,7 +329,7 @@ pub fn iterations_frame(sc: &Scenario, run: &RunResult) -> Result<DataFrame> {
     for r in std::iter::once(&run.base).chain(&run.psa) {
         for (a, auth) in sc.authorities.iter().enumerate() {
             let m = analysis::iteration_metrics(r, View::Authority(a));
-            for (s, strat) in sc.strategies.iter().enumerate() {
+            for (s, strat) in sc.model.strategies.iter().enumerate() {
                 iteration.push(r.iteration);
                 strategy.push(strat.name.as_str());
                 authority.push(auth.name.as_str());
@@ -525,7 +526,7 @@ pub fn write_budget(dir: &Path, sc: &Scenario, run: &RunResult) -> Result<()> {
         Column::new("iteration".into(), rows.iter().map(|r| r.iteration).collect::<Vec<_>>()),
         Column::new(
             "strategy".into(),
-            rows.iter().map(|r| sc.strategies[r.strategy].name.as_str()).collect::<Vec<_>>(),
+            rows.iter().map(|r| sc.model.strategies[r.strategy].name.as_str()).collect::<Vec<_>>(),
         ),
         Column::new(
             "authority".into(),

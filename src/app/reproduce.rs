@@ -149,7 +149,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
     // Holmes's budget cycle: one year's cohort supported, its averted breakdowns counted over
     // a 3-year cycle (flow mode with `cohorts = 1`, `years = 3`).
     let budget = flow.budget.as_ref().ok_or_else(|| anyhow::anyhow!("holmes-2014 has no [budget]"))?;
-    let names: Vec<String> = flow.strategies.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = flow.model.strategies.iter().map(|s| s.name.clone()).collect();
     let cycle = crate::budget::summarise(budget, &replicate(&flow, iterations)?, &names);
     rows.push(row(
         "breakdowns a year to avert, 3-year budget cycle (flow mode)",
