@@ -5,6 +5,10 @@
 //!   1,000 PSA iterations; on 1 thread and on all threads.
 //! - Job N: the default scenario (`scenarios/england-2012-13.toml`, 3 strategies) with
 //!   10,000 PSA iterations.
+//! - Authorities in flow mode: every English authority of 2024 (read from the DfE table in
+//!   `../shared/data/dfe/` when it is there, else 153 authorities of the same total), the
+//!   default model with its first two strategies, a cohort returning home in each of 5
+//!   financial years, 1,000 PSA iterations.
 
 use std::time::Duration;
 
@@ -75,6 +79,47 @@ fn job_n(c: &mut Criterion) {
     g.finish();
 }
 
+/// The default scenario's model with two strategies and a 5-year budget, and the 2024
+/// authorities.
+fn authorities_2024() -> Scenario {
+    let template = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let mut doc: toml::Table = toml::from_str(&template).unwrap();
+    doc.get_mut("strategy").and_then(|s| s.as_array_mut()).unwrap().truncate(2);
+    let budget = "first_financial_year = 2025\nyears = 5\n";
+    doc.insert("budget".into(), toml::Value::Table(toml::from_str(budget).unwrap()));
+    let dfe = std::path::Path::new("../shared/data/dfe/la_children_who_ceased_during_the_year_2020_2024.csv");
+    let authorities: Vec<(String, u64)> = match reunify::app::import::read(dfe, 2024, 3) {
+        Ok(import) => import.authorities.into_iter().collect(),
+        Err(e) => {
+            eprintln!("{}: {e:#}; using 153 authorities of 8,810 children in all", dfe.display());
+            (0..153u64).map(|i| (format!("Authority {i}"), 8810 / 153 + u64::from(i < 8810 % 153))).collect()
+        }
+    };
+    let list = authorities
+        .into_iter()
+        .map(|(name, n)| {
+            let mut t = toml::Table::new();
+            t.insert("name".into(), name.into());
+            t.insert("children".into(), toml::Value::Integer(n as i64));
+            toml::Value::Table(t)
+        })
+        .collect();
+    doc.insert("authority".into(), toml::Value::Array(list));
+    Scenario::from_toml_str(&toml::to_string(&doc).unwrap(), "authorities-2024").unwrap()
+}
+
+fn authorities_flow(c: &mut Criterion) {
+    let sc = authorities_2024();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut g = c.benchmark_group("authorities_flow");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(60))
+        .throughput(Throughput::Elements(sc.total_children() * 1001));
+    let name = format!("{}_authorities_5_years_1000_iterations", sc.authorities.len());
+    g.bench_function(name, |b| b.iter(|| run_on(&sc, 1000, cores)));
+    g.finish();
+}
+
 /// Tornado on the default scenario: every uncertain parameter at 2 quantiles, base-case runs
 /// under common random numbers.
 fn tornado(c: &mut Criterion) {
@@ -108,6 +153,6 @@ criterion_group! {
     // Criterion's own plots would need system fonts, which headless machines lack; the
     // figures that matter are the printed times and throughputs.
     config = Criterion::default().without_plots();
-    targets = job_p, job_n, tornado, evppi
+    targets = job_p, job_n, tornado, evppi, authorities_flow
 }
 criterion_main!(benches);

@@ -18,6 +18,8 @@ pub struct PiecewiseHazard {
     rates: Vec<f64>,
     /// `cum[k] = Λ0(knots[k])`.
     cum: Vec<f64>,
+    /// `1 / rates[k]` (infinity for a zero rate), so inversion multiplies.
+    inv_rates: Vec<f64>,
 }
 
 /// The support effect on a hazard: multiplier `ratio` for `s < window` years.
@@ -51,7 +53,8 @@ impl PiecewiseHazard {
             && rates.len() == knots.len()
             && rates.iter().all(|r| r.is_finite() && *r >= 0.0);
         ok.then(|| {
-            let mut h = PiecewiseHazard { cum: vec![0.0; knots.len()], knots, rates };
+            let mut h =
+                PiecewiseHazard { cum: vec![0.0; knots.len()], inv_rates: vec![0.0; knots.len()], knots, rates };
             h.accumulate();
             h
         })
@@ -60,6 +63,9 @@ impl PiecewiseHazard {
     fn accumulate(&mut self) {
         for k in 1..self.knots.len() {
             self.cum[k] = self.cum[k - 1] + self.rates[k - 1] * (self.knots[k] - self.knots[k - 1]);
+        }
+        for (inv, r) in self.inv_rates.iter_mut().zip(&self.rates) {
+            *inv = 1.0 / r;
         }
     }
 
@@ -99,8 +105,7 @@ impl PiecewiseHazard {
         while k + 1 < self.cum.len() && self.cum[k + 1] <= u {
             k += 1;
         }
-        let r = self.rates[k];
-        if r > 0.0 { self.knots[k] + (u - self.cum[k]) / r } else { f64::INFINITY }
+        if self.rates[k] > 0.0 { self.knots[k] + (u - self.cum[k]) * self.inv_rates[k] } else { f64::INFINITY }
     }
 
     /// Cumulative hazard `∫₀ᵗ c·h0(s)·m(s) ds`, in closed form.
@@ -118,13 +123,24 @@ impl PiecewiseHazard {
     /// when `T ≥ limit`: the event is censored and is not an event of the model.
     #[inline]
     pub fn invert(&self, e1: f64, scale: f64, effect: Effect, limit: f64) -> Option<f64> {
+        self.invert_from(e1, scale, effect, self.at_window(effect), limit)
+    }
+
+    /// `Λ0` at the end of an effect's window (0 for no effect): constant for a strategy in an
+    /// iteration, so the simulation computes it once and passes it to [`Self::invert_from`].
+    pub fn at_window(&self, effect: Effect) -> f64 {
+        self.base_cumulative(effect.end())
+    }
+
+    /// [`Self::invert`] given `lw = self.at_window(effect)`.
+    #[inline]
+    pub fn invert_from(&self, e1: f64, scale: f64, effect: Effect, lw: f64, limit: f64) -> Option<f64> {
         if scale <= 0.0 {
             return None;
         }
         let w = effect.end();
         let t = if w > 0.0 {
             // Inside the window the hazard is ratio × baseline; after it, the baseline.
-            let lw = self.base_cumulative(w);
             let inside = scale * effect.ratio * lw;
             if e1 < inside {
                 self.base_inverse(e1 / (scale * effect.ratio))

@@ -24,6 +24,12 @@ pub enum ModelError {
 /// A strategy's values in one iteration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StrategyInputs {
+    /// The support effect on each hazard for an engaged family, and the baseline cumulative
+    /// hazard at the end of its window ([`PiecewiseHazard::at_window`]), computed once.
+    pub effect_reentry: Effect,
+    pub effect_maltreatment: Effect,
+    pub reentry_at_window: f64,
+    pub maltreatment_at_window: f64,
     /// `offered[mask]`: whether a child with risk-factor bit mask `mask` is offered support,
     /// tabulated once per iteration so the per-child test is a lookup.
     pub offered: Vec<bool>,
@@ -52,6 +58,11 @@ pub struct Inputs {
     pub prevalence: Vec<f64>,
     pub rf_hr_reentry: Vec<f64>,
     pub rf_hr_maltreatment: Vec<f64>,
+    /// `scale_reentry[mask]`: the product of the re-entry hazard ratios of the risk factors in
+    /// bit mask `mask` (in factor order), tabulated once per iteration; likewise for
+    /// maltreatment.
+    pub scale_reentry: Vec<f64>,
+    pub scale_maltreatment: Vec<f64>,
     pub hr_per_failed_return: f64,
     /// Log-normal care duration: `ln D ~ N(care_mu, care_sigma²)`.
     pub care_mu: f64,
@@ -85,6 +96,13 @@ pub fn draw_parameters(sc: &Scenario, seed: u64, iteration: u32) -> Vec<f64> {
         .collect()
 }
 
+/// The product of `ratios[j]` over the set bits `j` of every mask, multiplied in bit order.
+fn products(ratios: &[f64]) -> Vec<f64> {
+    (0..1u64 << ratios.len())
+        .map(|mask| (0..ratios.len()).filter(|j| mask >> j & 1 == 1).fold(1.0, |acc, j| acc * ratios[j]))
+        .collect()
+}
+
 impl ModelError {
     /// The same error, said of authority `name`.
     pub fn in_authority(self, name: &str) -> Self {
@@ -108,6 +126,10 @@ impl Inputs {
             .strategies
             .iter()
             .map(|s| StrategyInputs {
+                effect_reentry: Effect { window: s.effect_years, ratio: at(s.hr_reentry) },
+                effect_maltreatment: Effect { window: s.effect_years, ratio: at(s.hr_maltreatment) },
+                reentry_at_window: 0.0,
+                maltreatment_at_window: 0.0,
                 offered: (0..1u64 << model.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
                 take_up: at(s.take_up),
                 support_years: s.support_years,
@@ -150,6 +172,11 @@ impl Inputs {
             }
             None => (None, Vec::new()),
         };
+        let mut strategies = strategies;
+        for s in &mut strategies {
+            s.reentry_at_window = reentry.at_window(s.effect_reentry);
+            s.maltreatment_at_window = maltreatment.as_ref().map_or(0.0, |m| m.at_window(s.effect_maltreatment));
+        }
         let discount_rate = at(sc.discount_rate);
         Ok(Inputs {
             horizon: sc.horizon(),
@@ -159,6 +186,8 @@ impl Inputs {
             reentry,
             maltreatment,
             prevalence,
+            scale_reentry: products(&rf_hr_reentry),
+            scale_maltreatment: products(&rf_hr_maltreatment),
             rf_hr_reentry,
             rf_hr_maltreatment,
             hr_per_failed_return: at(model.hr_per_failed_return),

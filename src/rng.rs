@@ -52,16 +52,33 @@ pub fn name_key(name: &str) -> u64 {
 /// and re-mixed, so neighbouring keys (child 7 and child 8) give unrelated states.
 #[inline]
 pub fn stream(seed: u64, iteration: u64, authority: u64, child: u64, purpose: Purpose) -> StreamRng {
-    let mut h = mix(seed ^ 0x9e37_79b9_7f4a_7c15);
-    h = mix(h ^ iteration.wrapping_mul(0xd1b5_4a32_d192_ed03));
-    h = mix(h ^ authority.wrapping_mul(0xabc9_8388_fb8f_ac03));
-    h = mix(h ^ child.wrapping_mul(0x8cb9_2ba7_2f3d_8dd7));
-    let lo = mix(h ^ (purpose as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
-    let hi = mix(lo ^ 0x6a09_e667_f3bc_c909);
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&lo.to_le_bytes());
-    bytes[8..].copy_from_slice(&hi.to_le_bytes());
-    StreamRng::from_seed(bytes)
+    StreamBase::new(seed, iteration, authority).stream(child, purpose)
+}
+
+/// The part of a key shared by all of an authority's children in one iteration, hashed once:
+/// `base.stream(child, purpose)` is exactly `stream(seed, iteration, authority, child,
+/// purpose)`, at a third of the cost per child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamBase(u64);
+
+impl StreamBase {
+    #[inline]
+    pub fn new(seed: u64, iteration: u64, authority: u64) -> Self {
+        let mut h = mix(seed ^ 0x9e37_79b9_7f4a_7c15);
+        h = mix(h ^ iteration.wrapping_mul(0xd1b5_4a32_d192_ed03));
+        StreamBase(mix(h ^ authority.wrapping_mul(0xabc9_8388_fb8f_ac03)))
+    }
+
+    #[inline]
+    pub fn stream(self, child: u64, purpose: Purpose) -> StreamRng {
+        let h = mix(self.0 ^ child.wrapping_mul(0x8cb9_2ba7_2f3d_8dd7));
+        let lo = mix(h ^ (purpose as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let hi = mix(lo ^ 0x6a09_e667_f3bc_c909);
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&lo.to_le_bytes());
+        bytes[8..].copy_from_slice(&hi.to_le_bytes());
+        StreamRng::from_seed(bytes)
+    }
 }
 
 #[cfg(test)]

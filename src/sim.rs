@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use crate::discount::Discount;
 use crate::hazard::Effect;
 use crate::model::{Inputs, ModelError, StrategyInputs, draw_parameters};
-use crate::rng::{Purpose, StreamRng, stream};
+use crate::rng::{Purpose, StreamBase, StreamRng};
 use crate::scenario::Scenario;
 use crate::tally::{TWO_WEEKS_YEARS, Tally};
 
@@ -125,10 +125,10 @@ impl ChildOutcome {
         t.supported_years_disc += self.supported_years_disc;
     }
 
+    /// Adds the child itself and its first re-entry.
     #[inline]
-    fn add_to(&self, t: &mut Tally) {
+    fn add_child_to(&self, t: &mut Tally) {
         t.children += 1;
-        self.add_flows_to(t);
         if let Some(at) = self.first_reentry {
             t.children_with_breakdown += 1;
             let last = t.first_reentry_by_month.len().saturating_sub(1);
@@ -141,49 +141,90 @@ impl ChildOutcome {
     }
 }
 
-/// A child's outcome and, in flow mode, its split by financial year.
+/// A child's outcome. In cohort mode quantities go into `child`; in flow mode they go only
+/// into the record of the financial year in which they happen, and a tally's whole-window
+/// quantities are summed from its years at the end ([`Tally::total_years`]), so nothing is
+/// computed twice.
 #[derive(Clone, Debug, Default)]
 struct Outcome {
     child: ChildOutcome,
     /// Empty in cohort mode.
     years: Vec<ChildOutcome>,
+    /// The years written since the last clear, `first..=last` (empty when `first > last`), so
+    /// that clearing and adding touch only those.
+    first: usize,
+    last: usize,
 }
 
 impl Outcome {
     fn new(years: usize) -> Self {
-        Outcome { child: ChildOutcome::default(), years: vec![ChildOutcome::default(); years] }
+        Outcome {
+            child: ChildOutcome::default(),
+            years: vec![ChildOutcome::default(); years],
+            first: usize::MAX,
+            last: 0,
+        }
     }
 
-    /// Adds the outcome of a child who returned home in financial year `arrival`.
+    #[inline]
+    fn clear(&mut self) {
+        self.child = ChildOutcome::default();
+        if self.first <= self.last {
+            self.years[self.first..=self.last].fill(ChildOutcome::default());
+        }
+        (self.first, self.last) = (usize::MAX, 0);
+    }
+
+    /// Adds the outcome of a child who returned home in financial year `arrival` (0 in
+    /// cohort mode).
     #[inline]
     fn add_to(&self, t: &mut Tally, arrival: usize) {
-        self.child.add_to(t);
-        if !self.years.is_empty() {
+        self.child.add_child_to(t);
+        if self.years.is_empty() {
+            self.child.add_flows_to(t);
+        } else {
             t.by_year[arrival].children += 1;
-            for (acc, y) in t.by_year.iter_mut().zip(&self.years) {
-                y.add_flows_to(acc);
+            if self.first <= self.last {
+                for (acc, y) in t.by_year[self.first..=self.last].iter_mut().zip(&self.years[self.first..=self.last]) {
+                    y.add_flows_to(acc);
+                }
             }
         }
     }
 
-    /// The financial-year record for time `t` (the last year takes the window's end).
+    /// The record of financial year `y` in flow mode.
     #[inline]
-    fn year(&mut self, t: f64) -> Option<&mut ChildOutcome> {
-        let n = self.years.len();
-        if n == 0 { None } else { Some(&mut self.years[(t as usize).min(n - 1)]) }
+    fn year(&mut self, y: usize) -> &mut ChildOutcome {
+        self.first = self.first.min(y);
+        self.last = self.last.max(y);
+        &mut self.years[y]
     }
 
-    /// Splits a flow over `[a, b]` at financial-year boundaries, passing each year's record
-    /// its undiscounted and discounted length.
+    /// The record for something that happens at time `t`: the child's in cohort mode, the
+    /// financial year's in flow mode (the last year takes the window's end).
     #[inline]
-    fn split(&mut self, disc: &Discount, a: f64, b: f64, add: impl Fn(&mut ChildOutcome, f64, f64)) {
+    fn at(&mut self, t: f64) -> &mut ChildOutcome {
         let n = self.years.len();
-        let mut lo = a;
-        while n > 0 && lo < b {
+        if n == 0 { &mut self.child } else { self.year((t as usize).min(n - 1)) }
+    }
+
+    /// Records a flow over `[a, b]` whose discount factor at `a` is `fa`, passing `add` its
+    /// undiscounted and discounted length; in flow mode it is split at financial-year
+    /// boundaries.
+    #[inline]
+    fn flow(&mut self, disc: &Discount, fa: f64, a: f64, b: f64, add: impl Fn(&mut ChildOutcome, f64, f64)) {
+        let n = self.years.len();
+        if n == 0 {
+            add(&mut self.child, b - a, disc.integral_from(fa, a, b));
+            return;
+        }
+        let (mut lo, mut f_lo) = (a, fa);
+        while lo < b {
             let y = (lo as usize).min(n - 1);
             let hi = if y + 1 >= n { b } else { ((y + 1) as f64).min(b) };
-            add(&mut self.years[y], hi - lo, disc.integral(lo, hi));
-            lo = hi;
+            add(self.year(y), hi - lo, disc.integral_from(f_lo, lo, hi));
+            // Any further piece starts at the whole year y + 1.
+            (lo, f_lo) = (hi, disc.factor_at_year(y + 1));
         }
     }
 }
@@ -215,8 +256,7 @@ fn walk(
     start: f64,
     out: &mut Outcome,
 ) -> usize {
-    out.child = ChildOutcome::default();
-    out.years.fill(ChildOutcome::default());
+    out.clear();
     let h = inputs.horizon;
     if start >= h {
         return 0;
@@ -227,69 +267,55 @@ fn walk(
     let mut failed_scale = 1.0;
     loop {
         let b = draws.block(k, inputs.maltreatment.is_some());
-        out.child.returns_home += 1;
-        if let Some(y) = out.year(t0) {
-            y.returns_home += 1;
-        }
+        out.at(t0).returns_home += 1;
         let engaged = s.is_some_and(|s| engages_at(s, k, &b));
-        let (eff_re, eff_mal, support_years) = match s {
+        let (eff_re, lw_re, eff_mal, lw_mal, support_years) = match s {
             Some(s) if engaged => (
-                Effect { window: s.effect_years, ratio: s.hr_reentry },
-                Effect { window: s.effect_years, ratio: s.hr_maltreatment },
+                s.effect_reentry,
+                s.reentry_at_window,
+                s.effect_maltreatment,
+                s.maltreatment_at_window,
                 s.support_years,
             ),
-            _ => (Effect::NONE, Effect::NONE, 0.0),
+            _ => (Effect::NONE, 0.0, Effect::NONE, 0.0, 0.0),
         };
         let remaining = h - t0;
-        let reentry = inputs.reentry.invert(b.e_reentry, child.scale_reentry * failed_scale, eff_re, remaining);
+        let scale = child.scale_reentry * failed_scale;
+        let reentry = inputs.reentry.invert_from(b.e_reentry, scale, eff_re, lw_re, remaining);
         let home_until = reentry.unwrap_or(remaining);
         if let Some(m) = &inputs.maltreatment {
             // At most one event per stay, before the re-entry and the horizon.
-            if let Some(tm) = m.invert(b.e_maltreatment, child.scale_maltreatment, eff_mal, home_until) {
-                let f = disc.factor(t0 + tm);
-                out.child.maltreatment_events += 1;
-                out.child.maltreatment_disc += f;
-                if let Some(y) = out.year(t0 + tm) {
-                    y.maltreatment_events += 1;
-                    y.maltreatment_disc += f;
-                }
+            if let Some(tm) = m.invert_from(b.e_maltreatment, child.scale_maltreatment, eff_mal, lw_mal, home_until) {
+                let o = out.at(t0 + tm);
+                o.maltreatment_events += 1;
+                o.maltreatment_disc += disc.factor(t0 + tm);
             }
         }
         if engaged {
-            let f = disc.factor(t0);
-            out.child.supported_returns += 1;
-            out.child.supported_returns_disc += f;
-            if let Some(y) = out.year(t0) {
-                y.supported_returns += 1;
-                y.supported_returns_disc += f;
-            }
+            let f0 = disc.factor(t0);
+            let o = out.at(t0);
+            o.supported_returns += 1;
+            o.supported_returns_disc += f0;
             let len = support_years.min(home_until);
-            out.child.supported_years += len;
-            out.child.supported_years_disc += disc.integral(t0, t0 + len);
-            out.split(&disc, t0, t0 + len, |y, u, d| {
-                y.supported_years += u;
-                y.supported_years_disc += d;
+            out.flow(&disc, f0, t0, t0 + len, |o, u, d| {
+                o.supported_years += u;
+                o.supported_years_disc += d;
             });
         }
         let Some(t) = reentry else { break };
         let at = t0 + t;
-        let f = disc.factor(at);
-        out.child.breakdowns += 1;
-        out.child.breakdowns_disc += f;
-        if let Some(y) = out.year(at) {
-            y.breakdowns += 1;
-            y.breakdowns_disc += f;
-        }
+        let f_at = disc.factor(at);
+        let o = out.at(at);
+        o.breakdowns += 1;
+        o.breakdowns_disc += f_at;
         if k == 0 {
             out.child.first_reentry = Some(at - start);
         }
         let d = inputs.care_duration(b.z_care);
         let care_end = (at + d).min(h);
-        out.child.care_years += care_end - at;
-        out.child.care_years_disc += disc.integral(at, care_end);
-        out.split(&disc, at, care_end, |y, u, d| {
-            y.care_years += u;
-            y.care_years_disc += d;
+        out.flow(&disc, f_at, at, care_end, |o, u, d| {
+            o.care_years += u;
+            o.care_years_disc += d;
         });
         if at + d < h && b.u_return < inputs.return_home_probability {
             t0 = at + d;
@@ -319,8 +345,8 @@ impl Cohort {
     }
 }
 
-/// Simulates children `first..last` of one cohort of an authority under every strategy,
-/// adding to `tallies[strategy]`.
+/// Simulates children `first..last` of an authority's cohorts, numbered one cohort after
+/// another, under every strategy, adding to `tallies[strategy]`.
 ///
 /// Each child's path without any support is walked once. A strategy that would engage the
 /// family in none of that path's stays follows exactly that path, so its outcome is reused
@@ -328,42 +354,53 @@ impl Cohort {
 pub fn simulate_children(
     inputs: &Inputs,
     key: StreamKey,
-    cohort: Cohort,
+    cohorts: &[Cohort],
     first: u64,
     last: u64,
     tallies: &mut [Tally],
 ) {
+    let mut offset = 0;
+    for &cohort in cohorts {
+        let (lo, hi) = (first.max(offset), last.min(offset + cohort.children));
+        if lo < hi {
+            simulate_cohort(inputs, key, cohort, lo - offset, hi - offset, tallies);
+        }
+        offset += cohort.children;
+    }
+}
+
+/// Simulates children `first..last` of one cohort.
+fn simulate_cohort(inputs: &Inputs, key: StreamKey, cohort: Cohort, first: u64, last: u64, tallies: &mut [Tally]) {
     let n_rf = inputs.prevalence.len();
     let mut blocks = Vec::with_capacity(8);
     let mut plain = Outcome::new(inputs.years);
     let mut own = Outcome::new(inputs.years);
     let arrival = cohort.year.unwrap_or(0) as usize;
+    let base = StreamBase::new(key.seed, key.iteration as u64, key.authority);
     for i in first..last {
         let id = cohort.first_id() + i;
         // Risk factors: one uniform per factor, compared with the prevalence, so a changed
         // prevalence flips as few children as possible between iterations. In flow mode the
         // next uniform of the same stream places the return home within its year.
-        let mut child = Child { mask: 0, scale_reentry: 1.0, scale_maltreatment: 1.0 };
+        let mut mask = 0u64;
         let mut start = 0.0;
         if n_rf > 0 || cohort.year.is_some() {
-            let mut rng = stream(key.seed, key.iteration as u64, key.authority, id, Purpose::RiskFactors);
+            let mut rng = base.stream(id, Purpose::RiskFactors);
             for j in 0..n_rf {
                 let u: f64 = rng.random();
-                if u < inputs.prevalence[j] {
-                    child.mask |= 1 << j;
-                    child.scale_reentry *= inputs.rf_hr_reentry[j];
-                    child.scale_maltreatment *= inputs.rf_hr_maltreatment[j];
-                }
+                mask |= ((u < inputs.prevalence[j]) as u64) << j;
             }
             if let Some(y) = cohort.year {
                 start = y as f64 + rng.random::<f64>();
             }
         }
-        blocks.clear();
-        let mut draws = ChildDraws {
-            rng: stream(key.seed, key.iteration as u64, key.authority, id, Purpose::Stays),
-            blocks: std::mem::take(&mut blocks),
+        let child = Child {
+            mask,
+            scale_reentry: inputs.scale_reentry[mask as usize],
+            scale_maltreatment: inputs.scale_maltreatment[mask as usize],
         };
+        blocks.clear();
+        let mut draws = ChildDraws { rng: base.stream(id, Purpose::Stays), blocks: std::mem::take(&mut blocks) };
         let stays = walk(inputs, None, &child, &mut draws, start, &mut plain);
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
             let engages = s.offered[child.mask as usize] && (0..stays).any(|k| engages_at(s, k, &draws.blocks[k]));
@@ -386,31 +423,37 @@ pub fn empty_tally(inputs: &Inputs) -> Tally {
     t
 }
 
-/// Simulates one authority's cohorts in one iteration: one tally per strategy.
+/// Simulates one authority's cohorts in one iteration: one tally per strategy. The cohorts'
+/// children are numbered one cohort after another and cut into chunks of [`CHUNK`]; an
+/// authority of one chunk is simulated in place.
 pub fn simulate_authority(inputs: &Inputs, key: StreamKey, cohorts: &[Cohort]) -> Vec<Tally> {
     let empty = || vec![empty_tally(inputs); inputs.strategies.len()];
+    let children: u64 = cohorts.iter().map(|c| c.children).sum();
+    let chunks = children.div_ceil(CHUNK);
     let mut total = empty();
-    for &cohort in cohorts {
-        let chunks = cohort.children.div_ceil(CHUNK);
-        let mut start = 0;
-        while start < chunks {
-            let end = (start + BATCH).min(chunks);
-            let parts: Vec<Vec<Tally>> = (start..end)
-                .into_par_iter()
-                .map(|c| {
-                    let mut t = empty();
-                    let last = ((c + 1) * CHUNK).min(cohort.children);
-                    simulate_children(inputs, key, cohort, c * CHUNK, last, &mut t);
-                    t
-                })
-                .collect();
-            for part in &parts {
-                for (acc, p) in total.iter_mut().zip(part) {
-                    *acc += p;
-                }
+    if chunks <= 1 {
+        simulate_children(inputs, key, cohorts, 0, children, &mut total);
+    }
+    let mut start = 0;
+    while chunks > 1 && start < chunks {
+        let end = (start + BATCH).min(chunks);
+        let parts: Vec<Vec<Tally>> = (start..end)
+            .into_par_iter()
+            .map(|c| {
+                let mut t = empty();
+                simulate_children(inputs, key, cohorts, c * CHUNK, ((c + 1) * CHUNK).min(children), &mut t);
+                t
+            })
+            .collect();
+        for part in &parts {
+            for (acc, p) in total.iter_mut().zip(part) {
+                *acc += p;
             }
-            start = end;
         }
+        start = end;
+    }
+    for t in &mut total {
+        t.total_years();
     }
     total
 }

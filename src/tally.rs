@@ -51,6 +51,33 @@ impl Tally {
         Tally { first_reentry_by_month: vec![0; months], ..Default::default() }
     }
 
+    /// Flow mode: sets the whole window's stays and cost quantities to the sum of its
+    /// financial years (in year order). The simulation records them only by year, so the
+    /// window's own are still zero here. Nothing happens in cohort mode.
+    pub fn total_years(&mut self) {
+        debug_assert!(self.by_year.is_empty() || (self.returns_home == 0 && self.breakdowns == 0));
+        let years = std::mem::take(&mut self.by_year);
+        for y in &years {
+            self.add_flows(y);
+        }
+        self.by_year = years;
+    }
+
+    /// Adds the stays begun and the quantities that costs multiply.
+    fn add_flows(&mut self, o: &Tally) {
+        self.returns_home += o.returns_home;
+        self.breakdowns += o.breakdowns;
+        self.breakdowns_disc += o.breakdowns_disc;
+        self.maltreatment_events += o.maltreatment_events;
+        self.maltreatment_disc += o.maltreatment_disc;
+        self.care_years += o.care_years;
+        self.care_years_disc += o.care_years_disc;
+        self.supported_returns += o.supported_returns;
+        self.supported_returns_disc += o.supported_returns_disc;
+        self.supported_years += o.supported_years;
+        self.supported_years_disc += o.supported_years_disc;
+    }
+
     /// Children with a first re-entry before `months` months.
     pub fn first_reentries_before_month(&self, months: usize) -> u64 {
         self.first_reentry_by_month.iter().take(months).sum()
@@ -60,9 +87,6 @@ impl Tally {
 impl AddAssign<&Tally> for Tally {
     fn add_assign(&mut self, o: &Tally) {
         self.children += o.children;
-        self.returns_home += o.returns_home;
-        self.breakdowns += o.breakdowns;
-        self.breakdowns_disc += o.breakdowns_disc;
         self.children_with_breakdown += o.children_with_breakdown;
         if self.first_reentry_by_month.len() < o.first_reentry_by_month.len() {
             self.first_reentry_by_month.resize(o.first_reentry_by_month.len(), 0);
@@ -72,14 +96,7 @@ impl AddAssign<&Tally> for Tally {
         }
         self.first_reentry_under_2_weeks += o.first_reentry_under_2_weeks;
         self.first_reentry_under_2_years += o.first_reentry_under_2_years;
-        self.maltreatment_events += o.maltreatment_events;
-        self.maltreatment_disc += o.maltreatment_disc;
-        self.care_years += o.care_years;
-        self.care_years_disc += o.care_years_disc;
-        self.supported_returns += o.supported_returns;
-        self.supported_returns_disc += o.supported_returns_disc;
-        self.supported_years += o.supported_years;
-        self.supported_years_disc += o.supported_years_disc;
+        self.add_flows(o);
         if self.by_year.len() < o.by_year.len() {
             self.by_year.resize(o.by_year.len(), Tally::default());
         }
