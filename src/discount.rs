@@ -2,8 +2,10 @@
 //!
 //! A cost at time `t` years since the start of the run is multiplied by `(1 + r)^(−t)`
 //! (HM Treasury Green Book, `r = 0.035` by default). Pro-rata flows are integrated exactly:
-//! `∫ₐᵇ (1 + r)^(−t) dt = (e^(−δa) − e^(−δb)) / δ` with `δ = ln(1 + r)`, computed with
-//! `expm1` so small rates and short intervals lose no precision (MODEL.md, "Costs").
+//! `∫ₐᵇ (1 + r)^(−t) dt = (e^(−δa) − e^(−δb)) / δ` with `δ = ln(1 + r)` (MODEL.md, "Costs"):
+//! with `expm1` when only the ends are known, or from the factors at the ends when the
+//! simulation has them already (a path's events share them), which saves the transcendental
+//! calls that dominate a child's cost.
 
 /// A discount rate turned into its continuous-time force `δ = ln(1 + r)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,14 +40,16 @@ impl Discount {
     /// With a zero rate this is exactly `b − a`, so discounted equals undiscounted.
     #[inline]
     pub fn integral(&self, a: f64, b: f64) -> f64 {
-        self.integral_from(self.factor(a), a, b)
+        if self.delta == 0.0 { b - a } else { self.factor(a) * -(-self.delta * (b - a)).exp_m1() * self.inv_delta }
     }
 
-    /// [`Discount::integral`] when the factor at `a`, `fa`, is already known: one `expm1`
-    /// instead of an `exp` and an `expm1`.
+    /// Discounted length of `[a, b]` from the factors at its ends, `(fa − fb)/δ`, for a caller
+    /// that needs those factors anyway. Its relative error is about `ε/(δ(b − a))`: 1e-11 for
+    /// an interval of a day at 3.5%, far below Monte Carlo error. With a zero rate it is
+    /// exactly `b − a`.
     #[inline]
-    pub fn integral_from(&self, fa: f64, a: f64, b: f64) -> f64 {
-        if self.delta == 0.0 { b - a } else { fa * -(-self.delta * (b - a)).exp_m1() * self.inv_delta }
+    pub fn between(&self, fa: f64, fb: f64, a: f64, b: f64) -> f64 {
+        if self.delta == 0.0 { b - a } else { (fa - fb) * self.inv_delta }
     }
 }
 
@@ -62,6 +66,16 @@ mod tests {
         // Midpoint rule; its error is O(h²) ≈ 1e-11 here.
         let quad: f64 = (0..n).map(|i| d.factor(a + (i as f64 + 0.5) * h) * h).sum();
         assert!((d.integral(a, b) - quad).abs() < 1e-9);
+    }
+
+    #[test]
+    fn integrals_from_end_factors_match_the_closed_form() {
+        let d = Discount::new(0.035);
+        for (a, b) in [(0.0, 1.0), (0.3, 4.2), (2.0, 2.003), (1.5, 1.5)] {
+            let exact = d.integral(a, b);
+            let got = d.between(d.factor(a), d.factor(b), a, b);
+            assert!((got - exact).abs() <= 1e-10 * exact.max(1e-300), "{a} {b}");
+        }
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub struct StrategyInputs {
     pub effect_maltreatment: Effect,
     pub reentry_at_window: f64,
     pub maltreatment_at_window: f64,
+    /// The discount factor over a whole support window, `(1 + r)^(−support_years)`: a full
+    /// window's end factor is its start's times this.
+    pub support_factor: f64,
     /// `offered[mask]`: whether a child with risk-factor bit mask `mask` is offered support,
     /// tabulated once per iteration so the per-child test is a lookup.
     pub offered: Vec<bool>,
@@ -51,6 +54,8 @@ pub struct Inputs {
     pub horizon: f64,
     /// Financial-year bins of the budget window in flow mode; 0 in cohort mode.
     pub years: usize,
+    /// The discount factor at the horizon.
+    pub horizon_factor: f64,
     pub discount_rate: f64,
     pub discount: Discount,
     pub reentry: PiecewiseHazard,
@@ -130,6 +135,7 @@ impl Inputs {
                 effect_maltreatment: Effect { window: s.effect_years, ratio: at(s.hr_maltreatment) },
                 reentry_at_window: 0.0,
                 maltreatment_at_window: 0.0,
+                support_factor: Discount::new(at(sc.discount_rate)).factor(s.support_years),
                 offered: (0..1u64 << model.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
                 take_up: at(s.take_up),
                 support_years: s.support_years,
@@ -181,6 +187,7 @@ impl Inputs {
         Ok(Inputs {
             horizon: sc.horizon(),
             years: sc.budget.as_ref().map_or(0, |b| b.years as usize),
+            horizon_factor: Discount::new(discount_rate).factor(sc.horizon()),
             discount_rate,
             discount: Discount::new(discount_rate),
             reentry,

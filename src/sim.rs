@@ -208,23 +208,29 @@ impl Outcome {
         if n == 0 { &mut self.child } else { self.year((t as usize).min(n - 1)) }
     }
 
-    /// Records a flow over `[a, b]` whose discount factor at `a` is `fa`, passing `add` its
-    /// undiscounted and discounted length; in flow mode it is split at financial-year
-    /// boundaries.
+    /// Records a flow over `[a, b]` whose discount factors at its ends are `fa` and `fb`,
+    /// passing `add` its undiscounted and discounted length; in flow mode it is split at
+    /// financial-year boundaries.
     #[inline]
-    fn flow(&mut self, disc: &Discount, fa: f64, a: f64, b: f64, add: impl Fn(&mut ChildOutcome, f64, f64)) {
+    fn flow(
+        &mut self,
+        disc: &Discount,
+        (a, fa): (f64, f64),
+        (b, fb): (f64, f64),
+        add: impl Fn(&mut ChildOutcome, f64, f64),
+    ) {
         let n = self.years.len();
         if n == 0 {
-            add(&mut self.child, b - a, disc.integral_from(fa, a, b));
+            add(&mut self.child, b - a, disc.between(fa, fb, a, b));
             return;
         }
         let (mut lo, mut f_lo) = (a, fa);
         while lo < b {
             let y = (lo as usize).min(n - 1);
-            let hi = if y + 1 >= n { b } else { ((y + 1) as f64).min(b) };
-            add(self.year(y), hi - lo, disc.integral_from(f_lo, lo, hi));
-            // Any further piece starts at the whole year y + 1.
-            (lo, f_lo) = (hi, disc.factor_at_year(y + 1));
+            let (hi, f_hi) =
+                if y + 1 < n && ((y + 1) as f64) < b { ((y + 1) as f64, disc.factor_at_year(y + 1)) } else { (b, fb) };
+            add(self.year(y), hi - lo, disc.between(f_lo, f_hi, lo, hi));
+            (lo, f_lo) = (hi, f_hi);
         }
     }
 }
@@ -263,21 +269,25 @@ fn walk(
     }
     let disc = inputs.discount;
     let mut t0 = start;
+    // The discount factor at t0, once known: a stay that follows care starts where the care
+    // ended, whose factor the care flow has already computed.
+    let mut f_t0 = None;
     let mut k = 0usize;
     let mut failed_scale = 1.0;
     loop {
         let b = draws.block(k, inputs.maltreatment.is_some());
         out.at(t0).returns_home += 1;
         let engaged = s.is_some_and(|s| engages_at(s, k, &b));
-        let (eff_re, lw_re, eff_mal, lw_mal, support_years) = match s {
+        let (eff_re, lw_re, eff_mal, lw_mal, support_years, support_factor) = match s {
             Some(s) if engaged => (
                 s.effect_reentry,
                 s.reentry_at_window,
                 s.effect_maltreatment,
                 s.maltreatment_at_window,
                 s.support_years,
+                s.support_factor,
             ),
-            _ => (Effect::NONE, 0.0, Effect::NONE, 0.0, 0.0),
+            _ => (Effect::NONE, 0.0, Effect::NONE, 0.0, 0.0, 1.0),
         };
         let remaining = h - t0;
         let scale = child.scale_reentry * failed_scale;
@@ -292,12 +302,14 @@ fn walk(
             }
         }
         if engaged {
-            let f0 = disc.factor(t0);
+            let f0 = *f_t0.get_or_insert_with(|| disc.factor(t0));
             let o = out.at(t0);
             o.supported_returns += 1;
             o.supported_returns_disc += f0;
             let len = support_years.min(home_until);
-            out.flow(&disc, f0, t0, t0 + len, |o, u, d| {
+            // A full window ends at a factor known from its start; a cut one needs its own.
+            let f_end = if len == support_years { f0 * support_factor } else { disc.factor(t0 + len) };
+            out.flow(&disc, (t0, f0), (t0 + len, f_end), |o, u, d| {
                 o.supported_years += u;
                 o.supported_years_disc += d;
             });
@@ -313,12 +325,14 @@ fn walk(
         }
         let d = inputs.care_duration(b.z_care);
         let care_end = (at + d).min(h);
-        out.flow(&disc, f_at, at, care_end, |o, u, d| {
+        let f_care_end = if care_end == h { inputs.horizon_factor } else { disc.factor(care_end) };
+        out.flow(&disc, (at, f_at), (care_end, f_care_end), |o, u, d| {
             o.care_years += u;
             o.care_years_disc += d;
         });
         if at + d < h && b.u_return < inputs.return_home_probability {
             t0 = at + d;
+            f_t0 = Some(f_care_end);
             k += 1;
             failed_scale *= inputs.hr_per_failed_return;
         } else {
