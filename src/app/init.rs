@@ -38,5 +38,24 @@ mod tests {
     fn the_template_validates() {
         let sc = Scenario::from_toml_str(TEMPLATE, "template.toml").unwrap();
         assert_eq!(sc.model.strategies.len(), 2);
+        assert!(sc.budget.is_some());
+    }
+
+    #[test]
+    fn the_templates_override_example_validates_when_uncommented() {
+        // The example is the block of `#   ` lines after "For example:".
+        let mut in_example = false;
+        let mut text = String::new();
+        for l in TEMPLATE.lines() {
+            in_example = (in_example || l.ends_with("For example:")) && !l.is_empty();
+            let l = if in_example { l.strip_prefix("#   ").unwrap_or(l) } else { l };
+            text.push_str(l);
+            text.push('\n');
+        }
+        let sc = Scenario::from_toml_str(&text, "template.toml").unwrap();
+        assert_eq!(sc.authorities.len(), 2);
+        let own = sc.authorities[1].model.as_ref().expect("the example overrides");
+        assert_eq!(sc.param(own.costs[0].amount).param.point, 73937.0);
+        assert_eq!(sc.param(own.strategies[1].take_up).param.point, 0.7);
     }
 }
