@@ -6,8 +6,9 @@
 //! other costs, as undiscounted cash and discounted to the start of the first financial
 //! year. The net position of a strategy in year `y` is the comparator's spend minus the
 //! strategy's; its running sum is the cumulative net position, and the **payback year** is the
-//! first financial year whose cumulative net position (cash) is at least zero: the cumulative
-//! saving on breakdowns, care and other costs covers the cumulative extra support spend.
+//! first financial year from which the cumulative net position (cash) is at least zero to the
+//! end of the window: the cumulative saving on breakdowns, care and other costs covers the
+//! cumulative extra support spend, and keeps covering it.
 //! Budgets are set in cash, so payback is judged on cash; discounted figures are reported
 //! beside it. The probability of payback within the window is the share of PSA iterations
 //! with a payback year.
@@ -77,9 +78,17 @@ pub fn cumulative_net(comparator: &[YearSpend], strategy: &[YearSpend], discount
         .collect()
 }
 
-/// The first year (0-based) whose cumulative net position is at least zero.
+/// The payback year (0-based): the first year from which the cumulative net position is at
+/// least zero and stays so to the end of the window. A position that turns positive and then
+/// negative again (support whose effect fades while breakdowns it delayed catch up) has not
+/// paid back, so a payback always means a non-negative position at the window's end.
 pub fn payback_year(cumulative: &[f64]) -> Option<usize> {
-    cumulative.iter().position(|&v| v >= 0.0)
+    let last_negative = cumulative.iter().rposition(|&v| v < 0.0);
+    match last_negative {
+        None => (!cumulative.is_empty()).then_some(0),
+        Some(y) if y + 1 < cumulative.len() => Some(y + 1),
+        Some(_) => None,
+    }
 }
 
 /// One summarised figure of the budget: a spend line or a net position of a strategy in a
@@ -298,5 +307,9 @@ mod tests {
         assert_eq!(payback_year(&cum), Some(2));
         let never = cumulative_net(&comparator, &[spend(150.0), spend(100.0), spend(100.0)], false);
         assert_eq!(payback_year(&never), None);
+        // Covered in the second year, lost again in the third: no payback.
+        assert_eq!(payback_year(&[-10.0, 5.0, -1.0]), None);
+        assert_eq!(payback_year(&[-10.0, 5.0, -1.0, 2.0]), Some(3));
+        assert_eq!(payback_year(&[0.0, 1.0]), Some(0));
     }
 }

@@ -267,3 +267,16 @@ fn errors_in_an_authoritys_overrides_name_the_authority() {
     let ok = with("[[authority.cost]]\nname = \"breakdown\"\namount = 73937");
     reunify().args(["validate", &ok]).assert().success();
 }
+
+#[test]
+fn a_flow_mode_run_prints_the_payback_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("h");
+    reunify()
+        .args(["run", "scenarios/holmes-2014.toml", "--out", out.to_str().unwrap(), "--no-report"])
+        .args(["--iterations", "10"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("payback").and(predicate::str::contains("horizon 3 years")));
+    assert!(out.join("budget.csv").exists());
+}

@@ -20,7 +20,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::analysis::{self, SummaryRow};
+use crate::analysis;
 use crate::report::charts::{money, thousands};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, RunResult};
@@ -418,7 +418,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     }
     let dir = staged.commit().map_err(run_failed)?;
     if !args.quiet {
-        print!("{}", terminal_summary(&sc, &summary.rows, run.psa.len()));
+        print!("{}", terminal_summary(&sc, &summary, run.psa.len()));
         println!("wrote {} in {:.2} s", dir.display(), started.elapsed().as_secs_f64());
     }
     Ok(RunOutcome { dir, summary })
@@ -458,7 +458,8 @@ fn progress_bar(total: u64) -> Progress {
     Progress { bar, start: Instant::now(), shown: false.into() }
 }
 
-fn terminal_summary(sc: &Scenario, rows: &[SummaryRow], psa: usize) -> String {
+fn terminal_summary(sc: &Scenario, summary: &output::SummaryFile, psa: usize) -> String {
+    let rows = &summary.rows;
     use std::fmt::Write;
     let mut out = String::new();
     let get = |s: &str, kind: &str, m: &str| analysis::find(rows, s, kind, m).cloned();
@@ -500,6 +501,16 @@ fn terminal_summary(sc: &Scenario, rows: &[SummaryRow], psa: usize) -> String {
                 if let Some(p) = get(n, "increment", "saves_money").and_then(|s| s.mean) {
                     let _ = writeln!(out, "    P(saves money)       {:.0}%", 100.0 * p);
                 }
+            }
+            if let Some(p) = summary.budget.as_ref().and_then(|b| b.payback.iter().find(|p| &p.strategy == n)) {
+                let year = if psa > 0 { &p.mean_year } else { &p.base_year };
+                let chance = p.probability.filter(|_| psa > 0).map(|x| format!(" (P = {:.0}%)", 100.0 * x));
+                let _ = writeln!(
+                    out,
+                    "    payback              {}{}",
+                    year.as_deref().unwrap_or("none within the window"),
+                    chance.unwrap_or_default()
+                );
             }
         }
     }

@@ -919,7 +919,7 @@ impl Chart for BudgetChart {
         let span = hi - lo;
         let mut chart = frame(
             &bottom,
-            format!("Cumulative net position against {} (cash; above zero: paid back)", self.comparator),
+            format!("Cumulative net position against {} (cash; above zero: ahead)", self.comparator),
             22,
             40,
             90,

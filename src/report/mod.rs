@@ -239,6 +239,11 @@ pub fn headlines(d: &ReportData) -> Vec<String> {
                 let _ = write!(t, " It saves money in {:.0}% of {} simulations.", 100.0 * p, s.psa_iterations);
             }
         }
+        if let Some(b) = &s.budget
+            && let Some(p) = b.payback.iter().find(|p| p.strategy == n)
+        {
+            let _ = write!(t, " {}", esc(&payback_sentence(b, p, s.psa_iterations > 0)));
+        }
         out.push(t);
     }
     out
@@ -524,7 +529,7 @@ pub fn payback_sentence(b: &BudgetSummary, p: &Payback, psa: bool) -> String {
     let year = if psa { &p.mean_year } else { &p.base_year };
     let mut t = match year {
         Some(y) => format!(
-            "{} pays back in {y}: by the end of that financial year the cumulative saving on breakdowns, care and other costs covers the cumulative extra support spend",
+            "{} pays back in {y}: by the end of that financial year the cumulative saving on breakdowns, care and other costs covers the cumulative extra support spend, and keeps covering it to the end of the window",
             p.strategy
         ),
         None => format!(
@@ -617,7 +622,7 @@ fn budget_section(d: &ReportData, dir: &Path) -> Result<String> {
     };
     h += &figure(
         &render(&chart, dir)?,
-        "Top: each bar is one strategy's spend in a financial year (undiscounted cash), split into support, breakdown and care, and other costs; outlines mark the strategy. Bottom: each line is a strategy's cumulative saving against the comparator minus its extra support spend, at the end of each financial year; above zero it has paid back. Shaded bands are 95% intervals across simulations.",
+        "Top: each bar is one strategy's spend in a financial year (undiscounted cash), split into support, breakdown and care, and other costs; outlines mark the strategy. Bottom: each line is a strategy's cumulative saving against the comparator minus its extra support spend, at the end of each financial year; above zero it is ahead, and it has paid back once it stays above zero to the end of the window. Shaded bands are 95% intervals across simulations.",
     );
     h.push_str("<table><tr><th>Strategy</th><th>Financial year</th><th class=\"num\">Support</th><th class=\"num\">Breakdown and care</th><th class=\"num\">Other</th><th class=\"num\">Total (cash)</th><th class=\"num\">Total (discounted)</th><th class=\"num\">Cumulative net position (cash)</th></tr>\n");
     for (i, st) in s.strategies.iter().enumerate() {
