@@ -265,6 +265,22 @@ pub struct ParamDef {
     pub authority: Option<String>,
 }
 
+impl ParamDef {
+    /// The key as the top level writes it: an authority's own parameter without its
+    /// `authority.<name>.` prefix.
+    pub fn model_key(&self) -> &str {
+        match &self.authority {
+            Some(a) => self
+                .key
+                .strip_prefix("authority.")
+                .and_then(|k| k.strip_prefix(a.as_str()))
+                .and_then(|k| k.strip_prefix('.'))
+                .unwrap_or(&self.key),
+            None => &self.key,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Meta {
     pub name: String,

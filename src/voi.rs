@@ -164,7 +164,7 @@ pub fn value_of_information(
         let members: Vec<&[f64]> = uncertain
             .iter()
             .zip(&columns)
-            .filter(|(p, _)| group_of(&sc.params[**p].key) == Some(g))
+            .filter(|(p, _)| group_of(sc.params[**p].model_key()) == Some(g))
             .map(|(_, c)| c.as_slice())
             .collect();
         if !members.is_empty() {

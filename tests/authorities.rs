@@ -80,6 +80,8 @@ fn a_price_override_reprices_only_that_authority_and_shares_every_other_paramete
     let own = london.params.last().unwrap();
     assert_eq!(own.key, "authority.Camden.cost.breakdown.amount");
     assert_eq!(own.authority.as_deref(), Some("Camden"));
+    assert_eq!(own.model_key(), "cost.breakdown.amount");
+    assert_eq!(reunify::voi::group_of(own.model_key()), Some("costs"), "value of information groups it with costs");
     let m = london.authorities[1].model.as_ref().unwrap();
     assert_eq!(m.strategies, london.model.strategies, "untouched values share the top level's parameters");
     assert_ne!(m.costs[0].amount, london.model.costs[0].amount);
