@@ -847,11 +847,19 @@ impl Chart for BudgetChart {
         let ny = self.years.len().max(1) as f64;
         let ns = self.spend.len().max(1) as f64;
         let width = 0.8 / ns;
-        let ymax = self.spend.iter().flat_map(|s| s.years.iter().map(|y| y.iter().sum::<f64>())).fold(1.0, f64::max);
-        let ymax = ymax * 1.12;
-        let mut chart = frame(&top, "Spend by financial year (cash)", 24, 35, 90)
-            .build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax)
-            .map_err(e)?;
+        let year_max = |y: usize| {
+            self.spend.iter().filter_map(|s| s.years.get(y)).map(|p| p.iter().sum::<f64>()).fold(0.0, f64::max)
+        };
+        let ymax = (0..self.years.len()).map(year_max).fold(1.0, f64::max);
+        // Headroom for the legend, which goes over the lower end of the bars: spend usually
+        // grows as cohorts accumulate, so the upper left is clear; if it falls, the right is.
+        let ymax = ymax * 1.4;
+        let rising = year_max(0) <= year_max(self.years.len().saturating_sub(1));
+        let top_legend = if rising { SeriesLabelPosition::UpperLeft } else { SeriesLabelPosition::UpperRight };
+        // A little more room above the plot than the shared frame gives, so that a tick at the
+        // top of the axis never meets the axis title written above it.
+        let mut builder = frame(&top, "Spend by financial year (cash)", 24, 35, 90);
+        let mut chart = builder.margin_top(60).build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax).map_err(e)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -907,7 +915,7 @@ impl Chart for BudgetChart {
             .enumerate()
             .map(|(y, label)| (chart.backend_coord(&(y as f64, 0.0)), label.clone()))
             .collect();
-        legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+        legend(&mut chart, top_legend, 14)?;
         x_categories(&top, &positions)?;
 
         let (lo, hi) = self
@@ -964,8 +972,11 @@ impl Chart for BudgetChart {
                 .draw_series(n.years.iter().enumerate().map(|(y, p)| Circle::new((y as f64, p.0), 5, c.filled())))
                 .map_err(e)?;
         }
-        if !self.net.is_empty() {
-            legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+        if let Some(first) = self.net.first() {
+            // A falling line leaves the lower left clear; a rising one, the lower right.
+            let (start, end) = (first.years.first().map_or(0.0, |p| p.0), first.years.last().map_or(0.0, |p| p.0));
+            let position = if end < start { SeriesLabelPosition::LowerLeft } else { SeriesLabelPosition::LowerRight };
+            legend(&mut chart, position, 14)?;
         }
         Ok(())
     }
