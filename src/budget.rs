@@ -48,7 +48,7 @@ pub fn iteration_spend(r: &IterationResult, view: View) -> (Vec<Vec<YearSpend>>,
         for &a in &authorities {
             let inputs = r.inputs_for(a);
             for (y, t) in r.tallies[s][a].by_year.iter().enumerate() {
-                let v = level_values(t, inputs, s);
+                let v = level_values(&t.as_tally(), inputs, s);
                 let out = &mut spend[s][y];
                 for l in 0..3 {
                     out.cash[l] += v[cash[l]];

@@ -31,7 +31,7 @@ use crate::hazard::Effect;
 use crate::model::{Inputs, ModelError, StrategyInputs, draw_parameters};
 use crate::rng::{Purpose, StreamBase, StreamRng};
 use crate::scenario::Scenario;
-use crate::tally::{TWO_WEEKS_YEARS, Tally};
+use crate::tally::{TWO_WEEKS_YEARS, Tally, YearTally};
 
 /// Children per chunk. Fixed, so chunking never depends on the number of threads.
 pub const CHUNK: u64 = 2048;
@@ -89,40 +89,32 @@ pub fn months_in(horizon: f64) -> usize {
     (horizon * 12.0 - 1e-9).ceil().max(0.0) as usize
 }
 
-/// What one child contributes to a strategy's tally. In flow mode the same record, holding
-/// only the stays begun and the cost quantities, is kept for each financial year.
+/// What one child contributes to a strategy's tally in cohort mode. In flow mode its
+/// quantities are kept by financial year instead ([`Outcome`]).
 #[derive(Clone, Copy, Debug, Default)]
 struct ChildOutcome {
-    returns_home: u64,
-    breakdowns: u64,
-    breakdowns_disc: f64,
+    /// Stays begun and cost quantities (`children` unused here).
+    q: YearTally,
     /// Time of the first re-entry since the child's return home, if before the horizon.
     first_reentry: Option<f64>,
-    maltreatment_events: u64,
-    maltreatment_disc: f64,
-    care_years: f64,
-    care_years_disc: f64,
-    supported_returns: u64,
-    supported_returns_disc: f64,
-    supported_years: f64,
-    supported_years_disc: f64,
 }
 
 impl ChildOutcome {
     /// Adds the stays begun and the quantities that costs multiply.
     #[inline]
     fn add_flows_to(&self, t: &mut Tally) {
-        t.returns_home += self.returns_home;
-        t.breakdowns += self.breakdowns;
-        t.breakdowns_disc += self.breakdowns_disc;
-        t.maltreatment_events += self.maltreatment_events;
-        t.maltreatment_disc += self.maltreatment_disc;
-        t.care_years += self.care_years;
-        t.care_years_disc += self.care_years_disc;
-        t.supported_returns += self.supported_returns;
-        t.supported_returns_disc += self.supported_returns_disc;
-        t.supported_years += self.supported_years;
-        t.supported_years_disc += self.supported_years_disc;
+        let q = &self.q;
+        t.returns_home += q.returns_home;
+        t.breakdowns += q.breakdowns;
+        t.breakdowns_disc += q.breakdowns_disc;
+        t.maltreatment_events += q.maltreatment_events;
+        t.maltreatment_disc += q.maltreatment_disc;
+        t.care_years += q.care_years;
+        t.care_years_disc += q.care_years_disc;
+        t.supported_returns += q.supported_returns;
+        t.supported_returns_disc += q.supported_returns_disc;
+        t.supported_years += q.supported_years;
+        t.supported_years_disc += q.supported_years_disc;
     }
 
     /// Adds the child itself and its first re-entry.
@@ -149,7 +141,7 @@ impl ChildOutcome {
 struct Outcome {
     child: ChildOutcome,
     /// Empty in cohort mode.
-    years: Vec<ChildOutcome>,
+    years: Vec<YearTally>,
     /// The years written since the last clear, `first..=last` (empty when `first > last`), so
     /// that clearing and adding touch only those.
     first: usize,
@@ -158,19 +150,14 @@ struct Outcome {
 
 impl Outcome {
     fn new(years: usize) -> Self {
-        Outcome {
-            child: ChildOutcome::default(),
-            years: vec![ChildOutcome::default(); years],
-            first: usize::MAX,
-            last: 0,
-        }
+        Outcome { child: ChildOutcome::default(), years: vec![YearTally::default(); years], first: usize::MAX, last: 0 }
     }
 
     #[inline]
     fn clear(&mut self) {
         self.child = ChildOutcome::default();
         if self.first <= self.last {
-            self.years[self.first..=self.last].fill(ChildOutcome::default());
+            self.years[self.first..=self.last].fill(YearTally::default());
         }
         (self.first, self.last) = (usize::MAX, 0);
     }
@@ -186,7 +173,7 @@ impl Outcome {
             t.by_year[arrival].children += 1;
             if self.first <= self.last {
                 for (acc, y) in t.by_year[self.first..=self.last].iter_mut().zip(&self.years[self.first..=self.last]) {
-                    y.add_flows_to(acc);
+                    *acc += y;
                 }
             }
         }
@@ -194,7 +181,7 @@ impl Outcome {
 
     /// The record of financial year `y` in flow mode.
     #[inline]
-    fn year(&mut self, y: usize) -> &mut ChildOutcome {
+    fn year(&mut self, y: usize) -> &mut YearTally {
         self.first = self.first.min(y);
         self.last = self.last.max(y);
         &mut self.years[y]
@@ -203,9 +190,9 @@ impl Outcome {
     /// The record for something that happens at time `t`: the child's in cohort mode, the
     /// financial year's in flow mode (the last year takes the window's end).
     #[inline]
-    fn at(&mut self, t: f64) -> &mut ChildOutcome {
+    fn at(&mut self, t: f64) -> &mut YearTally {
         let n = self.years.len();
-        if n == 0 { &mut self.child } else { self.year((t as usize).min(n - 1)) }
+        if n == 0 { &mut self.child.q } else { self.year((t as usize).min(n - 1)) }
     }
 
     /// Records a flow over `[a, b]` whose discount factors at its ends are `fa` and `fb`,
@@ -217,11 +204,11 @@ impl Outcome {
         disc: &Discount,
         (a, fa): (f64, f64),
         (b, fb): (f64, f64),
-        add: impl Fn(&mut ChildOutcome, f64, f64),
+        add: impl Fn(&mut YearTally, f64, f64),
     ) {
         let n = self.years.len();
         if n == 0 {
-            add(&mut self.child, b - a, disc.between(fa, fb, a, b));
+            add(&mut self.child.q, b - a, disc.between(fa, fb, a, b));
             return;
         }
         let (mut lo, mut f_lo) = (a, fa);
@@ -433,7 +420,7 @@ fn simulate_cohort(inputs: &Inputs, key: StreamKey, cohort: Cohort, first: u64, 
 /// mode, one tally per financial year.
 pub fn empty_tally(inputs: &Inputs) -> Tally {
     let mut t = Tally::new(months_in(inputs.horizon));
-    t.by_year = vec![Tally::default(); inputs.years];
+    t.by_year = vec![YearTally::default(); inputs.years];
     t
 }
 

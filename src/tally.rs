@@ -39,10 +39,68 @@ pub struct Tally {
     /// Years at home inside the support window with an engaged family.
     pub supported_years: f64,
     pub supported_years_disc: f64,
-    /// Flow mode: the same quantities by financial year of the budget window (`children` is
-    /// the children who returned home in that year; monthly bins are not kept). Empty in
-    /// cohort mode.
-    pub by_year: Vec<Tally>,
+    /// Flow mode: the stays and cost quantities by financial year of the budget window.
+    /// Empty in cohort mode.
+    pub by_year: Vec<YearTally>,
+}
+
+/// One financial year of a flow-mode tally: the children who returned home in it, and the
+/// stays begun and the quantities that costs multiply which fall in it. Kept small (no
+/// monthly bins), because a run holds one per year, strategy, authority and iteration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct YearTally {
+    pub children: u64,
+    pub returns_home: u64,
+    pub breakdowns: u64,
+    pub breakdowns_disc: f64,
+    pub maltreatment_events: u64,
+    pub maltreatment_disc: f64,
+    pub care_years: f64,
+    pub care_years_disc: f64,
+    pub supported_returns: u64,
+    pub supported_returns_disc: f64,
+    pub supported_years: f64,
+    pub supported_years_disc: f64,
+}
+
+impl YearTally {
+    /// The year as a [`Tally`] (without monthly bins), so that it is priced exactly like a
+    /// whole run.
+    pub fn as_tally(&self) -> Tally {
+        Tally {
+            children: self.children,
+            returns_home: self.returns_home,
+            breakdowns: self.breakdowns,
+            breakdowns_disc: self.breakdowns_disc,
+            maltreatment_events: self.maltreatment_events,
+            maltreatment_disc: self.maltreatment_disc,
+            care_years: self.care_years,
+            care_years_disc: self.care_years_disc,
+            supported_returns: self.supported_returns,
+            supported_returns_disc: self.supported_returns_disc,
+            supported_years: self.supported_years,
+            supported_years_disc: self.supported_years_disc,
+            ..Tally::default()
+        }
+    }
+}
+
+impl AddAssign<&YearTally> for YearTally {
+    #[inline]
+    fn add_assign(&mut self, o: &YearTally) {
+        self.children += o.children;
+        self.returns_home += o.returns_home;
+        self.breakdowns += o.breakdowns;
+        self.breakdowns_disc += o.breakdowns_disc;
+        self.maltreatment_events += o.maltreatment_events;
+        self.maltreatment_disc += o.maltreatment_disc;
+        self.care_years += o.care_years;
+        self.care_years_disc += o.care_years_disc;
+        self.supported_returns += o.supported_returns;
+        self.supported_returns_disc += o.supported_returns_disc;
+        self.supported_years += o.supported_years;
+        self.supported_years_disc += o.supported_years_disc;
+    }
 }
 
 impl Tally {
@@ -58,7 +116,7 @@ impl Tally {
         debug_assert!(self.by_year.is_empty() || (self.returns_home == 0 && self.breakdowns == 0));
         let years = std::mem::take(&mut self.by_year);
         for y in &years {
-            self.add_flows(y);
+            self.add_flows(&y.as_tally());
         }
         self.by_year = years;
     }
@@ -98,7 +156,7 @@ impl AddAssign<&Tally> for Tally {
         self.first_reentry_under_2_years += o.first_reentry_under_2_years;
         self.add_flows(o);
         if self.by_year.len() < o.by_year.len() {
-            self.by_year.resize(o.by_year.len(), Tally::default());
+            self.by_year.resize(o.by_year.len(), YearTally::default());
         }
         for (a, b) in self.by_year.iter_mut().zip(&o.by_year) {
             *a += b;
