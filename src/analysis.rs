@@ -212,6 +212,16 @@ pub enum View {
     Authority(usize),
 }
 
+impl View {
+    /// The authorities a view covers, out of `n`.
+    pub fn authorities(self, n: usize) -> std::ops::Range<usize> {
+        match self {
+            View::Total => 0..n,
+            View::Authority(a) => a..a + 1,
+        }
+    }
+}
+
 /// Tally of one strategy in one iteration under a view.
 pub fn view_tally(r: &IterationResult, strategy: usize, view: View) -> Tally {
     match view {
@@ -253,11 +263,7 @@ pub fn view_levels(r: &IterationResult, s: usize, view: View) -> [f64; 21] {
 /// Strategy `s`'s support price times the quantity it multiplies, summed over the authorities
 /// of a view (discounted), each at its own price; and the quantity.
 pub fn priced_support(r: &IterationResult, s: usize, view: View) -> (f64, f64) {
-    let authorities: Vec<usize> = match view {
-        View::Total => (0..r.tallies[s].len()).collect(),
-        View::Authority(a) => vec![a],
-    };
-    authorities.into_iter().fold((0.0, 0.0), |(p, q), a| {
+    view.authorities(r.tallies[s].len()).fold((0.0, 0.0), |(p, q), a| {
         let st = &r.inputs_for(a).strategies[s];
         let qa = support_quantity(&r.tallies[s][a], st.cost_basis).0;
         (p + st.cost * qa, q + qa)

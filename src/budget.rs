@@ -19,9 +19,6 @@ use crate::analysis::{Stat, View, describe, level_index, level_values};
 use crate::scenario::Budget;
 use crate::sim::{IterationResult, RunResult};
 
-/// Spend lines, in output order.
-pub const LINES: [&str; 4] = ["support", "breakdown_care", "other", "total"];
-
 /// One strategy's spend in one financial year, by line: cash and discounted.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct YearSpend {
@@ -35,17 +32,13 @@ pub struct YearSpend {
 pub fn iteration_spend(r: &IterationResult, view: View) -> (Vec<Vec<YearSpend>>, Vec<Vec<f64>>) {
     let strategies = r.tallies.len();
     let years = r.inputs.years;
-    let authorities: Vec<usize> = match view {
-        View::Total => (0..r.tallies.first().map_or(0, Vec::len)).collect(),
-        View::Authority(a) => vec![a],
-    };
     let cash = ["support_cost_undiscounted", "breakdown_cost_undiscounted", "other_cost_undiscounted"].map(level_index);
     let disc = ["support_cost", "breakdown_cost", "other_cost"].map(level_index);
     let brk = level_index("breakdowns");
     let mut spend = vec![vec![YearSpend::default(); years]; strategies];
     let mut breakdowns = vec![vec![0.0; years]; strategies];
     for s in 0..strategies {
-        for &a in &authorities {
+        for a in view.authorities(r.tallies[s].len()) {
             let inputs = r.inputs_for(a);
             for (y, t) in r.tallies[s][a].by_year.iter().enumerate() {
                 let v = level_values(&t.as_tally(), inputs, s);
@@ -97,8 +90,8 @@ pub fn payback_year(cumulative: &[f64]) -> Option<usize> {
 pub struct BudgetStat {
     pub strategy: String,
     pub financial_year: String,
-    /// A line of [`LINES`], `net_saving` (the year's comparator spend minus the strategy's),
-    /// or `cumulative_net` (its running sum).
+    /// A spend line (`support`, `breakdown_care`, `other`, `total`), `net_saving` (the
+    /// year's comparator spend minus the strategy's) or `cumulative_net` (its running sum).
     pub line: String,
     /// `cash` or `discounted`.
     pub basis: String,
@@ -148,10 +141,30 @@ impl BudgetSummary {
     }
 }
 
-/// One iteration's figures by strategy, year and line: `[strategy][year][figure]`, figures
-/// being the four lines, the net saving and the cumulative net, cash then discounted.
-fn iteration_figures(r: &IterationResult) -> Vec<Vec<[f64; 12]>> {
-    let (spend, _) = iteration_spend(r, View::Total);
+/// The figures reported for a strategy in a financial year, as `(line, basis)`: the four spend
+/// lines, the net saving against the comparator that year and the cumulative net position,
+/// in cash and then discounted. `budget.csv` names its columns `<line>_<basis>`.
+pub const FIGURES: [(&str, &str); 12] = [
+    ("support", "cash"),
+    ("breakdown_care", "cash"),
+    ("other", "cash"),
+    ("total", "cash"),
+    ("net_saving", "cash"),
+    ("cumulative_net", "cash"),
+    ("support", "discounted"),
+    ("breakdown_care", "discounted"),
+    ("other", "discounted"),
+    ("total", "discounted"),
+    ("net_saving", "discounted"),
+    ("cumulative_net", "discounted"),
+];
+
+/// Index of the cumulative net position in cash in [`FIGURES`].
+const CUMULATIVE_CASH: usize = 5;
+
+/// The [`FIGURES`] of every strategy in every year from spend by strategy and year:
+/// `[strategy][year][figure]`.
+fn figures(spend: &[Vec<YearSpend>]) -> Vec<Vec<[f64; 12]>> {
     let comparator = &spend[0];
     spend
         .iter()
@@ -180,26 +193,13 @@ fn iteration_figures(r: &IterationResult) -> Vec<Vec<[f64; 12]>> {
 pub fn summarise(budget: &Budget, run: &RunResult, names: &[String]) -> BudgetSummary {
     let years = budget.years as usize;
     let labels: Vec<String> = (0..years).map(|y| budget.label(y)).collect();
-    let base = iteration_figures(&run.base);
-    let psa: Vec<Vec<Vec<[f64; 12]>>> = run.psa.iter().map(iteration_figures).collect();
-    let figure_names = [
-        (LINES[0], "cash"),
-        (LINES[1], "cash"),
-        (LINES[2], "cash"),
-        (LINES[3], "cash"),
-        ("net_saving", "cash"),
-        ("cumulative_net", "cash"),
-        (LINES[0], "discounted"),
-        (LINES[1], "discounted"),
-        (LINES[2], "discounted"),
-        (LINES[3], "discounted"),
-        ("net_saving", "discounted"),
-        ("cumulative_net", "discounted"),
-    ];
+    let (base_spend, base_breakdowns) = iteration_spend(&run.base, View::Total);
+    let base = figures(&base_spend);
+    let psa: Vec<Vec<Vec<[f64; 12]>>> = run.psa.iter().map(|r| figures(&iteration_spend(r, View::Total).0)).collect();
     let mut stats = Vec::new();
     for (s, name) in names.iter().enumerate() {
         for (y, label) in labels.iter().enumerate() {
-            for (f, (line, basis)) in figure_names.iter().enumerate() {
+            for (f, (line, basis)) in FIGURES.iter().enumerate() {
                 if s == 0 && (*line == "net_saving" || *line == "cumulative_net") {
                     continue;
                 }
@@ -215,14 +215,16 @@ pub fn summarise(budget: &Budget, run: &RunResult, names: &[String]) -> BudgetSu
         }
     }
 
-    let (base_spend, base_breakdowns) = iteration_spend(&run.base, View::Total);
     let comparator_breakdowns: f64 = base_breakdowns[0].iter().sum();
     let cost_per_breakdown_cash = base_spend[0].iter().map(|y| y.cash[1]).sum::<f64>() / comparator_breakdowns;
-    let cum = |p: &Vec<Vec<[f64; 12]>>, s: usize| -> Vec<f64> { p[s].iter().map(|f| f[5]).collect() };
+    let cum = |p: &Vec<Vec<[f64; 12]>>, s: usize| -> Vec<f64> { p[s].iter().map(|f| f[CUMULATIVE_CASH]).collect() };
     let payback = (1..names.len())
         .map(|s| {
-            let mean_curve: Option<Vec<f64>> = (!psa.is_empty())
-                .then(|| (0..years).map(|y| psa.iter().map(|p| p[s][y][5]).sum::<f64>() / psa.len() as f64).collect());
+            let mean_curve: Option<Vec<f64>> = (!psa.is_empty()).then(|| {
+                (0..years)
+                    .map(|y| psa.iter().map(|p| p[s][y][CUMULATIVE_CASH]).sum::<f64>() / psa.len() as f64)
+                    .collect()
+            });
             let probability = (!psa.is_empty())
                 .then(|| psa.iter().filter(|p| payback_year(&cum(p, s)).is_some()).count() as f64 / psa.len() as f64);
             let extra_support_cash: f64 =
@@ -258,10 +260,8 @@ pub struct BudgetRow {
     pub authority: usize,
     pub year: usize,
     pub breakdowns: f64,
-    pub spend: YearSpend,
-    /// Comparator minus strategy, this year and cumulatively: cash, then discounted.
-    pub net_saving: [f64; 2],
-    pub cumulative_net: [f64; 2],
+    /// In [`FIGURES`] order.
+    pub figures: [f64; 12],
 }
 
 /// Every row of `budget.csv` for one iteration, authority by authority.
@@ -269,20 +269,15 @@ pub fn iteration_rows(r: &IterationResult) -> Vec<BudgetRow> {
     let mut rows = Vec::new();
     for a in 0..r.tallies.first().map_or(0, Vec::len) {
         let (spend, breakdowns) = iteration_spend(r, View::Authority(a));
-        for (s, sp) in spend.iter().enumerate() {
-            let cum_cash = cumulative_net(&spend[0], sp, false);
-            let cum_disc = cumulative_net(&spend[0], sp, true);
-            for (y, ys) in sp.iter().enumerate() {
-                let c = &spend[0][y];
+        for (s, by_year) in figures(&spend).into_iter().enumerate() {
+            for (y, f) in by_year.into_iter().enumerate() {
                 rows.push(BudgetRow {
                     iteration: r.iteration,
                     strategy: s,
                     authority: a,
                     year: y,
                     breakdowns: breakdowns[s][y],
-                    spend: *ys,
-                    net_saving: [c.cash[3] - ys.cash[3], c.discounted[3] - ys.discounted[3]],
-                    cumulative_net: [cum_cash[y], cum_disc[y]],
+                    figures: f,
                 });
             }
         }

@@ -38,9 +38,6 @@ pub struct StrategyInputs {
     pub offered: Vec<bool>,
     pub take_up: f64,
     pub support_years: f64,
-    pub effect_years: f64,
-    pub hr_reentry: f64,
-    pub hr_maltreatment: f64,
     pub cost: f64,
     pub cost_basis: SupportBasis,
     pub repeat_on_later_returns: bool,
@@ -127,7 +124,11 @@ impl Inputs {
         let prevalence: Vec<f64> = model.risk_factors.iter().map(|r| at(r.prevalence)).collect();
         let rf_hr_reentry: Vec<f64> = model.risk_factors.iter().map(|r| at(r.hr_reentry)).collect();
         let rf_hr_maltreatment: Vec<f64> = model.risk_factors.iter().map(|r| at(r.hr_maltreatment)).collect();
-        let strategies: Vec<StrategyInputs> = model
+        let discount_rate = at(sc.discount_rate);
+        let discount = Discount::new(discount_rate);
+        // The values at effect windows are filled in once the hazards are known, which needs
+        // the comparator's strategy first (calibration runs over its take-up and effect).
+        let mut strategies: Vec<StrategyInputs> = model
             .strategies
             .iter()
             .map(|s| StrategyInputs {
@@ -135,13 +136,10 @@ impl Inputs {
                 effect_maltreatment: Effect { window: s.effect_years, ratio: at(s.hr_maltreatment) },
                 reentry_at_window: 0.0,
                 maltreatment_at_window: 0.0,
-                support_factor: Discount::new(at(sc.discount_rate)).factor(s.support_years),
+                support_factor: discount.factor(s.support_years),
                 offered: (0..1u64 << model.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
                 take_up: at(s.take_up),
                 support_years: s.support_years,
-                effect_years: s.effect_years,
-                hr_reentry: at(s.hr_reentry),
-                hr_maltreatment: at(s.hr_maltreatment),
                 cost: at(s.cost),
                 cost_basis: s.cost_basis,
                 repeat_on_later_returns: s.repeat_on_later_returns,
@@ -153,13 +151,12 @@ impl Inputs {
         };
 
         let resolve_hazard =
-            |spec: &HazardSpec, ratios: &[f64], effect_ratio: f64, name: &'static str| match &spec.baseline {
+            |spec: &HazardSpec, ratios: &[f64], effect: Effect, name: &'static str| match &spec.baseline {
                 Baseline::Rates(ids) => {
                     let rates = ids.iter().map(|&id| at(id)).collect();
                     Ok((PiecewiseHazard::new(spec.knots.clone(), rates).expect("validated hazard"), Vec::new()))
                 }
                 Baseline::Calibrate(targets) => {
-                    let effect = Effect { window: comparator.effect_years, ratio: effect_ratio };
                     let cells = calibrate::cells(&prevalence, ratios, effect, engaged);
                     let t: Vec<(f64, f64)> = targets.iter().map(|t| (t.years, at(t.share))).collect();
                     calibrate::calibrate(&spec.knots, &t, &cells).map_err(|source| ModelError::Calibration {
@@ -170,26 +167,25 @@ impl Inputs {
                     })
                 }
             };
-        let (reentry, reentry_fit) = resolve_hazard(&model.reentry, &rf_hr_reentry, comparator.hr_reentry, "re-entry")?;
+        let (reentry, reentry_fit) =
+            resolve_hazard(&model.reentry, &rf_hr_reentry, comparator.effect_reentry, "re-entry")?;
         let (maltreatment, maltreatment_fit) = match &model.maltreatment {
             Some(spec) => {
-                let (h, f) = resolve_hazard(spec, &rf_hr_maltreatment, comparator.hr_maltreatment, "maltreatment")?;
+                let (h, f) = resolve_hazard(spec, &rf_hr_maltreatment, comparator.effect_maltreatment, "maltreatment")?;
                 (Some(h), f)
             }
             None => (None, Vec::new()),
         };
-        let mut strategies = strategies;
         for s in &mut strategies {
             s.reentry_at_window = reentry.at_window(s.effect_reentry);
             s.maltreatment_at_window = maltreatment.as_ref().map_or(0.0, |m| m.at_window(s.effect_maltreatment));
         }
-        let discount_rate = at(sc.discount_rate);
         Ok(Inputs {
             horizon: sc.horizon(),
             years: sc.budget.as_ref().map_or(0, |b| b.years as usize),
-            horizon_factor: Discount::new(discount_rate).factor(sc.horizon()),
+            horizon_factor: discount.factor(sc.horizon()),
             discount_rate,
-            discount: Discount::new(discount_rate),
+            discount,
             reentry,
             maltreatment,
             prevalence,

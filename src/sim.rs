@@ -100,23 +100,6 @@ struct ChildOutcome {
 }
 
 impl ChildOutcome {
-    /// Adds the stays begun and the quantities that costs multiply.
-    #[inline]
-    fn add_flows_to(&self, t: &mut Tally) {
-        let q = &self.q;
-        t.returns_home += q.returns_home;
-        t.breakdowns += q.breakdowns;
-        t.breakdowns_disc += q.breakdowns_disc;
-        t.maltreatment_events += q.maltreatment_events;
-        t.maltreatment_disc += q.maltreatment_disc;
-        t.care_years += q.care_years;
-        t.care_years_disc += q.care_years_disc;
-        t.supported_returns += q.supported_returns;
-        t.supported_returns_disc += q.supported_returns_disc;
-        t.supported_years += q.supported_years;
-        t.supported_years_disc += q.supported_years_disc;
-    }
-
     /// Adds the child itself and its first re-entry.
     #[inline]
     fn add_child_to(&self, t: &mut Tally) {
@@ -168,7 +151,7 @@ impl Outcome {
     fn add_to(&self, t: &mut Tally, arrival: usize) {
         self.child.add_child_to(t);
         if self.years.is_empty() {
-            self.child.add_flows_to(t);
+            t.add_year(&self.child.q);
         } else {
             t.by_year[arrival].children += 1;
             if self.first <= self.last {
@@ -434,24 +417,23 @@ pub fn simulate_authority(inputs: &Inputs, key: StreamKey, cohorts: &[Cohort]) -
     let mut total = empty();
     if chunks <= 1 {
         simulate_children(inputs, key, cohorts, 0, children, &mut total);
-    }
-    let mut start = 0;
-    while chunks > 1 && start < chunks {
-        let end = (start + BATCH).min(chunks);
-        let parts: Vec<Vec<Tally>> = (start..end)
-            .into_par_iter()
-            .map(|c| {
-                let mut t = empty();
-                simulate_children(inputs, key, cohorts, c * CHUNK, ((c + 1) * CHUNK).min(children), &mut t);
-                t
-            })
-            .collect();
-        for part in &parts {
-            for (acc, p) in total.iter_mut().zip(part) {
-                *acc += p;
+    } else {
+        for start in (0..chunks).step_by(BATCH as usize) {
+            let end = (start + BATCH).min(chunks);
+            let parts: Vec<Vec<Tally>> = (start..end)
+                .into_par_iter()
+                .map(|c| {
+                    let mut t = empty();
+                    simulate_children(inputs, key, cohorts, c * CHUNK, ((c + 1) * CHUNK).min(children), &mut t);
+                    t
+                })
+                .collect();
+            for part in &parts {
+                for (acc, p) in total.iter_mut().zip(part) {
+                    *acc += p;
+                }
             }
         }
-        start = end;
     }
     for t in &mut total {
         t.total_years();

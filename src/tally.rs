@@ -116,9 +116,26 @@ impl Tally {
         debug_assert!(self.by_year.is_empty() || (self.returns_home == 0 && self.breakdowns == 0));
         let years = std::mem::take(&mut self.by_year);
         for y in &years {
-            self.add_flows(&y.as_tally());
+            self.add_year(y);
         }
         self.by_year = years;
+    }
+
+    /// Adds a year's stays begun and cost quantities (not its children, who are counted
+    /// once, when they return home).
+    #[inline]
+    pub fn add_year(&mut self, y: &YearTally) {
+        self.returns_home += y.returns_home;
+        self.breakdowns += y.breakdowns;
+        self.breakdowns_disc += y.breakdowns_disc;
+        self.maltreatment_events += y.maltreatment_events;
+        self.maltreatment_disc += y.maltreatment_disc;
+        self.care_years += y.care_years;
+        self.care_years_disc += y.care_years_disc;
+        self.supported_returns += y.supported_returns;
+        self.supported_returns_disc += y.supported_returns_disc;
+        self.supported_years += y.supported_years;
+        self.supported_years_disc += y.supported_years_disc;
     }
 
     /// Adds the stays begun and the quantities that costs multiply.

@@ -535,16 +535,9 @@ pub fn write_budget(dir: &Path, sc: &Scenario, run: &RunResult) -> Result<()> {
         Column::new("financial_year".into(), rows.iter().map(|r| labels[r.year].as_str()).collect::<Vec<_>>()),
         Column::new("breakdowns".into(), rows.iter().map(|r| r.breakdowns).collect::<Vec<_>>()),
     ];
-    for (l, line) in crate::budget::LINES.iter().enumerate() {
-        cols.push(f64_col(&format!("{line}_cash"), rows.iter().map(|r| r.spend.cash[l])));
+    for (f, (line, basis)) in crate::budget::FIGURES.iter().enumerate() {
+        cols.push(f64_col(&format!("{line}_{basis}"), rows.iter().map(|r| r.figures[f])));
     }
-    cols.push(f64_col("net_saving_cash", rows.iter().map(|r| r.net_saving[0])));
-    cols.push(f64_col("cumulative_net_cash", rows.iter().map(|r| r.cumulative_net[0])));
-    for (l, line) in crate::budget::LINES.iter().enumerate() {
-        cols.push(f64_col(&format!("{line}_discounted"), rows.iter().map(|r| r.spend.discounted[l])));
-    }
-    cols.push(f64_col("net_saving_discounted", rows.iter().map(|r| r.net_saving[1])));
-    cols.push(f64_col("cumulative_net_discounted", rows.iter().map(|r| r.cumulative_net[1])));
     let mut df = DataFrame::new(rows.len(), cols)?;
     write_csv(dir, "budget.csv", &mut df)
 }
