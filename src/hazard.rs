@@ -42,6 +42,24 @@ impl Effect {
     }
 }
 
+/// An effect prepared for repeated inversion against one hazard: the window's end (0 for no
+/// effect, see [`Effect::end`]), the ratio and its reciprocal, and `Λ0` at the window's end.
+/// A strategy's effects are prepared once per iteration, so that sampling an event time
+/// multiplies by reciprocals instead of dividing: a division's latency sits on the path from
+/// a child's random number to its next event, and no division is left there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prepared {
+    end: f64,
+    ratio: f64,
+    inv_ratio: f64,
+    at_end: f64,
+}
+
+impl Prepared {
+    /// No effect.
+    pub const NONE: Prepared = Prepared { end: 0.0, ratio: 1.0, inv_ratio: 1.0, at_end: 0.0 };
+}
+
 impl PiecewiseHazard {
     /// Builds a hazard. Returns `None` unless knots start at 0, increase strictly, and the
     /// rates are finite, non-negative and as many as the knots.
@@ -123,32 +141,31 @@ impl PiecewiseHazard {
     /// when `T ≥ limit`: the event is censored and is not an event of the model.
     #[inline]
     pub fn invert(&self, e1: f64, scale: f64, effect: Effect, limit: f64) -> Option<f64> {
-        self.invert_from(e1, scale, effect, self.at_window(effect), limit)
+        self.invert_prepared(e1, scale, 1.0 / scale, &self.prepare(effect), limit)
     }
 
-    /// `Λ0` at the end of an effect's window (0 for no effect): constant for a strategy in an
-    /// iteration, so the simulation computes it once and passes it to [`Self::invert_from`].
-    pub fn at_window(&self, effect: Effect) -> f64 {
-        self.base_cumulative(effect.end())
+    /// The effect prepared for [`Self::invert_prepared`] against this hazard.
+    pub fn prepare(&self, effect: Effect) -> Prepared {
+        let end = effect.end();
+        Prepared { end, ratio: effect.ratio, inv_ratio: 1.0 / effect.ratio, at_end: self.base_cumulative(end) }
     }
 
-    /// [`Self::invert`] given `lw = self.at_window(effect)`.
+    /// [`Self::invert`] given `inv_scale = 1 / scale` and the prepared effect.
     #[inline]
-    pub fn invert_from(&self, e1: f64, scale: f64, effect: Effect, lw: f64, limit: f64) -> Option<f64> {
+    pub fn invert_prepared(&self, e1: f64, scale: f64, inv_scale: f64, p: &Prepared, limit: f64) -> Option<f64> {
         if scale <= 0.0 {
             return None;
         }
-        let w = effect.end();
-        let t = if w > 0.0 {
+        let t = if p.end > 0.0 {
             // Inside the window the hazard is ratio × baseline; after it, the baseline.
-            let inside = scale * effect.ratio * lw;
+            let inside = scale * p.ratio * p.at_end;
             if e1 < inside {
-                self.base_inverse(e1 / (scale * effect.ratio))
+                self.base_inverse(e1 * inv_scale * p.inv_ratio)
             } else {
-                self.base_inverse(lw + (e1 - inside) / scale).max(w)
+                self.base_inverse(p.at_end + (e1 - inside) * inv_scale).max(p.end)
             }
         } else {
-            self.base_inverse(e1 / scale)
+            self.base_inverse(e1 * inv_scale)
         };
         (t < limit).then_some(t)
     }

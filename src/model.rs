@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use crate::calibrate::{self, CalibrationError, Fit};
 use crate::discount::Discount;
-use crate::hazard::{Effect, PiecewiseHazard};
+use crate::hazard::{Effect, PiecewiseHazard, Prepared};
 use crate::rng::{ALL_AUTHORITIES, Purpose, name_key, stream};
 use crate::scenario::{Baseline, CostBasis, HazardSpec, Model, ParamId, Scenario, SupportBasis};
 
@@ -25,11 +25,12 @@ pub enum ModelError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StrategyInputs {
     /// The support effect on each hazard for an engaged family, and the baseline cumulative
-    /// hazard at the end of its window ([`PiecewiseHazard::at_window`]), computed once.
+    /// effects prepared for sampling against this iteration's hazards
+    /// ([`PiecewiseHazard::prepare`]), computed once.
     pub effect_reentry: Effect,
     pub effect_maltreatment: Effect,
-    pub reentry_at_window: f64,
-    pub maltreatment_at_window: f64,
+    pub prepared_reentry: Prepared,
+    pub prepared_maltreatment: Prepared,
     /// The discount factor over a whole support window, `(1 + r)^(−support_years)`: a full
     /// window's end factor is its start's times this.
     pub support_factor: f64,
@@ -65,7 +66,11 @@ pub struct Inputs {
     /// maltreatment.
     pub scale_reentry: Vec<f64>,
     pub scale_maltreatment: Vec<f64>,
+    /// Their reciprocals, so that sampling multiplies ([`PiecewiseHazard::invert_prepared`]).
+    pub inv_scale_reentry: Vec<f64>,
+    pub inv_scale_maltreatment: Vec<f64>,
     pub hr_per_failed_return: f64,
+    pub inv_hr_per_failed_return: f64,
     /// Log-normal care duration: `ln D ~ N(care_mu, care_sigma²)`.
     pub care_mu: f64,
     pub care_sigma: f64,
@@ -134,8 +139,8 @@ impl Inputs {
             .map(|s| StrategyInputs {
                 effect_reentry: Effect { window: s.effect_years, ratio: at(s.hr_reentry) },
                 effect_maltreatment: Effect { window: s.effect_years, ratio: at(s.hr_maltreatment) },
-                reentry_at_window: 0.0,
-                maltreatment_at_window: 0.0,
+                prepared_reentry: Prepared::NONE,
+                prepared_maltreatment: Prepared::NONE,
                 support_factor: discount.factor(s.support_years),
                 offered: (0..1u64 << model.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
                 take_up: at(s.take_up),
@@ -177,8 +182,9 @@ impl Inputs {
             None => (None, Vec::new()),
         };
         for s in &mut strategies {
-            s.reentry_at_window = reentry.at_window(s.effect_reentry);
-            s.maltreatment_at_window = maltreatment.as_ref().map_or(0.0, |m| m.at_window(s.effect_maltreatment));
+            s.prepared_reentry = reentry.prepare(s.effect_reentry);
+            s.prepared_maltreatment =
+                maltreatment.as_ref().map_or(Prepared::NONE, |m| m.prepare(s.effect_maltreatment));
         }
         Ok(Inputs {
             horizon: sc.horizon(),
@@ -191,9 +197,12 @@ impl Inputs {
             prevalence,
             scale_reentry: products(&rf_hr_reentry),
             scale_maltreatment: products(&rf_hr_maltreatment),
+            inv_scale_reentry: products(&rf_hr_reentry).iter().map(|c| 1.0 / c).collect(),
+            inv_scale_maltreatment: products(&rf_hr_maltreatment).iter().map(|c| 1.0 / c).collect(),
             rf_hr_reentry,
             rf_hr_maltreatment,
             hr_per_failed_return: at(model.hr_per_failed_return),
+            inv_hr_per_failed_return: 1.0 / at(model.hr_per_failed_return),
             care_mu: at(model.care.median_years).ln(),
             care_sigma: at(model.care.sigma),
             return_home_probability: at(model.care.return_home_probability),

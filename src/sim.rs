@@ -27,7 +27,7 @@ use rand_distr::{Distribution, Exp1, StandardNormal};
 use rayon::prelude::*;
 
 use crate::discount::Discount;
-use crate::hazard::Effect;
+use crate::hazard::Prepared;
 use crate::model::{Inputs, ModelError, StrategyInputs, draw_parameters};
 use crate::rng::{Purpose, StreamBase, StreamRng};
 use crate::scenario::Scenario;
@@ -46,6 +46,10 @@ struct Block {
     e_maltreatment: f64,
     z_care: f64,
     u_return: f64,
+    /// The length of the care episode that follows a breakdown in this stay, computed from
+    /// `z_care` the first time a path needs it (NaN until then): it is the same for every
+    /// strategy, so its `exp` is paid once per child rather than once per walk.
+    care_years: f64,
 }
 
 /// A child's lazily-generated sequence of stay blocks, shared by all strategies.
@@ -58,7 +62,7 @@ impl ChildDraws {
     /// Block `k`, generating blocks in order up to it. The maltreatment draw is skipped when
     /// the run has no maltreatment hazard: that is fixed for the whole run, so every strategy
     /// and every child still reads the same numbers.
-    #[inline]
+    #[inline(always)]
     fn block(&mut self, k: usize, maltreatment: bool) -> Block {
         while self.blocks.len() <= k {
             let rng = &mut self.rng;
@@ -68,9 +72,20 @@ impl ChildDraws {
                 e_maltreatment: if maltreatment { Exp1.sample(rng) } else { 0.0 },
                 z_care: StandardNormal.sample(rng),
                 u_return: rng.random(),
+                care_years: f64::NAN,
             });
         }
         self.blocks[k]
+    }
+
+    /// The care episode after a breakdown in stay `k` (already generated), in years.
+    #[inline]
+    fn care_years(&mut self, k: usize, inputs: &Inputs) -> f64 {
+        let b = &mut self.blocks[k];
+        if b.care_years.is_nan() {
+            b.care_years = inputs.care_duration(b.z_care);
+        }
+        b.care_years
     }
 }
 
@@ -116,30 +131,40 @@ impl ChildOutcome {
     }
 }
 
-/// A child's outcome. In cohort mode quantities go into `child`; in flow mode they go only
-/// into the record of the financial year in which they happen, and a tally's whole-window
-/// quantities are summed from its years at the end ([`Tally::total_years`]), so nothing is
-/// computed twice.
-#[derive(Clone, Debug, Default)]
-struct Outcome {
+/// A child's outcome. In cohort mode (`FLOW` false) quantities go into `child`; in flow mode
+/// they go only into the record of the financial year in which they happen, and a tally's
+/// whole-window quantities are summed from its years at the end ([`Tally::total_years`]), so
+/// nothing is computed twice. The mode is a type parameter because it is fixed for a run:
+/// each mode gets its own compiled walk, with no test of the mode per event.
+#[derive(Clone, Debug)]
+struct Outcome<const FLOW: bool> {
     child: ChildOutcome,
     /// Empty in cohort mode.
     years: Vec<YearTally>,
+    /// `year_factors[y]`: the discount factor at the start of financial year `y` (flow mode).
+    year_factors: Vec<f64>,
     /// The years written since the last clear, `first..=last` (empty when `first > last`), so
     /// that clearing and adding touch only those.
     first: usize,
     last: usize,
 }
 
-impl Outcome {
-    fn new(years: usize) -> Self {
-        Outcome { child: ChildOutcome::default(), years: vec![YearTally::default(); years], first: usize::MAX, last: 0 }
+impl<const FLOW: bool> Outcome<FLOW> {
+    fn new(inputs: &Inputs) -> Self {
+        let years = if FLOW { inputs.years } else { 0 };
+        Outcome {
+            child: ChildOutcome::default(),
+            years: vec![YearTally::default(); years],
+            year_factors: (0..=years).map(|y| inputs.discount.factor_at_year(y)).collect(),
+            first: usize::MAX,
+            last: 0,
+        }
     }
 
     #[inline]
     fn clear(&mut self) {
         self.child = ChildOutcome::default();
-        if self.first <= self.last {
+        if FLOW && self.first <= self.last {
             self.years[self.first..=self.last].fill(YearTally::default());
         }
         (self.first, self.last) = (usize::MAX, 0);
@@ -150,7 +175,7 @@ impl Outcome {
     #[inline]
     fn add_to(&self, t: &mut Tally, arrival: usize) {
         self.child.add_child_to(t);
-        if self.years.is_empty() {
+        if !FLOW {
             t.add_year(&self.child.q);
         } else {
             t.by_year[arrival].children += 1;
@@ -174,8 +199,7 @@ impl Outcome {
     /// financial year's in flow mode (the last year takes the window's end).
     #[inline]
     fn at(&mut self, t: f64) -> &mut YearTally {
-        let n = self.years.len();
-        if n == 0 { &mut self.child.q } else { self.year((t as usize).min(n - 1)) }
+        if FLOW { self.year((t as usize).min(self.years.len() - 1)) } else { &mut self.child.q }
     }
 
     /// Records a flow over `[a, b]` whose discount factors at its ends are `fa` and `fb`,
@@ -189,16 +213,16 @@ impl Outcome {
         (b, fb): (f64, f64),
         add: impl Fn(&mut YearTally, f64, f64),
     ) {
-        let n = self.years.len();
-        if n == 0 {
+        if !FLOW {
             add(&mut self.child.q, b - a, disc.between(fa, fb, a, b));
             return;
         }
+        let n = self.years.len();
         let (mut lo, mut f_lo) = (a, fa);
         while lo < b {
             let y = (lo as usize).min(n - 1);
             let (hi, f_hi) =
-                if y + 1 < n && ((y + 1) as f64) < b { ((y + 1) as f64, disc.factor_at_year(y + 1)) } else { (b, fb) };
+                if y + 1 < n && ((y + 1) as f64) < b { ((y + 1) as f64, self.year_factors[y + 1]) } else { (b, fb) };
             add(self.year(y), hi - lo, disc.between(f_lo, f_hi, lo, hi));
             (lo, f_lo) = (hi, f_hi);
         }
@@ -210,6 +234,8 @@ struct Child {
     mask: u64,
     scale_reentry: f64,
     scale_maltreatment: f64,
+    inv_scale_reentry: f64,
+    inv_scale_maltreatment: f64,
 }
 
 /// Whether a family offered strategy `s` engages in stay `k`: support is offered on the first
@@ -224,13 +250,13 @@ fn engages_at(s: &StrategyInputs, k: usize, b: &Block) -> bool {
 /// A strategy is only passed for a child it is offered to. Returns the number of stays at
 /// home.
 #[inline]
-fn walk(
+fn walk<const FLOW: bool>(
     inputs: &Inputs,
     s: Option<&StrategyInputs>,
     child: &Child,
     draws: &mut ChildDraws,
     start: f64,
-    out: &mut Outcome,
+    out: &mut Outcome<FLOW>,
 ) -> usize {
     out.clear();
     let h = inputs.horizon;
@@ -244,28 +270,24 @@ fn walk(
     let mut f_t0 = None;
     let mut k = 0usize;
     let mut failed_scale = 1.0;
+    let mut inv_failed_scale = 1.0;
     loop {
         let b = draws.block(k, inputs.maltreatment.is_some());
         out.at(t0).returns_home += 1;
         let engaged = s.is_some_and(|s| engages_at(s, k, &b));
-        let (eff_re, lw_re, eff_mal, lw_mal, support_years, support_factor) = match s {
-            Some(s) if engaged => (
-                s.effect_reentry,
-                s.reentry_at_window,
-                s.effect_maltreatment,
-                s.maltreatment_at_window,
-                s.support_years,
-                s.support_factor,
-            ),
-            _ => (Effect::NONE, 0.0, Effect::NONE, 0.0, 0.0, 1.0),
+        let (eff_re, eff_mal, support_years, support_factor) = match s {
+            Some(s) if engaged => (&s.prepared_reentry, &s.prepared_maltreatment, s.support_years, s.support_factor),
+            _ => (&Prepared::NONE, &Prepared::NONE, 0.0, 1.0),
         };
         let remaining = h - t0;
         let scale = child.scale_reentry * failed_scale;
-        let reentry = inputs.reentry.invert_from(b.e_reentry, scale, eff_re, lw_re, remaining);
+        let inv_scale = child.inv_scale_reentry * inv_failed_scale;
+        let reentry = inputs.reentry.invert_prepared(b.e_reentry, scale, inv_scale, eff_re, remaining);
         let home_until = reentry.unwrap_or(remaining);
         if let Some(m) = &inputs.maltreatment {
             // At most one event per stay, before the re-entry and the horizon.
-            if let Some(tm) = m.invert_from(b.e_maltreatment, child.scale_maltreatment, eff_mal, lw_mal, home_until) {
+            let (c, inv_c) = (child.scale_maltreatment, child.inv_scale_maltreatment);
+            if let Some(tm) = m.invert_prepared(b.e_maltreatment, c, inv_c, eff_mal, home_until) {
                 let o = out.at(t0 + tm);
                 o.maltreatment_events += 1;
                 o.maltreatment_disc += disc.factor(t0 + tm);
@@ -293,7 +315,7 @@ fn walk(
         if k == 0 {
             out.child.first_reentry = Some(at - start);
         }
-        let d = inputs.care_duration(b.z_care);
+        let d = draws.care_years(k, inputs);
         let care_end = (at + d).min(h);
         let f_care_end = if care_end == h { inputs.horizon_factor } else { disc.factor(care_end) };
         out.flow(&disc, (at, f_at), (care_end, f_care_end), |o, u, d| {
@@ -305,6 +327,7 @@ fn walk(
             f_t0 = Some(f_care_end);
             k += 1;
             failed_scale *= inputs.hr_per_failed_return;
+            inv_failed_scale *= inputs.inv_hr_per_failed_return;
         } else {
             break;
         }
@@ -343,22 +366,58 @@ pub fn simulate_children(
     last: u64,
     tallies: &mut [Tally],
 ) {
+    if inputs.years > 0 {
+        simulate_children_in::<true>(inputs, key, cohorts, first, last, tallies)
+    } else {
+        simulate_children_in::<false>(inputs, key, cohorts, first, last, tallies)
+    }
+}
+
+/// A child's working buffers, reused from child to child and cohort to cohort: many
+/// authorities are small, so allocating them per cohort would cost more than some cohorts'
+/// simulation.
+struct Scratch<const FLOW: bool> {
+    blocks: Vec<Block>,
+    plain: Outcome<FLOW>,
+    own: Outcome<FLOW>,
+}
+
+/// [`simulate_children`] in flow mode (`FLOW`) or cohort mode.
+fn simulate_children_in<const FLOW: bool>(
+    inputs: &Inputs,
+    key: StreamKey,
+    cohorts: &[Cohort],
+    first: u64,
+    last: u64,
+    tallies: &mut [Tally],
+) {
+    let mut scratch = Scratch {
+        blocks: Vec::with_capacity(8),
+        plain: Outcome::<FLOW>::new(inputs),
+        own: Outcome::<FLOW>::new(inputs),
+    };
     let mut offset = 0;
     for &cohort in cohorts {
         let (lo, hi) = (first.max(offset), last.min(offset + cohort.children));
         if lo < hi {
-            simulate_cohort(inputs, key, cohort, lo - offset, hi - offset, tallies);
+            simulate_cohort(inputs, key, cohort, lo - offset, hi - offset, tallies, &mut scratch);
         }
         offset += cohort.children;
     }
 }
 
 /// Simulates children `first..last` of one cohort.
-fn simulate_cohort(inputs: &Inputs, key: StreamKey, cohort: Cohort, first: u64, last: u64, tallies: &mut [Tally]) {
+fn simulate_cohort<const FLOW: bool>(
+    inputs: &Inputs,
+    key: StreamKey,
+    cohort: Cohort,
+    first: u64,
+    last: u64,
+    tallies: &mut [Tally],
+    scratch: &mut Scratch<FLOW>,
+) {
     let n_rf = inputs.prevalence.len();
-    let mut blocks = Vec::with_capacity(8);
-    let mut plain = Outcome::new(inputs.years);
-    let mut own = Outcome::new(inputs.years);
+    let Scratch { blocks, plain, own } = scratch;
     let arrival = cohort.year.unwrap_or(0) as usize;
     let base = StreamBase::new(key.seed, key.iteration as u64, key.authority);
     for i in first..last {
@@ -382,20 +441,22 @@ fn simulate_cohort(inputs: &Inputs, key: StreamKey, cohort: Cohort, first: u64, 
             mask,
             scale_reentry: inputs.scale_reentry[mask as usize],
             scale_maltreatment: inputs.scale_maltreatment[mask as usize],
+            inv_scale_reentry: inputs.inv_scale_reentry[mask as usize],
+            inv_scale_maltreatment: inputs.inv_scale_maltreatment[mask as usize],
         };
         blocks.clear();
-        let mut draws = ChildDraws { rng: base.stream(id, Purpose::Stays), blocks: std::mem::take(&mut blocks) };
-        let stays = walk(inputs, None, &child, &mut draws, start, &mut plain);
+        let mut draws = ChildDraws { rng: base.stream(id, Purpose::Stays), blocks: std::mem::take(blocks) };
+        let stays = walk(inputs, None, &child, &mut draws, start, plain);
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
             let engages = s.offered[child.mask as usize] && (0..stays).any(|k| engages_at(s, k, &draws.blocks[k]));
             if engages {
-                walk(inputs, Some(s), &child, &mut draws, start, &mut own);
+                walk(inputs, Some(s), &child, &mut draws, start, own);
                 own.add_to(tally, arrival);
             } else {
                 plain.add_to(tally, arrival);
             }
         }
-        blocks = draws.blocks;
+        *blocks = draws.blocks;
     }
 }
 
