@@ -71,7 +71,25 @@ impl StreamBase {
 
     #[inline]
     pub fn stream(self, child: u64, purpose: Purpose) -> StreamRng {
-        let h = mix(self.0 ^ child.wrapping_mul(0x8cb9_2ba7_2f3d_8dd7));
+        self.child(child).stream(purpose)
+    }
+
+    /// The key of one child, hashed once for all of the child's streams.
+    #[inline]
+    pub fn child(self, child: u64) -> ChildKey {
+        ChildKey(mix(self.0 ^ child.wrapping_mul(0x8cb9_2ba7_2f3d_8dd7)))
+    }
+}
+
+/// A [`StreamBase`] with the child folded in: `base.child(c).stream(p)` is exactly
+/// `base.stream(c, p)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChildKey(u64);
+
+impl ChildKey {
+    #[inline]
+    pub fn stream(self, purpose: Purpose) -> StreamRng {
+        let h = self.0;
         let lo = mix(h ^ (purpose as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
         let hi = mix(lo ^ 0x6a09_e667_f3bc_c909);
         let mut bytes = [0u8; 16];

@@ -50,6 +50,9 @@ struct Block {
     /// `z_care` the first time a path needs it (NaN until then): it is the same for every
     /// strategy, so its `exp` is paid once per child rather than once per walk.
     care_years: f64,
+    /// `(1 + r)^(−care_years)`, the discount over the whole episode, computed with it: a
+    /// path's factor at the episode's end is its factor at the breakdown times this.
+    care_factor: f64,
 }
 
 /// A child's lazily-generated sequence of stay blocks, shared by all strategies.
@@ -73,19 +76,22 @@ impl ChildDraws {
                 z_care: StandardNormal.sample(rng),
                 u_return: rng.random(),
                 care_years: f64::NAN,
+                care_factor: f64::NAN,
             });
         }
         self.blocks[k]
     }
 
-    /// The care episode after a breakdown in stay `k` (already generated), in years.
+    /// The care episode after a breakdown in stay `k` (already generated), in years, and its
+    /// discount factor.
     #[inline]
-    fn care_years(&mut self, k: usize, inputs: &Inputs) -> f64 {
+    fn care(&mut self, k: usize, inputs: &Inputs) -> (f64, f64) {
         let b = &mut self.blocks[k];
         if b.care_years.is_nan() {
             b.care_years = inputs.care_duration(b.z_care);
+            b.care_factor = inputs.discount.factor(b.care_years);
         }
-        b.care_years
+        (b.care_years, b.care_factor)
     }
 }
 
@@ -315,9 +321,9 @@ fn walk<const FLOW: bool>(
         if k == 0 {
             out.child.first_reentry = Some(at - start);
         }
-        let d = draws.care_years(k, inputs);
+        let (d, f_d) = draws.care(k, inputs);
         let care_end = (at + d).min(h);
-        let f_care_end = if care_end == h { inputs.horizon_factor } else { disc.factor(care_end) };
+        let f_care_end = if care_end == h { inputs.horizon_factor } else { f_at * f_d };
         out.flow(&disc, (at, f_at), (care_end, f_care_end), |o, u, d| {
             o.care_years += u;
             o.care_years_disc += d;
@@ -422,13 +428,14 @@ fn simulate_cohort<const FLOW: bool>(
     let base = StreamBase::new(key.seed, key.iteration as u64, key.authority);
     for i in first..last {
         let id = cohort.first_id() + i;
+        let child_key = base.child(id);
         // Risk factors: one uniform per factor, compared with the prevalence, so a changed
         // prevalence flips as few children as possible between iterations. In flow mode the
         // next uniform of the same stream places the return home within its year.
         let mut mask = 0u64;
         let mut start = 0.0;
         if n_rf > 0 || cohort.year.is_some() {
-            let mut rng = base.stream(id, Purpose::RiskFactors);
+            let mut rng = child_key.stream(Purpose::RiskFactors);
             for j in 0..n_rf {
                 let u: f64 = rng.random();
                 mask |= ((u < inputs.prevalence[j]) as u64) << j;
@@ -445,7 +452,7 @@ fn simulate_cohort<const FLOW: bool>(
             inv_scale_maltreatment: inputs.inv_scale_maltreatment[mask as usize],
         };
         blocks.clear();
-        let mut draws = ChildDraws { rng: base.stream(id, Purpose::Stays), blocks: std::mem::take(blocks) };
+        let mut draws = ChildDraws { rng: child_key.stream(Purpose::Stays), blocks: std::mem::take(blocks) };
         let stays = walk(inputs, None, &child, &mut draws, start, plain);
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
             let engages = s.offered[child.mask as usize] && (0..stays).any(|k| engages_at(s, k, &draws.blocks[k]));
