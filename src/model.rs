@@ -24,9 +24,9 @@ pub enum ModelError {
 /// A strategy's values in one iteration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StrategyInputs {
-    /// The support effect on each hazard for an engaged family, and the baseline cumulative
-    /// effects prepared for sampling against this iteration's hazards
-    /// ([`PiecewiseHazard::prepare`]), computed once.
+    /// The support effect on each hazard for an engaged family, and the same effects
+    /// prepared for sampling against this iteration's hazards ([`PiecewiseHazard::prepare`]),
+    /// computed once.
     pub effect_reentry: Effect,
     pub effect_maltreatment: Effect,
     pub prepared_reentry: Prepared,
@@ -110,6 +110,11 @@ fn products(ratios: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// `1 / x` for each `x`.
+fn reciprocals(xs: &[f64]) -> Vec<f64> {
+    xs.iter().map(|x| 1.0 / x).collect()
+}
+
 impl ModelError {
     /// The same error, said of authority `name`.
     pub fn in_authority(self, name: &str) -> Self {
@@ -186,6 +191,8 @@ impl Inputs {
             s.prepared_maltreatment =
                 maltreatment.as_ref().map_or(Prepared::NONE, |m| m.prepare(s.effect_maltreatment));
         }
+        let (scale_reentry, scale_maltreatment) = (products(&rf_hr_reentry), products(&rf_hr_maltreatment));
+        let hr_per_failed_return = at(model.hr_per_failed_return);
         Ok(Inputs {
             horizon: sc.horizon(),
             years: sc.budget.as_ref().map_or(0, |b| b.years as usize),
@@ -195,14 +202,14 @@ impl Inputs {
             reentry,
             maltreatment,
             prevalence,
-            scale_reentry: products(&rf_hr_reentry),
-            scale_maltreatment: products(&rf_hr_maltreatment),
-            inv_scale_reentry: products(&rf_hr_reentry).iter().map(|c| 1.0 / c).collect(),
-            inv_scale_maltreatment: products(&rf_hr_maltreatment).iter().map(|c| 1.0 / c).collect(),
+            inv_scale_reentry: reciprocals(&scale_reentry),
+            inv_scale_maltreatment: reciprocals(&scale_maltreatment),
+            scale_reentry,
+            scale_maltreatment,
             rf_hr_reentry,
             rf_hr_maltreatment,
-            hr_per_failed_return: at(model.hr_per_failed_return),
-            inv_hr_per_failed_return: 1.0 / at(model.hr_per_failed_return),
+            hr_per_failed_return,
+            inv_hr_per_failed_return: 1.0 / hr_per_failed_return,
             care_mu: at(model.care.median_years).ln(),
             care_sigma: at(model.care.sigma),
             return_home_probability: at(model.care.return_home_probability),
