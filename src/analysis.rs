@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Inputs;
 use crate::scenario::{CostBasis, SupportBasis};
 use crate::sim::{IterationResult, RunResult};
-use crate::tally::Tally;
+use crate::tally::{Quantities, Tally};
 
 /// Months at which the cumulative re-entry share is reported.
 pub const CURVE_MONTHS: [usize; 5] = [3, 6, 12, 24, 60];
@@ -59,10 +59,10 @@ const RATIO_METRICS: [&str; 2] = ["cost_per_breakdown_averted", "return_per_poun
 
 /// The discounted and undiscounted quantity that a strategy's support price multiplies:
 /// supported returns or supported years.
-pub fn support_quantity(t: &Tally, basis: SupportBasis) -> (f64, f64) {
+pub fn support_quantity(q: &Quantities, basis: SupportBasis) -> (f64, f64) {
     match basis {
-        SupportBasis::PerSupportedReturn => (t.supported_returns_disc, t.supported_returns as f64),
-        SupportBasis::PerSupportedYear => (t.supported_years_disc, t.supported_years),
+        SupportBasis::PerSupportedReturn => (q.supported_returns_disc, q.supported_returns as f64),
+        SupportBasis::PerSupportedYear => (q.supported_years_disc, q.supported_years),
     }
 }
 
@@ -80,47 +80,47 @@ pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
     let share = |m: usize| {
         if m <= months { t.first_reentries_before_month(m) as f64 / n } else { f64::NAN }
     };
-    let (q, q_u) = support_quantity(t, s.cost_basis);
+    let (q, q_u) = support_quantity(&t.q, s.cost_basis);
     let (mut sup, mut sup_u) = (s.cost * q, s.cost * q_u);
     let (mut brk, mut brk_u, mut oth, mut oth_u) = (0.0, 0.0, 0.0, 0.0);
     for &(basis, amount) in &inputs.costs {
         match basis {
             CostBasis::PerBreakdown => {
-                brk += amount * t.breakdowns_disc;
-                brk_u += amount * t.breakdowns as f64;
+                brk += amount * t.q.breakdowns_disc;
+                brk_u += amount * t.q.breakdowns as f64;
             }
             CostBasis::PerCareYear => {
-                brk += amount * t.care_years_disc;
-                brk_u += amount * t.care_years;
+                brk += amount * t.q.care_years_disc;
+                brk_u += amount * t.q.care_years;
             }
             CostBasis::PerSupportedYear => {
-                sup += amount * t.supported_years_disc;
-                sup_u += amount * t.supported_years;
+                sup += amount * t.q.supported_years_disc;
+                sup_u += amount * t.q.supported_years;
             }
             CostBasis::PerSupportedReturn => {
-                sup += amount * t.supported_returns_disc;
-                sup_u += amount * t.supported_returns as f64;
+                sup += amount * t.q.supported_returns_disc;
+                sup_u += amount * t.q.supported_returns as f64;
             }
             CostBasis::PerMaltreatmentEvent => {
-                oth += amount * t.maltreatment_disc;
-                oth_u += amount * t.maltreatment_events as f64;
+                oth += amount * t.q.maltreatment_disc;
+                oth_u += amount * t.q.maltreatment_events as f64;
             }
         }
     }
     [
         t.children as f64,
-        t.returns_home as f64,
-        t.breakdowns as f64,
+        t.q.returns_home as f64,
+        t.q.breakdowns as f64,
         t.children_with_breakdown as f64,
         share(CURVE_MONTHS[0]),
         share(CURVE_MONTHS[1]),
         share(CURVE_MONTHS[2]),
         share(CURVE_MONTHS[3]),
         share(CURVE_MONTHS[4]),
-        t.maltreatment_events as f64,
-        t.care_years,
-        t.supported_returns as f64,
-        t.supported_years,
+        t.q.maltreatment_events as f64,
+        t.q.care_years,
+        t.q.supported_returns as f64,
+        t.q.supported_years,
         sup,
         brk,
         oth,
@@ -265,7 +265,7 @@ pub fn view_levels(r: &IterationResult, s: usize, view: View) -> [f64; 21] {
 pub fn priced_support(r: &IterationResult, s: usize, view: View) -> (f64, f64) {
     view.authorities(r.tallies[s].len()).fold((0.0, 0.0), |(p, q), a| {
         let st = &r.inputs_for(a).strategies[s];
-        let qa = support_quantity(&r.tallies[s][a], st.cost_basis).0;
+        let qa = support_quantity(&r.tallies[s][a].q, st.cost_basis).0;
         (p + st.cost * qa, q + qa)
     })
 }

@@ -31,7 +31,7 @@ use crate::hazard::Prepared;
 use crate::model::{Inputs, ModelError, StrategyInputs, draw_parameters};
 use crate::rng::{Purpose, StreamBase, StreamRng};
 use crate::scenario::Scenario;
-use crate::tally::{TWO_WEEKS_YEARS, Tally, YearTally};
+use crate::tally::{Quantities, TWO_WEEKS_YEARS, Tally, YearTally};
 
 /// Children per chunk. Fixed, so chunking never depends on the number of threads.
 pub const CHUNK: u64 = 2048;
@@ -114,8 +114,8 @@ pub fn months_in(horizon: f64) -> usize {
 /// quantities are kept by financial year instead ([`Outcome`]).
 #[derive(Clone, Copy, Debug, Default)]
 struct ChildOutcome {
-    /// Stays begun and cost quantities (`children` unused here).
-    q: YearTally,
+    /// Stays begun and cost quantities.
+    q: Quantities,
     /// Time of the first re-entry since the child's return home, if before the horizon.
     first_reentry: Option<f64>,
 }
@@ -146,7 +146,7 @@ impl ChildOutcome {
 struct Outcome<const FLOW: bool> {
     child: ChildOutcome,
     /// Empty in cohort mode.
-    years: Vec<YearTally>,
+    years: Vec<Quantities>,
     /// `year_factors[y]`: the discount factor at the start of financial year `y` (flow mode).
     year_factors: Vec<f64>,
     /// The years written since the last clear, `first..=last` (empty when `first > last`), so
@@ -160,7 +160,7 @@ impl<const FLOW: bool> Outcome<FLOW> {
         let years = if FLOW { inputs.years } else { 0 };
         Outcome {
             child: ChildOutcome::default(),
-            years: vec![YearTally::default(); years],
+            years: vec![Quantities::default(); years],
             year_factors: (0..=years).map(|y| inputs.discount.factor_at_year(y)).collect(),
             first: usize::MAX,
             last: 0,
@@ -171,7 +171,7 @@ impl<const FLOW: bool> Outcome<FLOW> {
     fn clear(&mut self) {
         self.child = ChildOutcome::default();
         if FLOW && self.first <= self.last {
-            self.years[self.first..=self.last].fill(YearTally::default());
+            self.years[self.first..=self.last].fill(Quantities::default());
         }
         (self.first, self.last) = (usize::MAX, 0);
     }
@@ -182,12 +182,12 @@ impl<const FLOW: bool> Outcome<FLOW> {
     fn add_to(&self, t: &mut Tally, arrival: usize) {
         self.child.add_child_to(t);
         if !FLOW {
-            t.add_year(&self.child.q);
+            t.q += &self.child.q;
         } else {
             t.by_year[arrival].children += 1;
             if self.first <= self.last {
                 for (acc, y) in t.by_year[self.first..=self.last].iter_mut().zip(&self.years[self.first..=self.last]) {
-                    *acc += y;
+                    acc.q += y;
                 }
             }
         }
@@ -195,7 +195,7 @@ impl<const FLOW: bool> Outcome<FLOW> {
 
     /// The record of financial year `y` in flow mode.
     #[inline]
-    fn year(&mut self, y: usize) -> &mut YearTally {
+    fn year(&mut self, y: usize) -> &mut Quantities {
         self.first = self.first.min(y);
         self.last = self.last.max(y);
         &mut self.years[y]
@@ -204,7 +204,7 @@ impl<const FLOW: bool> Outcome<FLOW> {
     /// The record for something that happens at time `t`: the child's in cohort mode, the
     /// financial year's in flow mode (the last year takes the window's end).
     #[inline]
-    fn at(&mut self, t: f64) -> &mut YearTally {
+    fn at(&mut self, t: f64) -> &mut Quantities {
         if FLOW { self.year((t as usize).min(self.years.len() - 1)) } else { &mut self.child.q }
     }
 
@@ -217,7 +217,7 @@ impl<const FLOW: bool> Outcome<FLOW> {
         disc: &Discount,
         (a, fa): (f64, f64),
         (b, fb): (f64, f64),
-        add: impl Fn(&mut YearTally, f64, f64),
+        add: impl Fn(&mut Quantities, f64, f64),
     ) {
         if !FLOW {
             add(&mut self.child.q, b - a, disc.between(fa, fb, a, b));

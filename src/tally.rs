@@ -16,17 +16,29 @@ pub const TWO_WEEKS_YEARS: f64 = 14.0 / 365.25;
 pub struct Tally {
     /// Children who returned home at the start.
     pub children: u64,
-    /// Stays at home begun (first returns plus later returns after a breakdown).
-    pub returns_home: u64,
-    /// All re-entries to care before the horizon.
-    pub breakdowns: u64,
-    pub breakdowns_disc: f64,
     /// Children with at least one re-entry (first re-entries).
     pub children_with_breakdown: u64,
     /// First re-entries by month since return: bin `m` counts times in `[m/12, (m+1)/12)`.
     pub first_reentry_by_month: Vec<u64>,
     pub first_reentry_under_2_weeks: u64,
     pub first_reentry_under_2_years: u64,
+    /// The stays begun and the quantities that costs multiply, over the whole horizon.
+    #[serde(flatten)]
+    pub q: Quantities,
+    /// Flow mode: the same by financial year of the budget window. Empty in cohort mode.
+    pub by_year: Vec<YearTally>,
+}
+
+/// The stays begun and the quantities that costs multiply. This is the one list of them:
+/// a whole run's tally, a financial year's and a child's outcome all hold one, and all add
+/// them with the one `+=` below.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Quantities {
+    /// Stays at home begun (first returns plus later returns after a breakdown).
+    pub returns_home: u64,
+    /// All re-entries to care before the horizon.
+    pub breakdowns: u64,
+    pub breakdowns_disc: f64,
     /// First maltreatment events, at most one per stay at home.
     pub maltreatment_events: u64,
     pub maltreatment_disc: f64,
@@ -39,56 +51,11 @@ pub struct Tally {
     /// Years at home inside the support window with an engaged family.
     pub supported_years: f64,
     pub supported_years_disc: f64,
-    /// Flow mode: the stays and cost quantities by financial year of the budget window.
-    /// Empty in cohort mode.
-    pub by_year: Vec<YearTally>,
 }
 
-/// One financial year of a flow-mode tally: the children who returned home in it, and the
-/// stays begun and the quantities that costs multiply which fall in it. Kept small (no
-/// monthly bins), because a run holds one per year, strategy, authority and iteration.
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
-pub struct YearTally {
-    pub children: u64,
-    pub returns_home: u64,
-    pub breakdowns: u64,
-    pub breakdowns_disc: f64,
-    pub maltreatment_events: u64,
-    pub maltreatment_disc: f64,
-    pub care_years: f64,
-    pub care_years_disc: f64,
-    pub supported_returns: u64,
-    pub supported_returns_disc: f64,
-    pub supported_years: f64,
-    pub supported_years_disc: f64,
-}
-
-impl YearTally {
-    /// The year as a [`Tally`] (without monthly bins), so that it is priced exactly like a
-    /// whole run.
-    pub fn as_tally(&self) -> Tally {
-        Tally {
-            children: self.children,
-            returns_home: self.returns_home,
-            breakdowns: self.breakdowns,
-            breakdowns_disc: self.breakdowns_disc,
-            maltreatment_events: self.maltreatment_events,
-            maltreatment_disc: self.maltreatment_disc,
-            care_years: self.care_years,
-            care_years_disc: self.care_years_disc,
-            supported_returns: self.supported_returns,
-            supported_returns_disc: self.supported_returns_disc,
-            supported_years: self.supported_years,
-            supported_years_disc: self.supported_years_disc,
-            ..Tally::default()
-        }
-    }
-}
-
-impl AddAssign<&YearTally> for YearTally {
+impl AddAssign<&Quantities> for Quantities {
     #[inline]
-    fn add_assign(&mut self, o: &YearTally) {
-        self.children += o.children;
+    fn add_assign(&mut self, o: &Quantities) {
         self.returns_home += o.returns_home;
         self.breakdowns += o.breakdowns;
         self.breakdowns_disc += o.breakdowns_disc;
@@ -100,6 +67,32 @@ impl AddAssign<&YearTally> for YearTally {
         self.supported_returns_disc += o.supported_returns_disc;
         self.supported_years += o.supported_years;
         self.supported_years_disc += o.supported_years_disc;
+    }
+}
+
+/// One financial year of a flow-mode tally: the children who returned home in it, and the
+/// stays begun and the quantities that costs multiply which fall in it. Kept small (no
+/// monthly bins), because a run holds one per year, strategy, authority and iteration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct YearTally {
+    pub children: u64,
+    #[serde(flatten)]
+    pub q: Quantities,
+}
+
+impl YearTally {
+    /// The year as a [`Tally`] (without monthly bins), so that it is priced exactly like a
+    /// whole run.
+    pub fn as_tally(&self) -> Tally {
+        Tally { children: self.children, q: self.q, ..Tally::default() }
+    }
+}
+
+impl AddAssign<&YearTally> for YearTally {
+    #[inline]
+    fn add_assign(&mut self, o: &YearTally) {
+        self.children += o.children;
+        self.q += &o.q;
     }
 }
 
@@ -113,44 +106,10 @@ impl Tally {
     /// financial years (in year order). The simulation records them only by year, so the
     /// window's own are still zero here. Nothing happens in cohort mode.
     pub fn total_years(&mut self) {
-        debug_assert!(self.by_year.is_empty() || (self.returns_home == 0 && self.breakdowns == 0));
-        let years = std::mem::take(&mut self.by_year);
-        for y in &years {
-            self.add_year(y);
+        debug_assert!(self.by_year.is_empty() || self.q == Quantities::default());
+        for y in &self.by_year {
+            self.q += &y.q;
         }
-        self.by_year = years;
-    }
-
-    /// Adds a year's stays begun and cost quantities (not its children, who are counted
-    /// once, when they return home).
-    #[inline]
-    pub fn add_year(&mut self, y: &YearTally) {
-        self.returns_home += y.returns_home;
-        self.breakdowns += y.breakdowns;
-        self.breakdowns_disc += y.breakdowns_disc;
-        self.maltreatment_events += y.maltreatment_events;
-        self.maltreatment_disc += y.maltreatment_disc;
-        self.care_years += y.care_years;
-        self.care_years_disc += y.care_years_disc;
-        self.supported_returns += y.supported_returns;
-        self.supported_returns_disc += y.supported_returns_disc;
-        self.supported_years += y.supported_years;
-        self.supported_years_disc += y.supported_years_disc;
-    }
-
-    /// Adds the stays begun and the quantities that costs multiply.
-    fn add_flows(&mut self, o: &Tally) {
-        self.returns_home += o.returns_home;
-        self.breakdowns += o.breakdowns;
-        self.breakdowns_disc += o.breakdowns_disc;
-        self.maltreatment_events += o.maltreatment_events;
-        self.maltreatment_disc += o.maltreatment_disc;
-        self.care_years += o.care_years;
-        self.care_years_disc += o.care_years_disc;
-        self.supported_returns += o.supported_returns;
-        self.supported_returns_disc += o.supported_returns_disc;
-        self.supported_years += o.supported_years;
-        self.supported_years_disc += o.supported_years_disc;
     }
 
     /// Children with a first re-entry before `months` months.
@@ -171,7 +130,7 @@ impl AddAssign<&Tally> for Tally {
         }
         self.first_reentry_under_2_weeks += o.first_reentry_under_2_weeks;
         self.first_reentry_under_2_years += o.first_reentry_under_2_years;
-        self.add_flows(o);
+        self.q += &o.q;
         if self.by_year.len() < o.by_year.len() {
             self.by_year.resize(o.by_year.len(), YearTally::default());
         }
@@ -195,7 +154,8 @@ mod tests {
     use proptest::prelude::*;
 
     fn tally(a: u64, f: f64, months: Vec<u64>) -> Tally {
-        Tally { children: a, breakdowns: a / 2, care_years: f, first_reentry_by_month: months, ..Default::default() }
+        let q = Quantities { breakdowns: a / 2, care_years: f, ..Default::default() };
+        Tally { children: a, q, first_reentry_by_month: months, ..Default::default() }
     }
 
     proptest! {

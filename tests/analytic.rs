@@ -88,7 +88,7 @@ fn discounted_breakdown_count_matches_its_expectation() {
     let t = view_tally(&res.base, 0, View::Total);
     let delta = r.ln_1p();
     let expected = lambda / (lambda + delta) * (1.0 - (-(lambda + delta) * h).exp());
-    let observed = t.breakdowns_disc / N as f64;
+    let observed = t.q.breakdowns_disc / N as f64;
     // The summand lies in [0, 1], so its sd is at most sqrt(E·(1 − E)).
     let se = (expected * (1.0 - expected) / N as f64).sqrt();
     assert!((observed - expected).abs() < 4.0 * se, "{observed} vs {expected}");

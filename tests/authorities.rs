@@ -95,8 +95,8 @@ fn a_price_override_reprices_only_that_authority_and_shares_every_other_paramete
         assert_eq!(mp.levels, ml.levels, "Northshire is untouched");
         let camden_p = iteration_metrics(p, View::Authority(1)).levels[0];
         let camden_l = iteration_metrics(l, View::Authority(1)).levels[0];
-        let care = l.tallies[0][1].care_years * 40000.0;
-        let (breakdowns, price) = (l.tallies[0][1].breakdowns as f64, l.values[own_index(&london)]);
+        let care = l.tallies[0][1].q.care_years * 40000.0;
+        let (breakdowns, price) = (l.tallies[0][1].q.breakdowns as f64, l.values[own_index(&london)]);
         assert!((camden_l[i] - (breakdowns * price + care)).abs() < 1e-6 * camden_l[i]);
         if l.iteration == 0 {
             // Base case: 73,937 / 61,614 = London weighting of 20%.

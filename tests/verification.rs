@@ -268,7 +268,7 @@ fn totals_equal_the_sum_of_authorities() {
             let total = view_tally(it, s, View::Total);
             let a = view_tally(it, s, View::Authority(0));
             let b = view_tally(it, s, View::Authority(1));
-            assert_eq!(total.breakdowns, a.breakdowns + b.breakdowns);
+            assert_eq!(total.q.breakdowns, a.q.breakdowns + b.q.breakdowns);
             assert_eq!(total.children, 4500);
         }
     }
