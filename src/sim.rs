@@ -255,7 +255,12 @@ fn engages_at(s: &StrategyInputs, k: usize, b: &Block) -> bool {
 /// from its return home at `start` (0 in cohort mode) to the horizon, writing into `out`.
 /// A strategy is only passed for a child it is offered to. Returns the number of stays at
 /// home.
-#[inline]
+///
+/// Forced inline into the loop over children: a walk hoists dozens of the run's constants
+/// (hazard tables, discount, strategy values) into registers and stack slots before its
+/// first stay, and most walks have one stay. Inlined, that set-up is done once per chunk of
+/// children instead of once per walk, which cut the default scenario's time by about 15%.
+#[inline(always)]
 fn walk<const FLOW: bool>(
     inputs: &Inputs,
     s: Option<&StrategyInputs>,
