@@ -18,8 +18,21 @@ pub struct PiecewiseHazard {
     rates: Vec<f64>,
     /// `cum[k] = Λ0(knots[k])`.
     cum: Vec<f64>,
-    /// `1 / rates[k]` (infinity for a zero rate), so inversion multiplies.
-    inv_rates: Vec<f64>,
+    /// The same pieces packed for inversion, one record per piece, so that the search reads
+    /// one slice with no bounds checks.
+    pieces: Vec<Piece>,
+}
+
+/// One piece of the baseline as inversion reads it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Piece {
+    knot: f64,
+    /// `Λ0(knot)`.
+    cum: f64,
+    /// `1 / rate`, so inversion multiplies.
+    inv_rate: f64,
+    /// Whether the rate is positive: a piece with a zero rate never ends an event.
+    positive: bool,
 }
 
 /// The support effect on a hazard: multiplier `ratio` for `s < window` years.
@@ -71,8 +84,7 @@ impl PiecewiseHazard {
             && rates.len() == knots.len()
             && rates.iter().all(|r| r.is_finite() && *r >= 0.0);
         ok.then(|| {
-            let mut h =
-                PiecewiseHazard { cum: vec![0.0; knots.len()], inv_rates: vec![0.0; knots.len()], knots, rates };
+            let mut h = PiecewiseHazard { cum: vec![0.0; knots.len()], pieces: Vec::new(), knots, rates };
             h.accumulate();
             h
         })
@@ -82,9 +94,14 @@ impl PiecewiseHazard {
         for k in 1..self.knots.len() {
             self.cum[k] = self.cum[k - 1] + self.rates[k - 1] * (self.knots[k] - self.knots[k - 1]);
         }
-        for (inv, r) in self.inv_rates.iter_mut().zip(&self.rates) {
-            *inv = 1.0 / r;
-        }
+        self.pieces = (0..self.knots.len())
+            .map(|k| Piece {
+                knot: self.knots[k],
+                cum: self.cum[k],
+                inv_rate: 1.0 / self.rates[k],
+                positive: self.rates[k] > 0.0,
+            })
+            .collect();
     }
 
     /// Replaces the rate of piece `k` (used by calibration).
@@ -119,11 +136,14 @@ impl PiecewiseHazard {
     fn base_inverse(&self, u: f64) -> f64 {
         // The last piece whose start has accumulated no more than u; pieces with a zero rate
         // have no width in u and are skipped by taking the last such knot.
-        let mut k = 0;
-        while k + 1 < self.cum.len() && self.cum[k + 1] <= u {
-            k += 1;
+        let (mut p, rest) = self.pieces.split_first().expect("a hazard has a piece");
+        for q in rest {
+            if q.cum > u {
+                break;
+            }
+            p = q;
         }
-        if self.rates[k] > 0.0 { self.knots[k] + (u - self.cum[k]) * self.inv_rates[k] } else { f64::INFINITY }
+        if p.positive { p.knot + (u - p.cum) * p.inv_rate } else { f64::INFINITY }
     }
 
     /// Cumulative hazard `∫₀ᵗ c·h0(s)·m(s) ds`, in closed form.
@@ -156,17 +176,20 @@ impl PiecewiseHazard {
         if scale <= 0.0 {
             return None;
         }
-        let t = if p.end > 0.0 {
-            // Inside the window the hazard is ratio × baseline; after it, the baseline.
+        // The baseline cumulative hazard to invert, and a floor for the time: inside the
+        // window the hazard is ratio × baseline; after it, the baseline, and the event cannot
+        // fall before the window's end. One inversion serves all three cases.
+        let (u, floor) = if p.end > 0.0 {
             let inside = scale * p.ratio * p.at_end;
             if e1 < inside {
-                self.base_inverse(e1 * inv_scale * p.inv_ratio)
+                (e1 * inv_scale * p.inv_ratio, f64::NEG_INFINITY)
             } else {
-                self.base_inverse(p.at_end + (e1 - inside) * inv_scale).max(p.end)
+                (p.at_end + (e1 - inside) * inv_scale, p.end)
             }
         } else {
-            self.base_inverse(e1 * inv_scale)
+            (e1 * inv_scale, f64::NEG_INFINITY)
         };
+        let t = self.base_inverse(u).max(floor);
         (t < limit).then_some(t)
     }
 }
