@@ -16,10 +16,8 @@
 pub struct PiecewiseHazard {
     knots: Vec<f64>,
     rates: Vec<f64>,
-    /// `cum[k] = Λ0(knots[k])`.
-    cum: Vec<f64>,
-    /// The same pieces packed for inversion, one record per piece, so that the search reads
-    /// one slice with no bounds checks.
+    /// The same pieces with `Λ0` at their knots, packed one record per piece, so that the
+    /// inversion's search reads one slice with no bounds checks.
     pieces: Vec<Piece>,
 }
 
@@ -84,20 +82,21 @@ impl PiecewiseHazard {
             && rates.len() == knots.len()
             && rates.iter().all(|r| r.is_finite() && *r >= 0.0);
         ok.then(|| {
-            let mut h = PiecewiseHazard { cum: vec![0.0; knots.len()], pieces: Vec::new(), knots, rates };
+            let mut h = PiecewiseHazard { pieces: Vec::new(), knots, rates };
             h.accumulate();
             h
         })
     }
 
     fn accumulate(&mut self) {
+        let mut cum = vec![0.0; self.knots.len()];
         for k in 1..self.knots.len() {
-            self.cum[k] = self.cum[k - 1] + self.rates[k - 1] * (self.knots[k] - self.knots[k - 1]);
+            cum[k] = cum[k - 1] + self.rates[k - 1] * (self.knots[k] - self.knots[k - 1]);
         }
         self.pieces = (0..self.knots.len())
             .map(|k| Piece {
                 knot: self.knots[k],
-                cum: self.cum[k],
+                cum: cum[k],
                 inv_rate: 1.0 / self.rates[k],
                 positive: self.rates[k] > 0.0,
             })
@@ -127,7 +126,7 @@ impl PiecewiseHazard {
         while k + 1 < self.knots.len() && self.knots[k + 1] <= t {
             k += 1;
         }
-        self.cum[k] + self.rates[k] * (t - self.knots[k])
+        self.pieces[k].cum + self.rates[k] * (t - self.knots[k])
     }
 
     /// Inverse of the baseline cumulative hazard: the `t` with `Λ0(t) = u`, or infinity when
@@ -221,6 +220,20 @@ mod tests {
         for &e1 in &[0.01, 0.2, 0.5, 0.59, 0.61, 0.9, 2.0] {
             let t = h.invert(e1, 1.3, eff, 1e9).unwrap();
             assert!((h.cumulative(t, 1.3, eff) - e1).abs() < 1e-12, "e1={e1}");
+        }
+    }
+
+    #[test]
+    fn a_piece_with_a_zero_rate_holds_no_events() {
+        // Λ0 is flat on [1, 2): an event is never placed there, and later events invert
+        // exactly, with and without an effect window that ends inside the flat piece.
+        let h = PiecewiseHazard::new(vec![0.0, 1.0, 2.0], vec![0.5, 0.0, 0.2]).unwrap();
+        for eff in [Effect::NONE, Effect { window: 1.5, ratio: 0.6 }] {
+            for &e1 in &[0.1, 0.29, 0.31, 0.45, 0.55, 0.9, 3.0] {
+                let t = h.invert(e1, 1.0, eff, 1e9).unwrap();
+                assert!(!(1.0..2.0).contains(&t) || t == 1.0, "e1={e1}: t={t} in the flat piece");
+                assert!((h.cumulative(t, 1.0, eff) - e1).abs() < 1e-12, "e1={e1}");
+            }
         }
     }
 
