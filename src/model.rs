@@ -54,6 +54,9 @@ pub struct Inputs {
     pub years: usize,
     /// The discount factor at the horizon.
     pub horizon_factor: f64,
+    /// `year_factors[y]`: the discount factor at the start of financial year `y`, for
+    /// `y = 0..=years` (flow mode splits pro-rata flows at these boundaries).
+    pub year_factors: Vec<f64>,
     pub discount_rate: f64,
     pub discount: Discount,
     pub reentry: PiecewiseHazard,
@@ -193,10 +196,12 @@ impl Inputs {
         }
         let (scale_reentry, scale_maltreatment) = (products(&rf_hr_reentry), products(&rf_hr_maltreatment));
         let hr_per_failed_return = at(model.hr_per_failed_return);
+        let years = sc.budget.as_ref().map_or(0, |b| b.years as usize);
         Ok(Inputs {
             horizon: sc.horizon(),
-            years: sc.budget.as_ref().map_or(0, |b| b.years as usize),
+            years,
             horizon_factor: discount.factor(sc.horizon()),
+            year_factors: (0..=years).map(|y| discount.factor_at_year(y)).collect(),
             discount_rate,
             discount,
             reentry,

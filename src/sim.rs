@@ -26,7 +26,6 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use rayon::prelude::*;
 
-use crate::discount::Discount;
 use crate::hazard::Prepared;
 use crate::model::{Inputs, ModelError, StrategyInputs, draw_parameters};
 use crate::rng::{Purpose, StreamBase, StreamRng};
@@ -147,8 +146,6 @@ struct Outcome<const FLOW: bool> {
     child: ChildOutcome,
     /// Empty in cohort mode.
     years: Vec<Quantities>,
-    /// `year_factors[y]`: the discount factor at the start of financial year `y` (flow mode).
-    year_factors: Vec<f64>,
     /// The years written since the last clear, `first..=last` (empty when `first > last`), so
     /// that clearing and adding touch only those.
     first: usize,
@@ -161,7 +158,6 @@ impl<const FLOW: bool> Outcome<FLOW> {
         Outcome {
             child: ChildOutcome::default(),
             years: vec![Quantities::default(); years],
-            year_factors: (0..=years).map(|y| inputs.discount.factor_at_year(y)).collect(),
             first: usize::MAX,
             last: 0,
         }
@@ -214,11 +210,12 @@ impl<const FLOW: bool> Outcome<FLOW> {
     #[inline]
     fn flow(
         &mut self,
-        disc: &Discount,
+        inputs: &Inputs,
         (a, fa): (f64, f64),
         (b, fb): (f64, f64),
         add: impl Fn(&mut Quantities, f64, f64),
     ) {
+        let disc = &inputs.discount;
         if !FLOW {
             add(&mut self.child.q, b - a, disc.between(fa, fb, a, b));
             return;
@@ -228,7 +225,7 @@ impl<const FLOW: bool> Outcome<FLOW> {
         while lo < b {
             let y = (lo as usize).min(n - 1);
             let (hi, f_hi) =
-                if y + 1 < n && ((y + 1) as f64) < b { ((y + 1) as f64, self.year_factors[y + 1]) } else { (b, fb) };
+                if y + 1 < n && ((y + 1) as f64) < b { ((y + 1) as f64, inputs.year_factors[y + 1]) } else { (b, fb) };
             add(self.year(y), hi - lo, disc.between(f_lo, f_hi, lo, hi));
             (lo, f_lo) = (hi, f_hi);
         }
@@ -312,7 +309,7 @@ fn walk<const FLOW: bool>(
             let len = support_years.min(home_until);
             // A full window ends at a factor known from its start; a cut one needs its own.
             let f_end = if len == support_years { f0 * support_factor } else { disc.factor(t0 + len) };
-            out.flow(&disc, (t0, f0), (t0 + len, f_end), |o, u, d| {
+            out.flow(inputs, (t0, f0), (t0 + len, f_end), |o, u, d| {
                 o.supported_years += u;
                 o.supported_years_disc += d;
             });
@@ -329,7 +326,7 @@ fn walk<const FLOW: bool>(
         let (d, f_d) = draws.care(k, inputs);
         let care_end = (at + d).min(h);
         let f_care_end = if care_end == h { inputs.horizon_factor } else { f_at * f_d };
-        out.flow(&disc, (at, f_at), (care_end, f_care_end), |o, u, d| {
+        out.flow(inputs, (at, f_at), (care_end, f_care_end), |o, u, d| {
             o.care_years += u;
             o.care_years_disc += d;
         });
