@@ -301,22 +301,30 @@ fn walk<const FLOW: bool>(
                 o.maltreatment_disc += disc.factor(t0 + tm);
             }
         }
+        // The discount factor at the re-entry, if any: also the end of a support window that
+        // the re-entry cuts short.
+        let f_reentry = reentry.map(|t| disc.factor(t0 + t));
         if engaged {
             let f0 = *f_t0.get_or_insert_with(|| disc.factor(t0));
             let o = out.at(t0);
             o.supported_returns += 1;
             o.supported_returns_disc += f0;
             let len = support_years.min(home_until);
-            // A full window ends at a factor known from its start; a cut one needs its own.
-            let f_end = if len == support_years { f0 * support_factor } else { disc.factor(t0 + len) };
+            // A full window ends at a factor known from its start. A cut one ends at the
+            // re-entry (`len` is then the re-entry's `t`, so `t0 + len` is exactly its time) or
+            // at the horizon.
+            let f_end = match f_reentry {
+                _ if len == support_years => f0 * support_factor,
+                Some(f) => f,
+                None => disc.factor(t0 + len),
+            };
             out.flow(inputs, (t0, f0), (t0 + len, f_end), |o, u, d| {
                 o.supported_years += u;
                 o.supported_years_disc += d;
             });
         }
-        let Some(t) = reentry else { break };
+        let (Some(t), Some(f_at)) = (reentry, f_reentry) else { break };
         let at = t0 + t;
-        let f_at = disc.factor(at);
         let o = out.at(at);
         o.breakdowns += 1;
         o.breakdowns_disc += f_at;
