@@ -88,12 +88,17 @@ pub struct ChildKey(u64);
 impl ChildKey {
     #[inline]
     pub fn stream(self, purpose: Purpose) -> StreamRng {
-        let h = self.0;
-        let lo = mix(h ^ (purpose as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
+        // Exactly `from_seed(self.state(purpose).to_le_bytes())`, built directly: `from_seed`
+        // is not inlined, and a call per stream is a measurable share of a child.
+        StreamRng::new(self.state(purpose))
+    }
+
+    /// The generator's 128-bit state for one purpose: two mixed halves, low then high.
+    #[inline]
+    fn state(self, purpose: Purpose) -> u128 {
+        let lo = mix(self.0 ^ (purpose as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
         let hi = mix(lo ^ 0x6a09_e667_f3bc_c909);
-        // Exactly `from_seed` of the 16 little-endian bytes of `lo` then `hi`, built directly:
-        // `from_seed` is not inlined, and a call per stream is a measurable share of a child.
-        StreamRng::new((u128::from(hi) << 64) | u128::from(lo))
+        (u128::from(hi) << 64) | u128::from(lo)
     }
 }
 
@@ -117,13 +122,7 @@ mod tests {
     fn a_stream_is_the_generator_seeded_with_its_key_bytes() {
         use rand::SeedableRng;
         let key = StreamBase::new(9, 8, 7).child(6);
-        let h = key.0;
-        let lo = mix(h ^ (Purpose::Stays as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
-        let hi = mix(lo ^ 0x6a09_e667_f3bc_c909);
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&lo.to_le_bytes());
-        bytes[8..].copy_from_slice(&hi.to_le_bytes());
-        let mut want = StreamRng::from_seed(bytes);
+        let mut want = StreamRng::from_seed(key.state(Purpose::Stays).to_le_bytes());
         let mut got = key.stream(Purpose::Stays);
         for _ in 0..4 {
             assert_eq!(got.random::<u64>(), want.random::<u64>());

@@ -301,9 +301,9 @@ fn walk<const FLOW: bool>(
                 o.maltreatment_disc += disc.factor(t0 + tm);
             }
         }
-        // The discount factor at the re-entry, if any: also the end of a support window that
-        // the re-entry cuts short.
-        let f_reentry = reentry.map(|t| disc.factor(t0 + t));
+        // The re-entry with its discount factor, which is also the end of a support window
+        // that the re-entry cuts short.
+        let reentry = reentry.map(|t| (t, disc.factor(t0 + t)));
         if engaged {
             let f0 = *f_t0.get_or_insert_with(|| disc.factor(t0));
             let o = out.at(t0);
@@ -313,9 +313,9 @@ fn walk<const FLOW: bool>(
             // A full window ends at a factor known from its start. A cut one ends at the
             // re-entry (`len` is then the re-entry's `t`, so `t0 + len` is exactly its time) or
             // at the horizon.
-            let f_end = match f_reentry {
+            let f_end = match reentry {
                 _ if len == support_years => f0 * support_factor,
-                Some(f) => f,
+                Some((_, f_at)) => f_at,
                 None => disc.factor(t0 + len),
             };
             out.flow(inputs, (t0, f0), (t0 + len, f_end), |o, u, d| {
@@ -323,7 +323,7 @@ fn walk<const FLOW: bool>(
                 o.supported_years_disc += d;
             });
         }
-        let (Some(t), Some(f_at)) = (reentry, f_reentry) else { break };
+        let Some((t, f_at)) = reentry else { break };
         let at = t0 + t;
         let o = out.at(at);
         o.breakdowns += 1;
