@@ -24,24 +24,35 @@ pub enum ModelError {
 /// A strategy's values in one iteration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StrategyInputs {
-    /// The support effect on each hazard for an engaged family, and the same effects
-    /// prepared for sampling against this iteration's hazards ([`PiecewiseHazard::prepare`]),
-    /// computed once.
+    /// The support effect on each hazard for an engaged family.
     pub effect_reentry: Effect,
     pub effect_maltreatment: Effect,
-    pub prepared_reentry: Prepared,
-    pub prepared_maltreatment: Prepared,
-    /// The discount factor over a whole support window, `(1 + r)^(−support_years)`: a full
-    /// window's end factor is its start's times this.
-    pub support_factor: f64,
+    /// Everything a child's path under this strategy depends on, besides who is offered.
+    pub support: Support,
+    /// The first strategy (by index, possibly this one) whose [`Support`] is identical. A
+    /// child offered both walks one path under both, so the simulation walks it once.
+    pub walk_as: usize,
     /// `offered[mask]`: whether a child with risk-factor bit mask `mask` is offered support,
     /// tabulated once per iteration so the per-child test is a lookup.
     pub offered: Vec<bool>,
-    pub take_up: f64,
-    pub support_years: f64,
     pub cost: f64,
     pub cost_basis: SupportBasis,
+}
+
+/// The support of a strategy as a child's path reads it: the walk sees only these values, so
+/// two strategies with equal `Support` give an offered child exactly the same path.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Support {
+    pub take_up: f64,
     pub repeat_on_later_returns: bool,
+    pub support_years: f64,
+    /// The discount factor over a whole support window, `(1 + r)^(−support_years)`: a full
+    /// window's end factor is its start's times this.
+    pub support_factor: f64,
+    /// The effects prepared for sampling against this iteration's hazards
+    /// ([`PiecewiseHazard::prepare`]), computed once.
+    pub prepared_reentry: Prepared,
+    pub prepared_maltreatment: Prepared,
 }
 
 /// Everything the simulation of one iteration needs, as plain numbers.
@@ -147,20 +158,23 @@ impl Inputs {
             .map(|s| StrategyInputs {
                 effect_reentry: Effect { window: s.effect_years, ratio: at(s.hr_reentry) },
                 effect_maltreatment: Effect { window: s.effect_years, ratio: at(s.hr_maltreatment) },
-                prepared_reentry: Prepared::NONE,
-                prepared_maltreatment: Prepared::NONE,
-                support_factor: discount.factor(s.support_years),
+                support: Support {
+                    take_up: at(s.take_up),
+                    repeat_on_later_returns: s.repeat_on_later_returns,
+                    support_years: s.support_years,
+                    support_factor: discount.factor(s.support_years),
+                    prepared_reentry: Prepared::NONE,
+                    prepared_maltreatment: Prepared::NONE,
+                },
+                walk_as: 0,
                 offered: (0..1u64 << model.risk_factors.len()).map(|m| s.eligibility.admits(m)).collect(),
-                take_up: at(s.take_up),
-                support_years: s.support_years,
                 cost: at(s.cost),
                 cost_basis: s.cost_basis,
-                repeat_on_later_returns: s.repeat_on_later_returns,
             })
             .collect();
         let comparator = &strategies[0];
         let engaged = |mask: u64| {
-            if comparator.offered[mask as usize] { comparator.take_up } else { 0.0 }
+            if comparator.offered[mask as usize] { comparator.support.take_up } else { 0.0 }
         };
 
         let resolve_hazard =
@@ -190,9 +204,12 @@ impl Inputs {
             None => (None, Vec::new()),
         };
         for s in &mut strategies {
-            s.prepared_reentry = reentry.prepare(s.effect_reentry);
-            s.prepared_maltreatment =
+            s.support.prepared_reentry = reentry.prepare(s.effect_reentry);
+            s.support.prepared_maltreatment =
                 maltreatment.as_ref().map_or(Prepared::NONE, |m| m.prepare(s.effect_maltreatment));
+        }
+        for i in 0..strategies.len() {
+            strategies[i].walk_as = (0..i).find(|&j| strategies[j].support == strategies[i].support).unwrap_or(i);
         }
         let (scale_reentry, scale_maltreatment) = (products(&rf_hr_reentry), products(&rf_hr_maltreatment));
         let hr_per_failed_return = at(model.hr_per_failed_return);

@@ -182,6 +182,7 @@ struct RawCost {
 struct RawStrategy {
     name: String,
     description: Option<String>,
+    same_as: Option<String>,
     eligibility: Option<toml::Value>,
     take_up: Option<toml::Value>,
     support_years: Option<f64>,
@@ -914,25 +915,44 @@ impl Builder {
             if strategies.iter().any(|o| o.name == s.name) {
                 return Err(self.err(format!("{p}.name"), format!("\"{}\" is listed twice", s.name)));
             }
-            let eligibility = self.eligibility(&format!("{p}.eligibility"), s.eligibility.as_ref(), &rf_names)?;
-            let support_years = s.support_years.unwrap_or(1.0);
+            // `same_as` names an earlier strategy whose support this one offers: every key left
+            // out is taken from it, and its uncertain values are the same parameters, so a PSA
+            // iteration draws the one unknown (the effect of that support) once for both.
+            let like = match &s.same_as {
+                None => None,
+                Some(name) => Some(strategies.iter().find(|o| &o.name == name).ok_or_else(|| {
+                    let earlier: Vec<&str> = strategies.iter().map(|o| o.name.as_str()).collect();
+                    let hint = suggest(name, &earlier).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+                    self.err(
+                        format!("{p}.same_as"),
+                        format!("\"{name}\" is not the name of an earlier [[strategy]]{hint}"),
+                    )
+                })?),
+            }
+            .cloned();
+            let eligibility = match (&s.eligibility, &like) {
+                (None, Some(o)) => o.eligibility.clone(),
+                _ => self.eligibility(&format!("{p}.eligibility"), s.eligibility.as_ref(), &rf_names)?,
+            };
+            let support_years = s.support_years.or(like.as_ref().map(|o| o.support_years)).unwrap_or(1.0);
             if !(support_years.is_finite() && support_years >= 0.0) {
                 return Err(self.err(
                     format!("{p}.support_years"),
                     format!("{support_years} is not a non-negative number of years"),
                 ));
             }
-            let effect_years = s.effect_years.unwrap_or(support_years);
+            let effect_years = s.effect_years.or(like.as_ref().map(|o| o.effect_years)).unwrap_or(support_years);
             if !(effect_years.is_finite() && effect_years >= 0.0) {
                 return Err(self.err(
                     format!("{p}.effect_years"),
                     format!("{effect_years} is not a non-negative number of years"),
                 ));
             }
-            let cost_basis = match s.cost_basis.as_deref() {
-                None | Some("per_supported_return") => SupportBasis::PerSupportedReturn,
-                Some("per_supported_year") => SupportBasis::PerSupportedYear,
-                Some(other) => {
+            let cost_basis = match (s.cost_basis.as_deref(), &like) {
+                (None, Some(o)) => o.cost_basis,
+                (None | Some("per_supported_return"), _) => SupportBasis::PerSupportedReturn,
+                (Some("per_supported_year"), _) => SupportBasis::PerSupportedYear,
+                (Some(other), _) => {
                     return Err(self.err(
                         format!("{p}.cost_basis"),
                         format!("\"{other}\" is not one of per_supported_return, per_supported_year"),
@@ -941,38 +961,50 @@ impl Builder {
             };
             let k = format!("strategy.{}", s.name);
             let src = s.source.as_ref();
-            let take_up = self.param(
-                &format!("{p}.take_up"),
-                format!("{k}.take_up"),
-                s.take_up.as_ref(),
-                1.0,
-                Domain::Probability,
-                src,
-            )?;
-            let hr_reentry = self.param(
-                &format!("{p}.hr_reentry"),
-                format!("{k}.hr_reentry"),
-                s.hr_reentry.as_ref(),
-                1.0,
-                Domain::Positive,
-                src,
-            )?;
-            let hr_maltreatment = self.param(
-                &format!("{p}.hr_maltreatment"),
-                format!("{k}.hr_maltreatment"),
-                s.hr_maltreatment.as_ref(),
-                1.0,
-                Domain::Positive,
-                src,
-            )?;
-            let cost = self.param(
-                &format!("{p}.cost"),
-                format!("{k}.cost"),
-                s.cost.as_ref(),
-                DEFAULT_SUPPORT_COST,
-                Domain::NonNegative,
-                src,
-            )?;
+            let take_up = match (&s.take_up, &like) {
+                (None, Some(o)) => o.take_up,
+                _ => self.param(
+                    &format!("{p}.take_up"),
+                    format!("{k}.take_up"),
+                    s.take_up.as_ref(),
+                    1.0,
+                    Domain::Probability,
+                    src,
+                )?,
+            };
+            let hr_reentry = match (&s.hr_reentry, &like) {
+                (None, Some(o)) => o.hr_reentry,
+                _ => self.param(
+                    &format!("{p}.hr_reentry"),
+                    format!("{k}.hr_reentry"),
+                    s.hr_reentry.as_ref(),
+                    1.0,
+                    Domain::Positive,
+                    src,
+                )?,
+            };
+            let hr_maltreatment = match (&s.hr_maltreatment, &like) {
+                (None, Some(o)) => o.hr_maltreatment,
+                _ => self.param(
+                    &format!("{p}.hr_maltreatment"),
+                    format!("{k}.hr_maltreatment"),
+                    s.hr_maltreatment.as_ref(),
+                    1.0,
+                    Domain::Positive,
+                    src,
+                )?,
+            };
+            let cost = match (&s.cost, &like) {
+                (None, Some(o)) => o.cost,
+                _ => self.param(
+                    &format!("{p}.cost"),
+                    format!("{k}.cost"),
+                    s.cost.as_ref(),
+                    DEFAULT_SUPPORT_COST,
+                    Domain::NonNegative,
+                    src,
+                )?,
+            };
             strategies.push(Strategy {
                 name: s.name.clone(),
                 description: s.description.clone(),
@@ -984,8 +1016,11 @@ impl Builder {
                 hr_maltreatment,
                 cost,
                 cost_basis,
-                repeat_on_later_returns: s.repeat_on_later_returns.unwrap_or(true),
-                source: s.source.clone(),
+                repeat_on_later_returns: s
+                    .repeat_on_later_returns
+                    .or(like.as_ref().map(|o| o.repeat_on_later_returns))
+                    .unwrap_or(true),
+                source: s.source.clone().or_else(|| like.as_ref().and_then(|o| o.source.clone())),
             });
         }
 

@@ -27,7 +27,7 @@ use rand_distr::{Distribution, Exp1, StandardNormal};
 use rayon::prelude::*;
 
 use crate::hazard::Prepared;
-use crate::model::{Inputs, ModelError, StrategyInputs, draw_parameters};
+use crate::model::{Inputs, ModelError, Support, draw_parameters};
 use crate::rng::{Purpose, StreamBase, StreamRng};
 use crate::scenario::Scenario;
 use crate::tally::{Quantities, TWO_WEEKS_YEARS, Tally, YearTally};
@@ -241,16 +241,16 @@ struct Child {
     inv_scale_maltreatment: f64,
 }
 
-/// Whether a family offered strategy `s` engages in stay `k`: support is offered on the first
+/// Whether a family offered support `s` engages in stay `k`: support is offered on the first
 /// return, and on later ones only if the strategy repeats offers; take-up is decided per offer.
 #[inline]
-fn engages_at(s: &StrategyInputs, k: usize, b: &Block) -> bool {
+fn engages_at(s: &Support, k: usize, b: &Block) -> bool {
     (k == 0 || s.repeat_on_later_returns) && b.u_take_up < s.take_up
 }
 
-/// Walks one child's path under strategy `s`, or with no support at all when `s` is `None`,
-/// from its return home at `start` (0 in cohort mode) to the horizon, writing into `out`.
-/// A strategy is only passed for a child it is offered to. Returns the number of stays at
+/// Walks one child's path under a strategy's support `s`, or with no support at all when `s`
+/// is `None`, from its return home at `start` (0 in cohort mode) to the horizon, writing into
+/// `out`. Support is only passed for a child it is offered to. Returns the number of stays at
 /// home.
 ///
 /// Forced inline into the loop over children: a walk hoists dozens of the run's constants
@@ -260,7 +260,7 @@ fn engages_at(s: &StrategyInputs, k: usize, b: &Block) -> bool {
 #[inline(always)]
 fn walk<const FLOW: bool>(
     inputs: &Inputs,
-    s: Option<&StrategyInputs>,
+    s: Option<&Support>,
     child: &Child,
     draws: &mut ChildDraws,
     start: f64,
@@ -464,10 +464,18 @@ fn simulate_cohort<const FLOW: bool>(
         blocks.clear();
         let mut draws = ChildDraws { rng: child_key.stream(Purpose::Stays), blocks: std::mem::take(blocks) };
         let stays = walk(inputs, None, &child, &mut draws, start, plain);
+        // Which strategy's support `own` holds this child's path under, by `walk_as`: a later
+        // strategy with the same support reuses it (the path is the same, bit for bit).
+        let mut own_as = None;
         for (s, tally) in inputs.strategies.iter().zip(tallies.iter_mut()) {
-            let engages = s.offered[child.mask as usize] && (0..stays).any(|k| engages_at(s, k, &draws.blocks[k]));
+            let support = &s.support;
+            let engages =
+                s.offered[child.mask as usize] && (0..stays).any(|k| engages_at(support, k, &draws.blocks[k]));
             if engages {
-                walk(inputs, Some(s), &child, &mut draws, start, own);
+                if own_as != Some(s.walk_as) {
+                    walk(inputs, Some(support), &child, &mut draws, start, own);
+                    own_as = Some(s.walk_as);
+                }
                 own.add_to(tally, arrival);
             } else {
                 plain.add_to(tally, arrival);

@@ -167,8 +167,8 @@ take_up = 0.2
         let se = (target * (1.0f64 - target) / 20000.0).sqrt();
         assert!((levels[0][share] - target).abs() < 4.0 * se, "{} vs {target}", levels[0][share]);
     }
-    assert_eq!(r.base.inputs_for(1).strategies[1].take_up, 0.2);
-    assert_eq!(r.base.inputs_for(0).strategies[1].take_up, 0.7);
+    assert_eq!(r.base.inputs_for(1).strategies[1].support.take_up, 0.2);
+    assert_eq!(r.base.inputs_for(0).strategies[1].support.take_up, 0.7);
     let returns = |l: &Vec<[f64; 21]>| l[1][level_index("supported_returns")] / l[1][level_index("returns_home")];
     assert!(returns(&high) < 0.3 && returns(&north) > 0.6);
 }

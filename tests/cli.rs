@@ -87,6 +87,22 @@ fn an_unknown_key_names_file_path_and_suggests_the_right_key() {
 }
 
 #[test]
+fn same_as_must_name_an_earlier_strategy() {
+    let dir = tempfile::tempdir().unwrap();
+    let later = SMALL.to_string() + "\n[[strategy]]\nname = \"targeted\"\nsame_as = \"suport\"\n";
+    let f = write(dir.path(), "x.toml", &later);
+    reunify().args(["validate", &f]).assert().code(2).stderr(predicate::str::contains(format!(
+        "{f}: strategy[2].same_as: \"suport\" is not the name of an earlier [[strategy]]; did you mean \"support\"?"
+    )));
+    // A strategy cannot take its support from itself or from one listed after it.
+    let itself = SMALL.replace("name = \"support\"\n", "name = \"support\"\nsame_as = \"support\"\n");
+    let f = write(dir.path(), "y.toml", &itself);
+    reunify().args(["validate", &f]).assert().code(2).stderr(predicate::str::contains(format!(
+        "{f}: strategy[1].same_as: \"support\" is not the name of an earlier"
+    )));
+}
+
+#[test]
 fn an_out_of_range_value_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "x.toml", &SMALL.replace("take_up = 0.9", "take_up = 1.3"));

@@ -300,3 +300,59 @@ fn adding_an_authority_changes_no_other_authoritys_results() {
         }
     }
 }
+
+#[test]
+fn a_strategy_same_as_another_shares_its_parameters_and_with_nothing_changed_its_results() {
+    let copy = SUPPORT.to_string() + "\n[[strategy]]\nname = \"copy\"\nsame_as = \"support\"\n";
+    let sc = rich(5.0, 0.035, COSTS, &copy);
+    // No parameter is added: the copy's values are the support's, drawn once per iteration.
+    assert_eq!(sc.params.len(), rich(5.0, 0.035, COSTS, SUPPORT).params.len());
+    let (a, b) = (&sc.model.strategies[1], &sc.model.strategies[2]);
+    assert_eq!(
+        (a.take_up, a.hr_reentry, a.hr_maltreatment, a.cost),
+        (b.take_up, b.hr_reentry, b.hr_maltreatment, b.cost)
+    );
+    assert_eq!(a.eligibility, b.eligibility);
+    let r = run(&sc, true);
+    for (it, levels) in std::iter::once(&r.base).chain(&r.psa).zip(all_levels(&r)) {
+        assert_eq!(it.tallies[1], it.tallies[2]);
+        assert_eq!(levels[1], levels[2]);
+    }
+    // A key that is set is the strategy's own: a new parameter, drawn separately.
+    let own = copy.clone() + "hr_reentry = { dist = \"lognormal\", median = 0.7, ci95 = [0.5, 1.0] }\n";
+    let sc = rich(5.0, 0.035, COSTS, &own);
+    assert_eq!(sc.params.len(), rich(5.0, 0.035, COSTS, SUPPORT).params.len() + 1);
+    assert_ne!(sc.model.strategies[2].hr_reentry, sc.model.strategies[1].hr_reentry);
+    assert_eq!(sc.model.strategies[2].take_up, sc.model.strategies[1].take_up);
+}
+
+/// The engine walks one path for a child offered two strategies with the same support. This
+/// checks that sharing against strategies that differ from a neighbour in one value each:
+/// a strategy's results must be exactly those it has when run with the comparator alone.
+#[test]
+fn a_strategys_results_do_not_depend_on_the_strategies_beside_it() {
+    let first = r#"
+[[strategy]]
+name = "all"
+eligibility = "all"
+take_up = 0.8
+hr_reentry = 0.7
+hr_maltreatment = 0.8
+support_years = 1.0
+repeat_on_later_returns = true
+"#;
+    let second = first.replace("\"all\"\neligibility = \"all\"", "\"some\"\neligibility = { any_of = [\"older\"] }");
+    let variants = [
+        ("the same support", second.clone()),
+        ("another take-up", second.replace("take_up = 0.8", "take_up = 0.6")),
+        ("another re-entry ratio", second.replace("hr_reentry = 0.7", "hr_reentry = 0.9")),
+        ("another maltreatment ratio", second.replace("hr_maltreatment = 0.8", "hr_maltreatment = 1.0")),
+        ("a shorter window", second.replace("support_years = 1.0", "support_years = 0.5")),
+        ("no repeat offers", second.replace("repeat_on_later_returns = true", "repeat_on_later_returns = false")),
+    ];
+    for (what, b) in variants {
+        let both = run(&rich(5.0, 0.035, COSTS, &format!("{first}{b}")), false);
+        let alone = run(&rich(5.0, 0.035, COSTS, &b), false);
+        assert_eq!(both.base.tallies[2], alone.base.tallies[1], "{what}");
+    }
+}

@@ -37,8 +37,12 @@ mod tests {
     #[test]
     fn the_template_validates() {
         let sc = Scenario::from_toml_str(TEMPLATE, "template.toml").unwrap();
-        assert_eq!(sc.model.strategies.len(), 2);
+        assert_eq!(sc.model.strategies.len(), 3);
         assert!(sc.budget.is_some());
+        // The targeted strategy's support is support-for-all's, by `same_as`.
+        let [_, all, targeted] = &sc.model.strategies[..] else { unreachable!() };
+        assert_eq!((targeted.hr_reentry, targeted.cost), (all.hr_reentry, all.cost));
+        assert_ne!(targeted.eligibility, all.eligibility);
     }
 
     #[test]
