@@ -59,6 +59,10 @@ fn a_run_writes_every_chart_and_a_self_contained_report_with_summary_numbers() {
     for st in &summary.strategies {
         assert!(html.contains(&st.name), "{}", st.name);
     }
+    // Targeted support is `same_as` support for all: the inputs table says one draw drives both.
+    let effect = summary.inputs.iter().find(|p| p.key == "strategy.support-for-all.hr_reentry").unwrap();
+    assert_eq!(effect.strategies, ["support-for-all", "targeted-support"]);
+    assert!(html.contains("one draw for support-for-all, targeted-support"));
     // "What would it take?" comes before the summary table and quotes summary.json's break-even.
     let what = html.find("What would it take?").expect("break-even section");
     assert!(what < html.find("Summary by strategy").unwrap());

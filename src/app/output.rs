@@ -100,6 +100,21 @@ pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()>
     fs::write(&path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// For each parameter, the strategies whose support uses it, in strategy order, from the
+/// scenario's model and every authority's own.
+fn strategies_using(sc: &Scenario) -> Vec<Vec<String>> {
+    let mut by = vec![Vec::<String>::new(); sc.params.len()];
+    let models = std::iter::once(&sc.model).chain(sc.authorities.iter().filter_map(|a| a.model.as_ref()));
+    for s in models.flat_map(|m| &m.strategies) {
+        for id in [s.take_up, s.hr_reentry, s.hr_maltreatment, s.cost] {
+            if !by[id.0].contains(&s.name) {
+                by[id.0].push(s.name.clone());
+            }
+        }
+    }
+    by
+}
+
 fn opt_col(name: &str, xs: impl Iterator<Item = Option<f64>>) -> Column {
     Column::new(name.into(), xs.collect::<Vec<Option<f64>>>())
 }
@@ -139,6 +154,10 @@ pub struct InputRow {
     pub point: f64,
     pub distribution: String,
     pub source: Option<String>,
+    /// The strategies whose support uses this parameter: more than one when a strategy is
+    /// `same_as` another, and then one draw drives them all. Empty for other parameters.
+    #[serde(default)]
+    pub strategies: Vec<String>,
 }
 
 /// `summary.json`: everything a report needs besides the per-iteration tables.
@@ -242,11 +261,13 @@ impl SummaryFile {
             inputs: sc
                 .params
                 .iter()
-                .map(|p| InputRow {
+                .zip(strategies_using(sc))
+                .map(|(p, strategies)| InputRow {
                     key: p.key.clone(),
                     point: p.param.point,
                     distribution: p.param.dist.describe(),
                     source: p.source.clone(),
+                    strategies,
                 })
                 .collect(),
             breakeven,

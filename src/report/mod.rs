@@ -676,9 +676,15 @@ fn inputs_table(d: &ReportData) -> String {
         "<table><tr><th>Parameter</th><th class=\"num\">Point value</th><th>Distribution (PSA)</th><th>Source</th></tr>\n",
     );
     for p in &d.summary.inputs {
+        // A parameter shared by strategies through `same_as` says so: its draw drives them all.
+        let shared = if p.strategies.len() > 1 {
+            format!("<br><small>one draw for {}</small>", esc(&p.strategies.join(", ")))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}{shared}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             esc(&p.key),
             crate::dist::fmt_num(p.point),
             esc(&p.distribution),
