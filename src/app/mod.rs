@@ -185,13 +185,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Validate { files } => {
             for f in &files {
                 let sc = load_scenario(f)?;
+                let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
                 println!(
-                    "{}: ok ({} authorities, {} children, {} strategies, {} parameters of which {} uncertain)",
+                    "{}: ok ({}, {} children, {}, {} of which {} uncertain)",
                     f.display(),
-                    sc.authorities.len(),
+                    count(sc.authorities.len(), "authority", "authorities"),
                     sc.total_children(),
-                    sc.model.strategies.len(),
-                    sc.params.len(),
+                    count(sc.model.strategies.len(), "strategy", "strategies"),
+                    count(sc.params.len(), "parameter", "parameters"),
                     sc.params.iter().filter(|p| !p.param.dist.is_fixed()).count()
                 );
             }
