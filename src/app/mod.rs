@@ -190,7 +190,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     "{}: ok ({}, {} children, {}, {} of which {} uncertain)",
                     f.display(),
                     count(sc.authorities.len(), "authority", "authorities"),
-                    sc.total_children(),
+                    thousands(sc.total_children() as f64),
                     count(sc.model.strategies.len(), "strategy", "strategies"),
                     count(sc.params.len(), "parameter", "parameters"),
                     sc.params.iter().filter(|p| !p.param.dist.is_fixed()).count()
