@@ -198,3 +198,36 @@ amount = { dist = "gamma", mean = 50000, sd = 9000 }
         }
     }
 }
+
+#[test]
+fn a_strategy_same_as_another_follows_an_authoritys_override_of_it() {
+    let targeted =
+        "\n[[strategy]]\nname = \"targeted\"\nsame_as = \"support\"\neligibility = { any_of = [\"older\"] }\n";
+    let authorities = r#"
+[[authority]]
+name = "Northshire"
+children = 3000
+
+[[authority]]
+name = "Highshire"
+children = 3000
+[[authority.strategy]]
+name = "support"
+take_up = 0.2
+"#;
+    let text = format!(
+        "[scenario]\nname = \"many\"\nhorizon_years = 5.0\niterations = 6\nseed = 3\n\n{authorities}\n{MODEL}{targeted}"
+    );
+    let sc = Scenario::from_toml_str(&text, "many.toml").unwrap_or_else(|e| panic!("{e}"));
+    let r = run(&sc, true);
+    for it in std::iter::once(&r.base).chain(&r.psa) {
+        for a in 0..2 {
+            // In each authority, and in every iteration, the targeted strategy's support is
+            // exactly that authority's support: Highshire's own take-up, Northshire's drawn one.
+            let s = &it.inputs_for(a).strategies;
+            assert_eq!(s[2].support, s[1].support);
+        }
+        assert_eq!(it.inputs_for(1).strategies[2].support.take_up, 0.2);
+        assert_ne!(it.inputs_for(0).strategies[2].support.take_up, 0.2);
+    }
+}
