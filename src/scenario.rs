@@ -961,50 +961,27 @@ impl Builder {
             };
             let k = format!("strategy.{}", s.name);
             let src = s.source.as_ref();
-            let take_up = match (&s.take_up, &like) {
-                (None, Some(o)) => o.take_up,
-                _ => self.param(
-                    &format!("{p}.take_up"),
-                    format!("{k}.take_up"),
-                    s.take_up.as_ref(),
-                    1.0,
-                    Domain::Probability,
-                    src,
-                )?,
-            };
-            let hr_reentry = match (&s.hr_reentry, &like) {
-                (None, Some(o)) => o.hr_reentry,
-                _ => self.param(
-                    &format!("{p}.hr_reentry"),
-                    format!("{k}.hr_reentry"),
-                    s.hr_reentry.as_ref(),
-                    1.0,
-                    Domain::Positive,
-                    src,
-                )?,
-            };
-            let hr_maltreatment = match (&s.hr_maltreatment, &like) {
-                (None, Some(o)) => o.hr_maltreatment,
-                _ => self.param(
-                    &format!("{p}.hr_maltreatment"),
-                    format!("{k}.hr_maltreatment"),
-                    s.hr_maltreatment.as_ref(),
-                    1.0,
-                    Domain::Positive,
-                    src,
-                )?,
-            };
-            let cost = match (&s.cost, &like) {
-                (None, Some(o)) => o.cost,
-                _ => self.param(
-                    &format!("{p}.cost"),
-                    format!("{k}.cost"),
-                    s.cost.as_ref(),
-                    DEFAULT_SUPPORT_COST,
-                    Domain::NonNegative,
-                    src,
-                )?,
-            };
+            // A key left out of a `same_as` strategy is the named strategy's parameter itself.
+            let param =
+                |b: &mut Self, key: &str, value: &Option<toml::Value>, inherited: Option<ParamId>, default, domain| {
+                    match (value, inherited) {
+                        (None, Some(id)) => Ok(id),
+                        _ => b.param(&format!("{p}.{key}"), format!("{k}.{key}"), value.as_ref(), default, domain, src),
+                    }
+                };
+            let like_id = |f: fn(&Strategy) -> ParamId| like.as_ref().map(f);
+            let take_up = param(self, "take_up", &s.take_up, like_id(|o| o.take_up), 1.0, Domain::Probability)?;
+            let hr_reentry =
+                param(self, "hr_reentry", &s.hr_reentry, like_id(|o| o.hr_reentry), 1.0, Domain::Positive)?;
+            let hr_maltreatment = param(
+                self,
+                "hr_maltreatment",
+                &s.hr_maltreatment,
+                like_id(|o| o.hr_maltreatment),
+                1.0,
+                Domain::Positive,
+            )?;
+            let cost = param(self, "cost", &s.cost, like_id(|o| o.cost), DEFAULT_SUPPORT_COST, Domain::NonNegative)?;
             strategies.push(Strategy {
                 name: s.name.clone(),
                 description: s.description.clone(),
