@@ -42,8 +42,14 @@ hr_reentry = { dist = "lognormal", median = 0.75, ci95 = [0.5, 1.1] }
 "#;
 
 fn scenario(authorities: &str) -> Scenario {
-    let text =
-        format!("[scenario]\nname = \"many\"\nhorizon_years = 5.0\niterations = 6\nseed = 3\n\n{authorities}\n{MODEL}");
+    scenario_with(authorities, "")
+}
+
+/// [`scenario`] with `extra` (more model sections, such as a strategy) after the model.
+fn scenario_with(authorities: &str, extra: &str) -> Scenario {
+    let text = format!(
+        "[scenario]\nname = \"many\"\nhorizon_years = 5.0\niterations = 6\nseed = 3\n\n{authorities}\n{MODEL}{extra}"
+    );
     Scenario::from_toml_str(&text, "many.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -215,11 +221,7 @@ children = 3000
 name = "support"
 take_up = 0.2
 "#;
-    let text = format!(
-        "[scenario]\nname = \"many\"\nhorizon_years = 5.0\niterations = 6\nseed = 3\n\n{authorities}\n{MODEL}{targeted}"
-    );
-    let sc = Scenario::from_toml_str(&text, "many.toml").unwrap_or_else(|e| panic!("{e}"));
-    let r = run(&sc, true);
+    let r = run(&scenario_with(authorities, targeted), true);
     for it in std::iter::once(&r.base).chain(&r.psa) {
         for a in 0..2 {
             // In each authority, and in every iteration, the targeted strategy's support is
