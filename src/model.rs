@@ -73,6 +73,10 @@ pub struct Inputs {
     pub reentry: PiecewiseHazard,
     pub maltreatment: Option<PiecewiseHazard>,
     pub prevalence: Vec<f64>,
+    /// `prevalence_threshold[j]`: the prevalence of factor `j` as a threshold on the 53 bits
+    /// that make a uniform `u` ([`prevalence_threshold`]): comparing integers is exactly
+    /// `u < p`, without converting each draw to a float.
+    pub prevalence_threshold: Vec<u64>,
     pub rf_hr_reentry: Vec<f64>,
     pub rf_hr_maltreatment: Vec<f64>,
     /// `scale_reentry[mask]`: the product of the re-entry hazard ratios of the risk factors in
@@ -90,6 +94,12 @@ pub struct Inputs {
     pub care_sigma: f64,
     pub return_home_probability: f64,
     pub costs: Vec<(CostBasis, f64)>,
+    /// Whether a cost line prices maltreatment events, or years in care. Their discounted
+    /// quantities are only ever multiplied by such a line's amount, so when there is none the
+    /// simulation leaves them at 0 and saves a discount factor (an `exp`) per event: in the
+    /// default scenario, which prices neither, that is about half of a child's `exp` calls.
+    pub discounts_maltreatment: bool,
+    pub discounts_care: bool,
     pub strategies: Vec<StrategyInputs>,
     pub reentry_fit: Vec<Fit>,
     pub maltreatment_fit: Vec<Fit>,
@@ -122,6 +132,13 @@ fn products(ratios: &[f64]) -> Vec<f64> {
     (0..1u64 << ratios.len())
         .map(|mask| (0..ratios.len()).filter(|j| mask >> j & 1 == 1).fold(1.0, |acc, j| acc * ratios[j]))
         .collect()
+}
+
+/// The threshold `t` on the top 53 bits `m` of a 64-bit draw with `m < t` exactly when the
+/// uniform that `rand` makes of the draw, `u = m · 2⁻⁵³`, is below `p`: `t = ⌈p · 2⁵³⌉`. Both
+/// products are exact in `f64` (a power of two), so the two tests agree for every draw.
+pub fn prevalence_threshold(p: f64) -> u64 {
+    (p * 9_007_199_254_740_992.0).ceil() as u64
 }
 
 /// `1 / x` for each `x`.
@@ -223,6 +240,7 @@ impl Inputs {
             discount,
             reentry,
             maltreatment,
+            prevalence_threshold: prevalence.iter().map(|&p| prevalence_threshold(p)).collect(),
             prevalence,
             inv_scale_reentry: reciprocals(&scale_reentry),
             inv_scale_maltreatment: reciprocals(&scale_maltreatment),
@@ -236,6 +254,8 @@ impl Inputs {
             care_sigma: at(model.care.sigma),
             return_home_probability: at(model.care.return_home_probability),
             costs: model.costs.iter().map(|c| (c.basis, at(c.amount))).collect(),
+            discounts_maltreatment: model.costs.iter().any(|c| c.basis == CostBasis::PerMaltreatmentEvent),
+            discounts_care: model.costs.iter().any(|c| c.basis == CostBasis::PerCareYear),
             strategies,
             reentry_fit,
             maltreatment_fit,
@@ -246,5 +266,27 @@ impl Inputs {
     #[inline]
     pub fn care_duration(&self, z: f64) -> f64 {
         (self.care_mu + self.care_sigma * z).exp()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::StreamRng;
+    use rand::{Rng, RngExt, SeedableRng};
+
+    #[test]
+    fn a_prevalence_threshold_on_a_draws_bits_is_exactly_its_uniform_below_the_prevalence() {
+        let mut rng = StreamRng::seed_from_u64(7);
+        for _ in 0..100_000 {
+            let u: f64 = rng.clone().random();
+            let bits = rng.next_u64() >> 11;
+            // The prevalences on and either side of this very uniform, where a rounding
+            // slip would show, and some ordinary ones.
+            let around = [u, u.next_down(), u.next_up(), u + 2f64.powi(-54)];
+            for p in around.into_iter().chain([0.0, 1.0, 0.49, 0.33, 1e-300]) {
+                assert_eq!(bits < prevalence_threshold(p), u < p, "u = {u}, p = {p}");
+            }
+        }
     }
 }

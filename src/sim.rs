@@ -22,7 +22,7 @@
 //! into fixed chunks of [`CHUNK`] children that also run in parallel. Chunk tallies are
 //! merged in chunk order, so sums do not depend on the thread count.
 
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use rayon::prelude::*;
 
@@ -49,8 +49,9 @@ struct Block {
     /// `z_care` the first time a path needs it (NaN until then): it is the same for every
     /// strategy, so its `exp` is paid once per child rather than once per walk.
     care_years: f64,
-    /// `(1 + r)^(−care_years)`, the discount over the whole episode, computed with it: a
-    /// path's factor at the episode's end is its factor at the breakdown times this.
+    /// `(1 + r)^(−care_years)`, the discount over the whole episode, likewise computed the
+    /// first time a path needs it: a path's factor at the episode's end is its factor at the
+    /// breakdown times this.
     care_factor: f64,
 }
 
@@ -81,16 +82,26 @@ impl ChildDraws {
         self.blocks[k]
     }
 
-    /// The care episode after a breakdown in stay `k` (already generated), in years, and its
-    /// discount factor.
+    /// The length in years of the care episode after a breakdown in stay `k` (already
+    /// generated).
     #[inline]
-    fn care(&mut self, k: usize, inputs: &Inputs) -> (f64, f64) {
+    fn care_years(&mut self, k: usize, inputs: &Inputs) -> f64 {
         let b = &mut self.blocks[k];
         if b.care_years.is_nan() {
             b.care_years = inputs.care_duration(b.z_care);
+        }
+        b.care_years
+    }
+
+    /// The discount factor over that episode, `(1 + r)^(−care_years)`, after
+    /// [`Self::care_years`].
+    #[inline]
+    fn care_factor(&mut self, k: usize, inputs: &Inputs) -> f64 {
+        let b = &mut self.blocks[k];
+        if b.care_factor.is_nan() {
             b.care_factor = inputs.discount.factor(b.care_years);
         }
-        (b.care_years, b.care_factor)
+        b.care_factor
     }
 }
 
@@ -298,7 +309,9 @@ fn walk<const FLOW: bool>(
             if let Some(tm) = m.invert_prepared(b.e_maltreatment, c, inv_c, eff_mal, home_until) {
                 let o = out.at(t0 + tm);
                 o.maltreatment_events += 1;
-                o.maltreatment_disc += disc.factor(t0 + tm);
+                if inputs.discounts_maltreatment {
+                    o.maltreatment_disc += disc.factor(t0 + tm);
+                }
             }
         }
         // The re-entry with its discount factor, which is also the end of a support window
@@ -331,16 +344,28 @@ fn walk<const FLOW: bool>(
         if k == 0 {
             out.child.first_reentry = Some(at - start);
         }
-        let (d, f_d) = draws.care(k, inputs);
+        let d = draws.care_years(k, inputs);
         let care_end = (at + d).min(h);
-        let f_care_end = if care_end == h { inputs.horizon_factor } else { f_at * f_d };
-        out.flow(inputs, (at, f_at), (care_end, f_care_end), |o, u, d| {
+        // The factor at the episode's end prices its discounted years and starts the next
+        // stay. When no cost line prices care years, it is left for the next stay to compute
+        // only if that stay is supported, which saves an `exp` for most episodes.
+        let priced = inputs.discounts_care;
+        let f_care_end = if care_end == h {
+            Some(inputs.horizon_factor)
+        } else if priced {
+            Some(f_at * draws.care_factor(k, inputs))
+        } else {
+            None
+        };
+        out.flow(inputs, (at, f_at), (care_end, f_care_end.unwrap_or(f_at)), |o, u, d| {
             o.care_years += u;
-            o.care_years_disc += d;
+            if priced {
+                o.care_years_disc += d;
+            }
         });
         if at + d < h && b.u_return < inputs.return_home_probability {
             t0 = at + d;
-            f_t0 = Some(f_care_end);
+            f_t0 = f_care_end;
             k += 1;
             failed_scale *= inputs.hr_per_failed_return;
             inv_failed_scale *= inputs.inv_hr_per_failed_return;
@@ -440,15 +465,16 @@ fn simulate_cohort<const FLOW: bool>(
         let id = cohort.first_id() + i;
         let child_key = base.child(id);
         // Risk factors: one uniform per factor, compared with the prevalence, so a changed
-        // prevalence flips as few children as possible between iterations. In flow mode the
-        // next uniform of the same stream places the return home within its year.
+        // prevalence flips as few children as possible between iterations. The comparison is
+        // made on the draw's integer bits, which is exactly `u < p` for the uniform `u` they
+        // make. In flow mode the next uniform of the same stream places the return home
+        // within its year.
         let mut mask = 0u64;
         let mut start = 0.0;
         if n_rf > 0 || cohort.year.is_some() {
             let mut rng = child_key.stream(Purpose::RiskFactors);
-            for j in 0..n_rf {
-                let u: f64 = rng.random();
-                mask |= ((u < inputs.prevalence[j]) as u64) << j;
+            for (j, &threshold) in inputs.prevalence_threshold.iter().enumerate() {
+                mask |= (((rng.next_u64() >> 11) < threshold) as u64) << j;
             }
             if let Some(y) = cohort.year {
                 start = y as f64 + rng.random::<f64>();

@@ -5,7 +5,9 @@
 //! with `+` (as ripgrep merges its search stats), which is how chunks of children computed
 //! on different threads are combined, always in a fixed order so that floating-point sums are
 //! bit-identical whatever the thread count. Discounted quantities are kept beside raw ones so
-//! that costs are `amount × quantity` afterwards: re-pricing needs no re-simulation.
+//! that costs are `amount × quantity` afterwards: re-pricing needs no re-simulation. The
+//! exception is a discounted quantity that no cost line of the run prices: its discount
+//! factors would cost an `exp` per event and nothing would read them, so it stays at 0.
 
 use std::ops::{Add, AddAssign};
 
@@ -41,9 +43,11 @@ pub struct Quantities {
     pub breakdowns_disc: f64,
     /// First maltreatment events, at most one per stay at home.
     pub maltreatment_events: u64,
+    /// Left at 0 when no cost line prices maltreatment events (`Inputs::discounts_maltreatment`).
     pub maltreatment_disc: f64,
     /// Years in care after re-entries, censored at the horizon.
     pub care_years: f64,
+    /// Left at 0 when no cost line prices years in care (`Inputs::discounts_care`).
     pub care_years_disc: f64,
     /// Stays at home with an engaged family.
     pub supported_returns: u64,

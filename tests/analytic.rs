@@ -11,6 +11,12 @@ use reunify::scenario::Scenario;
 const N: u64 = 200_000;
 
 fn constant(rate: f64, horizon: f64, extra: &str) -> Scenario {
+    constant_with_care(rate, horizon, "", extra)
+}
+
+/// [`constant`] with more keys (`care`) for the care episode after a breakdown, from which
+/// nobody goes home again.
+fn constant_with_care(rate: f64, horizon: f64, care: &str, extra: &str) -> Scenario {
     scenario(
         N,
         horizon,
@@ -21,6 +27,7 @@ knots_years = [0.0]
 rates_per_year = [{rate}]
 
 [care_after_breakdown]
+{care}
 return_home_probability = 0.0
 
 {extra}
@@ -91,6 +98,51 @@ fn discounted_breakdown_count_matches_its_expectation() {
     let observed = t.q.breakdowns_disc / N as f64;
     // The summand lies in [0, 1], so its sd is at most sqrt(E·(1 − E)).
     let se = (expected * (1.0 - expected) / N as f64).sqrt();
+    assert!((observed - expected).abs() < 4.0 * se, "{observed} vs {expected}");
+}
+
+#[test]
+fn discounted_maltreatment_count_matches_its_expectation() {
+    // With no re-entry, a stay lasts to the horizon: E[(1+r)^(−T) · 1{T < H}] for the first
+    // maltreatment event T ~ Exp(μ) is μ/(μ+δ) · (1 − e^(−(μ+δ)H)), as for breakdowns.
+    let (mu, h, r) = (0.3, 5.0, 0.035f64);
+    let extra = format!(
+        "[maltreatment]\nknots_years = [0.0]\nrates_per_year = [{mu}]\n\n\
+         [[cost]]\nname = \"enquiry\"\namount = 1\nbasis = \"per_maltreatment_event\""
+    );
+    let res = run(&constant(0.0, h, &extra), false);
+    let delta = r.ln_1p();
+    let expected = mu / (mu + delta) * (1.0 - (-(mu + delta) * h).exp());
+    let observed = base_level(&res, 0, "other_cost") / N as f64;
+    let se = (expected * (1.0 - expected) / N as f64).sqrt();
+    assert!((observed - expected).abs() < 4.0 * se, "{observed} vs {expected}");
+}
+
+#[test]
+fn discounted_care_years_match_their_integral() {
+    // Re-entry at T ~ Exp(λ), then exactly d years in care (σ = 0), censored at H, and no
+    // return home. The discounted years in care per child are
+    // E[∫_T^min(T+d, H) e^(−δs) ds · 1{T < H}], split at T = H − d:
+    //   (1 − e^(−δd))/δ · λ/(λ+δ) · (1 − e^(−(λ+δ)(H−d)))
+    //   + (1/δ) · [λ/(λ+δ) · (e^(−(λ+δ)(H−d)) − e^(−(λ+δ)H)) − e^(−δH) · (e^(−λ(H−d)) − e^(−λH))].
+    let (lambda, d, h, r) = (0.3, 1.5, 5.0, 0.035f64);
+    let sc = constant_with_care(
+        lambda,
+        h,
+        &format!("median_years = {d}\nsigma = 0.0"),
+        "[[cost]]\nname = \"placement\"\namount = 1\nbasis = \"per_care_year\"",
+    );
+    let res = run(&sc, false);
+    let delta = r.ln_1p();
+    let ld = lambda + delta;
+    let whole = (1.0 - (-delta * d).exp()) / delta * lambda / ld * (1.0 - (-ld * (h - d)).exp());
+    let cut = (lambda / ld * ((-ld * (h - d)).exp() - (-ld * h).exp())
+        - (-delta * h).exp() * ((-lambda * (h - d)).exp() - (-lambda * h).exp()))
+        / delta;
+    let expected = whole + cut;
+    let observed = base_level(&res, 0, "breakdown_cost") / N as f64;
+    // The summand lies in [0, d], so its variance is at most d·E − E².
+    let se = ((d * expected - expected * expected) / N as f64).sqrt();
     assert!((observed - expected).abs() < 4.0 * se, "{observed} vs {expected}");
 }
 

@@ -10,6 +10,12 @@ use reunify::scenario::Scenario;
 /// A scenario with risk factors, repeat returns, maltreatment and costs of every basis, so
 /// that every branch of the simulation is exercised. `strategies` is appended.
 fn rich(horizon: f64, discount: f64, costs: [f64; 4], strategies: &str) -> Scenario {
+    let text = rich_text(horizon, discount, costs, strategies);
+    Scenario::from_toml_str(&text, "rich.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The TOML of [`rich`].
+fn rich_text(horizon: f64, discount: f64, costs: [f64; 4], strategies: &str) -> String {
     let text = format!(
         r#"
 [scenario]
@@ -86,8 +92,7 @@ eligibility = "none"
         c2 = costs[2],
         c3 = costs[3],
     );
-    let text = if costs[0] == 0.0 { text.replace("{ dist = \"gamma\", mean = 1, sd = 0.2 }", "0") } else { text };
-    Scenario::from_toml_str(&text, "rich.toml").unwrap_or_else(|e| panic!("{e}"))
+    if costs[0] == 0.0 { text.replace("{ dist = \"gamma\", mean = 1, sd = 0.2 }", "0") } else { text }
 }
 
 const SUPPORT: &str = r#"
@@ -354,5 +359,49 @@ repeat_on_later_returns = true
         let both = run(&rich(5.0, 0.035, COSTS, &format!("{first}{b}")), false);
         let alone = run(&rich(5.0, 0.035, COSTS, &b), false);
         assert_eq!(both.base.tallies[2], alone.base.tallies[1], "{what}");
+    }
+}
+
+/// The engine computes the discount factors of maltreatment events and of care episodes only
+/// when a cost line prices them. Pricing them must change nothing that is simulated: every
+/// count and undiscounted quantity stays exactly the same, and so do the discounted ones
+/// that were priced already (support's to rounding, as its factor after a care episode is
+/// then found another way).
+#[test]
+fn pricing_maltreatment_and_care_years_changes_nothing_simulated() {
+    let priced_text = rich_text(5.0, 0.035, COSTS, SUPPORT);
+    // The same lines, with the same parameters, priced per breakdown instead.
+    let unpriced_text = priced_text
+        .replace("basis = \"per_care_year\"", "basis = \"per_breakdown\"")
+        .replace("basis = \"per_maltreatment_event\"", "basis = \"per_breakdown\"");
+    assert_ne!(priced_text, unpriced_text);
+    let parse = |text: &str| Scenario::from_toml_str(text, "rich.toml").unwrap_or_else(|e| panic!("{e}"));
+    let (priced, unpriced) = (run(&parse(&priced_text), true), run(&parse(&unpriced_text), true));
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
+    for (p, u) in
+        std::iter::once(&priced.base).chain(&priced.psa).zip(std::iter::once(&unpriced.base).chain(&unpriced.psa))
+    {
+        for (ps, us) in p.tallies.iter().zip(&u.tallies) {
+            for (pt, ut) in ps.iter().zip(us) {
+                let (pq, uq) = (&pt.q, &ut.q);
+                assert_eq!(
+                    (pt.children, pt.children_with_breakdown, &pt.first_reentry_by_month),
+                    (ut.children, ut.children_with_breakdown, &ut.first_reentry_by_month)
+                );
+                assert_eq!(
+                    (pq.returns_home, pq.breakdowns, pq.maltreatment_events, pq.supported_returns),
+                    (uq.returns_home, uq.breakdowns, uq.maltreatment_events, uq.supported_returns)
+                );
+                assert_eq!(
+                    (pq.breakdowns_disc, pq.care_years, pq.supported_years),
+                    (uq.breakdowns_disc, uq.care_years, uq.supported_years)
+                );
+                assert!(close(pq.supported_returns_disc, uq.supported_returns_disc));
+                assert!(close(pq.supported_years_disc, uq.supported_years_disc));
+                // Priced, they are there; unpriced, nothing reads them and they are left at 0.
+                assert!(pq.care_years_disc > 0.0 && pq.maltreatment_disc > 0.0);
+                assert_eq!((uq.care_years_disc, uq.maltreatment_disc), (0.0, 0.0));
+            }
+        }
     }
 }
