@@ -357,6 +357,9 @@ fn walk<const FLOW: bool>(
         } else {
             None
         };
+        // Unpriced, the episode's end is given the breakdown's factor as a stand-in: the
+        // discounted length that `flow` makes of it is wrong and is dropped, which is cheaper
+        // than a second form of `flow` without discounting.
         out.flow(inputs, (at, f_at), (care_end, f_care_end.unwrap_or(f_at)), |o, u, d| {
             o.care_years += u;
             if priced {

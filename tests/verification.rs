@@ -10,8 +10,12 @@ use reunify::scenario::Scenario;
 /// A scenario with risk factors, repeat returns, maltreatment and costs of every basis, so
 /// that every branch of the simulation is exercised. `strategies` is appended.
 fn rich(horizon: f64, discount: f64, costs: [f64; 4], strategies: &str) -> Scenario {
-    let text = rich_text(horizon, discount, costs, strategies);
-    Scenario::from_toml_str(&text, "rich.toml").unwrap_or_else(|e| panic!("{e}"))
+    parse_rich(&rich_text(horizon, discount, costs, strategies))
+}
+
+/// Parses the TOML of [`rich_text`], edited or not.
+fn parse_rich(text: &str) -> Scenario {
+    Scenario::from_toml_str(text, "rich.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The TOML of [`rich`].
@@ -375,8 +379,7 @@ fn pricing_maltreatment_and_care_years_changes_nothing_simulated() {
         .replace("basis = \"per_care_year\"", "basis = \"per_breakdown\"")
         .replace("basis = \"per_maltreatment_event\"", "basis = \"per_breakdown\"");
     assert_ne!(priced_text, unpriced_text);
-    let parse = |text: &str| Scenario::from_toml_str(text, "rich.toml").unwrap_or_else(|e| panic!("{e}"));
-    let (priced, unpriced) = (run(&parse(&priced_text), true), run(&parse(&unpriced_text), true));
+    let (priced, unpriced) = (run(&parse_rich(&priced_text), true), run(&parse_rich(&unpriced_text), true));
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
     for (p, u) in
         std::iter::once(&priced.base).chain(&priced.psa).zip(std::iter::once(&unpriced.base).chain(&unpriced.psa))
