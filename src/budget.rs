@@ -114,8 +114,9 @@ pub struct Payback {
     /// and care spend per breakdown, and the breakdowns that must be averted per year of the
     /// window for support to break even over it (Holmes 2014: 920.6 / 3 ≈ 307).
     pub extra_support_cash: f64,
-    pub cost_per_breakdown_cash: f64,
-    pub breakdowns_to_avert_per_year: f64,
+    /// `None` (written as absent) when the comparator has no breakdowns or they cost nothing.
+    pub cost_per_breakdown_cash: Option<f64>,
+    pub breakdowns_to_avert_per_year: Option<f64>,
 }
 
 /// The budget section of `summary.json`.
@@ -216,7 +217,9 @@ pub fn summarise(budget: &Budget, run: &RunResult, names: &[String]) -> BudgetSu
     }
 
     let comparator_breakdowns: f64 = base_breakdowns[0].iter().sum();
-    let cost_per_breakdown_cash = base_spend[0].iter().map(|y| y.cash[1]).sum::<f64>() / comparator_breakdowns;
+    let cost_per_breakdown_cash =
+        crate::decision::finite(base_spend[0].iter().map(|y| y.cash[1]).sum::<f64>() / comparator_breakdowns)
+            .filter(|c| *c > 0.0);
     let cum = |p: &Vec<Vec<[f64; 12]>>, s: usize| -> Vec<f64> { p[s].iter().map(|f| f[CUMULATIVE_CASH]).collect() };
     let payback = (1..names.len())
         .map(|s| {
@@ -236,7 +239,8 @@ pub fn summarise(budget: &Budget, run: &RunResult, names: &[String]) -> BudgetSu
                 probability,
                 extra_support_cash,
                 cost_per_breakdown_cash,
-                breakdowns_to_avert_per_year: extra_support_cash / cost_per_breakdown_cash / years as f64,
+                breakdowns_to_avert_per_year: cost_per_breakdown_cash
+                    .and_then(|c| crate::decision::finite(extra_support_cash / c / years as f64)),
             }
         })
         .collect();

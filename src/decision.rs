@@ -19,7 +19,9 @@ use crate::model::ModelError;
 use crate::scenario::{Scenario, SupportBasis};
 use crate::sim::{IterationResult, RunResult, run_iteration};
 
-/// Break-even figures for one strategy against the comparator.
+/// Break-even figures for one strategy against the comparator. A figure that is undefined
+/// for the scenario (no breakdowns to avert, no family supported) is `None`, written as
+/// absent (`null`), and `undefined` says why in words.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BreakEven {
     pub strategy: String,
@@ -29,23 +31,32 @@ pub struct BreakEven {
     /// Incremental support cost in the base case (discounted).
     pub support_cost: f64,
     /// The comparator's breakdown and care cost per breakdown (discounted).
-    pub cost_per_breakdown: f64,
+    pub cost_per_breakdown: Option<f64>,
     /// Breakdowns that must be averted for support to pay for itself.
-    pub breakdowns_to_avert: f64,
+    pub breakdowns_to_avert: Option<f64>,
     pub children: f64,
     pub comparator_breakdowns: f64,
     /// Breakdowns per child returned, under the comparator and at break-even.
-    pub comparator_rate: f64,
-    pub breakeven_rate: f64,
+    pub comparator_rate: Option<f64>,
+    pub breakeven_rate: Option<f64>,
     /// At the scenario's own effect (base case).
     pub breakdowns_averted: f64,
     pub net_saving: f64,
     pub scenario_hazard_ratio: f64,
     /// The re-entry hazard ratio at which net saving is 0; `None` when even an effect that
-    /// all but removes re-entry while supported does not pay for the support.
+    /// all but removes re-entry while supported does not pay for the support, or when support
+    /// reaches no family.
     pub breakeven_hazard_ratio: Option<f64>,
     /// The price per child at which support is cost-neutral at the scenario's effect.
-    pub max_affordable_price: f64,
+    pub max_affordable_price: Option<f64>,
+    /// Why figures above are absent, in words ("no breakdowns under the comparator ...").
+    #[serde(default)]
+    pub undefined: Vec<String>,
+}
+
+/// `Some(x)` when `x` is a finite number.
+pub fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
 fn net_saving(r: &IterationResult, s: usize) -> f64 {
@@ -60,21 +71,37 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
     let comp = &m.levels[0];
     let comparator_breakdowns = comp[level_index("breakdowns")];
     let children = comp[level_index("children")];
-    let cost_per_breakdown = if comparator_breakdowns > 0.0 {
-        comp[level_index("breakdown_cost")] / comparator_breakdowns
-    } else {
-        f64::NAN
-    };
+    let cost_per_breakdown = (comparator_breakdowns > 0.0)
+        .then(|| comp[level_index("breakdown_cost")] / comparator_breakdowns)
+        .and_then(finite)
+        .filter(|c| *c > 0.0);
     let mut out = Vec::new();
     for (s, strat) in sc.model.strategies.iter().enumerate().skip(1) {
         let lv = &m.levels[s];
         let support_cost = lv[level_index("support_cost")] - comp[level_index("support_cost")];
-        let breakdowns_to_avert = support_cost / cost_per_breakdown;
+        let breakdowns_to_avert = cost_per_breakdown.and_then(|c| finite(support_cost / c));
         let price = points[strat.cost.0];
         let (priced, q) = priced_support(&base, s, View::Total);
         let without_price = lv[level_index("total_cost")] - priced;
         let max_affordable_price =
-            if q > 0.0 { (comp[level_index("total_cost")] - without_price) / q } else { f64::NAN };
+            (q > 0.0).then(|| (comp[level_index("total_cost")] - without_price) / q).and_then(finite);
+        let mut undefined = Vec::new();
+        if children == 0.0 {
+            undefined.push("no children return home".to_string());
+        } else if comparator_breakdowns == 0.0 {
+            undefined.push(
+                "no breakdowns under the comparator, so support has none to avert: breakdowns to avert and the break-even rate are undefined".to_string(),
+            );
+        } else if cost_per_breakdown.is_none() {
+            undefined.push(
+                "breakdowns cost nothing under the comparator, so averting them saves nothing: breakdowns to avert are undefined".to_string(),
+            );
+        }
+        if q == 0.0 {
+            undefined.push(
+                "support reaches no family (take-up 0, no child eligible, or no time supported), so no price or effect changes the net saving".to_string(),
+            );
+        }
         let hr_id = strat.hr_reentry.0;
         // Each strategy's children depend only on their own draws and the comparator, so the
         // root-finder simulates just the comparator and this strategy.
@@ -96,13 +123,14 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
             breakdowns_to_avert,
             children,
             comparator_breakdowns,
-            comparator_rate: comparator_breakdowns / children,
-            breakeven_rate: (comparator_breakdowns - breakdowns_to_avert) / children,
+            comparator_rate: finite(comparator_breakdowns / children),
+            breakeven_rate: breakdowns_to_avert.and_then(|b| finite((comparator_breakdowns - b) / children)),
             breakdowns_averted: m.decisions[s][2],
             net_saving: m.decisions[s][0],
             scenario_hazard_ratio: points[hr_id],
-            breakeven_hazard_ratio: solve_decreasing(f, 1e-4, 1.0, 50.0)?,
+            breakeven_hazard_ratio: if q > 0.0 { solve_decreasing(f, 1e-4, 1.0, 50.0)? } else { None },
             max_affordable_price,
+            undefined,
         });
     }
     Ok(out)

@@ -1,5 +1,7 @@
-//! The `reunify` binary: a thin shell over [`reunify::app`].
+//! The `reunify` binary: a thin shell over [`reunify::app`]. It alone installs the signal
+//! handler, so that tests calling the library in-process keep their own signal handling.
 
 fn main() {
+    reunify::app::interrupt::install();
     std::process::exit(reunify::app::main_with_args(std::env::args_os()));
 }

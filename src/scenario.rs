@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::dist::{Dist, Param, Z975};
+use crate::dist::{Dist, DistError, Param, Shape, Z975};
 
 /// Default support cost per child (Holmes 2014).
 pub const DEFAULT_SUPPORT_COST: f64 = 5627.0;
@@ -244,10 +244,10 @@ impl Domain {
     /// log-normal (which never produce exactly 0) are fine for `Positive`.
     fn contains_support(self, d: &Dist) -> bool {
         let (lo, hi) = d.support();
-        match d {
-            Dist::Fixed(v) => self.contains(*v),
-            Dist::Beta { .. } => matches!(self, Domain::Probability | Domain::Share | Domain::NonNegative),
-            Dist::Gamma { .. } | Dist::LogNormal { .. } => matches!(self, Domain::Positive | Domain::NonNegative),
+        match d.shape() {
+            Shape::Fixed(v) => self.contains(*v),
+            Shape::Beta { .. } => matches!(self, Domain::Probability | Domain::Share | Domain::NonNegative),
+            Shape::Gamma { .. } | Shape::LogNormal { .. } => matches!(self, Domain::Positive | Domain::NonNegative),
             // Normal, uniform and triangular: both ends must be finite and allowed. Every
             // domain is bounded below, so a normal distribution is never accepted here.
             _ => lo.is_finite() && hi.is_finite() && self.contains(lo) && self.contains(hi),
@@ -482,6 +482,9 @@ pub struct Scenario {
     /// The top-level model, used by every authority that overrides nothing.
     pub model: Model,
     pub budget: Option<Budget>,
+    /// What validation accepted with a change (a spread too small to sample became a fixed
+    /// value), each as "file: field path: what"; the application prints them.
+    pub warnings: Vec<String>,
 }
 
 impl Scenario {
@@ -502,7 +505,14 @@ impl Scenario {
         // The document as a plain table too: authorities' overrides are merged into it.
         let table: toml::Table = toml::from_str(text)
             .map_err(|e| ScenarioError::Syntax { file: file.to_string(), message: e.to_string() })?;
-        Builder { file: file.to_string(), params: Vec::new(), scope: None, shared: BTreeMap::new() }.build(raw, &table)
+        Builder {
+            file: file.to_string(),
+            params: Vec::new(),
+            scope: None,
+            shared: BTreeMap::new(),
+            warnings: Vec::new(),
+        }
+        .build(raw, &table)
     }
 
     /// The model authority `a` is simulated and priced with.
@@ -611,6 +621,8 @@ struct Builder {
     /// The top level's parameters by key, with the TOML they were written as, so that an
     /// authority's model shares every parameter it does not change.
     shared: BTreeMap<String, (Option<toml::Value>, ParamId)>,
+    /// Inputs accepted with a change the user should know of, as "file: path: what".
+    warnings: Vec<String>,
 }
 
 impl Builder {
@@ -663,7 +675,14 @@ impl Builder {
     ) -> Result<ParamId, ScenarioError> {
         let param = match value {
             None => Param::fixed(default),
-            Some(v) => parse_param(v).map_err(|r| self.err(path, r))?,
+            Some(v) => {
+                let (param, warning) = parse_param(v).map_err(|r| self.err(path, r))?;
+                if let Some(w) = warning {
+                    let w = self.err(path, w).to_string();
+                    self.warnings.push(w);
+                }
+                param
+            }
         };
         if !param.point.is_finite() || !domain.contains(param.point) {
             return Err(self.err(path, format!("{} is not {}", crate::dist::fmt_num(param.point), domain.describe())));
@@ -788,7 +807,7 @@ impl Builder {
                 })
             }
         };
-        Ok(Scenario { budget, meta, params: self.params, discount_rate, authorities, model })
+        Ok(Scenario { budget, meta, params: self.params, discount_rate, authorities, model, warnings: self.warnings })
     }
 
     /// Validates the model sections: risk factors, hazards, failed returns, care, costs and
@@ -1208,6 +1227,12 @@ fn merge_model(top: &toml::Table, over: &toml::Table) -> Result<toml::Table, (St
     Ok(out)
 }
 
+/// A spread given as mean and sd that is too small to sample, before shape values derived
+/// from it overflow.
+fn degenerate(point: f64, relative: f64) -> Option<Result<Dist, DistError>> {
+    (relative < crate::dist::MIN_RELATIVE_SPREAD).then_some(Err(DistError::Degenerate { point, relative }))
+}
+
 fn as_f64(v: &toml::Value) -> Option<f64> {
     match v {
         toml::Value::Integer(i) => Some(*i as f64),
@@ -1217,12 +1242,14 @@ fn as_f64(v: &toml::Value) -> Option<f64> {
 }
 
 /// Parses a number or a `{ dist = ... }` table into a [`Param`], with the reason on failure.
-pub fn parse_param(v: &toml::Value) -> Result<Param, String> {
+/// A distribution whose spread is too small to sample becomes a fixed value, and the second
+/// item says so.
+pub fn parse_param(v: &toml::Value) -> Result<(Param, Option<String>), String> {
     if let Some(x) = as_f64(v) {
         if !x.is_finite() {
             return Err(format!("{x} is not a finite number"));
         }
-        return Ok(Param::fixed(x));
+        return Ok((Param::fixed(x), None));
     }
     let toml::Value::Table(t) = v else {
         return Err(
@@ -1261,14 +1288,14 @@ pub fn parse_param(v: &toml::Value) -> Result<Param, String> {
     let (point, dist) = match kind {
         "fixed" => {
             let x = num("value")?;
-            (x, Dist::Fixed(x))
+            (x, Dist::fixed(x))
         }
         "beta" if has("events") || has("n") => {
             let (e, n) = (num("events")?, num("n")?);
             if !(e > 0.0 && n > e) {
                 return Err(format!("beta needs 0 < events < n, not events = {e}, n = {n}"));
             }
-            (e / n, Dist::Beta { alpha: e, beta: n - e })
+            (e / n, Dist::beta(e, n - e))
         }
         "beta" => {
             let (m, s) = (num("mean")?, positive("sd", num("sd")?)?);
@@ -1282,11 +1309,11 @@ pub fn parse_param(v: &toml::Value) -> Result<Param, String> {
                 ));
             }
             let k = m * (1.0 - m) / (s * s) - 1.0;
-            (m, Dist::Beta { alpha: m * k, beta: (1.0 - m) * k })
+            (m, degenerate(m, s / m).unwrap_or_else(|| Dist::beta(m * k, (1.0 - m) * k)))
         }
         "gamma" => {
             let (m, s) = (positive("mean", num("mean")?)?, positive("sd", num("sd")?)?);
-            (m, Dist::Gamma { shape: m * m / (s * s), scale: s * s / m })
+            (m, degenerate(m, s / m).unwrap_or_else(|| Dist::gamma(m * m / (s * s), s * s / m)))
         }
         "lognormal" if has("median") || has("ci95") => {
             let med = positive("median", num("median")?)?;
@@ -1296,32 +1323,37 @@ pub fn parse_param(v: &toml::Value) -> Result<Param, String> {
             if ci.len() != 2 || !(ci[0] > 0.0 && ci[0] < med && med < ci[1] && ci[1].is_finite()) {
                 return Err(format!("ci95 must be [low, high] with 0 < low < median ({med}) < high"));
             }
-            (med, Dist::LogNormal { mu: med.ln(), sigma: (ci[1].ln() - ci[0].ln()) / (2.0 * Z975) })
+            (med, Dist::lognormal(med.ln(), (ci[1].ln() - ci[0].ln()) / (2.0 * Z975)))
         }
         "lognormal" => {
             let (m, s) = (positive("mean", num("mean")?)?, positive("sd", num("sd")?)?);
             let sigma2 = (1.0 + s * s / (m * m)).ln();
-            (m, Dist::LogNormal { mu: m.ln() - 0.5 * sigma2, sigma: sigma2.sqrt() })
+            (m, Dist::lognormal(m.ln() - 0.5 * sigma2, sigma2.sqrt()))
         }
         "normal" => {
             let (m, s) = (num("mean")?, positive("sd", num("sd")?)?);
-            (m, Dist::Normal { mean: m, sd: s })
+            (m, Dist::normal(m, s))
         }
         "uniform" => {
             let (a, b) = (num("min")?, num("max")?);
-            if a > b {
-                return Err(format!("uniform min {a} is above max {b}"));
-            }
-            (0.5 * (a + b), Dist::Uniform { min: a, max: b })
+            (0.5 * a + 0.5 * b, Dist::uniform(a, b))
         }
         "triangular" => {
             let (a, c, b) = (num("min")?, num("mode")?, num("max")?);
-            if !(a <= c && c <= b) {
-                return Err(format!("triangular needs min ≤ mode ≤ max, not {a}, {c}, {b}"));
-            }
-            (c, Dist::Triangular { min: a, mode: c, max: b })
+            (c, Dist::triangular(a, c, b))
         }
         _ => unreachable!("kinds are matched above"),
     };
-    Ok(Param { point, dist })
+    match dist {
+        Ok(dist) => Ok((Param { point, dist }, None)),
+        Err(DistError::Degenerate { .. }) => Ok((
+            Param::fixed(point),
+            Some(format!(
+                "the {kind} distribution's spread is too small to sample (relative spread below {:e}); it is used as the fixed value {}",
+                crate::dist::MIN_RELATIVE_SPREAD,
+                crate::dist::fmt_num(point)
+            )),
+        )),
+        Err(DistError::Invalid(reason)) => Err(format!("{kind} distribution: {reason}")),
+    }
 }

@@ -3,57 +3,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-const SMALL: &str = r#"
-[scenario]
-name = "small"
-horizon_years = 3.0
-iterations = 6
-seed = 11
-
-[[authority]]
-name = "Testshire"
-children = 5000
-
-[reentry]
-knots_years = [0.0, 1.0]
-calibrate_to = [ { years = 1.0, share = 0.2 }, { years = 3.0, share = { dist = "beta", mean = 0.3, sd = 0.02 } } ]
-
-[[risk_factor]]
-name = "older"
-prevalence = 0.5
-hr_reentry = { dist = "lognormal", median = 1.3, ci95 = [1.0, 1.7] }
-
-[maltreatment]
-knots_years = [0.0]
-calibrate_to = [ { years = 2.0, share = 0.46 } ]
-
-[[cost]]
-name = "breakdown"
-amount = 61614
-basis = "per_breakdown"
-
-[[strategy]]
-name = "usual-care"
-eligibility = "none"
-
-[[strategy]]
-name = "support"
-take_up = 0.9
-hr_reentry = { dist = "lognormal", median = 0.75, ci95 = [0.5, 1.1] }
-"#;
-
-fn reunify() -> Command {
-    Command::cargo_bin("reunify").unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
+mod common;
+use common::{SMALL, reunify, write};
 
 fn run_small(dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
     let file = write(dir, "small.toml", SMALL);

@@ -6,8 +6,10 @@
 
 pub mod import;
 pub mod init;
+pub mod interrupt;
 pub mod output;
 pub mod reproduce;
+pub mod staging;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -44,6 +46,11 @@ fn bad_input(e: impl Into<anyhow::Error>) -> Failure {
 
 fn run_failed(e: impl Into<anyhow::Error>) -> Failure {
     Failure { code: EXIT_RUN_FAILED, error: e.into() }
+}
+
+/// A staging failure with its own exit code (2 for a destination that is not a result).
+fn stage_failed(e: staging::StageError) -> Failure {
+    Failure { code: e.exit_code(), error: e.into() }
 }
 
 #[derive(Parser, Debug)]
@@ -173,6 +180,13 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
     match dispatch(cli) {
         Ok(()) => 0,
         Err(f) => {
+            // A signal's handler removes the staging folder under a running writer, whose
+            // error is then only a symptom: let the handler report and exit with 130.
+            if interrupt::requested() {
+                loop {
+                    std::thread::park();
+                }
+            }
             eprintln!("error: {:#}", f.error);
             f.code
         }
@@ -284,7 +298,7 @@ fn redraw_report(dir: &Path) -> Result<(), Failure> {
         return Err(bad_input(anyhow!("{} is not a reunify output folder (no summary.json)", dir.display())));
     }
     let started = Instant::now();
-    let staged = output::StagedDir::new(&dir.join("report-staging")).map_err(run_failed)?;
+    let staged = staging::StagedDir::new(&dir.join("report-staging")).map_err(stage_failed)?;
     crate::report::write_report_into(dir, staged.path()).map_err(run_failed)?;
     for entry in std::fs::read_dir(staged.path()).map_err(run_failed)? {
         let entry = entry.map_err(run_failed)?;
@@ -304,6 +318,9 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
 fn load_scenario_text(path: &Path) -> Result<(Scenario, String), Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", path.display())))?;
     let sc = Scenario::from_toml_str(&text, &path.display().to_string()).map_err(bad_input)?;
+    for w in &sc.warnings {
+        eprintln!("warning: {w}");
+    }
     Ok((sc, text))
 }
 
@@ -357,7 +374,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         base_case_only: args.base_case_only,
     };
     let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
-    let staged = output::StagedDir::new(&dest).map_err(run_failed)?;
+    let staged = staging::StagedDir::new(&dest).map_err(stage_failed)?;
 
     let total = if opts.base_case_only { 1 } else { opts.iterations as u64 + 1 };
     let bar = Arc::new(progress_bar(total));
@@ -417,7 +434,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     if !args.no_report {
         crate::report::write_report(staged.path()).map_err(run_failed)?;
     }
-    let dir = staged.commit().map_err(run_failed)?;
+    let dir = staged.commit().map_err(stage_failed)?;
     if !args.quiet {
         print!("{}", terminal_summary(&sc, &summary, run.psa.len()));
         println!("wrote {} in {:.2} s", dir.display(), started.elapsed().as_secs_f64());

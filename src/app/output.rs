@@ -1,12 +1,11 @@
 //! Writing a run's tables and files, atomically.
 //!
 //! Tables are tidy and long, keyed by `iteration, strategy, authority`, and written with
-//! polars (CSV and Parquet). Everything goes into a temporary sibling folder that is renamed
-//! over the destination only when every file is complete, so an interrupted or failed run
-//! never leaves a half-written result over a good one.
+//! polars (CSV and Parquet), into a staging folder that [`super::staging`] swaps into place
+//! only when every file is complete.
 
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -17,61 +16,6 @@ use crate::budget::{BudgetSummary, iteration_rows};
 use crate::calibrate::Fit;
 use crate::scenario::{Eligibility, Scenario, SupportBasis};
 use crate::sim::RunResult;
-
-/// A folder being written; renamed into place by [`StagedDir::commit`], removed on drop
-/// otherwise.
-pub struct StagedDir {
-    tmp: PathBuf,
-    dest: PathBuf,
-    committed: bool,
-}
-
-impl StagedDir {
-    pub fn new(dest: &Path) -> Result<Self> {
-        let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-        let name = dest.file_name().context("output folder has no name")?.to_string_lossy().to_string();
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp).ok();
-        }
-        fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        Ok(StagedDir { tmp, dest: dest.to_path_buf(), committed: false })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.tmp
-    }
-
-    /// Moves the finished folder over the destination. The old result is moved aside first
-    /// and deleted only after the new one is in place.
-    pub fn commit(mut self) -> Result<PathBuf> {
-        let old = self.tmp.with_extension("old");
-        let had_old = self.dest.exists();
-        if had_old {
-            fs::rename(&self.dest, &old).with_context(|| format!("cannot move aside {}", self.dest.display()))?;
-        }
-        if let Err(e) = fs::rename(&self.tmp, &self.dest) {
-            if had_old {
-                fs::rename(&old, &self.dest).ok();
-            }
-            return Err(e).with_context(|| format!("cannot move results into {}", self.dest.display()));
-        }
-        if had_old {
-            fs::remove_dir_all(&old).ok();
-        }
-        self.committed = true;
-        Ok(self.dest.clone())
-    }
-}
-
-impl Drop for StagedDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            fs::remove_dir_all(&self.tmp).ok();
-        }
-    }
-}
 
 fn write_csv(dir: &Path, name: &str, df: &mut DataFrame) -> Result<()> {
     let path = dir.join(name);

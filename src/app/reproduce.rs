@@ -137,7 +137,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
     // Break-even (Holmes 2014): support for all pays for itself if it averts £56.72m /
     // £61,614 = 920.6 breakdowns, taking the breakdown rate from 47% to about 38%.
     let be = crate::decision::breakeven(&holmes, holmes.meta.seed)?;
-    let to_avert = be[0].breakdowns_to_avert;
+    let to_avert = be[0].breakdowns_to_avert.unwrap_or(f64::NAN);
     rows.push(row(
         "breakdowns to avert for support to pay for itself",
         "about 900 (£56.72m / £61,614 = 920.6)",
@@ -157,7 +157,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         10080.0 * 5627.0 / 61614.0 / 3.0,
         0.05,
         name,
-        &[cycle.payback[0].breakdowns_to_avert_per_year],
+        &[cycle.payback[0].breakdowns_to_avert_per_year.unwrap_or(f64::NAN)],
     ));
     let rates: Vec<f64> = metric(&runs, 0, "breakdowns").iter().map(|b| (b - to_avert) / 10080.0).collect();
     rows.push(row("breakdown rate at break-even (from 47%)", "38%", 0.38, 0.005, name, &rates));

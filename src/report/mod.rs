@@ -197,7 +197,8 @@ pub fn net_phrase(v: f64) -> String {
     if v >= 0.0 { format!("a net saving of {}", money(v)) } else { format!("a net cost of {}", money(-v)) }
 }
 
-/// The plain-English headline for each non-comparator strategy.
+/// The plain-English headline for each non-comparator strategy, as plain text (the HTML
+/// writer escapes it).
 pub fn headlines(d: &ReportData) -> Vec<String> {
     let s = &d.summary;
     let mut out = Vec::new();
@@ -211,7 +212,7 @@ pub fn headlines(d: &ReportData) -> Vec<String> {
         let whom = if st.offered_to == "all children" {
             format!("all {} children returned home", thousands(s.children as f64))
         } else {
-            format!("{} (of {} children returned home)", esc(&st.offered_to), thousands(s.children as f64))
+            format!("{} (of {} children returned home)", st.offered_to, thousands(s.children as f64))
         };
         let mut t = format!(
             "Offering {n} to {whom}, at {} per child ({:.0}% take-up), costs {} in support and ",
@@ -242,7 +243,7 @@ pub fn headlines(d: &ReportData) -> Vec<String> {
         if let Some(b) = &s.budget
             && let Some(p) = b.payback.iter().find(|p| p.strategy == n)
         {
-            let _ = write!(t, " {}", esc(&payback_sentence(b, p, s.psa_iterations > 0)));
+            let _ = write!(t, " {}", payback_sentence(b, p, s.psa_iterations > 0));
         }
         out.push(t);
     }
@@ -252,16 +253,25 @@ pub fn headlines(d: &ReportData) -> Vec<String> {
 /// The break-even figures of one strategy in plain English.
 pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
     let per = if b.cost_basis == "per_supported_year" { "per child-year" } else { "per child" };
+    let (Some(to_avert), Some(rate), Some(at_breakeven)) = (b.breakdowns_to_avert, b.comparator_rate, b.breakeven_rate)
+    else {
+        return format!(
+            "{} at {} {per}: break-even is undefined for this scenario: {}.",
+            b.strategy,
+            money(b.price),
+            b.undefined.join("; ")
+        );
+    };
     let mut t = format!(
         "{} at {} {per} pays for itself if it prevents at least {} of the {} breakdowns over {} year{}, taking the breakdown rate from {:.1}% to {:.1}% of children returned",
         b.strategy,
         money(b.price),
-        thousands(b.breakdowns_to_avert.ceil()),
+        thousands(to_avert.ceil()),
         thousands(b.comparator_breakdowns),
         horizon_years,
         if horizon_years == 1.0 { "" } else { "s" },
-        100.0 * b.comparator_rate,
-        100.0 * b.breakeven_rate,
+        100.0 * rate,
+        100.0 * at_breakeven,
     );
     match b.breakeven_hazard_ratio {
         Some(hr) if hr < 1.0 => {
@@ -280,11 +290,19 @@ pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
     }
     let _ = write!(
         t,
-        " At the scenario's assumed effect it averts about {} breakdowns, {}; it would be cost-neutral at a price of up to {} {per}.",
+        " At the scenario's assumed effect it averts about {} breakdowns, {}",
         thousands(b.breakdowns_averted),
         net_phrase(b.net_saving),
-        money(b.max_affordable_price)
     );
+    match b.max_affordable_price {
+        Some(p) => {
+            let _ = write!(t, "; it would be cost-neutral at a price of up to {} {per}.", money(p));
+        }
+        None => t.push('.'),
+    }
+    if !b.undefined.is_empty() {
+        let _ = write!(t, " Note: {}.", b.undefined.join("; "));
+    }
     t
 }
 
@@ -540,13 +558,20 @@ pub fn payback_sentence(b: &BudgetSummary, p: &Payback, psa: bool) -> String {
     if let Some(pr) = p.probability.filter(|_| psa) {
         let _ = write!(t, " (probability of payback within the window: {:.0}%)", 100.0 * pr);
     }
-    let _ = write!(
-        t,
-        ". To break even over the window it must avert {} breakdowns a year ({} of extra support in cash over the window, at {} of breakdown and care spend per breakdown).",
-        thousands(p.breakdowns_to_avert_per_year.ceil()),
-        money(p.extra_support_cash),
-        money(p.cost_per_breakdown_cash)
-    );
+    match (p.breakdowns_to_avert_per_year, p.cost_per_breakdown_cash) {
+        (Some(n), Some(c)) => {
+            let _ = write!(
+                t,
+                ". To break even over the window it must avert {} breakdowns a year ({} of extra support in cash over the window, at {} of breakdown and care spend per breakdown).",
+                thousands(n.ceil()),
+                money(p.extra_support_cash),
+                money(c)
+            );
+        }
+        _ => t.push_str(
+            ". The breakdowns it must avert to break even are undefined: the comparator has no breakdown spend in the window to avert.",
+        ),
+    }
     t
 }
 
@@ -938,7 +963,7 @@ fn page(d: &ReportData, sections: &[Section]) -> String {
     }
     h.push_str("<h2>Headline</h2>\n");
     for line in headlines(d) {
-        let _ = writeln!(h, "<p class=\"headline\">{line}</p>");
+        let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(&line));
     }
     for sec in sections.iter().filter(|s| !s.html.is_empty()) {
         let _ = write!(h, "<h2>{}</h2>\n{}", esc(&sec.title), sec.html);

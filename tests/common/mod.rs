@@ -5,6 +5,47 @@ use reunify::analysis::{self, View};
 use reunify::scenario::Scenario;
 use reunify::sim::{self, RunOptions, RunResult};
 
+/// A small scenario for command-line tests: 5,000 children, two strategies, a few uncertain
+/// inputs, 6 PSA iterations.
+pub const SMALL: &str = r#"
+[scenario]
+name = "small"
+horizon_years = 3.0
+iterations = 6
+seed = 11
+
+[[authority]]
+name = "Testshire"
+children = 5000
+
+[reentry]
+knots_years = [0.0, 1.0]
+calibrate_to = [ { years = 1.0, share = 0.2 }, { years = 3.0, share = { dist = "beta", mean = 0.3, sd = 0.02 } } ]
+
+[[risk_factor]]
+name = "older"
+prevalence = 0.5
+hr_reentry = { dist = "lognormal", median = 1.3, ci95 = [1.0, 1.7] }
+
+[maltreatment]
+knots_years = [0.0]
+calibrate_to = [ { years = 2.0, share = 0.46 } ]
+
+[[cost]]
+name = "breakdown"
+amount = 61614
+basis = "per_breakdown"
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+
+[[strategy]]
+name = "support"
+take_up = 0.9
+hr_reentry = { dist = "lognormal", median = 0.75, ci95 = [0.5, 1.1] }
+"#;
+
 /// A minimal scenario: one authority, a constant re-entry hazard, no risk factors, and the
 /// given extra TOML (costs, strategies, overrides) appended.
 pub fn scenario(children: u64, horizon: f64, extra: &str) -> Scenario {
@@ -41,4 +82,16 @@ pub fn base_level(r: &RunResult, s: usize, name: &str) -> f64 {
 /// Every level metric of every strategy in every iteration, base case first.
 pub fn all_levels(r: &RunResult) -> Vec<Vec<[f64; 21]>> {
     std::iter::once(&r.base).chain(&r.psa).map(|it| analysis::iteration_metrics(it, View::Total).levels).collect()
+}
+
+/// The `reunify` binary, for command-line tests.
+pub fn reunify() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("reunify").unwrap()
+}
+
+/// Writes `text` to `dir/name` and returns the path as a string.
+pub fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
 }
