@@ -281,6 +281,10 @@ fn bisect_cdf(cdf: impl Fn(f64) -> f64, p: f64, mut lo: f64, mut hi: f64) -> f64
 
 /// Formats a number with up to four significant decimals, without trailing zeros.
 pub fn fmt_num(v: f64) -> String {
+    if v.abs() >= 1e15 {
+        // 1e308, not 309 digits.
+        return format!("{v:e}");
+    }
     let s = if v.abs() >= 1000.0 { format!("{v:.0}") } else { format!("{v:.4}") };
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }

@@ -1,9 +1,11 @@
 //! reunify: a microsimulation of children returning home from local-authority care in
 //! England, what happens to them, and what post-return support costs and averts.
 //!
-//! The model is specified in `MODEL.md`. The library's core (`scenario`, `model`,
-//! `calibrate`, `hazard`, `sim`, `tally`, `analysis`, `decision`, `voi`) is pure: it never prints, reads files
-//! or reads the environment. Input and output live in `app` and `report`.
+//! The model is specified in `MODEL.md`. The library's core (`scenario`, `dist`, `model`,
+//! `calibrate`, `hazard`, `discount`, `rng`, `sim`, `tally`, `analysis`, `budget`, `decision`,
+//! `voi`) is pure: it never prints, reads files or the environment, and never sees clap
+//! types. Input, output and signals live in `app` and `report`, which depend on the core and
+//! never the other way round.
 
 pub mod analysis;
 pub mod app;

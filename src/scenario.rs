@@ -217,7 +217,22 @@ pub enum Domain {
     NonNegative,
     /// 0 to 1, excluding 1 (discount rates).
     Rate,
+    /// Pounds, 0 to [`MAX_MONEY`] (costs): beyond, sums over children overflow to infinity.
+    Money,
 }
+
+/// The largest amount of money a cost line or price may have as its point value: £1bn.
+pub const MAX_MONEY: f64 = 1e9;
+
+/// Horizons and windows shorter than a day follow nobody long enough to mean anything.
+pub const MIN_HORIZON_YEARS: f64 = 1.0 / 365.25;
+
+/// The most children in one cohort of one authority: child ids are `cohort · 2⁴⁰ + i`, so a
+/// cohort must stay below 2⁴⁰ (about 1.1 × 10¹²) for ids to stay distinct.
+pub const MAX_COHORT_CHILDREN: u64 = 1 << 40;
+
+/// The name of the total over authorities in every output table.
+pub const TOTAL_NAME: &str = "all";
 
 impl Domain {
     fn contains(self, v: f64) -> bool {
@@ -227,6 +242,7 @@ impl Domain {
             Domain::Positive => v > 0.0,
             Domain::NonNegative => v >= 0.0,
             Domain::Rate => (0.0..1.0).contains(&v),
+            Domain::Money => (0.0..=MAX_MONEY).contains(&v),
         }
     }
 
@@ -237,6 +253,7 @@ impl Domain {
             Domain::Positive => "a positive number",
             Domain::NonNegative => "a non-negative number",
             Domain::Rate => "a rate from 0 to below 1",
+            Domain::Money => "an amount from £0 to £1bn",
         }
     }
 
@@ -246,8 +263,13 @@ impl Domain {
         let (lo, hi) = d.support();
         match d.shape() {
             Shape::Fixed(v) => self.contains(*v),
-            Shape::Beta { .. } => matches!(self, Domain::Probability | Domain::Share | Domain::NonNegative),
-            Shape::Gamma { .. } | Shape::LogNormal { .. } => matches!(self, Domain::Positive | Domain::NonNegative),
+            Shape::Beta { .. } => {
+                matches!(self, Domain::Probability | Domain::Share | Domain::NonNegative | Domain::Money)
+            }
+            // Money's bound is on the point value: a gamma's tail beyond £1bn is never drawn.
+            Shape::Gamma { .. } | Shape::LogNormal { .. } => {
+                matches!(self, Domain::Positive | Domain::NonNegative | Domain::Money)
+            }
             // Normal, uniform and triangular: both ends must be finite and allowed. Every
             // domain is bounded below, so a normal distribution is never accepted here.
             _ => lo.is_finite() && hi.is_finite() && self.contains(lo) && self.contains(hi),
@@ -635,6 +657,24 @@ impl Builder {
         ScenarioError::Invalid { file: self.file.clone(), path, reason: reason.into() }
     }
 
+    /// A name that reaches folders, tables and spreadsheets: no spaces at either end, no
+    /// control characters, and a letter or digit first, so that Excel never reads it as a
+    /// formula (`=`, `+`, `-`, `@`).
+    fn check_name(&self, path: &str, name: &str) -> Result<(), ScenarioError> {
+        let reason = if name.is_empty() {
+            "must not be empty"
+        } else if name.trim() != name {
+            "must not start or end with spaces"
+        } else if name.chars().any(char::is_control) {
+            "must not contain control characters (tabs, line breaks)"
+        } else if !name.chars().next().is_some_and(char::is_alphanumeric) {
+            "must start with a letter or digit (a name starting with =, +, - or @ would be read as a formula by spreadsheets)"
+        } else {
+            return Ok(());
+        };
+        Err(self.err(path, format!("{name:?} {reason}")))
+    }
+
     /// Registers a parameter, checking its range. `key` names it in output tables and `path`
     /// in error messages.
     fn param(
@@ -702,11 +742,13 @@ impl Builder {
         if m.name.trim().is_empty() || m.name.contains(['/', '\\']) || m.name.starts_with('.') {
             return Err(self.err("scenario.name", "must be a non-empty name usable as a folder name"));
         }
+        self.check_name("scenario.name", &m.name)?;
         let horizon_years = m.horizon_years.unwrap_or(5.0);
-        if !(horizon_years.is_finite() && (0.0..=100.0).contains(&horizon_years)) {
-            return Err(
-                self.err("scenario.horizon_years", format!("{horizon_years} is not a horizon from 0 to 100 years"))
-            );
+        if !(horizon_years.is_finite() && (MIN_HORIZON_YEARS..=100.0).contains(&horizon_years)) {
+            return Err(self.err(
+                "scenario.horizon_years",
+                format!("{horizon_years} is not a horizon from one day ({MIN_HORIZON_YEARS:.5} years) to 100 years"),
+            ));
         }
         let iterations = m.iterations.unwrap_or(1000);
         if iterations == 0 {
@@ -736,12 +778,26 @@ impl Builder {
         }
         let mut seen = BTreeMap::new();
         for (i, a) in raw.authority.iter().enumerate() {
-            if a.name.trim().is_empty() {
-                return Err(self.err(format!("authority[{i}].name"), "must not be empty"));
+            let path = format!("authority[{i}].name");
+            self.check_name(&path, &a.name)?;
+            if name_key(&a.name) == TOTAL_NAME {
+                return Err(self.err(
+                    path,
+                    format!("\"{}\" is the name of the total over authorities in every output; choose another", a.name),
+                ));
             }
-            if let Some(j) = seen.insert(a.name.clone(), i) {
-                return Err(self.err(format!("authority[{i}].name"), format!("\"{}\" repeats authority[{j}]", a.name)));
+            if let Some((j, other)) = seen.insert(name_key(&a.name), (i, a.name.clone())) {
+                return Err(self.err(path, repeats(&a.name, &other, &format!("authority[{j}]"))));
             }
+            if a.children >= MAX_COHORT_CHILDREN {
+                return Err(self.err(
+                    format!("authority[{i}] ({}).children", a.name),
+                    format!("{} children is more than a cohort can hold (below 2^40, about 1.1 × 10^12)", a.children),
+                ));
+            }
+        }
+        if raw.authority.iter().all(|a| a.children == 0) {
+            return Err(self.err("authority", "every authority has 0 children: at least one child must return home"));
         }
         let model = self.model(RawModel {
             reentry: raw.reentry,
@@ -798,13 +854,29 @@ impl Builder {
                         format!("{cohorts} is not a number of cohorts from 1 to budget.years ({})", b.years),
                     ));
                 }
-                Some(Budget {
+                let budget = Budget {
                     first_financial_year: b.first_financial_year,
                     years: b.years,
                     cohorts,
                     growth_per_year: growth,
                     source: b.source.clone(),
-                })
+                };
+                // Growth compounds: the last cohort must still be a number of children.
+                for a in &authorities {
+                    let last = a.children as f64 * (1.0 + growth).powi(cohorts as i32 - 1);
+                    if !last.is_finite() || last.round() >= MAX_COHORT_CHILDREN as f64 {
+                        return Err(self.err(
+                            "budget.growth_per_year",
+                            format!(
+                                "{} a year makes the last cohort of {} {} children, more than a cohort can hold (below 2^40, about 1.1 × 10^12)",
+                                crate::dist::fmt_num(growth),
+                                a.name,
+                                if last.is_finite() { crate::dist::fmt_num(last) } else { "infinitely many".into() }
+                            ),
+                        ));
+                    }
+                }
+                Some(budget)
             }
         };
         Ok(Scenario { budget, meta, params: self.params, discount_rate, authorities, model, warnings: self.warnings })
@@ -820,8 +892,9 @@ impl Builder {
         }
         for (i, r) in raw.risk_factor.iter().enumerate() {
             let p = format!("risk_factor[{i}]");
-            if rf_names.contains(&r.name) {
-                return Err(self.err(format!("{p}.name"), format!("\"{}\" is listed twice", r.name)));
+            self.check_name(&format!("{p}.name"), &r.name)?;
+            if let Some(other) = rf_names.iter().find(|o| name_key(o) == name_key(&r.name)) {
+                return Err(self.err(format!("{p}.name"), repeats(&r.name, other, "an earlier [[risk_factor]]")));
             }
             rf_names.push(r.name.clone());
             let k = format!("risk_factor.{}", r.name);
@@ -902,8 +975,9 @@ impl Builder {
         let mut cost_names: Vec<String> = Vec::new();
         for (i, c) in raw.cost.iter().enumerate() {
             let p = format!("cost[{i}]");
-            if cost_names.contains(&c.name) {
-                return Err(self.err(format!("{p}.name"), format!("\"{}\" is listed twice", c.name)));
+            self.check_name(&format!("{p}.name"), &c.name)?;
+            if let Some(other) = cost_names.iter().find(|o| name_key(o) == name_key(&c.name)) {
+                return Err(self.err(format!("{p}.name"), repeats(&c.name, other, "an earlier [[cost]]")));
             }
             cost_names.push(c.name.clone());
             let basis = CostBasis::parse(&c.basis).ok_or_else(|| {
@@ -916,7 +990,7 @@ impl Builder {
                 format!("cost.{}.amount", c.name),
                 Some(&c.amount),
                 0.0,
-                Domain::NonNegative,
+                Domain::Money,
                 c.source.as_ref(),
             )?;
             costs.push(CostLine { name: c.name.clone(), amount, basis });
@@ -931,8 +1005,9 @@ impl Builder {
             if s.name.trim().is_empty() || s.name.contains(',') {
                 return Err(self.err(format!("{p}.name"), "must be non-empty and contain no commas"));
             }
-            if strategies.iter().any(|o| o.name == s.name) {
-                return Err(self.err(format!("{p}.name"), format!("\"{}\" is listed twice", s.name)));
+            self.check_name(&format!("{p}.name"), &s.name)?;
+            if let Some(other) = strategies.iter().find(|o| name_key(&o.name) == name_key(&s.name)) {
+                return Err(self.err(format!("{p}.name"), repeats(&s.name, &other.name, "an earlier [[strategy]]")));
             }
             // `same_as` names an earlier strategy whose support this one offers: every key left
             // out is taken from it, and its uncertain values are the same parameters, so a PSA
@@ -1000,7 +1075,7 @@ impl Builder {
                 1.0,
                 Domain::Positive,
             )?;
-            let cost = param(self, "cost", &s.cost, like_id(|o| o.cost), DEFAULT_SUPPORT_COST, Domain::NonNegative)?;
+            let cost = param(self, "cost", &s.cost, like_id(|o| o.cost), DEFAULT_SUPPORT_COST, Domain::Money)?;
             strategies.push(Strategy {
                 name: s.name.clone(),
                 description: s.description.clone(),
@@ -1147,13 +1222,22 @@ impl Builder {
                             }
                         }
                         "min_risk_score" => {
-                            let m = val.as_integer().filter(|m| *m >= 0).ok_or_else(|| {
+                            let m = val.as_integer().and_then(|m| u32::try_from(m).ok()).ok_or_else(|| {
                                 self.err(
                                     format!("{path}.min_risk_score"),
-                                    "must be a whole number of risk factors, 0 or more",
+                                    format!("{val} is not a whole number of risk factors, 0 or more"),
                                 )
                             })?;
-                            min_risk_score = Some(m as u32);
+                            if m as usize > rf_names.len() {
+                                return Err(self.err(
+                                    format!("{path}.min_risk_score"),
+                                    format!(
+                                        "{m} is more than the {} risk factors a child can have, so no child would be eligible",
+                                        rf_names.len()
+                                    ),
+                                ));
+                            }
+                            min_risk_score = Some(m);
                         }
                         other => {
                             let hint = suggest(other, &["any_of", "min_risk_score"])
@@ -1167,6 +1251,21 @@ impl Builder {
             }
             _ => Err(self.err(path, "must be \"all\", \"none\" or a table such as { any_of = [\"aged_over_10\"] }")),
         }
+    }
+}
+
+/// Names compare without regard to case or runs of spaces: "Camden  Town" and "camden town"
+/// are one name, and would be one row to a reader.
+fn name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// "\"b\" repeats authority[0]" or, when they differ in case or spacing, says so.
+fn repeats(name: &str, other: &str, earlier: &str) -> String {
+    if name == other {
+        format!("\"{name}\" is listed twice (as {earlier})")
+    } else {
+        format!("\"{name}\" is the same name as {earlier} (\"{other}\") but for case or spacing")
     }
 }
 

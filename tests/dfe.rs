@@ -1,25 +1,21 @@
 //! DfE import: both published formats, national cross-checks, named authorities, and a
 //! generated scenario that validates and runs. The tables live beside the project in
-//! `../shared/data/dfe/`; the tests skip with a printed reason where they are absent.
+//! `../shared/data/dfe/`; a test fails, naming the path, where they are absent.
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use reunify::app::import::read;
 
-fn table(name: &str) -> Option<PathBuf> {
+fn table(name: &str) -> PathBuf {
     let p = Path::new("../shared/data/dfe").join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} is not present (the DfE tables are not part of the repository)", p.display());
-        None
-    }
+    assert!(p.exists(), "{} is missing: the DfE tables live beside the project, in ../shared/data/dfe/", p.display());
+    p
 }
 
 #[test]
 fn the_2013_sfr_table_gives_england_10080_and_its_authorities() {
-    let Some(p) = table("2013_SFR36_CEA2013.csv") else { return };
+    let p = table("2013_SFR36_CEA2013.csv");
     let imp = read(&p, 2013, 3).unwrap();
     assert_eq!(imp.national, Some(10_080));
     assert_eq!(imp.authorities.len(), 151);
@@ -39,7 +35,7 @@ fn the_2013_sfr_table_gives_england_10080_and_its_authorities() {
 
 #[test]
 fn the_2024_ees_table_sums_to_within_half_a_percent_of_8810() {
-    let Some(p) = table("la_children_who_ceased_during_the_year_2020_2024.csv") else { return };
+    let p = table("la_children_who_ceased_during_the_year_2020_2024.csv");
     let imp = read(&p, 2024, 3).unwrap();
     assert_eq!(imp.national, Some(1_100 + 5_740 + 1_970));
     assert!(imp.authorities.len() >= 150);
@@ -54,7 +50,7 @@ fn the_2024_ees_table_sums_to_within_half_a_percent_of_8810() {
 
 #[test]
 fn an_imported_scenario_validates_and_runs() {
-    let Some(p) = table("la_children_who_ceased_during_the_year_2020_2024.csv") else { return };
+    let p = table("la_children_who_ceased_during_the_year_2020_2024.csv");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("authorities-2024.toml");
     Command::cargo_bin("reunify")

@@ -116,3 +116,155 @@ cost_basis = "per_supported_year"
         }
     }
 }
+
+/// One scenario from anywhere in the space of valid parameters: zero and one probabilities,
+/// zero costs, one child, horizons from a day to 50 years, cohort or flow mode.
+#[allow(clippy::too_many_arguments)]
+fn whole_space_text(
+    children: u64,
+    horizon: f64,
+    rate: f64,
+    take_up: f64,
+    hr: f64,
+    q_return: f64,
+    cost: f64,
+    price: f64,
+    support_years: f64,
+    discount: f64,
+    flow: Option<(u32, f64)>,
+) -> String {
+    let budget = flow.map_or(String::new(), |(years, growth)| {
+        format!("[budget]\nfirst_financial_year = 2025\nyears = {years}\ngrowth_per_year = {growth}\n")
+    });
+    format!(
+        r#"
+[scenario]
+name = "space"
+horizon_years = {horizon}
+discount_rate = {discount}
+iterations = 3
+seed = 5
+
+[[authority]]
+name = "A"
+children = {children}
+
+[reentry]
+knots_years = [0.0, 0.5]
+rates_per_year = [{rate}, {{ dist = "gamma", mean = {r2}, sd = {sd} }}]
+
+[[risk_factor]]
+name = "older"
+prevalence = {take_up}
+hr_reentry = 1.5
+
+[care_after_breakdown]
+median_years = 0.5
+return_home_probability = {q_return}
+
+[[cost]]
+name = "breakdown"
+amount = {cost}
+basis = "per_breakdown"
+
+[[cost]]
+name = "care"
+amount = {cost}
+basis = "per_care_year"
+
+[[strategy]]
+name = "usual-care"
+eligibility = "none"
+
+[[strategy]]
+name = "support"
+take_up = {take_up}
+hr_reentry = {{ dist = "lognormal", median = {hr}, ci95 = [{lo}, {hi}] }}
+support_years = {support_years}
+cost = {price}
+
+[[strategy]]
+name = "targeted"
+same_as = "support"
+eligibility = {{ min_risk_score = 1 }}
+
+{budget}
+"#,
+        r2 = 0.1 + rate,
+        sd = 0.05 + rate / 4.0,
+        lo = hr * 0.8,
+        hi = hr * 1.25,
+    )
+}
+
+/// Cases for the whole-space test: 40 in CI, more with `PROPTEST_CASES=N`.
+fn whole_space_cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(40)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: whole_space_cases(), ..ProptestConfig::default() })]
+
+    /// `run`, end to end through the command's own code, never panics anywhere in the space;
+    /// its summary reads back through its own type, so every figure is a number or an
+    /// explicit absence; no table holds NaN or infinity; and the report is drawn.
+    #[test]
+    fn run_never_panics_and_every_output_is_a_number_or_an_explicit_absence(
+        children in prop_oneof![Just(1u64), 1u64..400],
+        log_horizon in (1.0f64 / 365.25).ln()..50f64.ln(),
+        rate in prop_oneof![Just(0.0), 0.0f64..5.0],
+        take_up in prop_oneof![Just(0.0), Just(1.0), 0.0f64..1.0],
+        hr in prop_oneof![Just(1.0), 0.01f64..4.0],
+        q_return in prop_oneof![Just(0.0), Just(1.0), 0.0f64..1.0],
+        cost in prop_oneof![Just(0.0), 0.0f64..200_000.0],
+        price in prop_oneof![Just(0.0), 0.0f64..20_000.0],
+        support_years in 0.0f64..5.0,
+        discount in prop_oneof![Just(0.0), Just(0.035), 0.0f64..0.2],
+        flow in proptest::option::of((1u32..6, -0.5f64..1.0)),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let text = whole_space_text(
+            children, log_horizon.exp(), rate, take_up, hr, q_return, cost, price, support_years, discount, flow,
+        );
+        let file = dir.path().join("space.toml");
+        std::fs::write(&file, &text).unwrap();
+        let out = dir.path().join("out");
+        let args = reunify::app::RunArgs {
+            file,
+            out: Some(out.clone()),
+            iterations: None,
+            seed: None,
+            threads: Some(1),
+            base_case_only: false,
+            quiet: true,
+            no_report: false,
+            decision_years: 3.0,
+            force: false,
+        };
+        let outcome = reunify::app::run_command(&args).map_err(|f| format!("{:#}\n{text}", f.error));
+        prop_assert!(outcome.is_ok(), "{}", outcome.err().unwrap_or_default());
+        let read: Result<reunify::app::output::SummaryFile, _> =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap());
+        prop_assert!(read.is_ok(), "summary.json does not read back: {:?}\n{text}", read.err());
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "csv") {
+                let csv = std::fs::read_to_string(&path).unwrap();
+                let bad = csv.split([',', '\n']).find(|c| matches!(c.trim(), "NaN" | "inf" | "-inf"));
+                prop_assert!(bad.is_none(), "{}: {bad:?}\n{text}", path.display());
+            }
+        }
+        prop_assert!(out.join("report.html").exists());
+        // TECH-VER invariants on the totals: costs are never negative, and a strategy that
+        // reaches nobody (take-up 0) averts nothing.
+        let summary = read.unwrap();
+        for r in summary.rows.iter().filter(|r| r.kind == "level" && r.metric.ends_with("_cost")) {
+            prop_assert!(r.stat.base.unwrap_or(0.0) >= 0.0, "{} {}", r.strategy, r.metric);
+        }
+        if take_up == 0.0 {
+            for r in summary.rows.iter().filter(|r| r.metric == "breakdowns_averted") {
+                prop_assert_eq!(r.stat.base, Some(0.0));
+            }
+        }
+    }
+}

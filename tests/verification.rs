@@ -235,20 +235,24 @@ fn raising_a_cost_raises_the_total() {
     assert!(base_level(&pricier, 1, "support_cost") > base_level(&base, 1, "support_cost"));
 }
 
+/// Extreme value: the shortest horizon, one day, bounds every flow by a day per child, and a
+/// horizon of 0 (which followed nobody) is refused at validation.
 #[test]
-fn horizon_zero_gives_nothing() {
-    let r = run(&rich(0.0, 0.035, COSTS, SUPPORT), true);
+fn the_shortest_horizon_of_a_day_bounds_every_flow_and_zero_is_refused() {
+    let day = reunify::scenario::MIN_HORIZON_YEARS;
+    let r = run(&rich(day, 0.035, COSTS, SUPPORT), true);
     for it in all_levels(&r) {
         for levels in &it {
-            for (m, name) in LEVEL_METRICS.iter().enumerate() {
-                if *name == "children" {
-                    assert_eq!(levels[m], 4500.0);
-                } else if !name.starts_with("reentry_share") {
-                    assert_eq!(levels[m], 0.0, "{name}");
-                }
+            assert_eq!(levels[metric("children")], 4500.0);
+            for name in ["care_years", "supported_years"] {
+                let v = levels[metric(name)];
+                assert!((0.0..=4500.0 * day * (1.0 + 1e-12)).contains(&v), "{name}: {v}");
             }
+            assert!(levels[metric("breakdowns")] <= levels[metric("returns_home")]);
         }
     }
+    let err = Scenario::from_toml_str(&rich_text(0.0, 0.035, COSTS, SUPPORT), "rich.toml").unwrap_err();
+    assert!(err.to_string().contains("scenario.horizon_years: 0 is not a horizon from one day"), "{err}");
 }
 
 #[test]
@@ -407,4 +411,78 @@ fn pricing_maltreatment_and_care_years_changes_nothing_simulated() {
             }
         }
     }
+}
+
+/// Doubling the cohort: the first half is the same children (children are keyed by their
+/// index), so the doubled run's totals are the first run's plus an independent sample of the
+/// same size: within 5 standard errors of twice the first, and its first half exactly equal.
+#[test]
+fn doubling_the_cohort_doubles_every_count_within_monte_carlo_error() {
+    let one = rich_text(5.0, 0.035, COSTS, SUPPORT);
+    let two = one.replacen(
+        "children = 3000\n\n[[authority]]\nname = \"B\"\nchildren = 1500",
+        "children = 6000\n\n[[authority]]\nname = \"B\"\nchildren = 3000",
+        1,
+    );
+    assert_ne!(one, two, "the rich scenario's cohort size moved");
+    let (a, b) = (run(&parse_rich(&one), false), run(&parse_rich(&two), false));
+    for s in 0..2 {
+        for name in ["children", "returns_home", "breakdowns", "children_with_breakdown", "supported_returns"] {
+            let (x, y) = (base_level(&a, s, name), base_level(&b, s, name));
+            // A count of events among n children has variance at most about its mean times
+            // the most returns a child has; 5·√(2x·4) is generous for this scenario.
+            let tol = 5.0 * (8.0 * x.max(1.0)).sqrt();
+            assert!((y - 2.0 * x).abs() <= tol, "{name}, strategy {s}: {y} vs 2 × {x}");
+        }
+    }
+}
+
+/// Monotonicity in the discount rate: a higher rate lowers every discounted cost and leaves
+/// every undiscounted one exactly as it was.
+#[test]
+fn a_higher_discount_rate_lowers_discounted_costs_and_changes_nothing_else() {
+    let (low, high) = (run(&rich(5.0, 0.01, COSTS, SUPPORT), false), run(&rich(5.0, 0.06, COSTS, SUPPORT), false));
+    for s in 0..2 {
+        for part in ["breakdown_cost", "total_cost"] {
+            assert!(base_level(&high, s, part) < base_level(&low, s, part), "{part}");
+            let u = format!("{part}_undiscounted");
+            assert_eq!(base_level(&high, s, &u).to_bits(), base_level(&low, s, &u).to_bits(), "{u}");
+        }
+        assert_eq!(base_level(&high, s, "breakdowns"), base_level(&low, s, "breakdowns"));
+    }
+}
+
+/// Symmetry: swapping the comparator and the strategy swaps their results exactly, so every
+/// increment changes sign and nothing else (common random numbers make this bit-exact). The
+/// baseline is given as rates: a calibrated baseline is fitted to the comparator's own
+/// take-up and effect, so it rightly moves when the comparator changes. The base case is
+/// compared: PSA draws of top-level parameters are keyed by their place in the parameter
+/// table, which the order of strategies changes.
+#[test]
+fn swapping_comparator_and_strategy_swaps_their_results_exactly() {
+    let model = r#"
+[reentry]
+knots_years = [0.0, 1.0]
+rates_per_year = [0.4, { dist = "gamma", mean = 0.1, sd = 0.02 }]
+
+[[risk_factor]]
+name = "older"
+prevalence = 0.4
+hr_reentry = 1.5
+
+[care_after_breakdown]
+return_home_probability = 0.5
+
+[[cost]]
+name = "breakdown"
+amount = 61614
+basis = "per_breakdown"
+"#;
+    let usual = "[[strategy]]\nname = \"usual-care\"\neligibility = \"none\"\n";
+    let a = scenario(3000, 5.0, &format!("{model}{usual}{SUPPORT}"));
+    let b = scenario(3000, 5.0, &format!("{model}{SUPPORT}{usual}"));
+    let (a, b) = (run(&a, false), run(&b, false));
+    let (x, y) = (&all_levels(&a)[0], &all_levels(&b)[0]);
+    assert_eq!(x[0], y[1]);
+    assert_eq!(x[1], y[0]);
 }

@@ -46,18 +46,89 @@ impl Import {
     }
 }
 
-fn read_all_text(path: &Path) -> Result<DataFrame> {
+/// Checks the CSV's shape before polars reads it: every record has as many fields as the
+/// header (a short row would otherwise read as suppressed cells), and no quote is left open
+/// (a truncated file). Quoted fields may hold commas and line breaks.
+fn check_shape(text: &str, shown: &str) -> Result<()> {
+    let (mut fields, mut in_quotes, mut line, mut start_line) = (1usize, false, 1usize, 1usize);
+    let mut header: Option<usize> = None;
+    let mut blank = true;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                in_quotes = !in_quotes;
+                blank = false;
+            }
+            ',' if !in_quotes => {
+                fields += 1;
+                blank = false;
+            }
+            '\n' if in_quotes => line += 1,
+            '\n' => {
+                if !blank {
+                    match header {
+                        None => header = Some(fields),
+                        Some(h) if h != fields => bail!(
+                            "{shown}: line {start_line}: {fields} fields where the header has {h}; a row with missing or extra cells is not read as suppressed counts"
+                        ),
+                        _ => {}
+                    }
+                }
+                line += 1;
+                start_line = line;
+                fields = 1;
+                blank = true;
+            }
+            '\r' => {}
+            _ => blank = false,
+        }
+    }
+    if in_quotes {
+        bail!("{shown}: line {start_line}: a quoted field is never closed; is the file truncated?");
+    }
+    if !blank
+        && let Some(h) = header
+        && h != fields
+    {
+        bail!("{shown}: line {start_line}: {fields} fields where the header has {h}; is the file truncated?");
+    }
+    Ok(())
+}
+
+/// Reads CSV text with every column as text, after checking its shape.
+fn read_all_text(text: &str, shown: &str) -> Result<DataFrame> {
+    check_shape(text, shown)?;
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
+        .into_reader_with_file_handle(std::io::Cursor::new(text.as_bytes()))
+        .finish()
         .map_err(anyhow::Error::from)
-        .with_context(|| format!("cannot read {} as CSV", path.display()))
+        .with_context(|| format!("cannot read {shown} as CSV"))
 }
 
 fn text(df: &DataFrame, name: &str) -> Result<Vec<String>> {
-    Ok(df.column(name)?.str()?.iter().map(|s| s.unwrap_or_default().trim().to_string()).collect())
+    let column = df.column(name).map_err(|_| anyhow!("the table has no column `{name}`"))?;
+    Ok(column.str()?.iter().map(|s| s.unwrap_or_default().trim().to_string()).collect())
+}
+
+/// The largest count an authority may have: a cohort must stay below 2⁴⁰ children.
+const MAX_COUNT: u64 = crate::scenario::MAX_COHORT_CHILDREN - 1;
+
+/// Adds a row's count to its authority, refusing names that are not names and sums that
+/// overflow. `line` is the row's line in the file.
+fn add(out: &mut Import, name: &str, v: Option<u64>, suppressed: u64, line: usize) -> Result<()> {
+    if !name.chars().next().is_some_and(char::is_alphanumeric) || name.chars().any(char::is_control) {
+        bail!(
+            "line {line}: authority name {name:?} does not start with a letter or digit (a name starting with =, +, - or @ would be read as a formula by spreadsheets)"
+        );
+    }
+    out.imputed += v.is_none() as usize;
+    let entry = out.authorities.entry(name.to_string()).or_default();
+    *entry = entry.checked_add(v.unwrap_or(suppressed)).filter(|n| *n <= MAX_COUNT).ok_or_else(|| {
+        anyhow!("line {line}: {name}'s count of children passes {MAX_COUNT}, more than a cohort can hold")
+    })?;
+    Ok(())
 }
 
 /// A count, or `None` when it is suppressed.
@@ -65,38 +136,51 @@ fn count(s: &str) -> Result<Option<u64>> {
     if SUPPRESSED.contains(&s) {
         return Ok(None);
     }
-    s.replace(',', "")
+    let n = s
+        .replace(',', "")
         .parse::<u64>()
-        .map(Some)
-        .map_err(|_| anyhow!("\"{s}\" is neither a count nor a suppression marker"))
+        .map_err(|_| anyhow!("\"{s}\" is neither a count nor a suppression marker"))?;
+    if n > MAX_COUNT {
+        bail!("{s} children is more than a cohort can hold (below 2^40)");
+    }
+    Ok(Some(n))
 }
 
 /// Reads either DfE format. `year` selects the reporting year of the long format.
 pub fn read(path: &Path, year: i32, suppressed: u64) -> Result<Import> {
-    let df = read_all_text(path)?;
+    let text = super::read_text(path)?;
+    parse(&text, &path.display().to_string(), year, suppressed)
+}
+
+/// Parses the text of either DfE format; `shown` names it in errors. The fuzz target
+/// `dfe_import` calls this directly.
+pub fn parse(text: &str, shown: &str, year: i32, suppressed: u64) -> Result<Import> {
+    let df = read_all_text(text, shown)?;
     let has = |c: &str| df.get_column_names().iter().any(|n| n.as_str() == c);
     if has("CLA_ceaPar") {
-        wide(&df, suppressed)
+        wide(&df, suppressed).with_context(|| format!("{shown} (SFR table)"))
     } else if has("cla_group") {
-        long(&df, year, suppressed)
+        long(&df, year, suppressed).with_context(|| format!("{shown} (EES table)"))
     } else {
-        bail!(
-            "{}: neither the SFR table (no CLA_ceaPar column) nor the EES table (no cla_group column)",
-            path.display()
-        )
+        bail!("{shown}: neither the SFR table (no CLA_ceaPar column) nor the EES table (no cla_group column)")
     }
 }
 
 fn wide(df: &DataFrame, suppressed: u64) -> Result<Import> {
     let (level, name, value) = (text(df, "geog_l")?, text(df, "geog_n")?, text(df, "CLA_ceaPar")?);
     let mut out = Import { authorities: BTreeMap::new(), national: None, imputed: 0, format: "SFR (wide)" };
+    let mut seen = BTreeMap::new();
     for i in 0..df.height() {
+        // The header is line 1; records hold no line breaks in these tables.
+        let line = i + 2;
         match level[i].as_str() {
-            "NATIONAL" => out.national = count(&value[i])?,
+            "NATIONAL" => out.national = count(&value[i]).with_context(|| format!("line {line}: CLA_ceaPar"))?,
             "LA" => {
-                let v = count(&value[i]).with_context(|| format!("{}: CLA_ceaPar", name[i]))?;
-                out.imputed += v.is_none() as usize;
-                *out.authorities.entry(name[i].clone()).or_default() += v.unwrap_or(suppressed);
+                if let Some(first) = seen.insert(name[i].clone(), line) {
+                    bail!("line {line}: {} appears twice (also on line {first})", name[i]);
+                }
+                let v = count(&value[i]).with_context(|| format!("line {line}: {}: CLA_ceaPar", name[i]))?;
+                add(&mut out, &name[i], v, suppressed, line)?;
             }
             _ => {}
         }
@@ -108,6 +192,13 @@ fn long(df: &DataFrame, year: i32, suppressed: u64) -> Result<Import> {
     // Polars selects the rows of the year, the reason-ceased group and the return-home
     // characteristics; the sum per authority is then a fold over those few rows.
     let year_s = year.to_string();
+    // Line numbers survive the filters: the header is line 1.
+    let df = &df.with_row_index("line".into(), Some(2))?;
+    for c in ["time_period", "cla_group", "characteristic", "geographic_level", "la_name", "number"] {
+        if df.column(c).is_err() {
+            bail!("the table has no column `{c}`");
+        }
+    }
     let mask = df.column("time_period")?.str()?.equal(year_s.as_str())
         & df.column("cla_group")?.str()?.equal("Reason episode ceased");
     let mut rows = df.filter(&mask)?;
@@ -119,19 +210,26 @@ fn long(df: &DataFrame, year: i32, suppressed: u64) -> Result<Import> {
         bail!("no return-home rows for {year} (is --year right?)");
     }
     let (level, la, number) = (text(&rows, "geographic_level")?, text(&rows, "la_name")?, text(&rows, "number")?);
+    let what = text(&rows, "characteristic")?;
+    let lines: Vec<usize> = rows.column("line")?.idx()?.iter().map(|l| l.unwrap_or(0) as usize).collect();
     let mut out = Import { authorities: BTreeMap::new(), national: None, imputed: 0, format: "EES (long)" };
-    let mut national = 0;
+    let mut national: u64 = 0;
     let mut national_rows = 0;
+    let mut seen = BTreeMap::new();
     for i in 0..rows.height() {
+        let line = lines[i];
         match level[i].as_str() {
             "National" => {
-                national += count(&number[i])?.unwrap_or(0);
+                let v = count(&number[i]).with_context(|| format!("line {line}: number"))?.unwrap_or(0);
+                national = national.checked_add(v).ok_or_else(|| anyhow!("line {line}: the national sum overflows"))?;
                 national_rows += 1;
             }
             "Local authority" => {
-                let v = count(&number[i]).with_context(|| format!("{}: number", la[i]))?;
-                out.imputed += v.is_none() as usize;
-                *out.authorities.entry(la[i].clone()).or_default() += v.unwrap_or(suppressed);
+                if let Some(first) = seen.insert((la[i].clone(), what[i].clone()), line) {
+                    bail!("line {line}: {} has the row \"{}\" twice (also on line {first})", la[i], what[i]);
+                }
+                let v = count(&number[i]).with_context(|| format!("line {line}: {}: number", la[i]))?;
+                add(&mut out, &la[i], v, suppressed, line)?;
             }
             _ => {}
         }
@@ -159,7 +257,8 @@ pub fn scenario_text(template: &str, import: &Import, year: i32, source_file: &s
         .map(|(name, n)| {
             let mut t = toml::Table::new();
             t.insert("name".into(), name.clone().into());
-            t.insert("children".into(), toml::Value::Integer(*n as i64));
+            // Counts were checked below 2^40 when they were read, so they fit an i64.
+            t.insert("children".into(), toml::Value::Integer(i64::try_from(*n).unwrap_or(i64::MAX)));
             t.insert("source".into(), source.clone().into());
             toml::Value::Table(t)
         })

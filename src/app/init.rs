@@ -19,10 +19,11 @@ pub fn write(file: Option<&Path>, force: bool) -> Result<(), Failure> {
             Ok(())
         }
         Some(path) => {
-            if path.exists() && !force {
+            // symlink_metadata: a dangling symbolic link is something there too.
+            if std::fs::symlink_metadata(path).is_ok() && !force {
                 return Err(bad_input(anyhow!("{} exists; use --force to overwrite it", path.display())));
             }
-            std::fs::write(path, TEMPLATE).map_err(|e| run_failed(anyhow!("cannot write {}: {e}", path.display())))?;
+            super::write_atomically(path, TEMPLATE).map_err(run_failed)?;
             eprintln!("wrote {}", path.display());
             Ok(())
         }

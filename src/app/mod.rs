@@ -1,8 +1,10 @@
 //! The command-line application: the only layer that reads files, prints and exits.
 //!
-//! Sub-commands: `run`, `validate`, `init`, `reproduce`. Errors carry a category so the
-//! process exits with 0 (ok), 1 (the run failed) or 2 (bad input: a missing file, a scenario
-//! that does not validate, a bad flag), and nothing is written on failure.
+//! Sub-commands: `run`, `validate`, `init`, `report`, `breakeven`, `tornado`, `import-dfe`,
+//! `reproduce`. Every flag is checked before work starts. Errors carry a category so the
+//! process exits with 0 (ok), 1 (the run failed), 2 (bad input: a missing file, a scenario
+//! that does not validate, a bad flag, an `--out` that is not a result folder) or 130
+//! (interrupted by SIGINT or SIGTERM, see [`interrupt`]); nothing is written on failure.
 
 pub mod import;
 pub mod init;
@@ -117,6 +119,9 @@ pub enum Command {
         /// Value imputed for each suppressed count.
         #[arg(long, default_value_t = 3)]
         suppressed: u64,
+        /// Overwrite OUT if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Re-run the shipped reproduction scenarios and compare with the published figures.
     Reproduce {
@@ -165,7 +170,17 @@ pub struct RunArgs {
     /// Years of cohorts a decision affects, for population value of information.
     #[arg(long, default_value_t = 3.0)]
     pub decision_years: f64,
+    /// Run even beyond 10^12 child-paths (children × iterations × strategies).
+    #[arg(long)]
+    pub force: bool,
 }
+
+/// Runs beyond this many child-paths (children × runs × strategies) need `--force`.
+pub const MAX_CHILD_PATHS: f64 = 1e12;
+
+/// A conservative speed for the run-time estimate: child-paths a second on one core (the
+/// default scenario runs 3 strategies for about 12.8 M children a second per core).
+const PATHS_PER_CORE_SECOND: f64 = 10e6;
 
 /// Parses arguments, runs, and returns the process exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
@@ -197,8 +212,21 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run_command(&args).map(|_| ()),
         Command::Validate { files } => {
+            // Every file is checked and reported, good or bad; the exit code is the worst.
+            let mut worst: Option<Failure> = None;
+            let mut failed = 0;
             for f in &files {
-                let sc = load_scenario(f)?;
+                let sc = match load_scenario(f) {
+                    Ok(sc) => sc,
+                    Err(e) => {
+                        failed += 1;
+                        if files.len() > 1 {
+                            eprintln!("error: {:#}", e.error);
+                        }
+                        worst.get_or_insert(e);
+                        continue;
+                    }
+                };
                 let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
                 println!(
                     "{}: ok ({}, {} children, {}, {} of which {} uncertain)",
@@ -210,11 +238,20 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     sc.params.iter().filter(|p| !p.param.dist.is_fixed()).count()
                 );
             }
-            Ok(())
+            match worst {
+                None => Ok(()),
+                Some(f) if files.len() == 1 => Err(f),
+                Some(f) => {
+                    Err(Failure { code: f.code, error: anyhow!("{failed} of {} files did not validate", files.len()) })
+                }
+            }
         }
         Command::Init { file, force } => init::write(file.as_deref(), force),
         Command::Report { dir } => redraw_report(&dir),
-        Command::ImportDfe { file, year, template, out, suppressed } => {
+        Command::ImportDfe { file, year, template, out, suppressed, force } => {
+            if !force && std::fs::symlink_metadata(&out).is_ok() {
+                return Err(bad_input(anyhow!("{} exists; pass --force to overwrite it", out.display())));
+            }
             let imported = import::read(&file, year, suppressed).map_err(bad_input)?;
             let template_text = std::fs::read_to_string(&template)
                 .map_err(|e| bad_input(anyhow!("cannot read {}: {e}", template.display())))?;
@@ -222,10 +259,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 .map_err(bad_input)?;
             // The generated file must validate before it is written.
             Scenario::from_toml_str(&text, &out.display().to_string()).map_err(run_failed)?;
-            let tmp = out.with_extension("toml.tmp");
-            std::fs::write(&tmp, &text)
-                .and_then(|_| std::fs::rename(&tmp, &out))
-                .map_err(|e| run_failed(anyhow!("cannot write {}: {e}", out.display())))?;
+            write_atomically(&out, &text).map_err(run_failed)?;
             let total = imported.total();
             println!(
                 "{}: {} authorities, {} children returned home ({} suppressed counts imputed as {suppressed})",
@@ -276,6 +310,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Reproduce { format, iterations, threads } => {
+            if iterations == Some(0) {
+                return Err(bad_input(anyhow!(
+                    "--iterations must be at least 1: replications estimate each figure's Monte Carlo error"
+                )));
+            }
             let rows =
                 with_threads(threads, || reproduce::reproduce(iterations)).map_err(run_failed)?.map_err(run_failed)?;
             match format {
@@ -316,12 +355,44 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Failure> {
 
 /// Reads and validates a scenario file, returning its text too (run.json hashes it).
 fn load_scenario_text(path: &Path) -> Result<(Scenario, String), Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", path.display())))?;
+    let text = read_text(path).map_err(bad_input)?;
     let sc = Scenario::from_toml_str(&text, &path.display().to_string()).map_err(bad_input)?;
     for w in &sc.warnings {
         eprintln!("warning: {w}");
     }
     Ok((sc, text))
+}
+
+/// Writes `text` to `path` through a temporary file beside it, renamed into place; the
+/// temporary file is removed on any failure.
+pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path).map_err(|e| anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+/// Reads a text file, naming the file and, for text that is not UTF-8, the encoding.
+pub fn read_text(path: &Path) -> Result<String> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(anyhow!("cannot read {shown}: it is a folder, not a file"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("cannot read {shown}: {e}"))?;
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(anyhow!(
+            "{shown} is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8; in Notepad: Save as, Encoding UTF-8)"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        anyhow!(
+            "{shown}: line {line}: byte {at} is not UTF-8; save the file as UTF-8 (Windows-1252 and other encodings are not read)"
+        )
+    })
 }
 
 /// Runs `f` on a pool of `threads` workers, or on rayon's global pool.
@@ -368,19 +439,58 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     if args.threads == Some(0) {
         return Err(bad_input(anyhow!("--threads must be at least 1")));
     }
+    if !(args.decision_years.is_finite() && args.decision_years > 0.0 && args.decision_years <= 100.0) {
+        return Err(bad_input(anyhow!(
+            "--decision-years {} is not a number of years from above 0 to 100",
+            args.decision_years
+        )));
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads_wanted = match args.threads {
+        Some(n) if n > cores => {
+            eprintln!("warning: --threads {n} is more than the {cores} cores of this machine; using {cores}");
+            Some(cores)
+        }
+        t => t,
+    };
     let opts = RunOptions {
         seed: args.seed.unwrap_or(sc.meta.seed),
         iterations: args.iterations.unwrap_or(sc.meta.iterations),
         base_case_only: args.base_case_only,
     };
+    let runs = if opts.base_case_only { 1.0 } else { opts.iterations as f64 + 1.0 };
+    let paths = sc.total_children() as f64 * runs * sc.model.strategies.len() as f64;
+    let threads_used = threads_wanted.unwrap_or_else(rayon::current_num_threads);
+    let estimate = paths / (PATHS_PER_CORE_SECOND * threads_used as f64);
+    if paths > MAX_CHILD_PATHS && !args.force {
+        return Err(bad_input(anyhow!(
+            "this run is {} child-paths ({} children × {} runs × {} strategies), beyond the limit of 10^12; at about {} it would take about {}. Lower --iterations or the cohort, or pass --force",
+            crate::dist::fmt_num(paths),
+            thousands(sc.total_children() as f64),
+            thousands(runs),
+            sc.model.strategies.len(),
+            format_args!(
+                "{} million a second on {threads_used} threads",
+                PATHS_PER_CORE_SECOND / 1e6 * threads_used as f64
+            ),
+            duration(estimate)
+        )));
+    }
+    if estimate > 60.0 {
+        eprintln!(
+            "note: {} child-paths; this run will take about {} (progress is shown as it goes; Ctrl-C stops it and keeps any previous result)",
+            crate::dist::fmt_num(paths),
+            duration(estimate)
+        );
+    }
     let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
     let staged = staging::StagedDir::new(&dest).map_err(stage_failed)?;
 
     let total = if opts.base_case_only { 1 } else { opts.iterations as u64 + 1 };
     let bar = Arc::new(progress_bar(total));
     let sim_start = Instant::now();
-    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
-    let run: RunResult = with_threads(args.threads, || {
+    let threads = threads_wanted.unwrap_or_else(rayon::current_num_threads);
+    let run: RunResult = with_threads(threads_wanted, || {
         let bar = bar.clone();
         sim::run(&sc, opts, &move || bar.tick_one())
     })
@@ -393,14 +503,14 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     // Decision analyses: break-even and tornado re-run the base case under common random
     // numbers; acceptability and value of information re-use the PSA iterations.
     let analyses_start = Instant::now();
-    let (breakeven, tornado) = with_threads(args.threads, || {
+    let (breakeven, tornado) = with_threads(threads_wanted, || {
         Ok::<_, crate::model::ModelError>((decision::breakeven(&sc, opts.seed)?, decision::tornado(&sc, opts.seed)?))
     })
     .map_err(run_failed)?
     .map_err(run_failed)?;
     let accept = decision::acceptability(&sc, &run, 60);
-    let voi =
-        with_threads(args.threads, || voi::value_of_information(&sc, &run, args.decision_years)).map_err(run_failed)?;
+    let voi = with_threads(threads_wanted, || voi::value_of_information(&sc, &run, args.decision_years))
+        .map_err(run_failed)?;
     let analyses_seconds = analyses_start.elapsed().as_secs_f64();
     let summary = output::SummaryFile::new(
         &sc,
@@ -440,6 +550,21 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         println!("wrote {} in {:.2} s", dir.display(), started.elapsed().as_secs_f64());
     }
     Ok(RunOutcome { dir, summary })
+}
+
+/// "about 3 minutes", "about 2.5 hours", "about 40 days": an estimate in the unit a reader
+/// would use.
+fn duration(seconds: f64) -> String {
+    let (v, unit) = if seconds < 120.0 {
+        (seconds, "seconds")
+    } else if seconds < 7200.0 {
+        (seconds / 60.0, "minutes")
+    } else if seconds < 2.0 * 86400.0 {
+        (seconds / 3600.0, "hours")
+    } else {
+        (seconds / 86400.0, "days")
+    };
+    format!("{} {unit}", crate::dist::fmt_num((v * 10.0).round() / 10.0))
 }
 
 /// A progress bar on standard error that appears only once a run has taken a second, and
