@@ -128,6 +128,8 @@ struct ChildOutcome {
     q: Quantities,
     /// Time of the first re-entry since the child's return home, if before the horizon.
     first_reentry: Option<f64>,
+    /// The path reached [`MAX_RETURNS_HOME`] and was stopped there.
+    capped: bool,
 }
 
 impl ChildOutcome {
@@ -135,6 +137,7 @@ impl ChildOutcome {
     #[inline]
     fn add_child_to(&self, t: &mut Tally) {
         t.children += 1;
+        t.children_capped += self.capped as u64;
         if let Some(at) = self.first_reentry {
             t.children_with_breakdown += 1;
             let last = t.first_reentry_by_month.len().saturating_sub(1);
@@ -259,6 +262,13 @@ fn engages_at(s: &Support, k: usize, b: &Block) -> bool {
     (k == 0 || s.repeat_on_later_returns) && b.u_take_up < s.take_up
 }
 
+/// The most returns home simulated for one child. A scenario with a certain return home, a
+/// high re-entry rate and short care episodes could otherwise send a child home again almost
+/// without end (issue #15); a path that reaches the cap stops there, is counted in
+/// [`Tally::children_capped`], and `run` reports it. Real children return home a handful of
+/// times at most, so the cap never binds on a plausible scenario.
+pub const MAX_RETURNS_HOME: usize = 1000;
+
 /// Walks one child's path under a strategy's support `s`, or with no support at all when `s`
 /// is `None`, from its return home at `start` (0 in cohort mode) to the horizon, writing into
 /// `out`. Support is only passed for a child it is offered to. Returns the number of stays at
@@ -367,6 +377,10 @@ fn walk<const FLOW: bool>(
             }
         });
         if at + d < h && b.u_return < inputs.return_home_probability {
+            if k + 1 >= MAX_RETURNS_HOME {
+                out.child.capped = true;
+                break;
+            }
             t0 = at + d;
             f_t0 = f_care_end;
             k += 1;

@@ -24,6 +24,9 @@ pub struct Tally {
     pub first_reentry_by_month: Vec<u64>,
     pub first_reentry_under_2_weeks: u64,
     pub first_reentry_under_2_years: u64,
+    /// Children whose path reached [`crate::sim::MAX_RETURNS_HOME`] returns home and was
+    /// stopped there.
+    pub children_capped: u64,
     /// The stays begun and the quantities that costs multiply, over the whole horizon.
     #[serde(flatten)]
     pub q: Quantities,
@@ -134,6 +137,7 @@ impl AddAssign<&Tally> for Tally {
         }
         self.first_reentry_under_2_weeks += o.first_reentry_under_2_weeks;
         self.first_reentry_under_2_years += o.first_reentry_under_2_years;
+        self.children_capped += o.children_capped;
         self.q += &o.q;
         if self.by_year.len() < o.by_year.len() {
             self.by_year.resize(o.by_year.len(), YearTally::default());

@@ -302,3 +302,33 @@ fn defect_12_smaller_things() {
     refused(&["init", link.to_str().unwrap()], "exists; use --force");
     assert!(!dir.path().join("nowhere").exists());
 }
+
+#[test]
+fn defect_10_returns_home_are_capped_per_child_and_the_cap_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL
+        .replace(
+            "calibrate_to = [ { years = 1.0, share = 0.2 }, { years = 3.0, share = { dist = \"beta\", mean = 0.3, sd = 0.02 } } ]",
+            "rates_per_year = [5000.0, 5000.0]",
+        )
+        .replace("children = 5000", "children = 20")
+        + "\n[care_after_breakdown]\nmedian_years = 0.000001\nsigma = 0\nreturn_home_probability = 1\n";
+    let f = write(dir.path(), "loop.toml", &text);
+    let out = dir.path().join("res");
+    let o = run_ok(&f, &out, &["--no-report", "--iterations", "2"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("reached the cap of 1,000 returns home"), "{err}");
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert!(run["paths_capped_at_max_returns"].as_u64().unwrap() > 0);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let returns = summary["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == "returns_home" && r["kind"] == "level" && r["authority"] == "all")
+        .unwrap()["base"]
+        .as_f64()
+        .unwrap();
+    assert!(returns <= 20.0 * 1000.0, "{returns}");
+}

@@ -418,6 +418,8 @@ struct RunInfo<'a> {
     threads: usize,
     children_per_iteration: u64,
     strategies: usize,
+    /// Child paths (over every iteration and strategy) stopped at the cap on returns home.
+    paths_capped_at_max_returns: u64,
     wall_seconds: f64,
     simulate_seconds: f64,
     analyses_seconds: f64,
@@ -498,6 +500,18 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     .map_err(run_failed)?;
     let simulate_seconds = sim_start.elapsed().as_secs_f64();
     bar.finish();
+    let capped: u64 = std::iter::once(&run.base)
+        .chain(&run.psa)
+        .flat_map(|it| it.tallies.iter().flatten())
+        .map(|t| t.children_capped)
+        .sum();
+    if capped > 0 {
+        eprintln!(
+            "warning: {} child paths reached the cap of {} returns home and were stopped there; with return_home_probability near 1, a high re-entry rate and short care episodes children go home again almost without end",
+            thousands(capped as f64),
+            thousands(sim::MAX_RETURNS_HOME as f64)
+        );
+    }
 
     let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
     // Decision analyses: break-even and tornado re-run the base case under common random
@@ -536,6 +550,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         threads,
         children_per_iteration: sc.total_children(),
         strategies: sc.model.strategies.len(),
+        paths_capped_at_max_returns: capped,
         wall_seconds: started.elapsed().as_secs_f64(),
         simulate_seconds,
         analyses_seconds,

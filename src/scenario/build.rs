@@ -1,0 +1,653 @@
+//! Validation: raw TOML structs into the typed [`Scenario`]. Every numeric input is
+//! registered once in the flat parameter table, checked against its [`Domain`] (the point
+//! value and the distribution's whole support); names, counts, horizons and budgets are
+//! checked here, and every error names the file, the field path (with the authority's name)
+//! and the reason. Nothing after this re-checks a value.
+
+use std::collections::BTreeMap;
+
+use super::merge::merge_model;
+use super::param::parse_param;
+use super::raw::*;
+use super::suggest::{suggest, with_suggestion};
+use super::*;
+
+/// An authority being validated: its label for error paths and its name.
+pub(super) struct Scope {
+    label: String,
+    name: String,
+}
+
+pub(super) struct Builder {
+    pub(super) file: String,
+    pub(super) params: Vec<ParamDef>,
+    /// Set while an authority's overrides are validated.
+    pub(super) scope: Option<Scope>,
+    /// The top level's parameters by key, with the TOML they were written as, so that an
+    /// authority's model shares every parameter it does not change.
+    pub(super) shared: BTreeMap<String, (Option<toml::Value>, ParamId)>,
+    /// Inputs accepted with a change the user should know of, as "file: path: what".
+    pub(super) warnings: Vec<String>,
+}
+
+impl Builder {
+    fn err(&self, path: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
+        let path = path.into();
+        let path = match &self.scope {
+            Some(s) => format!("{}.{path}", s.label),
+            None => path,
+        };
+        ScenarioError::Invalid { file: self.file.clone(), path, reason: reason.into() }
+    }
+
+    /// A name that reaches folders, tables and spreadsheets: no spaces at either end, no
+    /// control characters, and a letter or digit first, so that Excel never reads it as a
+    /// formula (`=`, `+`, `-`, `@`).
+    fn check_name(&self, path: &str, name: &str) -> Result<(), ScenarioError> {
+        let reason = if name.is_empty() {
+            "must not be empty"
+        } else if name.trim() != name {
+            "must not start or end with spaces"
+        } else if name.chars().any(char::is_control) {
+            "must not contain control characters (tabs, line breaks)"
+        } else if !name.chars().next().is_some_and(char::is_alphanumeric) {
+            "must start with a letter or digit (a name starting with =, +, - or @ would be read as a formula by spreadsheets)"
+        } else {
+            return Ok(());
+        };
+        Err(self.err(path, format!("{name:?} {reason}")))
+    }
+
+    /// Registers a parameter, checking its range. `key` names it in output tables and `path`
+    /// in error messages.
+    fn param(
+        &mut self,
+        path: &str,
+        key: String,
+        value: Option<&toml::Value>,
+        default: f64,
+        domain: Domain,
+        source: Option<&String>,
+    ) -> Result<ParamId, ScenarioError> {
+        if let Some(scope) = &self.scope {
+            // Unchanged from the top level: the same parameter, drawn once per iteration.
+            if let Some((v, id)) = self.shared.get(&key)
+                && v.as_ref() == value
+            {
+                return Ok(*id);
+            }
+            let key = format!("authority.{}.{key}", scope.name);
+            let authority = Some(scope.name.clone());
+            return self.register(path, key, value, default, domain, source, authority);
+        }
+        let id = self.register(path, key.clone(), value, default, domain, source, None)?;
+        self.shared.insert(key, (value.cloned(), id));
+        Ok(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn register(
+        &mut self,
+        path: &str,
+        key: String,
+        value: Option<&toml::Value>,
+        default: f64,
+        domain: Domain,
+        source: Option<&String>,
+        authority: Option<String>,
+    ) -> Result<ParamId, ScenarioError> {
+        let param = match value {
+            None => Param::fixed(default),
+            Some(v) => {
+                let (param, warning) = parse_param(v).map_err(|r| self.err(path, r))?;
+                if let Some(w) = warning {
+                    let w = self.err(path, w).to_string();
+                    self.warnings.push(w);
+                }
+                param
+            }
+        };
+        if !param.point.is_finite() || !domain.contains(param.point) {
+            return Err(self.err(path, format!("{} is not {}", crate::dist::fmt_num(param.point), domain.describe())));
+        }
+        if !domain.contains_support(&param.dist) {
+            return Err(self.err(
+                path,
+                format!("{} can produce values that are not {}", param.dist.describe(), domain.describe()),
+            ));
+        }
+        self.params.push(ParamDef { key, param, domain, source: source.cloned(), authority });
+        Ok(ParamId(self.params.len() - 1))
+    }
+
+    pub(super) fn build(mut self, raw: RawScenario, table: &toml::Table) -> Result<Scenario, ScenarioError> {
+        let m = raw.scenario;
+        if m.name.trim().is_empty() || m.name.contains(['/', '\\']) || m.name.starts_with('.') {
+            return Err(self.err("scenario.name", "must be a non-empty name usable as a folder name"));
+        }
+        self.check_name("scenario.name", &m.name)?;
+        let horizon_years = m.horizon_years.unwrap_or(5.0);
+        if !(horizon_years.is_finite() && (MIN_HORIZON_YEARS..=100.0).contains(&horizon_years)) {
+            return Err(self.err(
+                "scenario.horizon_years",
+                format!("{horizon_years} is not a horizon from one day ({MIN_HORIZON_YEARS:.5} years) to 100 years"),
+            ));
+        }
+        let iterations = m.iterations.unwrap_or(1000);
+        if iterations == 0 {
+            return Err(self.err("scenario.iterations", "must be at least 1"));
+        }
+        let discount_rate = self.param(
+            "scenario.discount_rate",
+            "discount_rate".into(),
+            m.discount_rate.as_ref(),
+            0.035,
+            Domain::Rate,
+            None,
+        )?;
+        let meta = Meta {
+            title: m.title.unwrap_or_else(|| m.name.clone()),
+            name: m.name,
+            description: m.description,
+            price_year: m.price_year,
+            horizon_years,
+            iterations,
+            seed: m.seed.unwrap_or(1),
+            source: m.source,
+        };
+
+        if raw.authority.is_empty() {
+            return Err(self.err("authority", "at least one [[authority]] is required"));
+        }
+        let mut seen = BTreeMap::new();
+        for (i, a) in raw.authority.iter().enumerate() {
+            let path = format!("authority[{i}].name");
+            self.check_name(&path, &a.name)?;
+            if name_key(&a.name) == TOTAL_NAME {
+                return Err(self.err(
+                    path,
+                    format!("\"{}\" is the name of the total over authorities in every output; choose another", a.name),
+                ));
+            }
+            if let Some((j, other)) = seen.insert(name_key(&a.name), (i, a.name.clone())) {
+                return Err(self.err(path, repeats(&a.name, &other, &format!("authority[{j}]"))));
+            }
+            if a.children >= MAX_COHORT_CHILDREN {
+                return Err(self.err(
+                    format!("authority[{i}] ({}).children", a.name),
+                    format!("{} children is more than a cohort can hold (below 2^40, about 1.1 × 10^12)", a.children),
+                ));
+            }
+        }
+        if raw.authority.iter().all(|a| a.children == 0) {
+            return Err(self.err("authority", "every authority has 0 children: at least one child must return home"));
+        }
+        let model = self.model(RawModel {
+            reentry: raw.reentry,
+            risk_factor: raw.risk_factor,
+            failed_returns: raw.failed_returns,
+            maltreatment: raw.maltreatment,
+            care_after_breakdown: raw.care_after_breakdown,
+            cost: raw.cost,
+            strategy: raw.strategy,
+        })?;
+        let raw_authorities = table.get("authority").and_then(|v| v.as_array());
+        let mut authorities = Vec::new();
+        for (i, a) in raw.authority.into_iter().enumerate() {
+            let own = if a.has_overrides() {
+                let label = format!("authority[{i}] ({})", a.name);
+                let over = raw_authorities.and_then(|v| v.get(i)).and_then(|v| v.as_table());
+                let merged = merge_model(table, over.expect("parsed authority is a table"))
+                    .map_err(|(path, reason)| self.err(format!("{label}.{path}"), reason))?;
+                let raw_model: RawModel =
+                    serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
+                        let path = e.path().to_string();
+                        self.err(format!("{label}.{path}"), with_suggestion(e.into_inner().message()))
+                    })?;
+                self.scope = Some(Scope { label, name: a.name.clone() });
+                let m = self.model(raw_model)?;
+                self.scope = None;
+                Some(m)
+            } else {
+                None
+            };
+            authorities.push(Authority { name: a.name, children: a.children, source: a.source, model: own });
+        }
+
+        let budget = match &raw.budget {
+            None => None,
+            Some(b) => {
+                if !(1..=50).contains(&b.years) {
+                    return Err(self.err("budget.years", format!("{} is not a number of years from 1 to 50", b.years)));
+                }
+                if !(1900..=2200).contains(&b.first_financial_year) {
+                    return Err(self.err(
+                        "budget.first_financial_year",
+                        format!("{} is not a plausible year", b.first_financial_year),
+                    ));
+                }
+                let growth = b.growth_per_year.unwrap_or(0.0);
+                if !(growth.is_finite() && growth > -1.0) {
+                    return Err(self.err("budget.growth_per_year", format!("{growth} must be a finite rate above -1")));
+                }
+                let cohorts = b.cohorts.unwrap_or(b.years);
+                if !(1..=b.years).contains(&cohorts) {
+                    return Err(self.err(
+                        "budget.cohorts",
+                        format!("{cohorts} is not a number of cohorts from 1 to budget.years ({})", b.years),
+                    ));
+                }
+                let budget = Budget {
+                    first_financial_year: b.first_financial_year,
+                    years: b.years,
+                    cohorts,
+                    growth_per_year: growth,
+                    source: b.source.clone(),
+                };
+                // Growth compounds: the last cohort must still be a number of children.
+                for a in &authorities {
+                    let last = a.children as f64 * (1.0 + growth).powi(cohorts as i32 - 1);
+                    if !last.is_finite() || last.round() >= MAX_COHORT_CHILDREN as f64 {
+                        return Err(self.err(
+                            "budget.growth_per_year",
+                            format!(
+                                "{} a year makes the last cohort of {} {} children, more than a cohort can hold (below 2^40, about 1.1 × 10^12)",
+                                crate::dist::fmt_num(growth),
+                                a.name,
+                                if last.is_finite() { crate::dist::fmt_num(last) } else { "infinitely many".into() }
+                            ),
+                        ));
+                    }
+                }
+                Some(budget)
+            }
+        };
+        Ok(Scenario { budget, meta, params: self.params, discount_rate, authorities, model, warnings: self.warnings })
+    }
+
+    /// Validates the model sections: risk factors, hazards, failed returns, care, costs and
+    /// strategies.
+    fn model(&mut self, raw: RawModel) -> Result<Model, ScenarioError> {
+        let mut risk_factors = Vec::new();
+        let mut rf_names: Vec<String> = Vec::new();
+        if raw.risk_factor.len() > 16 {
+            return Err(self.err("risk_factor", "at most 16 risk factors are supported"));
+        }
+        for (i, r) in raw.risk_factor.iter().enumerate() {
+            let p = format!("risk_factor[{i}]");
+            self.check_name(&format!("{p}.name"), &r.name)?;
+            if let Some(other) = rf_names.iter().find(|o| name_key(o) == name_key(&r.name)) {
+                return Err(self.err(format!("{p}.name"), repeats(&r.name, other, "an earlier [[risk_factor]]")));
+            }
+            rf_names.push(r.name.clone());
+            let k = format!("risk_factor.{}", r.name);
+            let src = r.source.as_ref();
+            let prevalence = self.param(
+                &format!("{p}.prevalence"),
+                format!("{k}.prevalence"),
+                Some(&r.prevalence),
+                0.0,
+                Domain::Probability,
+                src,
+            )?;
+            let hr_reentry = self.param(
+                &format!("{p}.hr_reentry"),
+                format!("{k}.hr_reentry"),
+                r.hr_reentry.as_ref(),
+                1.0,
+                Domain::Positive,
+                src,
+            )?;
+            let hr_maltreatment = self.param(
+                &format!("{p}.hr_maltreatment"),
+                format!("{k}.hr_maltreatment"),
+                r.hr_maltreatment.as_ref(),
+                1.0,
+                Domain::Positive,
+                src,
+            )?;
+            risk_factors.push(RiskFactor { name: r.name.clone(), prevalence, hr_reentry, hr_maltreatment });
+        }
+
+        let reentry = self.hazard("reentry", &raw.reentry)?;
+        let maltreatment = raw.maltreatment.as_ref().map(|h| self.hazard("maltreatment", h)).transpose()?;
+
+        let (hr_v, hr_src) = match &raw.failed_returns {
+            Some(f) => (Some(&f.hr_per_failed_return), f.source.as_ref()),
+            None => (None, None),
+        };
+        let hr_per_failed_return = self.param(
+            "failed_returns.hr_per_failed_return",
+            "failed_returns.hr_per_failed_return".into(),
+            hr_v,
+            1.0,
+            Domain::Positive,
+            hr_src,
+        )?;
+
+        let care_raw = raw.care_after_breakdown.as_ref();
+        let csrc = care_raw.and_then(|c| c.source.as_ref());
+        let care = Care {
+            median_years: self.param(
+                "care_after_breakdown.median_years",
+                "care_after_breakdown.median_years".into(),
+                care_raw.and_then(|c| c.median_years.as_ref()),
+                1.0,
+                Domain::Positive,
+                csrc,
+            )?,
+            sigma: self.param(
+                "care_after_breakdown.sigma",
+                "care_after_breakdown.sigma".into(),
+                care_raw.and_then(|c| c.sigma.as_ref()),
+                1.0,
+                Domain::NonNegative,
+                csrc,
+            )?,
+            return_home_probability: self.param(
+                "care_after_breakdown.return_home_probability",
+                "care_after_breakdown.return_home_probability".into(),
+                care_raw.and_then(|c| c.return_home_probability.as_ref()),
+                0.3,
+                Domain::Probability,
+                csrc,
+            )?,
+        };
+
+        let mut costs = Vec::new();
+        let mut cost_names: Vec<String> = Vec::new();
+        for (i, c) in raw.cost.iter().enumerate() {
+            let p = format!("cost[{i}]");
+            self.check_name(&format!("{p}.name"), &c.name)?;
+            if let Some(other) = cost_names.iter().find(|o| name_key(o) == name_key(&c.name)) {
+                return Err(self.err(format!("{p}.name"), repeats(&c.name, other, "an earlier [[cost]]")));
+            }
+            cost_names.push(c.name.clone());
+            let basis = CostBasis::parse(&c.basis).ok_or_else(|| {
+                let names: Vec<&str> = CostBasis::ALL.iter().map(|(k, _)| *k).collect();
+                let hint = suggest(&c.basis, &names).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+                self.err(format!("{p}.basis"), format!("\"{}\" is not one of {}{hint}", c.basis, names.join(", ")))
+            })?;
+            let amount = self.param(
+                &format!("{p}.amount"),
+                format!("cost.{}.amount", c.name),
+                Some(&c.amount),
+                0.0,
+                Domain::Money,
+                c.source.as_ref(),
+            )?;
+            costs.push(CostLine { name: c.name.clone(), amount, basis });
+        }
+
+        if raw.strategy.is_empty() {
+            return Err(self.err("strategy", "at least one [[strategy]] is required (the first is the comparator)"));
+        }
+        let mut strategies: Vec<Strategy> = Vec::new();
+        for (i, s) in raw.strategy.iter().enumerate() {
+            let p = format!("strategy[{i}]");
+            if s.name.trim().is_empty() || s.name.contains(',') {
+                return Err(self.err(format!("{p}.name"), "must be non-empty and contain no commas"));
+            }
+            self.check_name(&format!("{p}.name"), &s.name)?;
+            if let Some(other) = strategies.iter().find(|o| name_key(&o.name) == name_key(&s.name)) {
+                return Err(self.err(format!("{p}.name"), repeats(&s.name, &other.name, "an earlier [[strategy]]")));
+            }
+            // `same_as` names an earlier strategy whose support this one offers: every key left
+            // out is taken from it, and its uncertain values are the same parameters, so a PSA
+            // iteration draws the one unknown (the effect of that support) once for both.
+            let like = match &s.same_as {
+                None => None,
+                Some(name) => Some(strategies.iter().find(|o| &o.name == name).ok_or_else(|| {
+                    let earlier: Vec<&str> = strategies.iter().map(|o| o.name.as_str()).collect();
+                    let hint = suggest(name, &earlier).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+                    self.err(
+                        format!("{p}.same_as"),
+                        format!("\"{name}\" is not the name of an earlier [[strategy]]{hint}"),
+                    )
+                })?),
+            }
+            .cloned();
+            let eligibility = match (&s.eligibility, &like) {
+                (None, Some(o)) => o.eligibility.clone(),
+                _ => self.eligibility(&format!("{p}.eligibility"), s.eligibility.as_ref(), &rf_names)?,
+            };
+            let support_years = s.support_years.or(like.as_ref().map(|o| o.support_years)).unwrap_or(1.0);
+            if !(support_years.is_finite() && support_years >= 0.0) {
+                return Err(self.err(
+                    format!("{p}.support_years"),
+                    format!("{support_years} is not a non-negative number of years"),
+                ));
+            }
+            let effect_years = s.effect_years.or(like.as_ref().map(|o| o.effect_years)).unwrap_or(support_years);
+            if !(effect_years.is_finite() && effect_years >= 0.0) {
+                return Err(self.err(
+                    format!("{p}.effect_years"),
+                    format!("{effect_years} is not a non-negative number of years"),
+                ));
+            }
+            let cost_basis = match (s.cost_basis.as_deref(), &like) {
+                (None, Some(o)) => o.cost_basis,
+                (None | Some("per_supported_return"), _) => SupportBasis::PerSupportedReturn,
+                (Some("per_supported_year"), _) => SupportBasis::PerSupportedYear,
+                (Some(other), _) => {
+                    return Err(self.err(
+                        format!("{p}.cost_basis"),
+                        format!("\"{other}\" is not one of per_supported_return, per_supported_year"),
+                    ));
+                }
+            };
+            let k = format!("strategy.{}", s.name);
+            let src = s.source.as_ref();
+            // A key left out of a `same_as` strategy is the named strategy's parameter itself.
+            let param =
+                |b: &mut Self, key: &str, value: &Option<toml::Value>, inherited: Option<ParamId>, default, domain| {
+                    match (value, inherited) {
+                        (None, Some(id)) => Ok(id),
+                        _ => b.param(&format!("{p}.{key}"), format!("{k}.{key}"), value.as_ref(), default, domain, src),
+                    }
+                };
+            let like_id = |f: fn(&Strategy) -> ParamId| like.as_ref().map(f);
+            let take_up = param(self, "take_up", &s.take_up, like_id(|o| o.take_up), 1.0, Domain::Probability)?;
+            let hr_reentry =
+                param(self, "hr_reentry", &s.hr_reentry, like_id(|o| o.hr_reentry), 1.0, Domain::Positive)?;
+            let hr_maltreatment = param(
+                self,
+                "hr_maltreatment",
+                &s.hr_maltreatment,
+                like_id(|o| o.hr_maltreatment),
+                1.0,
+                Domain::Positive,
+            )?;
+            let cost = param(self, "cost", &s.cost, like_id(|o| o.cost), DEFAULT_SUPPORT_COST, Domain::Money)?;
+            strategies.push(Strategy {
+                name: s.name.clone(),
+                description: s.description.clone(),
+                eligibility,
+                take_up,
+                support_years,
+                effect_years,
+                hr_reentry,
+                hr_maltreatment,
+                cost,
+                cost_basis,
+                repeat_on_later_returns: s
+                    .repeat_on_later_returns
+                    .or(like.as_ref().map(|o| o.repeat_on_later_returns))
+                    .unwrap_or(true),
+                source: s.source.clone().or_else(|| like.as_ref().and_then(|o| o.source.clone())),
+            });
+        }
+
+        Ok(Model { reentry, maltreatment, risk_factors, hr_per_failed_return, care, costs, strategies })
+    }
+
+    fn hazard(&mut self, section: &str, h: &RawHazard) -> Result<HazardSpec, ScenarioError> {
+        let knots = h.knots_years.clone();
+        if knots.first() != Some(&0.0) {
+            return Err(self.err(format!("{section}.knots_years"), "must start at 0.0"));
+        }
+        if let Some(i) = knots.windows(2).position(|w| w[1] <= w[0] || w[1].is_nan() || !w[1].is_finite()) {
+            return Err(self.err(
+                format!("{section}.knots_years[{}]", i + 1),
+                format!("{} does not increase on the previous knot {}", knots[i + 1], knots[i]),
+            ));
+        }
+        let src = h.source.as_ref();
+        let baseline = match (&h.rates_per_year, &h.calibrate_to) {
+            (Some(_), Some(_)) => {
+                return Err(self.err(section, "give either rates_per_year or calibrate_to, not both"));
+            }
+            (None, None) => return Err(self.err(section, "give rates_per_year or calibrate_to")),
+            (Some(rates), None) => {
+                if rates.len() != knots.len() {
+                    return Err(self.err(
+                        format!("{section}.rates_per_year"),
+                        format!("has {} rates for {} knots; give one rate per knot", rates.len(), knots.len()),
+                    ));
+                }
+                let mut ids = Vec::new();
+                for (i, r) in rates.iter().enumerate() {
+                    ids.push(self.param(
+                        &format!("{section}.rates_per_year[{i}]"),
+                        format!("{section}.rate[{i}]"),
+                        Some(r),
+                        0.0,
+                        Domain::NonNegative,
+                        src,
+                    )?);
+                }
+                Baseline::Rates(ids)
+            }
+            (None, Some(targets)) => {
+                if targets.len() != knots.len() {
+                    return Err(self.err(
+                        format!("{section}.calibrate_to"),
+                        format!(
+                            "has {} targets for {} knots; calibration fits one rate per piece, so give one target per knot",
+                            targets.len(),
+                            knots.len()
+                        ),
+                    ));
+                }
+                let mut out = Vec::new();
+                let mut last_share = 0.0;
+                for (i, t) in targets.iter().enumerate() {
+                    let p = format!("{section}.calibrate_to[{i}]");
+                    let lo = knots[i];
+                    let hi = knots.get(i + 1).copied().unwrap_or(f64::INFINITY);
+                    if !(t.years > lo && t.years <= hi) {
+                        return Err(self.err(
+                            format!("{p}.years"),
+                            format!(
+                                "{} must lie in the piece it calibrates, after {lo} and at or before {}",
+                                t.years,
+                                if hi.is_finite() { hi.to_string() } else { "infinity".into() }
+                            ),
+                        ));
+                    }
+                    let share = self.param(
+                        &format!("{p}.share"),
+                        format!("{section}.target[{i}].share"),
+                        Some(&t.share),
+                        0.0,
+                        Domain::Share,
+                        t.source.as_ref().or(src),
+                    )?;
+                    let v = self.params[share.0].param.point;
+                    if v <= last_share {
+                        return Err(self.err(
+                            format!("{p}.share"),
+                            format!("{v} does not increase on the previous target {last_share}; cumulative shares must rise strictly"),
+                        ));
+                    }
+                    last_share = v;
+                    out.push(Target { years: t.years, share });
+                }
+                Baseline::Calibrate(out)
+            }
+        };
+        Ok(HazardSpec { knots, baseline, source: h.source.clone() })
+    }
+
+    fn eligibility(
+        &self,
+        path: &str,
+        v: Option<&toml::Value>,
+        rf_names: &[String],
+    ) -> Result<Eligibility, ScenarioError> {
+        let Some(v) = v else { return Ok(Eligibility::All) };
+        match v {
+            toml::Value::String(s) if s == "all" => Ok(Eligibility::All),
+            toml::Value::String(s) if s == "none" => Ok(Eligibility::None),
+            toml::Value::String(s) => Err(self.err(path, format!("\"{s}\" is not \"all\", \"none\" or a rule table"))),
+            toml::Value::Table(t) => {
+                let mut any_of = Vec::new();
+                let mut min_risk_score = None;
+                for (k, val) in t {
+                    match k.as_str() {
+                        "any_of" => {
+                            let arr = val.as_array().ok_or_else(|| {
+                                self.err(format!("{path}.any_of"), "must be a list of risk-factor names")
+                            })?;
+                            for (i, n) in arr.iter().enumerate() {
+                                let name = n.as_str().unwrap_or_default();
+                                let j = rf_names.iter().position(|r| r == name).ok_or_else(|| {
+                                    let cands: Vec<&str> = rf_names.iter().map(|s| s.as_str()).collect();
+                                    let hint = suggest(name, &cands)
+                                        .map(|s| format!("; did you mean \"{s}\"?"))
+                                        .unwrap_or_default();
+                                    self.err(
+                                        format!("{path}.any_of[{i}]"),
+                                        format!("{n} is not a [[risk_factor]] name{hint}"),
+                                    )
+                                })?;
+                                any_of.push(j);
+                            }
+                        }
+                        "min_risk_score" => {
+                            let m = val.as_integer().and_then(|m| u32::try_from(m).ok()).ok_or_else(|| {
+                                self.err(
+                                    format!("{path}.min_risk_score"),
+                                    format!("{val} is not a whole number of risk factors, 0 or more"),
+                                )
+                            })?;
+                            if m as usize > rf_names.len() {
+                                return Err(self.err(
+                                    format!("{path}.min_risk_score"),
+                                    format!(
+                                        "{m} is more than the {} risk factors a child can have, so no child would be eligible",
+                                        rf_names.len()
+                                    ),
+                                ));
+                            }
+                            min_risk_score = Some(m);
+                        }
+                        other => {
+                            let hint = suggest(other, &["any_of", "min_risk_score"])
+                                .map(|s| format!("; did you mean `{s}`?"))
+                                .unwrap_or_default();
+                            return Err(self.err(format!("{path}.{other}"), format!("unknown key{hint}")));
+                        }
+                    }
+                }
+                Ok(Eligibility::Rule { any_of, min_risk_score })
+            }
+            _ => Err(self.err(path, "must be \"all\", \"none\" or a table such as { any_of = [\"aged_over_10\"] }")),
+        }
+    }
+}
+
+/// Names compare without regard to case or runs of spaces: "Camden  Town" and "camden town"
+/// are one name, and would be one row to a reader.
+fn name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// "\"b\" repeats authority[0]" or, when they differ in case or spacing, says so.
+fn repeats(name: &str, other: &str, earlier: &str) -> String {
+    if name == other {
+        format!("\"{name}\" is listed twice (as {earlier})")
+    } else {
+        format!("\"{name}\" is the same name as {earlier} (\"{other}\") but for case or spacing")
+    }
+}

@@ -1,0 +1,438 @@
+//! Scenario files: parse, then validate into types that cannot hold bad values.
+//!
+//! A scenario is TOML in the public format documented in the README and written by
+//! `reunify init`. Parsing goes through raw serde structs with `deny_unknown_fields` (unknown
+//! keys get a "did you mean" suggestion); validation then builds a [`Scenario`] in which every
+//! numeric input is registered once in a flat parameter table ([`ParamDef`]) and referred to by
+//! [`ParamId`]. That table is what PSA draws, what the tornado perturbs and what
+//! `iterations.csv` reports. Every error names the file, the field path and the reason,
+//! e.g. `scenarios/x.toml: strategy[1].take_up: 1.3 is not a probability (0 to 1)`.
+//! This module never touches the file system: the caller passes the text and its label.
+//!
+//! It is split by concept, raw to validated (as ripgrep's low-level to high-level
+//! arguments): [`raw`] holds the serde structs, [`param`] reads numbers and distributions,
+//! [`merge`] merges an authority's overrides into the top level, [`build`] validates into the
+//! types defined here, and [`suggest`] writes "did you mean" hints and syntax positions.
+
+mod build;
+mod merge;
+mod param;
+mod raw;
+mod suggest;
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use self::build::Builder;
+pub use self::param::parse_param;
+use self::raw::RawScenario;
+use self::suggest::{syntax_message, with_suggestion};
+use crate::dist::{Dist, Param, Shape};
+
+/// Default support cost per child (Holmes 2014).
+pub const DEFAULT_SUPPORT_COST: f64 = 5627.0;
+
+/// Why a scenario was rejected. Both variants name the file; `Invalid` also names the field.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ScenarioError {
+    #[error("{file}: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{file}: {path}: {reason}")]
+    Invalid { file: String, path: String, reason: String },
+}
+
+/// Index into [`Scenario::params`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ParamId(pub usize);
+
+/// The range a parameter must lie in, checked for the point value and the whole support of
+/// its distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// 0 to 1 inclusive.
+    Probability,
+    /// Strictly between 0 and 1 (cumulative shares).
+    Share,
+    /// Greater than 0 (hazard ratios, durations).
+    Positive,
+    /// 0 or more (costs, rates).
+    NonNegative,
+    /// 0 to 1, excluding 1 (discount rates).
+    Rate,
+    /// Pounds, 0 to [`MAX_MONEY`] (costs): beyond, sums over children overflow to infinity.
+    Money,
+}
+
+/// The largest amount of money a cost line or price may have as its point value: £1bn.
+pub const MAX_MONEY: f64 = 1e9;
+
+/// Horizons and windows shorter than a day follow nobody long enough to mean anything.
+pub const MIN_HORIZON_YEARS: f64 = 1.0 / 365.25;
+
+/// The most children in one cohort of one authority: child ids are `cohort · 2⁴⁰ + i`, so a
+/// cohort must stay below 2⁴⁰ (about 1.1 × 10¹²) for ids to stay distinct.
+pub const MAX_COHORT_CHILDREN: u64 = 1 << 40;
+
+/// The name of the total over authorities in every output table.
+pub const TOTAL_NAME: &str = "all";
+
+impl Domain {
+    fn contains(self, v: f64) -> bool {
+        match self {
+            Domain::Probability => (0.0..=1.0).contains(&v),
+            Domain::Share => v > 0.0 && v < 1.0,
+            Domain::Positive => v > 0.0,
+            Domain::NonNegative => v >= 0.0,
+            Domain::Rate => (0.0..1.0).contains(&v),
+            Domain::Money => (0.0..=MAX_MONEY).contains(&v),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Domain::Probability => "a probability (0 to 1)",
+            Domain::Share => "a share strictly between 0 and 1",
+            Domain::Positive => "a positive number",
+            Domain::NonNegative => "a non-negative number",
+            Domain::Rate => "a rate from 0 to below 1",
+            Domain::Money => "an amount from £0 to £1bn",
+        }
+    }
+
+    /// Whether every value of the distribution's support is allowed. Open ends of gamma and
+    /// log-normal (which never produce exactly 0) are fine for `Positive`.
+    fn contains_support(self, d: &Dist) -> bool {
+        let (lo, hi) = d.support();
+        match d.shape() {
+            Shape::Fixed(v) => self.contains(*v),
+            Shape::Beta { .. } => {
+                matches!(self, Domain::Probability | Domain::Share | Domain::NonNegative | Domain::Money)
+            }
+            // Money's bound is on the point value: a gamma's tail beyond £1bn is never drawn.
+            Shape::Gamma { .. } | Shape::LogNormal { .. } => {
+                matches!(self, Domain::Positive | Domain::NonNegative | Domain::Money)
+            }
+            // Normal, uniform and triangular: both ends must be finite and allowed. Every
+            // domain is bounded below, so a normal distribution is never accepted here.
+            _ => lo.is_finite() && hi.is_finite() && self.contains(lo) && self.contains(hi),
+        }
+    }
+}
+
+/// One uncertain input, with the key used in output tables and its cited source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamDef {
+    pub key: String,
+    pub param: Param,
+    pub domain: Domain,
+    pub source: Option<String>,
+    /// The authority whose override this is; `None` for the scenario's own parameters.
+    pub authority: Option<String>,
+}
+
+impl ParamDef {
+    /// The key as the top level writes it: an authority's own parameter without its
+    /// `authority.<name>.` prefix.
+    pub fn model_key(&self) -> &str {
+        match &self.authority {
+            Some(a) => self
+                .key
+                .strip_prefix("authority.")
+                .and_then(|k| k.strip_prefix(a.as_str()))
+                .and_then(|k| k.strip_prefix('.'))
+                .unwrap_or(&self.key),
+            None => &self.key,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Meta {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub price_year: Option<i32>,
+    pub horizon_years: f64,
+    pub iterations: u32,
+    pub seed: u64,
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Authority {
+    pub name: String,
+    pub children: u64,
+    pub source: Option<String>,
+    /// The authority's own model when it overrides any top-level value; `None` when it uses
+    /// the scenario's.
+    pub model: Option<Model>,
+}
+
+impl Authority {
+    /// An authority that uses the scenario's model.
+    pub fn new(name: impl Into<String>, children: u64) -> Self {
+        Authority { name: name.into(), children, source: None, model: None }
+    }
+}
+
+/// What is simulated for an authority: hazards, risk factors, care, costs and strategies.
+/// Parameters are [`ParamId`]s into the scenario's one table; an authority's model shares the
+/// top level's parameters except those it overrides. Strategies and risk factors are the same,
+/// in the same order, in every model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub reentry: HazardSpec,
+    pub maltreatment: Option<HazardSpec>,
+    pub risk_factors: Vec<RiskFactor>,
+    pub hr_per_failed_return: ParamId,
+    pub care: Care,
+    pub costs: Vec<CostLine>,
+    pub strategies: Vec<Strategy>,
+}
+
+/// A calibration target: the share with a first event by `years`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub years: f64,
+    pub share: ParamId,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Baseline {
+    Rates(Vec<ParamId>),
+    Calibrate(Vec<Target>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HazardSpec {
+    pub knots: Vec<f64>,
+    pub baseline: Baseline,
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RiskFactor {
+    pub name: String,
+    pub prevalence: ParamId,
+    pub hr_reentry: ParamId,
+    pub hr_maltreatment: ParamId,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Care {
+    pub median_years: ParamId,
+    pub sigma: ParamId,
+    pub return_home_probability: ParamId,
+}
+
+/// How a cost line is charged (MODEL.md, "Costs").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CostBasis {
+    PerBreakdown,
+    PerCareYear,
+    PerSupportedYear,
+    PerSupportedReturn,
+    PerMaltreatmentEvent,
+}
+
+impl CostBasis {
+    const ALL: [(&'static str, CostBasis); 5] = [
+        ("per_breakdown", CostBasis::PerBreakdown),
+        ("per_care_year", CostBasis::PerCareYear),
+        ("per_supported_year", CostBasis::PerSupportedYear),
+        ("per_supported_return", CostBasis::PerSupportedReturn),
+        ("per_maltreatment_event", CostBasis::PerMaltreatmentEvent),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL.iter().find(|(_, b)| *b == self).map(|(s, _)| *s).unwrap_or("?")
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(k, _)| *k == s).map(|(_, b)| *b)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostLine {
+    pub name: String,
+    pub amount: ParamId,
+    pub basis: CostBasis,
+}
+
+/// Who is offered support. `Rule` is satisfied when the child has any of `any_of` (if given)
+/// and at least `min_risk_score` risk factors (if given).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Eligibility {
+    All,
+    None,
+    Rule { any_of: Vec<usize>, min_risk_score: Option<u32> },
+}
+
+impl Eligibility {
+    /// Whether a child with the risk-factor bit mask `mask` is offered support.
+    #[inline]
+    pub fn admits(&self, mask: u64) -> bool {
+        match self {
+            Eligibility::All => true,
+            Eligibility::None => false,
+            Eligibility::Rule { any_of, min_risk_score } => {
+                let any = any_of.is_empty() || any_of.iter().any(|&j| mask >> j & 1 == 1);
+                let score = min_risk_score.is_none_or(|m| mask.count_ones() >= m);
+                any && score
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SupportBasis {
+    PerSupportedReturn,
+    PerSupportedYear,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Strategy {
+    pub name: String,
+    pub description: Option<String>,
+    pub eligibility: Eligibility,
+    pub take_up: ParamId,
+    pub support_years: f64,
+    pub effect_years: f64,
+    pub hr_reentry: ParamId,
+    pub hr_maltreatment: ParamId,
+    pub cost: ParamId,
+    pub cost_basis: SupportBasis,
+    pub repeat_on_later_returns: bool,
+    pub source: Option<String>,
+}
+
+/// A budget cycle (flow mode): `years` financial years from April of `first_financial_year`.
+/// A new cohort returns home in each of the first `cohorts` years (all of them by default),
+/// `N · (1 + growth_per_year)^y` children in year `y`, and every cohort is followed to the end
+/// of the window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Budget {
+    pub first_financial_year: i32,
+    pub years: u32,
+    pub cohorts: u32,
+    pub growth_per_year: f64,
+    pub source: Option<String>,
+}
+
+impl Budget {
+    /// The financial year `y` (0-based) as it is written in English public finance: `2025-26`.
+    pub fn label(&self, y: usize) -> String {
+        let start = self.first_financial_year + y as i32;
+        format!("{start}-{:02}", (start + 1).rem_euclid(100))
+    }
+
+    /// Children returning home in cohort year `y` when the first year has `n`.
+    pub fn cohort_size(&self, n: u64, y: u32) -> u64 {
+        if y >= self.cohorts {
+            return 0;
+        }
+        (n as f64 * (1.0 + self.growth_per_year).powi(y as i32)).round() as u64
+    }
+}
+
+/// A validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub meta: Meta,
+    pub params: Vec<ParamDef>,
+    pub discount_rate: ParamId,
+    pub authorities: Vec<Authority>,
+    /// The top-level model, used by every authority that overrides nothing.
+    pub model: Model,
+    pub budget: Option<Budget>,
+    /// What validation accepted with a change (a spread too small to sample became a fixed
+    /// value), each as "file: field path: what"; the application prints them.
+    pub warnings: Vec<String>,
+}
+
+impl Scenario {
+    /// Parses and validates scenario text. `file` is only used to label errors.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let de = toml::de::Deserializer::parse(text)
+            .map_err(|e| ScenarioError::Syntax { file: file.to_string(), message: syntax_message(text, &e) })?;
+        let raw: RawScenario = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = with_suggestion(inner.message());
+            if path.is_empty() || path == "." {
+                ScenarioError::Syntax { file: file.to_string(), message }
+            } else {
+                ScenarioError::Invalid { file: file.to_string(), path, reason: message }
+            }
+        })?;
+        // The document as a plain table too: authorities' overrides are merged into it.
+        let table: toml::Table = toml::from_str(text)
+            .map_err(|e| ScenarioError::Syntax { file: file.to_string(), message: e.to_string() })?;
+        Builder {
+            file: file.to_string(),
+            params: Vec::new(),
+            scope: None,
+            shared: BTreeMap::new(),
+            warnings: Vec::new(),
+        }
+        .build(raw, &table)
+    }
+
+    /// The model authority `a` is simulated and priced with.
+    pub fn model_for(&self, a: usize) -> &Model {
+        self.authorities[a].model.as_ref().unwrap_or(&self.model)
+    }
+
+    /// The same scenario with only the strategies at `keep` (in that order), in the top-level
+    /// model and in every authority's.
+    pub fn with_strategies(&self, keep: &[usize]) -> Scenario {
+        let mut out = self.clone();
+        let pick = |m: &mut Model| m.strategies = keep.iter().map(|&i| m.strategies[i].clone()).collect();
+        pick(&mut out.model);
+        for a in &mut out.authorities {
+            if let Some(m) = &mut a.model {
+                pick(m);
+            }
+        }
+        out
+    }
+
+    pub fn param(&self, id: ParamId) -> &ParamDef {
+        &self.params[id.0]
+    }
+
+    /// The point values of every parameter: the base case.
+    pub fn point_values(&self) -> Vec<f64> {
+        self.params.iter().map(|p| p.param.point).collect()
+    }
+
+    /// Children who return home over the run: one cohort per authority, or in flow mode
+    /// every cohort of the budget window.
+    pub fn total_children(&self) -> u64 {
+        self.authorities.iter().map(|a| self.cohorts(a.children).iter().sum::<u64>()).sum()
+    }
+
+    /// Cohort sizes by cohort year for an authority of `n` children: `[n]` in cohort mode.
+    pub fn cohorts(&self, n: u64) -> Vec<u64> {
+        match &self.budget {
+            None => vec![n],
+            Some(b) => (0..b.cohorts).map(|y| b.cohort_size(n, y)).collect(),
+        }
+    }
+
+    /// How long children are followed from the start of the run: the horizon in cohort
+    /// mode, the budget window in flow mode.
+    pub fn horizon(&self) -> f64 {
+        match &self.budget {
+            None => self.meta.horizon_years,
+            Some(b) => b.years as f64,
+        }
+    }
+
+    /// The same scenario in cohort mode: the `[budget]` set aside.
+    pub fn cohort_mode(&self) -> Scenario {
+        Scenario { budget: None, ..self.clone() }
+    }
+}
