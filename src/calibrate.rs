@@ -18,10 +18,10 @@ use crate::hazard::{Effect, PiecewiseHazard};
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum CalibrationError {
     #[error(
-        "target {share} at {years} years cannot be reached: with a zero rate on this piece the share is already {floor}"
+        "target {share:?} at {years:?} years cannot be reached: with a zero rate on this piece the share is already {floor:?}"
     )]
     Unreachable { years: f64, share: f64, floor: f64 },
-    #[error("target {share} at {years} years cannot be reached with a finite hazard")]
+    #[error("target {share:?} at {years:?} years cannot be reached with a finite hazard")]
     TooHigh { years: f64, share: f64 },
 }
 

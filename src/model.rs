@@ -17,8 +17,10 @@ use crate::scenario::{Baseline, CostBasis, HazardSpec, Model, ParamId, Scenario,
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ModelError {
     /// `scope` is empty for the scenario's model and names the authority for its own.
-    #[error("iteration {iteration}{scope}: calibrating the {hazard} hazard failed: {source}")]
-    Calibration { iteration: u32, scope: String, hazard: &'static str, source: CalibrationError },
+    #[error("iteration {iteration}{scope}: calibrating the {hazard} hazard failed: {reason}")]
+    // `reason`, not `source`: a `source` field would also be the error's cause, and `{:#}`
+    // would print the same words twice.
+    Calibration { iteration: u32, scope: String, hazard: &'static str, reason: CalibrationError },
 }
 
 /// A strategy's values in one iteration.
@@ -150,8 +152,8 @@ impl ModelError {
     /// The same error, said of authority `name`.
     pub fn in_authority(self, name: &str) -> Self {
         match self {
-            ModelError::Calibration { iteration, hazard, source, .. } => {
-                ModelError::Calibration { iteration, scope: format!(", authority {name}"), hazard, source }
+            ModelError::Calibration { iteration, hazard, reason, .. } => {
+                ModelError::Calibration { iteration, scope: format!(", authority {name}"), hazard, reason }
             }
         }
     }
@@ -207,7 +209,7 @@ impl Inputs {
                         iteration,
                         scope: String::new(),
                         hazard: name,
-                        source,
+                        reason: source,
                     })
                 }
             };

@@ -72,12 +72,17 @@ pub fn evppi(inb: &[Vec<f64>], x: &[&[f64]]) -> f64 {
     if n < 3 {
         return 0.0;
     }
+    // Fit no more columns than a tenth of the iterations, or the smoother chases noise. The
+    // budget is shared by every member of a group: each gets fewer knots rather than later
+    // members being dropped, and with too few iterations for even that, each member is a
+    // linear term (an additive linear fit, which never drops a parameter).
+    let budget = (n / 10).max(2) - 1;
+    let members = x.len().max(1);
+    let knots = (budget / members + 1).clamp(2, KNOTS);
     let mut cols: Vec<Vec<f64>> = vec![vec![1.0; n]];
     for xj in x {
-        cols.extend(spline_columns(xj, KNOTS));
+        cols.extend(spline_columns(xj, knots));
     }
-    // Never fit more columns than a tenth of the iterations: the smoother would chase noise.
-    cols.truncate((n / 10).max(2));
     let design = DMatrix::from_fn(n, cols.len(), |i, j| cols[j][i]);
     let svd = design.clone().svd(true, true);
     let fitted: Vec<Vec<f64>> = inb
@@ -187,5 +192,25 @@ mod tests {
         assert_eq!(group_of("cost.breakdown.amount"), Some("costs"));
         assert_eq!(group_of("care_after_breakdown.sigma"), Some("care after breakdown"));
         assert_eq!(group_of("reentry.target[2].share"), Some("baseline risk"));
+    }
+
+    /// Issue #15, item 12: a group's columns are shared, never cut, so its last member counts.
+    #[test]
+    fn a_groups_last_member_is_never_dropped() {
+        let n = 200;
+        let mut state = 12345u64;
+        let mut uniform = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let x: Vec<Vec<f64>> = (0..10).map(|_| (0..n).map(|_| uniform()).collect()).collect();
+        // Only the tenth member matters: INB = x₁₀ − ½, whose EVPPI is E[max(0, x − ½)] = 1/8.
+        let inb = vec![x[9].iter().map(|v| v - 0.5).collect::<Vec<f64>>()];
+        let members: Vec<&[f64]> = x.iter().map(|c| c.as_slice()).collect();
+        let v = evppi(&inb, &members);
+        // The sample's own value: a perfect fit of x₁₀ gains exactly this.
+        let mean = |f: &dyn Fn(f64) -> f64| inb[0].iter().map(|y| f(*y)).sum::<f64>() / n as f64;
+        let perfect = mean(&|y| y.max(0.0)) - mean(&|y| y).max(0.0);
+        assert!((v - perfect).abs() < 0.01, "{v} vs {perfect}");
     }
 }

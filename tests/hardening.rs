@@ -301,6 +301,13 @@ fn defect_12_smaller_things() {
     std::os::unix::fs::symlink(dir.path().join("nowhere/x.toml"), &link).unwrap();
     refused(&["init", link.to_str().unwrap()], "exists; use --force");
     assert!(!dir.path().join("nowhere").exists());
+    // A calibration error gives its reason once, and a tiny number in short form.
+    let f = small_with(dir.path(), "{ years = 1.0, share = 0.2 }", "{ years = 1e-300, share = 0.2 }");
+    let o = reunify().args(["run", &f, "--out", dir.path().join("c").to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("cannot be reached").count(), 1, "{err}");
+    assert!(err.contains("at 1e-300 years") && !err.contains("0.00000"), "{err}");
 }
 
 #[test]
