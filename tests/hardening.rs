@@ -220,6 +220,10 @@ fn defect_10_runs_beyond_10_to_the_12_child_paths_need_force_and_threads_are_cap
     refused(&["run", &f], "pass --force");
     assert!(!dir.path().join("big").exists());
     let f = write(dir.path(), "ok.toml", SMALL);
+    // Iterations are held in memory: more than a million is refused, in the file or the flag.
+    refused(&["run", &f, "--iterations", "4294967295"], "--iterations 4294967295 is more than 1000000");
+    let many = small_with(dir.path(), "iterations = 6", "iterations = 4294967295");
+    refused(&["validate", &many], "scenario.iterations: 4294967295 is not a number of PSA iterations");
     let o = run_ok(&f, &dir.path().join("res"), &["--threads", "10000", "--no-report"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("--threads 10000 is more than the"), "{err}");
@@ -301,6 +305,16 @@ fn defect_12_smaller_things() {
     std::os::unix::fs::symlink(dir.path().join("nowhere/x.toml"), &link).unwrap();
     refused(&["init", link.to_str().unwrap()], "exists; use --force");
     assert!(!dir.path().join("nowhere").exists());
+    // A damaged output folder's error names the file.
+    let out = dir.path().join("res");
+    run_ok(&good, &out, &["--no-report"]);
+    let curve = std::fs::read_to_string(out.join("reentry_curve.csv")).unwrap();
+    std::fs::write(out.join("reentry_curve.csv"), curve.replacen(",base,", ",bass,", 1)).unwrap();
+    reunify()
+        .args(["report", out.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("reentry_curve.csv is not a reunify re-entry curve"));
     // A calibration error gives its reason once, and a tiny number in short form.
     let f = small_with(dir.path(), "{ years = 1.0, share = 0.2 }", "{ years = 1e-300, share = 0.2 }");
     let o = reunify().args(["run", &f, "--out", dir.path().join("c").to_str().unwrap()]).output().unwrap();

@@ -438,6 +438,12 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     if args.iterations == Some(0) {
         return Err(bad_input(anyhow!("--iterations must be at least 1")));
     }
+    if let Some(n) = args.iterations.filter(|n| *n > crate::scenario::MAX_ITERATIONS) {
+        return Err(bad_input(anyhow!(
+            "--iterations {n} is more than {} (each iteration's results are kept in memory)",
+            crate::scenario::MAX_ITERATIONS
+        )));
+    }
     if args.threads == Some(0) {
         return Err(bad_input(anyhow!("--threads must be at least 1")));
     }

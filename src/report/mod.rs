@@ -97,24 +97,29 @@ impl ReportData {
         let run: serde_json::Value =
             serde_json::from_str(&read_text(dir, "run.json")?).context("run.json is not JSON")?;
 
-        let df = crate::app::output::read_csv(dir, "reentry_curve.csv")?;
-        let f64s = |name: &str| -> Result<Vec<Option<f64>>> {
-            Ok(crate::app::output::numbers(&df, name)?.into_iter().map(|v| v.is_finite().then_some(v)).collect())
-        };
-        let strategies: Vec<String> =
-            df.column("strategy")?.str()?.iter().map(|s| s.unwrap_or_default().to_string()).collect();
-        let (month, base, mean, q025, q975) =
-            (f64s("month")?, f64s("base")?, f64s("mean")?, f64s("q025")?, f64s("q975")?);
-        let curve = (0..df.height())
-            .map(|i| CurveRow {
-                strategy: strategies[i].clone(),
-                month: month[i].unwrap_or(0.0),
-                base: base[i].unwrap_or(0.0),
-                mean: mean[i],
-                q025: q025[i],
-                q975: q975[i],
-            })
-            .collect();
+        // Every column read names its file when it is missing or damaged.
+        let curve_path = dir.join("reentry_curve.csv");
+        let curve = (|| -> Result<Vec<CurveRow>> {
+            let df = crate::app::output::read_csv(dir, "reentry_curve.csv")?;
+            let f64s = |name: &str| -> Result<Vec<Option<f64>>> {
+                Ok(crate::app::output::numbers(&df, name)?.into_iter().map(|v| v.is_finite().then_some(v)).collect())
+            };
+            let strategies: Vec<String> =
+                df.column("strategy")?.str()?.iter().map(|s| s.unwrap_or_default().to_string()).collect();
+            let (month, base, mean, q025, q975) =
+                (f64s("month")?, f64s("base")?, f64s("mean")?, f64s("q025")?, f64s("q975")?);
+            Ok((0..df.height())
+                .map(|i| CurveRow {
+                    strategy: strategies[i].clone(),
+                    month: month[i].unwrap_or(0.0),
+                    base: base[i].unwrap_or(0.0),
+                    mean: mean[i],
+                    q025: q025[i],
+                    q975: q975[i],
+                })
+                .collect())
+        })()
+        .with_context(|| format!("{} is not a reunify re-entry curve", curve_path.display()))?;
 
         let path = dir.join("iterations.parquet");
         let file = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -134,8 +134,11 @@ impl Builder {
             ));
         }
         let iterations = m.iterations.unwrap_or(1000);
-        if iterations == 0 {
-            return Err(self.err("scenario.iterations", "must be at least 1"));
+        if !(1..=MAX_ITERATIONS).contains(&iterations) {
+            return Err(self.err(
+                "scenario.iterations",
+                format!("{iterations} is not a number of PSA iterations from 1 to {MAX_ITERATIONS}"),
+            ));
         }
         let discount_rate = self.param(
             "scenario.discount_rate",

@@ -74,6 +74,11 @@ pub const MIN_HORIZON_YEARS: f64 = 1.0 / 365.25;
 /// cohort must stay below 2⁴⁰ (about 1.1 × 10¹²) for ids to stay distinct.
 pub const MAX_COHORT_CHILDREN: u64 = 1 << 40;
 
+/// The most PSA iterations a run may have: each keeps its parameter draws and tallies in
+/// memory (a few kilobytes per strategy and authority), so a million is about the most a
+/// machine holds, and Monte Carlo error is long negligible by then.
+pub const MAX_ITERATIONS: u32 = 1_000_000;
+
 /// The name of the total over authorities in every output table.
 pub const TOTAL_NAME: &str = "all";
 
