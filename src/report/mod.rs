@@ -258,6 +258,14 @@ pub fn headlines(d: &ReportData) -> Vec<String> {
 /// The break-even figures of one strategy in plain English.
 pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
     let per = if b.cost_basis == "per_supported_year" { "per child-year" } else { "per child" };
+    if b.support_cost == 0.0 && b.max_affordable_price.is_none() {
+        return format!(
+            "{} at {} {per} costs and averts nothing in this scenario, so break-even does not apply: {}.",
+            b.strategy,
+            money(b.price),
+            b.undefined.join("; ")
+        );
+    }
     let (Some(to_avert), Some(rate), Some(at_breakeven)) = (b.breakdowns_to_avert, b.comparator_rate, b.breakeven_rate)
     else {
         return format!(
