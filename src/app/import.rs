@@ -118,10 +118,8 @@ const MAX_COUNT: u64 = crate::scenario::MAX_COHORT_CHILDREN - 1;
 /// Adds a row's count to its authority, refusing names that are not names and sums that
 /// overflow. `line` is the row's line in the file.
 fn add(out: &mut Import, name: &str, v: Option<u64>, suppressed: u64, line: usize) -> Result<()> {
-    if !name.chars().next().is_some_and(char::is_alphanumeric) || name.chars().any(char::is_control) {
-        bail!(
-            "line {line}: authority name {name:?} does not start with a letter or digit (a name starting with =, +, - or @ would be read as a formula by spreadsheets)"
-        );
+    if let Some(reason) = crate::scenario::name_problem(name) {
+        bail!("line {line}: authority name {name:?} {reason}");
     }
     out.imputed += v.is_none() as usize;
     let entry = out.authorities.entry(name.to_string()).or_default();

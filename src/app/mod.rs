@@ -466,10 +466,12 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         iterations: args.iterations.unwrap_or(sc.meta.iterations),
         base_case_only: args.base_case_only,
     };
-    let runs = if opts.base_case_only { 1.0 } else { opts.iterations as f64 + 1.0 };
+    // Iterations including the base case, and the threads the run will use.
+    let total = if opts.base_case_only { 1 } else { opts.iterations as u64 + 1 };
+    let threads = threads_wanted.unwrap_or_else(rayon::current_num_threads);
+    let runs = total as f64;
     let paths = sc.total_children() as f64 * runs * sc.model.strategies.len() as f64;
-    let threads_used = threads_wanted.unwrap_or_else(rayon::current_num_threads);
-    let estimate = paths / (PATHS_PER_CORE_SECOND * threads_used as f64);
+    let estimate = paths / (PATHS_PER_CORE_SECOND * threads as f64);
     if paths > MAX_CHILD_PATHS && !args.force {
         return Err(bad_input(anyhow!(
             "this run is {} child-paths ({} children × {} runs × {} strategies), beyond the limit of 10^12; at about {} it would take about {}. Lower --iterations or the cohort, or pass --force",
@@ -477,10 +479,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
             thousands(sc.total_children() as f64),
             thousands(runs),
             sc.model.strategies.len(),
-            format_args!(
-                "{} million a second on {threads_used} threads",
-                PATHS_PER_CORE_SECOND / 1e6 * threads_used as f64
-            ),
+            format_args!("{} million a second on {threads} threads", PATHS_PER_CORE_SECOND / 1e6 * threads as f64),
             duration(estimate)
         )));
     }
@@ -494,10 +493,8 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
     let staged = staging::StagedDir::new(&dest).map_err(stage_failed)?;
 
-    let total = if opts.base_case_only { 1 } else { opts.iterations as u64 + 1 };
     let bar = Arc::new(progress_bar(total));
     let sim_start = Instant::now();
-    let threads = threads_wanted.unwrap_or_else(rayon::current_num_threads);
     let run: RunResult = with_threads(threads_wanted, || {
         let bar = bar.clone();
         sim::run(&sc, opts, &move || bar.tick_one())

@@ -202,7 +202,8 @@ pub struct StagedDir {
     tmp: PathBuf,
     dest: PathBuf,
     committed: bool,
-    lock: Option<OutputLock>,
+    /// Held until the staging folder is committed or dropped.
+    _lock: OutputLock,
 }
 
 impl StagedDir {
@@ -218,7 +219,7 @@ impl StagedDir {
         // Register before creating, so a signal between the two still removes it.
         interrupt::register(&tmp, lock.path(), dest);
         fs::create_dir(&tmp).map_err(io(format!("cannot create {}", tmp.display())))?;
-        Ok(StagedDir { tmp, dest: dest.to_path_buf(), committed: false, lock: Some(lock) })
+        Ok(StagedDir { tmp, dest: dest.to_path_buf(), committed: false, _lock: lock })
     }
 
     pub fn path(&self) -> &Path {
@@ -239,7 +240,7 @@ impl StagedDir {
         // After the swap `tmp` holds the previous result, if there was one; a kill during this
         // removal leaves it as stale staging for the next run to remove.
         fs::remove_dir_all(&self.tmp).ok();
-        self.lock.take();
+        // The lock goes with `self`, after the old result is removed.
         Ok(self.dest.clone())
     }
 }

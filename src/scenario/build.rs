@@ -40,22 +40,12 @@ impl Builder {
         ScenarioError::Invalid { file: self.file.clone(), path, reason: reason.into() }
     }
 
-    /// A name that reaches folders, tables and spreadsheets: no spaces at either end, no
-    /// control characters, and a letter or digit first, so that Excel never reads it as a
-    /// formula (`=`, `+`, `-`, `@`).
+    /// A name that reaches folders, tables and spreadsheets ([`name_problem`]).
     fn check_name(&self, path: &str, name: &str) -> Result<(), ScenarioError> {
-        let reason = if name.is_empty() {
-            "must not be empty"
-        } else if name.trim() != name {
-            "must not start or end with spaces"
-        } else if name.chars().any(char::is_control) {
-            "must not contain control characters (tabs, line breaks)"
-        } else if !name.chars().next().is_some_and(char::is_alphanumeric) {
-            "must start with a letter or digit (a name starting with =, +, - or @ would be read as a formula by spreadsheets)"
-        } else {
-            return Ok(());
-        };
-        Err(self.err(path, format!("{name:?} {reason}")))
+        match name_problem(name) {
+            Some(reason) => Err(self.err(path, format!("{name:?} {reason}"))),
+            None => Ok(()),
+        }
     }
 
     /// Registers a parameter, checking its range. `key` names it in output tables and `path`

@@ -79,6 +79,26 @@ pub const MAX_COHORT_CHILDREN: u64 = 1 << 40;
 /// machine holds, and Monte Carlo error is long negligible by then.
 pub const MAX_ITERATIONS: u32 = 1_000_000;
 
+/// What is wrong with a name that reaches folders, tables and spreadsheets, if anything: it
+/// has no spaces at either end, no control characters, and a letter or digit first, so that
+/// a spreadsheet never reads it as a formula (`=`, `+`, `-`, `@`). Scenario validation and
+/// `import-dfe` both check names with this.
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("must not be empty")
+    } else if name.trim() != name {
+        Some("must not start or end with spaces")
+    } else if name.chars().any(char::is_control) {
+        Some("must not contain control characters (tabs, line breaks)")
+    } else if !name.chars().next().is_some_and(char::is_alphanumeric) {
+        Some(
+            "does not start with a letter or digit (a name starting with =, +, - or @ would be read as a formula by spreadsheets)",
+        )
+    } else {
+        None
+    }
+}
+
 /// The name of the total over authorities in every output table.
 pub const TOTAL_NAME: &str = "all";
 
