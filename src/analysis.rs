@@ -16,46 +16,10 @@ use crate::scenario::{CostBasis, SupportBasis};
 use crate::sim::{IterationResult, RunResult};
 use crate::tally::{Quantities, Tally};
 
+pub use crate::metric::{Decisions, Levels, Metric};
+
 /// Months at which the cumulative re-entry share is reported.
 pub const CURVE_MONTHS: [usize; 5] = [3, 6, 12, 24, 60];
-
-/// Level metrics for one strategy, in output order.
-pub const LEVEL_METRICS: [&str; 21] = [
-    "children",
-    "returns_home",
-    "breakdowns",
-    "children_with_breakdown",
-    "reentry_share_3m",
-    "reentry_share_6m",
-    "reentry_share_12m",
-    "reentry_share_24m",
-    "reentry_share_60m",
-    "maltreatment_events",
-    "care_years",
-    "supported_returns",
-    "supported_years",
-    "support_cost",
-    "breakdown_cost",
-    "other_cost",
-    "total_cost",
-    "support_cost_undiscounted",
-    "breakdown_cost_undiscounted",
-    "other_cost_undiscounted",
-    "total_cost_undiscounted",
-];
-
-/// Decision metrics of a strategy against the comparator, after the level increments.
-pub const DECISION_METRICS: [&str; 6] = [
-    "net_saving",
-    "net_saving_undiscounted",
-    "breakdowns_averted",
-    "cost_per_breakdown_averted",
-    "return_per_pound",
-    "saves_money",
-];
-
-/// Decision metrics that are ratios: their PSA "mean" is the ratio of means.
-const RATIO_METRICS: [&str; 2] = ["cost_per_breakdown_averted", "return_per_pound"];
 
 /// The discounted and undiscounted quantity that a strategy's support price multiplies:
 /// supported returns or supported years.
@@ -66,14 +30,9 @@ pub fn support_quantity(q: &Quantities, basis: SupportBasis) -> (f64, f64) {
     }
 }
 
-/// Index of a level metric in [`LEVEL_METRICS`].
-pub fn level_index(name: &str) -> usize {
-    LEVEL_METRICS.iter().position(|m| *m == name).expect("known metric")
-}
-
-/// Level metrics of one tally under one iteration's inputs, in [`LEVEL_METRICS`] order.
+/// Level metrics of one tally under one iteration's inputs.
 /// `strategy` indexes `inputs.strategies`. Shares beyond the horizon are NaN.
-pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
+pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> Levels {
     let s = &inputs.strategies[strategy];
     let n = t.children.max(1) as f64;
     let months = t.first_reentry_by_month.len();
@@ -107,7 +66,7 @@ pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
             }
         }
     }
-    [
+    Levels([
         t.children as f64,
         t.q.returns_home as f64,
         t.q.breakdowns as f64,
@@ -129,24 +88,25 @@ pub fn level_values(t: &Tally, inputs: &Inputs, strategy: usize) -> [f64; 21] {
         brk_u,
         oth_u,
         sup_u + brk_u + oth_u,
-    ]
+    ])
 }
 
-/// Decision metrics of `strategy` against `comparator` levels, in [`DECISION_METRICS`] order.
-pub fn decision_values(level: &[f64; 21], comparator: &[f64; 21]) -> [f64; 6] {
-    let d = |m: &str| level[level_index(m)] - comparator[level_index(m)];
-    let net_saving = -d("total_cost");
-    let averted = -d("breakdowns");
-    let extra_support = d("support_cost");
-    let averted_costs = -(d("breakdown_cost") + d("other_cost"));
-    [
+/// Decision metrics of a strategy's `level` against the `comparator`'s.
+pub fn decision_values(level: &Levels, comparator: &Levels) -> Decisions {
+    let d = |m: Metric| level[m] - comparator[m];
+    let net_saving = -d(Metric::TotalCost);
+    let averted = -d(Metric::Breakdowns);
+    let extra_support = d(Metric::SupportCost);
+    let averted_costs = -(d(Metric::BreakdownCost) + d(Metric::OtherCost));
+    // In Metric::DECISIONS order.
+    Decisions([
         net_saving,
-        -d("total_cost_undiscounted"),
+        -d(Metric::TotalCostUndiscounted),
         averted,
-        if averted > 0.0 { d("total_cost") / averted } else { f64::NAN },
+        if averted > 0.0 { d(Metric::TotalCost) / averted } else { f64::NAN },
         if extra_support > 0.0 { averted_costs / extra_support } else { f64::NAN },
         if net_saving > 0.0 { 1.0 } else { 0.0 },
-    ]
+    ])
 }
 
 /// Summary statistics of one metric.
@@ -232,27 +192,27 @@ pub fn view_tally(r: &IterationResult, strategy: usize, view: View) -> Tally {
 
 /// Level and decision metric values of every strategy in one iteration.
 pub struct IterationMetrics {
-    pub levels: Vec<[f64; 21]>,
+    pub levels: Vec<Levels>,
     /// `decisions[s]` is against the comparator; the comparator's own row is all zero.
-    pub decisions: Vec<[f64; 6]>,
+    pub decisions: Vec<Decisions>,
 }
 
 /// Level metrics of strategy `s` under a view. For all authorities together, every count,
 /// duration and cost is the sum of the authorities' own (each priced at its own inputs, so
 /// the total equals the sum of the authorities exactly), and the shares are computed from the
 /// merged tally.
-pub fn view_levels(r: &IterationResult, s: usize, view: View) -> [f64; 21] {
+pub fn view_levels(r: &IterationResult, s: usize, view: View) -> Levels {
     match view {
         View::Authority(a) => level_values(&r.tallies[s][a], r.inputs_for(a), s),
         View::Total => {
-            let mut out = [0.0; 21];
+            let mut out = Levels::default();
             for (a, t) in r.tallies[s].iter().enumerate() {
-                for (o, v) in out.iter_mut().zip(level_values(t, r.inputs_for(a), s)) {
+                for (o, v) in out.0.iter_mut().zip(level_values(t, r.inputs_for(a), s).0) {
                     *o += v;
                 }
             }
             let shares = level_values(&view_tally(r, s, view), &r.inputs, s);
-            for m in CURVE_MONTHS.iter().map(|m| level_index(&format!("reentry_share_{m}m"))) {
+            for (m, _) in Metric::SHARES {
                 out[m] = shares[m];
             }
             out
@@ -271,9 +231,28 @@ pub fn priced_support(r: &IterationResult, s: usize, view: View) -> (f64, f64) {
 }
 
 pub fn iteration_metrics(r: &IterationResult, view: View) -> IterationMetrics {
-    let levels: Vec<[f64; 21]> = (0..r.inputs.strategies.len()).map(|s| view_levels(r, s, view)).collect();
+    let levels: Vec<Levels> = (0..r.inputs.strategies.len()).map(|s| view_levels(r, s, view)).collect();
     let decisions = levels.iter().map(|l| decision_values(l, &levels[0])).collect();
     IterationMetrics { levels, decisions }
+}
+
+/// Whether a summary row is a strategy's own value or its difference from the comparator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// The strategy's own value.
+    Level,
+    /// Strategy minus comparator, or a decision metric against the comparator.
+    Increment,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Level => "level",
+            Kind::Increment => "increment",
+        }
+    }
 }
 
 /// One row of the summary: a metric of a strategy, as a level or as an increment.
@@ -281,10 +260,8 @@ pub fn iteration_metrics(r: &IterationResult, view: View) -> IterationMetrics {
 pub struct SummaryRow {
     pub strategy: String,
     pub authority: String,
-    /// "level" (the strategy's own value) or "increment" (strategy minus comparator, or a
-    /// decision metric against the comparator).
-    pub kind: String,
-    pub metric: String,
+    pub kind: Kind,
+    pub metric: Metric,
     #[serde(flatten)]
     pub stat: Stat,
 }
@@ -294,46 +271,48 @@ pub fn summarise(run: &RunResult, names: &[String], authority: &str, view: View)
     let base = iteration_metrics(&run.base, view);
     let psa: Vec<IterationMetrics> = run.psa.iter().map(|r| iteration_metrics(r, view)).collect();
     let mut rows = Vec::new();
-    let row = |strategy: usize, kind: &str, metric: &str, stat| SummaryRow {
+    let row = |strategy: usize, kind: Kind, metric: Metric, stat| SummaryRow {
         strategy: names[strategy].clone(),
         authority: authority.to_string(),
-        kind: kind.to_string(),
-        metric: metric.to_string(),
+        kind,
+        metric,
         stat,
     };
     for s in 0..names.len() {
-        for (m, &metric) in LEVEL_METRICS.iter().enumerate() {
+        for m in Metric::LEVELS {
             let xs: Vec<f64> = psa.iter().map(|p| p.levels[s][m]).collect();
-            rows.push(row(s, "level", metric, describe(base.levels[s][m], &xs)));
+            rows.push(row(s, Kind::Level, m, describe(base.levels[s][m], &xs)));
         }
         if s == 0 {
             continue;
         }
-        for (m, &metric) in LEVEL_METRICS.iter().enumerate() {
+        for m in Metric::LEVELS {
             let xs: Vec<f64> = psa.iter().map(|p| p.levels[s][m] - p.levels[0][m]).collect();
-            rows.push(row(s, "increment", metric, describe(base.levels[s][m] - base.levels[0][m], &xs)));
+            rows.push(row(s, Kind::Increment, m, describe(base.levels[s][m] - base.levels[0][m], &xs)));
         }
-        for (m, &metric) in DECISION_METRICS.iter().enumerate() {
+        for m in Metric::DECISIONS {
             let xs: Vec<f64> = psa.iter().map(|p| p.decisions[s][m]).collect();
             let mut stat = describe(base.decisions[s][m], &xs);
-            if RATIO_METRICS.contains(&metric) && !psa.is_empty() {
+            if m.is_ratio() && !psa.is_empty() {
                 // A mean of ratios is dominated by iterations whose denominator is near zero;
                 // the ratio of the mean numerator and denominator is the stable estimate.
-                let mean_of = |name: &str| {
-                    let i = level_index(name);
-                    psa.iter().map(|p| p.levels[s][i] - p.levels[0][i]).sum::<f64>() / psa.len() as f64
-                };
-                let averted = -mean_of("breakdowns");
-                let ratio = if metric == "cost_per_breakdown_averted" {
-                    if averted > 0.0 { mean_of("total_cost") / averted } else { f64::NAN }
+                let mean_of =
+                    |l: Metric| psa.iter().map(|p| p.levels[s][l] - p.levels[0][l]).sum::<f64>() / psa.len() as f64;
+                let averted = -mean_of(Metric::Breakdowns);
+                let ratio = if m == Metric::CostPerBreakdownAverted {
+                    if averted > 0.0 { mean_of(Metric::TotalCost) / averted } else { f64::NAN }
                 } else {
-                    let extra = mean_of("support_cost");
-                    if extra > 0.0 { -(mean_of("breakdown_cost") + mean_of("other_cost")) / extra } else { f64::NAN }
+                    let extra = mean_of(Metric::SupportCost);
+                    if extra > 0.0 {
+                        -(mean_of(Metric::BreakdownCost) + mean_of(Metric::OtherCost)) / extra
+                    } else {
+                        f64::NAN
+                    }
                 };
                 stat.mean = finite(ratio);
                 stat.mcse = None;
             }
-            rows.push(row(s, "increment", metric, stat));
+            rows.push(row(s, Kind::Increment, m, stat));
         }
     }
     rows
@@ -384,8 +363,8 @@ pub fn reentry_curve(run: &RunResult, names: &[String]) -> Vec<CurvePoint> {
 }
 
 /// Looks up a summary statistic over all authorities.
-pub fn find<'a>(rows: &'a [SummaryRow], strategy: &str, kind: &str, metric: &str) -> Option<&'a Stat> {
-    find_for(rows, "all", strategy, kind, metric)
+pub fn find<'a>(rows: &'a [SummaryRow], strategy: &str, kind: Kind, metric: Metric) -> Option<&'a Stat> {
+    find_for(rows, crate::scenario::TOTAL_NAME, strategy, kind, metric)
 }
 
 /// Looks up a summary statistic of one authority (`"all"` for the total).
@@ -393,8 +372,8 @@ pub fn find_for<'a>(
     rows: &'a [SummaryRow],
     authority: &str,
     strategy: &str,
-    kind: &str,
-    metric: &str,
+    kind: Kind,
+    metric: Metric,
 ) -> Option<&'a Stat> {
     rows.iter()
         .find(|r| r.authority == authority && r.strategy == strategy && r.kind == kind && r.metric == metric)

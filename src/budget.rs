@@ -15,7 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Stat, View, describe, level_index, level_values};
+use crate::analysis::{Stat, View, describe, level_values};
+use crate::metric::Metric;
 use crate::scenario::Budget;
 use crate::sim::{IterationResult, RunResult};
 
@@ -32,9 +33,9 @@ pub struct YearSpend {
 pub fn iteration_spend(r: &IterationResult, view: View) -> (Vec<Vec<YearSpend>>, Vec<Vec<f64>>) {
     let strategies = r.tallies.len();
     let years = r.inputs.years;
-    let cash = ["support_cost_undiscounted", "breakdown_cost_undiscounted", "other_cost_undiscounted"].map(level_index);
-    let disc = ["support_cost", "breakdown_cost", "other_cost"].map(level_index);
-    let brk = level_index("breakdowns");
+    let cash = [Metric::SupportCostUndiscounted, Metric::BreakdownCostUndiscounted, Metric::OtherCostUndiscounted];
+    let disc = [Metric::SupportCost, Metric::BreakdownCost, Metric::OtherCost];
+    let brk = Metric::Breakdowns;
     let mut spend = vec![vec![YearSpend::default(); years]; strategies];
     let mut breakdowns = vec![vec![0.0; years]; strategies];
     for s in 0..strategies {

@@ -14,7 +14,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{View, iteration_metrics, level_index, priced_support};
+use crate::analysis::{View, iteration_metrics, priced_support};
+use crate::metric::{Decisions, Metric};
 use crate::model::ModelError;
 use crate::scenario::{Scenario, SupportBasis};
 use crate::sim::{IterationResult, RunResult, run_iteration};
@@ -60,7 +61,7 @@ pub fn finite(x: f64) -> Option<f64> {
 }
 
 fn net_saving(r: &IterationResult, s: usize) -> f64 {
-    iteration_metrics(r, View::Total).decisions[s][0]
+    iteration_metrics(r, View::Total).decisions[s][Metric::NetSaving]
 }
 
 /// Break-even figures for every non-comparator strategy.
@@ -69,22 +70,21 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
     let base = run_iteration(sc, seed, 0, points.clone())?;
     let m = iteration_metrics(&base, View::Total);
     let comp = &m.levels[0];
-    let comparator_breakdowns = comp[level_index("breakdowns")];
-    let children = comp[level_index("children")];
+    let comparator_breakdowns = comp[Metric::Breakdowns];
+    let children = comp[Metric::Children];
     let cost_per_breakdown = (comparator_breakdowns > 0.0)
-        .then(|| comp[level_index("breakdown_cost")] / comparator_breakdowns)
+        .then(|| comp[Metric::BreakdownCost] / comparator_breakdowns)
         .and_then(finite)
         .filter(|c| *c > 0.0);
     let mut out = Vec::new();
     for (s, strat) in sc.model.strategies.iter().enumerate().skip(1) {
         let lv = &m.levels[s];
-        let support_cost = lv[level_index("support_cost")] - comp[level_index("support_cost")];
+        let support_cost = lv[Metric::SupportCost] - comp[Metric::SupportCost];
         let breakdowns_to_avert = cost_per_breakdown.and_then(|c| finite(support_cost / c));
         let price = points[strat.cost.0];
         let (priced, q) = priced_support(&base, s, View::Total);
-        let without_price = lv[level_index("total_cost")] - priced;
-        let max_affordable_price =
-            (q > 0.0).then(|| (comp[level_index("total_cost")] - without_price) / q).and_then(finite);
+        let without_price = lv[Metric::TotalCost] - priced;
+        let max_affordable_price = (q > 0.0).then(|| (comp[Metric::TotalCost] - without_price) / q).and_then(finite);
         let mut undefined = Vec::new();
         if children == 0.0 {
             undefined.push("no children return home".to_string());
@@ -125,8 +125,8 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
             comparator_breakdowns,
             comparator_rate: finite(comparator_breakdowns / children),
             breakeven_rate: breakdowns_to_avert.and_then(|b| finite((comparator_breakdowns - b) / children)),
-            breakdowns_averted: m.decisions[s][2],
-            net_saving: m.decisions[s][0],
+            breakdowns_averted: m.decisions[s][Metric::BreakdownsAverted],
+            net_saving: m.decisions[s][Metric::NetSaving],
             scenario_hazard_ratio: points[hr_id],
             breakeven_hazard_ratio: if q > 0.0 { solve_decreasing(f, 1e-4, 1.0, 50.0)? } else { None },
             max_affordable_price,
@@ -170,6 +170,8 @@ fn solve_decreasing(
 pub struct TornadoRow {
     pub strategy: String,
     pub parameter: String,
+    /// The parameter in words.
+    pub label: String,
     pub low_value: f64,
     pub high_value: f64,
     pub low_net_saving: f64,
@@ -190,13 +192,13 @@ pub struct Tornado {
 }
 
 /// A parameter index, its low and high values, and the decision metrics at each.
-type Perturbed = (usize, f64, f64, Vec<[f64; 6]>, Vec<[f64; 6]>);
+type Perturbed = (usize, f64, f64, Vec<Decisions>, Vec<Decisions>);
 
 /// One-way sensitivity of every uncertain parameter between its 2.5% and 97.5% quantiles.
 pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
     let points = sc.point_values();
     let uncertain: Vec<usize> = (0..sc.params.len()).filter(|&i| !sc.params[i].param.dist.is_fixed()).collect();
-    let decide = |v: Vec<f64>| -> Result<Vec<[f64; 6]>, ModelError> {
+    let decide = |v: Vec<f64>| -> Result<Vec<Decisions>, ModelError> {
         Ok(iteration_metrics(&run_iteration(sc, seed, 0, v)?, View::Total).decisions)
     };
     let base = decide(points.clone())?;
@@ -220,13 +222,14 @@ pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
             .map(|(i, lo, hi, low, high)| TornadoRow {
                 strategy: strat.name.clone(),
                 parameter: sc.params[*i].key.clone(),
+                label: sc.params[*i].label.clone(),
                 low_value: *lo,
                 high_value: *hi,
-                low_net_saving: low[s][0],
-                high_net_saving: high[s][0],
-                low_breakdowns_averted: low[s][2],
-                high_breakdowns_averted: high[s][2],
-                swing: (high[s][0] - low[s][0]).abs(),
+                low_net_saving: low[s][Metric::NetSaving],
+                high_net_saving: high[s][Metric::NetSaving],
+                low_breakdowns_averted: low[s][Metric::BreakdownsAverted],
+                high_breakdowns_averted: high[s][Metric::BreakdownsAverted],
+                swing: (high[s][Metric::NetSaving] - low[s][Metric::NetSaving]).abs(),
             })
             .collect();
         these.sort_by(|a, b| b.swing.total_cmp(&a.swing).then_with(|| a.parameter.cmp(&b.parameter)));
@@ -238,7 +241,7 @@ pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
         .iter()
         .enumerate()
         .skip(1)
-        .map(|(s, st)| (st.name.clone(), base[s][0], base[s][2]))
+        .map(|(s, st)| (st.name.clone(), base[s][Metric::NetSaving], base[s][Metric::BreakdownsAverted]))
         .collect();
     Ok(Tornado { base, rows })
 }
@@ -256,7 +259,7 @@ pub struct AcceptPoint {
 /// case when there was no PSA).
 pub fn acceptability(sc: &Scenario, run: &RunResult, steps: usize) -> Vec<AcceptPoint> {
     let iters: Vec<&IterationResult> = if run.psa.is_empty() { vec![&run.base] } else { run.psa.iter().collect() };
-    let total = level_index("total_cost");
+    let total = Metric::TotalCost;
     // Per iteration and strategy: total cost without the support price, and the quantity
     // the price multiplies.
     let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = iters

@@ -104,6 +104,8 @@ pub struct VoiRow {
     /// "parameter", "group" or "all" (EVPI).
     pub kind: String,
     pub name: String,
+    /// The parameter or group in words.
+    pub label: String,
     /// Per cohort (the scenario's children), per child, and per child × children × years.
     pub per_cohort: f64,
     pub per_child: f64,
@@ -145,16 +147,18 @@ pub fn value_of_information(
     }
     let children = sc.total_children().max(1) as f64;
     let metrics: Vec<_> = run.psa.iter().map(|r| iteration_metrics(r, View::Total)).collect();
+    let net = crate::metric::Metric::NetSaving;
     let inb: Vec<Vec<f64>> =
-        (1..sc.model.strategies.len()).map(|s| metrics.iter().map(|m| m.decisions[s][0]).collect()).collect();
-    let row = |kind: &str, name: &str, v: f64| VoiRow {
+        (1..sc.model.strategies.len()).map(|s| metrics.iter().map(|m| m.decisions[s][net]).collect()).collect();
+    let row = |kind: &str, name: &str, label: &str, v: f64| VoiRow {
         kind: kind.into(),
         name: name.into(),
+        label: label.into(),
         per_cohort: v,
         per_child: v / children,
         population: v * decision_years,
     };
-    let mut rows = vec![row("all", "EVPI (all parameters)", evpi(&inb))];
+    let mut rows = vec![row("all", "EVPI (all parameters)", "Everything uncertain (EVPI)", evpi(&inb))];
     let uncertain: Vec<usize> = (0..sc.params.len()).filter(|&i| !sc.params[i].param.dist.is_fixed()).collect();
     let columns: Vec<Vec<f64>> = uncertain.iter().map(|&p| run.psa.iter().map(|r| r.values[p]).collect()).collect();
     let singles: Vec<VoiRow> = {
@@ -162,7 +166,7 @@ pub fn value_of_information(
         uncertain
             .par_iter()
             .zip(&columns)
-            .map(|(&p, col)| row("parameter", &sc.params[p].key, evppi(&inb, &[col.as_slice()])))
+            .map(|(&p, col)| row("parameter", &sc.params[p].key, &sc.params[p].label, evppi(&inb, &[col.as_slice()])))
             .collect()
     };
     for g in GROUPS {
@@ -173,7 +177,8 @@ pub fn value_of_information(
             .map(|(_, c)| c.as_slice())
             .collect();
         if !members.is_empty() {
-            rows.push(row("group", g, evppi(&inb, &members)));
+            let label = format!("All inputs on {g}");
+            rows.push(row("group", g, &label, evppi(&inb, &members)));
         }
     }
     rows.extend(singles);

@@ -6,6 +6,7 @@ mod common;
 
 use common::{base_level, run, scenario};
 use reunify::analysis::{View, view_tally};
+use reunify::metric::Metric;
 use reunify::scenario::Scenario;
 
 const N: u64 = 200_000;
@@ -53,10 +54,10 @@ fn assert_share(observed: f64, expected: f64, n: u64, what: &str) {
 fn constant_hazard_gives_one_minus_exp_minus_lambda_h() {
     let (lambda, h) = (0.12, 5.0);
     let r = run(&constant(lambda, h, ""), false);
-    let p = base_level(&r, 0, "children_with_breakdown") / N as f64;
+    let p = base_level(&r, 0, Metric::ChildrenWithBreakdown) / N as f64;
     assert_share(p, 1.0 - (-lambda * h).exp(), N, "P(re-entry by H)");
     // Without returns home, every breakdown is a first breakdown.
-    assert_eq!(base_level(&r, 0, "breakdowns"), base_level(&r, 0, "children_with_breakdown"));
+    assert_eq!(base_level(&r, 0, Metric::Breakdowns), base_level(&r, 0, Metric::ChildrenWithBreakdown));
 }
 
 #[test]
@@ -113,7 +114,7 @@ fn discounted_maltreatment_count_matches_its_expectation() {
     let res = run(&constant(0.0, h, &extra), false);
     let delta = r.ln_1p();
     let expected = mu / (mu + delta) * (1.0 - (-(mu + delta) * h).exp());
-    let observed = base_level(&res, 0, "other_cost") / N as f64;
+    let observed = base_level(&res, 0, Metric::OtherCost) / N as f64;
     let se = (expected * (1.0 - expected) / N as f64).sqrt();
     assert!((observed - expected).abs() < 4.0 * se, "{observed} vs {expected}");
 }
@@ -140,7 +141,7 @@ fn discounted_care_years_match_their_integral() {
         - (-delta * h).exp() * ((-lambda * (h - d)).exp() - (-lambda * h).exp()))
         / delta;
     let expected = whole + cut;
-    let observed = base_level(&res, 0, "breakdown_cost") / N as f64;
+    let observed = base_level(&res, 0, Metric::BreakdownCost) / N as f64;
     // The summand lies in [0, d], so its variance is at most d·E − E².
     let se = ((d * expected - expected * expected) / N as f64).sqrt();
     assert!((observed - expected).abs() < 4.0 * se, "{observed} vs {expected}");
@@ -173,9 +174,9 @@ cost_basis = "per_supported_year"
     let n = 200_000;
     let h = 2.0 / n as f64;
     let integral: f64 = (0..n).map(|i| 1.035f64.powf(-(i as f64 + 0.5) * h) * h).sum();
-    let per_child = base_level(&r, 1, "support_cost") / 1000.0 / 1000.0;
+    let per_child = base_level(&r, 1, Metric::SupportCost) / 1000.0 / 1000.0;
     assert!((per_child - integral).abs() < 1e-9, "{per_child} vs {integral}");
-    assert_eq!(base_level(&r, 1, "support_cost_undiscounted"), 2.0 * 1000.0 * 1000.0);
+    assert_eq!(base_level(&r, 1, Metric::SupportCostUndiscounted), 2.0 * 1000.0 * 1000.0);
 }
 
 #[test]

@@ -4,7 +4,8 @@
 mod common;
 
 use common::run;
-use reunify::analysis::{LEVEL_METRICS, View, iteration_metrics, level_index};
+use reunify::analysis::{View, iteration_metrics};
+use reunify::metric::{Levels, Metric};
 use reunify::scenario::Scenario;
 
 const MODEL: &str = r#"
@@ -93,7 +94,7 @@ fn a_price_override_reprices_only_that_authority_and_shares_every_other_paramete
     assert_ne!(m.costs[0].amount, london.model.costs[0].amount);
 
     let (rp, rl) = (run(&plain, true), run(&london, true));
-    let i = level_index("breakdown_cost_undiscounted");
+    let i = Metric::BreakdownCostUndiscounted;
     for (p, l) in std::iter::once((&rp.base, &rl.base)).chain(rp.psa.iter().zip(&rl.psa)) {
         // Prices do not change who breaks down: the same children, the same tallies.
         assert_eq!(p.tallies, l.tallies);
@@ -130,18 +131,18 @@ take_up = 0.95
 "#),
     );
     let r = run(&sc, true);
-    let shares: Vec<usize> = [3, 6, 12, 24, 60].iter().map(|m| level_index(&format!("reentry_share_{m}m"))).collect();
+    let shares: Vec<Metric> = Metric::SHARES.iter().map(|(m, _)| *m).collect();
     for it in std::iter::once(&r.base).chain(&r.psa) {
         let total = iteration_metrics(it, View::Total);
         let parts: Vec<_> = (0..3).map(|a| iteration_metrics(it, View::Authority(a))).collect();
         for s in 0..2 {
-            for (m, name) in LEVEL_METRICS.iter().enumerate().filter(|(m, _)| !shares.contains(m)) {
+            for m in Metric::LEVELS.into_iter().filter(|m| !shares.contains(m)) {
                 let sum = parts.iter().fold(0.0, |acc, p| acc + p.levels[s][m]);
-                assert_eq!(total.levels[s][m], sum, "{name}");
+                assert_eq!(total.levels[s][m], sum, "{m}");
             }
         }
-        let sum_net = parts.iter().fold(0.0, |acc, p| acc + p.decisions[1][0]);
-        assert!((total.decisions[1][0] - sum_net).abs() <= 1e-9 * sum_net.abs().max(1.0));
+        let sum_net = parts.iter().fold(0.0, |acc, p| acc + p.decisions[1][Metric::NetSaving]);
+        assert!((total.decisions[1][Metric::NetSaving] - sum_net).abs() <= 1e-9 * sum_net.abs().max(1.0));
     }
 }
 
@@ -164,7 +165,7 @@ take_up = 0.2
 "#,
     );
     let r = run(&sc, false);
-    let share = level_index("reentry_share_12m");
+    let share = Metric::ReentryShare12m;
     let high = iteration_metrics(&r.base, View::Authority(1)).levels;
     let north = iteration_metrics(&r.base, View::Authority(0)).levels;
     // The comparator's share back in care by 12 months hits each authority's own target
@@ -175,7 +176,7 @@ take_up = 0.2
     }
     assert_eq!(r.base.inputs_for(1).strategies[1].support.take_up, 0.2);
     assert_eq!(r.base.inputs_for(0).strategies[1].support.take_up, 0.7);
-    let returns = |l: &Vec<[f64; 21]>| l[1][level_index("supported_returns")] / l[1][level_index("returns_home")];
+    let returns = |l: &Vec<Levels>| l[1][Metric::SupportedReturns] / l[1][Metric::ReturnsHome];
     assert!(returns(&high) < 0.3 && returns(&north) > 0.6);
 }
 

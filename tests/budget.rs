@@ -4,8 +4,9 @@
 mod common;
 
 use common::{run, scenario};
-use reunify::analysis::{View, iteration_metrics, level_index};
+use reunify::analysis::{View, iteration_metrics};
 use reunify::budget::{cumulative_net, iteration_spend, payback_year, summarise};
+use reunify::metric::Metric;
 use reunify::scenario::Scenario;
 
 /// A constant-hazard scenario in flow mode: nobody goes home again after a breakdown.
@@ -92,10 +93,10 @@ fn financial_years_add_up_to_the_window_in_cash_and_discounted() {
             let whole = &m.levels[s];
             let sum = |f: &dyn Fn(&reunify::budget::YearSpend) -> f64| spend[s].iter().map(f).sum::<f64>();
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
-            assert!(close(sum(&|y| y.cash[3]), whole[level_index("total_cost_undiscounted")]));
-            assert!(close(sum(&|y| y.discounted[3]), whole[level_index("total_cost")]));
-            assert!(close(sum(&|y| y.cash[0]), whole[level_index("support_cost_undiscounted")]));
-            assert_eq!(breakdowns[s].iter().sum::<f64>(), whole[level_index("breakdowns")]);
+            assert!(close(sum(&|y| y.cash[3]), whole[Metric::TotalCostUndiscounted]));
+            assert!(close(sum(&|y| y.discounted[3]), whole[Metric::TotalCost]));
+            assert!(close(sum(&|y| y.cash[0]), whole[Metric::SupportCostUndiscounted]));
+            assert_eq!(breakdowns[s].iter().sum::<f64>(), whole[Metric::Breakdowns]);
             // Discounting only ever shrinks a year's spend, and the first year's less than later.
             for y in &spend[s] {
                 assert!(y.discounted[3] <= y.cash[3]);

@@ -19,7 +19,8 @@ fn net_saving_at(sc: &Scenario, key: &str, value: f64) -> f64 {
     let i = sc.params.iter().position(|p| p.key == key).unwrap();
     v[i] = value;
     let r = reunify::sim::run_iteration(sc, sc.meta.seed, 0, v).unwrap();
-    reunify::analysis::iteration_metrics(&r, reunify::analysis::View::Total).decisions[1][0]
+    reunify::analysis::iteration_metrics(&r, reunify::analysis::View::Total).decisions[1]
+        [reunify::metric::Metric::NetSaving]
 }
 
 #[test]
@@ -101,7 +102,15 @@ fn acceptability_falls_with_price_and_matches_p_saves_at_a_fixed_price() {
         "all",
         reunify::analysis::View::Total,
     );
-    let p = reunify::analysis::find(&rows, "support", "increment", "saves_money").unwrap().mean.unwrap();
+    let p = reunify::analysis::find(
+        &rows,
+        "support",
+        reunify::analysis::Kind::Increment,
+        reunify::metric::Metric::SavesMoney,
+    )
+    .unwrap()
+    .mean
+    .unwrap();
     assert_eq!(at_price.probability, p);
 }
 

@@ -314,7 +314,7 @@ fn defect_12_smaller_things() {
         .args(["report", out.to_str().unwrap()])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("reentry_curve.csv is not a reunify re-entry curve"));
+        .stderr(predicate::str::contains("reentry_curve.csv is not a reunify reentry_curve table"));
     // A calibration error gives its reason once, and a tiny number in short form.
     let f = small_with(dir.path(), "{ years = 1.0, share = 0.2 }", "{ years = 1e-300, share = 0.2 }");
     let o = reunify().args(["run", &f, "--out", dir.path().join("c").to_str().unwrap()]).output().unwrap();

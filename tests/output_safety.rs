@@ -74,7 +74,7 @@ fn fingerprint(out: &Path) -> (u64, Vec<u8>, Vec<u8>) {
     (
         run["seed"].as_u64().unwrap(),
         std::fs::read(out.join("summary.json")).unwrap(),
-        std::fs::read(out.join("iterations.csv")).unwrap(),
+        std::fs::read(out.join("iterations.parquet")).unwrap(),
     )
 }
 

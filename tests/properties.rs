@@ -7,8 +7,10 @@ use proptest::prelude::*;
 use reunify::calibrate::{calibrate, cells, share_by};
 use reunify::hazard::{Effect, PiecewiseHazard};
 
-fn m(name: &str) -> usize {
-    reunify::analysis::level_index(name)
+use reunify::metric::Metric;
+
+fn m(name: &str) -> Metric {
+    Metric::from_name(name).expect("a metric")
 }
 
 proptest! {
@@ -90,12 +92,12 @@ cost_basis = "per_supported_year"
         let r = run(&sc, false);
         let levels = &all_levels(&r)[0];
         for l in levels.iter() {
-            prop_assert!(l[m("breakdowns")] >= l[m("children_with_breakdown")]);
-            prop_assert!(l[m("children_with_breakdown")] <= l[m("children")]);
-            prop_assert!(l[m("returns_home")] <= l[m("children")] + l[m("breakdowns")]);
-            prop_assert!(l[m("care_years")] <= l[m("breakdowns")] * horizon + 1e-9);
-            prop_assert!(l[m("supported_years")] <= l[m("supported_returns")] * support_years + 1e-9);
-            prop_assert!(l[m("maltreatment_events")] <= l[m("returns_home")]);
+            prop_assert!(l[Metric::Breakdowns] >= l[Metric::ChildrenWithBreakdown]);
+            prop_assert!(l[Metric::ChildrenWithBreakdown] <= l[Metric::Children]);
+            prop_assert!(l[Metric::ReturnsHome] <= l[Metric::Children] + l[Metric::Breakdowns]);
+            prop_assert!(l[Metric::CareYears] <= l[Metric::Breakdowns] * horizon + 1e-9);
+            prop_assert!(l[Metric::SupportedYears] <= l[Metric::SupportedReturns] * support_years + 1e-9);
+            prop_assert!(l[Metric::MaltreatmentEvents] <= l[Metric::ReturnsHome]);
             for part in ["support_cost", "breakdown_cost", "other_cost", "total_cost"] {
                 let undiscounted = l[m(&(part.to_string() + "_undiscounted"))];
                 prop_assert!(l[m(part)] <= undiscounted + 1e-6);
@@ -112,7 +114,7 @@ cost_basis = "per_supported_year"
         }
         // Support that lowers the hazard cannot add first breakdowns under common random numbers.
         if hr <= 1.0 {
-            prop_assert!(levels[1][m("children_with_breakdown")] <= levels[0][m("children_with_breakdown")]);
+            prop_assert!(levels[1][Metric::ChildrenWithBreakdown] <= levels[0][Metric::ChildrenWithBreakdown]);
         }
     }
 }
@@ -240,10 +242,11 @@ proptest! {
             no_report: false,
             decision_years: 3.0,
             force: false,
+            csv: false,
         };
         let outcome = reunify::app::run_command(&args).map_err(|f| format!("{:#}\n{text}", f.error));
         prop_assert!(outcome.is_ok(), "{}", outcome.err().unwrap_or_default());
-        let read: Result<reunify::app::output::SummaryFile, _> =
+        let read: Result<reunify::results::SummaryFile, _> =
             serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap());
         prop_assert!(read.is_ok(), "summary.json does not read back: {:?}\n{text}", read.err());
         for entry in std::fs::read_dir(&out).unwrap() {
@@ -258,11 +261,11 @@ proptest! {
         // TECH-VER invariants on the totals: costs are never negative, and a strategy that
         // reaches nobody (take-up 0) averts nothing.
         let summary = read.unwrap();
-        for r in summary.rows.iter().filter(|r| r.kind == "level" && r.metric.ends_with("_cost")) {
+        for r in summary.rows.iter().filter(|r| r.kind == reunify::analysis::Kind::Level && r.metric.name().ends_with("_cost")) {
             prop_assert!(r.stat.base.unwrap_or(0.0) >= 0.0, "{} {}", r.strategy, r.metric);
         }
         if take_up == 0.0 {
-            for r in summary.rows.iter().filter(|r| r.metric == "breakdowns_averted") {
+            for r in summary.rows.iter().filter(|r| r.metric == Metric::BreakdownsAverted) {
                 prop_assert_eq!(r.stat.base, Some(0.0));
             }
         }

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use assert_cmd::Command;
-use reunify::app::output::SummaryFile;
-use reunify::report::charts::{money, thousands};
+use reunify::analysis::Kind;
+use reunify::metric::Metric;
+use reunify::results::SummaryFile;
+use reunify::results::format::{count as thousands, money, percent0};
 
 const CHARTS: [&str; 8] =
     ["reentry_curve", "costs", "net_saving", "ce_plane", "outcomes", "tornado", "acceptability", "evppi"];
@@ -47,7 +49,7 @@ fn a_run_writes_every_chart_and_a_self_contained_report_with_summary_numbers() {
 
     let summary: SummaryFile =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    let mean = |s: &str, kind: &str, m: &str| {
+    let mean = |s: &str, kind: Kind, m: Metric| {
         summary
             .rows
             .iter()
@@ -73,17 +75,17 @@ fn a_run_writes_every_chart_and_a_self_contained_report_with_summary_numbers() {
     }
     for st in summary.strategies.iter().skip(1) {
         let n = &st.name;
-        let net = mean(n, "increment", "net_saving");
+        let net = mean(n, Kind::Increment, Metric::NetSaving);
         let net_text = if net >= 0.0 {
-            format!("a net saving of {}", money(net))
+            format!("It pays for itself: net saving {}", money(net))
         } else {
-            format!("a net cost of {}", money(-net))
+            format!("It does not pay for itself: net cost {}", money(-net))
         };
         for needle in [
             net_text,
-            money(mean(n, "increment", "support_cost")),
-            thousands(mean(n, "increment", "breakdowns_averted").abs()),
-            format!("saves money in {:.0}% of 40 simulations", 100.0 * mean(n, "increment", "saves_money")),
+            format!("costs {} in support", money(mean(n, Kind::Increment, Metric::SupportCost))),
+            format!("averts {} breakdowns", thousands(mean(n, Kind::Increment, Metric::BreakdownsAverted))),
+            format!("probability of saving money {}", percent0(mean(n, Kind::Increment, Metric::SavesMoney))),
         ] {
             assert!(html.contains(&needle), "headline for {n} lacks {needle:?}");
         }

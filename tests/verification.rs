@@ -4,7 +4,7 @@
 mod common;
 
 use common::{all_levels, base_level, run, scenario};
-use reunify::analysis::LEVEL_METRICS;
+use reunify::metric::Metric;
 use reunify::scenario::Scenario;
 
 /// A scenario with risk factors, repeat returns, maltreatment and costs of every basis, so
@@ -112,8 +112,8 @@ support_years = 1.0
 
 const COSTS: [f64; 4] = [61614.0, 40000.0, 2000.0, 300.0];
 
-fn metric(name: &str) -> usize {
-    reunify::analysis::level_index(name)
+fn metric(name: &str) -> Metric {
+    Metric::from_name(name).expect("a metric")
 }
 
 #[test]
@@ -144,9 +144,9 @@ cost = 0
 "#;
     let r = run(&rich(5.0, 0.035, [61614.0, 40000.0, 2000.0, 0.0], neutral), true);
     for it in all_levels(&r) {
-        for (m, name) in LEVEL_METRICS.iter().enumerate() {
-            if !name.starts_with("supported_") {
-                assert_eq!(it[0][m].to_bits(), it[1][m].to_bits(), "{name}");
+        for m in Metric::LEVELS {
+            if !m.name().starts_with("supported_") {
+                assert_eq!(it[0][m].to_bits(), it[1][m].to_bits(), "{m}");
             }
         }
     }
@@ -182,10 +182,10 @@ fn a_higher_hazard_ratio_raises_breakdowns() {
     let rs = run(&rich(5.0, 0.035, COSTS, &strong), false);
     // Under common random numbers a child's first re-entry time falls as its hazard rises,
     // so the count of children with a breakdown is monotone child by child.
-    assert!(base_level(&rw, 1, "children_with_breakdown") > base_level(&rs, 1, "children_with_breakdown"));
-    assert!(base_level(&rw, 1, "breakdowns") > base_level(&rs, 1, "breakdowns"));
+    assert!(base_level(&rw, 1, Metric::ChildrenWithBreakdown) > base_level(&rs, 1, Metric::ChildrenWithBreakdown));
+    assert!(base_level(&rw, 1, Metric::Breakdowns) > base_level(&rs, 1, Metric::Breakdowns));
     // And support that works at all averts breakdowns against usual care.
-    assert!(base_level(&rs, 0, "breakdowns") > base_level(&rs, 1, "breakdowns"));
+    assert!(base_level(&rs, 0, Metric::Breakdowns) > base_level(&rs, 1, Metric::Breakdowns));
 }
 
 #[test]
@@ -214,7 +214,7 @@ eligibility = "none"
     };
     let low = run(&make(1.2), false);
     let high = run(&make(2.0), false);
-    assert!(base_level(&high, 0, "children_with_breakdown") > base_level(&low, 0, "children_with_breakdown"));
+    assert!(base_level(&high, 0, Metric::ChildrenWithBreakdown) > base_level(&low, 0, Metric::ChildrenWithBreakdown));
 }
 
 #[test]
@@ -226,13 +226,17 @@ fn raising_a_cost_raises_the_total() {
         let costs: Vec<f64> = COSTS.iter().zip(bump).map(|(c, b)| c + 1000.0 * b).collect();
         let r = run(&rich(5.0, 0.035, costs.try_into().unwrap(), SUPPORT), false);
         assert!(
-            base_level(&r, 1, "total_cost") > base_level(&base, 1, "total_cost"),
+            base_level(&r, 1, Metric::TotalCost) > base_level(&base, 1, Metric::TotalCost),
             "raising cost line {i} must raise the support strategy's total"
         );
-        assert_eq!(base_level(&r, 1, "breakdowns"), base_level(&base, 1, "breakdowns"), "costs must not change events");
+        assert_eq!(
+            base_level(&r, 1, Metric::Breakdowns),
+            base_level(&base, 1, Metric::Breakdowns),
+            "costs must not change events"
+        );
     }
     let pricier = run(&rich(5.0, 0.035, COSTS, &SUPPORT.replace("mean = 5627", "mean = 9000")), false);
-    assert!(base_level(&pricier, 1, "support_cost") > base_level(&base, 1, "support_cost"));
+    assert!(base_level(&pricier, 1, Metric::SupportCost) > base_level(&base, 1, Metric::SupportCost));
 }
 
 /// Extreme value: the shortest horizon, one day, bounds every flow by a day per child, and a
@@ -269,7 +273,7 @@ fn a_zero_discount_rate_makes_discounted_equal_undiscounted() {
     }
     // With a positive rate, discounting lowers every positive cost.
     let r = run(&rich(5.0, 0.035, COSTS, SUPPORT), false);
-    assert!(base_level(&r, 1, "total_cost") < base_level(&r, 1, "total_cost_undiscounted"));
+    assert!(base_level(&r, 1, Metric::TotalCost) < base_level(&r, 1, Metric::TotalCostUndiscounted));
 }
 
 #[test]
@@ -293,9 +297,9 @@ fn repeat_offers_after_later_returns_add_support_only_when_allowed() {
     let again = SUPPORT.to_string() + "repeat_on_later_returns = true\n";
     let r1 = run(&rich(5.0, 0.035, COSTS, &once), false);
     let r2 = run(&rich(5.0, 0.035, COSTS, &again), false);
-    assert!(base_level(&r2, 1, "supported_returns") > base_level(&r1, 1, "supported_returns"));
+    assert!(base_level(&r2, 1, Metric::SupportedReturns) > base_level(&r1, 1, Metric::SupportedReturns));
     // Offered once per child at most.
-    assert!(base_level(&r1, 1, "supported_returns") <= 4500.0);
+    assert!(base_level(&r1, 1, Metric::SupportedReturns) <= 4500.0);
 }
 
 #[test]
@@ -428,7 +432,7 @@ fn doubling_the_cohort_doubles_every_count_within_monte_carlo_error() {
     let (a, b) = (run(&parse_rich(&one), false), run(&parse_rich(&two), false));
     for s in 0..2 {
         for name in ["children", "returns_home", "breakdowns", "children_with_breakdown", "supported_returns"] {
-            let (x, y) = (base_level(&a, s, name), base_level(&b, s, name));
+            let (x, y) = (base_level(&a, s, metric(name)), base_level(&b, s, metric(name)));
             // A count of events among n children has variance at most about its mean times
             // the most returns a child has; 5·√(2x·4) is generous for this scenario.
             let tol = 5.0 * (8.0 * x.max(1.0)).sqrt();
@@ -444,11 +448,11 @@ fn a_higher_discount_rate_lowers_discounted_costs_and_changes_nothing_else() {
     let (low, high) = (run(&rich(5.0, 0.01, COSTS, SUPPORT), false), run(&rich(5.0, 0.06, COSTS, SUPPORT), false));
     for s in 0..2 {
         for part in ["breakdown_cost", "total_cost"] {
-            assert!(base_level(&high, s, part) < base_level(&low, s, part), "{part}");
-            let u = format!("{part}_undiscounted");
-            assert_eq!(base_level(&high, s, &u).to_bits(), base_level(&low, s, &u).to_bits(), "{u}");
+            assert!(base_level(&high, s, metric(part)) < base_level(&low, s, metric(part)), "{part}");
+            let u = metric(&format!("{part}_undiscounted"));
+            assert_eq!(base_level(&high, s, u).to_bits(), base_level(&low, s, u).to_bits(), "{u}");
         }
-        assert_eq!(base_level(&high, s, "breakdowns"), base_level(&low, s, "breakdowns"));
+        assert_eq!(base_level(&high, s, Metric::Breakdowns), base_level(&low, s, Metric::Breakdowns));
     }
 }
 

@@ -25,7 +25,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::analysis;
-use crate::report::charts::{money, thousands};
+use crate::results::format::{count, money};
+use crate::results::{self, SummaryFile};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions, RunResult};
 use crate::{decision, voi};
@@ -173,6 +174,10 @@ pub struct RunArgs {
     /// Run even beyond 10^12 child-paths (children × iterations × strategies).
     #[arg(long)]
     pub force: bool,
+    /// Also write the per-iteration tables (iterations, parameters, budget) as CSV; they are
+    /// always written as Parquet.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 /// Runs beyond this many child-paths (children × runs × strategies) need `--force`.
@@ -227,14 +232,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                         continue;
                     }
                 };
-                let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+                let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
                 println!(
-                    "{}: ok ({}, {} children, {}, {} of which {} uncertain)",
+                    "{}: ok ({}, {}, {}, {} of which {} uncertain)",
                     f.display(),
-                    count(sc.authorities.len(), "authority", "authorities"),
-                    thousands(sc.total_children() as f64),
-                    count(sc.model.strategies.len(), "strategy", "strategies"),
-                    count(sc.params.len(), "parameter", "parameters"),
+                    plural(sc.authorities.len(), "authority", "authorities"),
+                    children_phrase(&sc),
+                    plural(sc.model.strategies.len(), "strategy", "strategies"),
+                    plural(sc.params.len(), "parameter", "parameters"),
                     sc.params.iter().filter(|p| !p.param.dist.is_fixed()).count()
                 );
             }
@@ -265,15 +270,15 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 "{}: {} authorities, {} children returned home ({} suppressed counts imputed as {suppressed})",
                 out.display(),
                 imported.authorities.len(),
-                thousands(total as f64),
+                count(total as f64),
                 imported.imputed
             );
             if let Some(national) = imported.national {
                 let diff = total as f64 - national as f64;
                 println!(
                     "national figure {}: authorities sum to {} ({:+.2}%)",
-                    thousands(national as f64),
-                    thousands(total as f64),
+                    count(national as f64),
+                    count(total as f64),
                     100.0 * diff / national.max(1) as f64
                 );
             }
@@ -283,7 +288,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let sc = load_scenario(&file)?;
             let rows = decision::breakeven(&sc, seed.unwrap_or(sc.meta.seed)).map_err(run_failed)?;
             for b in &rows {
-                println!("{}", crate::report::breakeven_sentence(b, sc.horizon()));
+                println!("{}", results::verdict::breakeven_sentence(b, sc.horizon()));
             }
             Ok(())
         }
@@ -291,7 +296,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let sc = load_scenario(&file)?;
             let t = decision::tornado(&sc, seed.unwrap_or(sc.meta.seed)).map_err(run_failed)?;
             for (name, net, averted) in &t.base {
-                println!("{name}: base case net saving {}, breakdowns averted {}", money(*net), thousands(*averted));
+                println!("{name}: base case net saving {}, breakdowns averted {}", money(*net), count(*averted));
                 println!(
                     "  {:<52} {:>12} {:>12} {:>14} {:>14}",
                     "parameter", "low", "high", "net at low", "net at high"
@@ -428,7 +433,7 @@ struct RunInfo<'a> {
 /// What a finished `run` leaves behind, for callers such as tests.
 pub struct RunOutcome {
     pub dir: PathBuf,
-    pub summary: output::SummaryFile,
+    pub summary: SummaryFile,
 }
 
 /// Runs a scenario file and writes its outputs.
@@ -476,8 +481,8 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         return Err(bad_input(anyhow!(
             "this run is {} child-paths ({} children × {} runs × {} strategies), beyond the limit of 10^12; at about {} it would take about {}. Lower --iterations or the cohort, or pass --force",
             crate::dist::fmt_num(paths),
-            thousands(sc.total_children() as f64),
-            thousands(runs),
+            count(sc.total_children() as f64),
+            count(runs),
             sc.model.strategies.len(),
             format_args!("{} million a second on {threads} threads", PATHS_PER_CORE_SECOND / 1e6 * threads as f64),
             duration(estimate)
@@ -511,8 +516,8 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     if capped > 0 {
         eprintln!(
             "warning: {} child paths reached the cap of {} returns home and were stopped there; with return_home_probability near 1, a high re-entry rate and short care episodes children go home again almost without end",
-            thousands(capped as f64),
-            thousands(sim::MAX_RETURNS_HOME as f64)
+            count(capped as f64),
+            count(sim::MAX_RETURNS_HOME as f64)
         );
     }
 
@@ -529,19 +534,17 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let voi = with_threads(threads_wanted, || voi::value_of_information(&sc, &run, args.decision_years))
         .map_err(run_failed)?;
     let analyses_seconds = analyses_start.elapsed().as_secs_f64();
-    let summary = output::SummaryFile::new(
+    let summary = SummaryFile::new(
         &sc,
         opts.seed,
         &run,
-        output::summary_rows(&sc, &run, &names),
+        results::summary_rows(&sc, &run, &names),
         breakeven,
         args.decision_years,
     );
     let curve = analysis::reentry_curve(&run, &names);
-    output::write_tables(staged.path(), &sc, &run, &summary, &curve).map_err(run_failed)?;
-    output::write_decision_tables(staged.path(), &tornado, &accept, &voi).map_err(run_failed)?;
-    output::write_authorities(staged.path(), &output::authority_rows(&summary)).map_err(run_failed)?;
-    output::write_budget(staged.path(), &sc, &run).map_err(run_failed)?;
+    let analyses = output::Analyses { tornado: &tornado.rows, acceptability: &accept, voi: &voi };
+    output::write_all(staged.path(), &sc, &run, &summary, &curve, &analyses, args.csv).map_err(run_failed)?;
     let info = RunInfo {
         crate_version: env!("CARGO_PKG_VERSION"),
         scenario: &sc.meta.name,
@@ -564,10 +567,41 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     }
     let dir = staged.commit().map_err(stage_failed)?;
     if !args.quiet {
-        print!("{}", terminal_summary(&sc, &summary, run.psa.len()));
+        print!("{}", terminal_summary(&summary));
         println!("wrote {} in {:.2} s", dir.display(), started.elapsed().as_secs_f64());
+        if !args.no_report {
+            println!("Report: {}", dir.join("report.html").display());
+        }
     }
     Ok(RunOutcome { dir, summary })
+}
+
+/// The children a scenario follows, showing how the total is made: "180 children", or in
+/// flow mode "60 children a cohort × 3 cohorts = 180 children" (with growth, the cohorts
+/// are listed: "3 cohorts of 60, 63 and 66 = 189 children").
+fn children_phrase(sc: &Scenario) -> String {
+    let total = count(sc.total_children() as f64);
+    let Some(_) = &sc.budget else { return format!("{total} children") };
+    let mut by_cohort: Vec<u64> = Vec::new();
+    for a in &sc.authorities {
+        for (i, n) in sc.cohorts(a.children).into_iter().enumerate() {
+            if by_cohort.len() <= i {
+                by_cohort.push(0);
+            }
+            by_cohort[i] += n;
+        }
+    }
+    match by_cohort.as_slice() {
+        [] | [_] => format!("{total} children"),
+        [first, rest @ ..] if rest.iter().all(|n| n == first) => {
+            format!("{} children a cohort × {} cohorts = {total} children", count(*first as f64), by_cohort.len())
+        }
+        all => {
+            let sizes: Vec<String> = all.iter().map(|n| count(*n as f64)).collect();
+            let (last, init) = sizes.split_last().expect("at least two cohorts");
+            format!("{} cohorts of {} and {last} = {total} children", all.len(), init.join(", "))
+        }
+    }
 }
 
 /// "about 3 minutes", "about 2.5 hours", "about 40 days": an estimate in the unit a reader
@@ -619,61 +653,44 @@ fn progress_bar(total: u64) -> Progress {
     Progress { bar, start: Instant::now(), shown: false.into() }
 }
 
-fn terminal_summary(sc: &Scenario, summary: &output::SummaryFile, psa: usize) -> String {
-    let rows = &summary.rows;
+/// What `run` prints at the end: one verdict paragraph per strategy (the same as the
+/// report's), the note on which figure is the headline, and where the report is.
+fn terminal_summary(summary: &SummaryFile) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let get = |s: &str, kind: &str, m: &str| analysis::find(rows, s, kind, m).cloned();
-    let fmt_stat = |st: Option<analysis::Stat>, f: &dyn Fn(f64) -> String| match st {
-        Some(st) if psa > 0 => match (st.mean, st.q025, st.q975) {
-            (Some(m), Some(lo), Some(hi)) => format!("{} ({} to {})", f(m), f(lo), f(hi)),
-            _ => st.base.map(f).unwrap_or_default(),
-        },
-        Some(st) => st.base.map(f).unwrap_or_default(),
-        None => String::new(),
-    };
     let _ = writeln!(
         out,
-        "{}: {} children, horizon {} years",
-        sc.meta.title,
-        thousands(sc.total_children() as f64),
-        sc.horizon()
+        "{}
+",
+        summary.title
     );
-    let _ = writeln!(
-        out,
-        "(figures are {}; discounted costs)",
-        if psa > 0 { format!("PSA means over {psa} iterations with 95% intervals") } else { "base case".into() }
-    );
-    for s in &sc.model.strategies {
-        let n = &s.name;
-        let _ = writeln!(out, "  {n}");
-        let _ =
-            writeln!(out, "    breakdowns           {}", fmt_stat(get(n, "level", "breakdowns"), &|x| thousands(x)));
-        let _ = writeln!(out, "    total cost           {}", fmt_stat(get(n, "level", "total_cost"), &money));
-        if n != &sc.model.strategies[0].name {
-            let _ = writeln!(out, "    support cost         {}", fmt_stat(get(n, "level", "support_cost"), &money));
-            let _ = writeln!(
-                out,
-                "    breakdowns averted   {}",
-                fmt_stat(get(n, "increment", "breakdowns_averted"), &|x| thousands(x))
-            );
-            let _ = writeln!(out, "    net saving           {}", fmt_stat(get(n, "increment", "net_saving"), &money));
-            if psa > 0 {
-                if let Some(p) = get(n, "increment", "saves_money").and_then(|s| s.mean) {
-                    let _ = writeln!(out, "    P(saves money)       {:.0}%", 100.0 * p);
-                }
-            }
-            if let Some(p) = summary.budget.as_ref().and_then(|b| b.payback.iter().find(|p| &p.strategy == n)) {
-                let year = if psa > 0 { &p.mean_year } else { &p.base_year };
-                let chance = p.probability.filter(|_| psa > 0).map(|x| format!(" (P = {:.0}%)", 100.0 * x));
-                let _ = writeln!(
-                    out,
-                    "    payback              {}{}",
-                    year.as_deref().unwrap_or("none within the window"),
-                    chance.unwrap_or_default()
-                );
-            }
+    for st in results::verdict::standings(summary).iter().filter(|s| !s.is_comparator) {
+        let _ = writeln!(
+            out,
+            "{}
+",
+            wrap(&st.verdict, 96)
+        );
+    }
+    let _ = writeln!(out, "{}", wrap(&results::verdict::headline_note(summary), 96));
+    out
+}
+
+/// Wraps prose at `width` columns for the terminal.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if line > 0 && line + 1 + w > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
         }
+        out.push_str(word);
+        line += w;
     }
     out
 }

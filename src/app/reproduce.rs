@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::analysis::{self, View, describe};
+use crate::metric::Metric;
 use crate::scenario::Scenario;
 use crate::sim::{self, IterationResult, RunOptions, RunResult};
 
@@ -63,9 +64,8 @@ fn replicate(sc: &Scenario, iterations: Option<u32>) -> anyhow::Result<RunResult
 }
 
 /// Metric `metric` of strategy `s` in every replication.
-fn metric(runs: &[IterationResult], s: usize, metric: &str) -> Vec<f64> {
-    let i = analysis::level_index(metric);
-    runs.iter().map(|r| analysis::iteration_metrics(r, View::Total).levels[s][i]).collect()
+fn metric(runs: &[IterationResult], s: usize, metric: Metric) -> Vec<f64> {
+    runs.iter().map(|r| analysis::iteration_metrics(r, View::Total).levels[s][metric]).collect()
 }
 
 /// Runs every reproduction and returns one row per published figure.
@@ -81,7 +81,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         share,
         0.0,
         name,
-        &metric(&runs, 0, "reentry_share_60m"),
+        &metric(&runs, 0, Metric::ReentryShare60m),
     ));
     rows.push(row(
         "England 2006-07 returners back in care within 5 years (children)",
@@ -89,7 +89,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         3050.0,
         0.0,
         name,
-        &metric(&runs, 0, "children_with_breakdown"),
+        &metric(&runs, 0, Metric::ChildrenWithBreakdown),
     ));
     let ratio = |f: &dyn Fn(&crate::tally::Tally) -> f64| -> Vec<f64> {
         runs.iter().map(|r| f(&r.tallies[0][0]) / r.tallies[0][0].children_with_breakdown as f64).collect()
@@ -123,7 +123,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         4738.0 * 61614.0,
         0.05e6,
         name,
-        &metric(&runs, 0, "breakdown_cost_undiscounted"),
+        &metric(&runs, 0, Metric::BreakdownCostUndiscounted),
     ));
     rows.push(row(
         "national annual cost of support for all returners, 2012/13",
@@ -131,7 +131,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         10080.0 * 5627.0,
         0.05e6,
         name,
-        &metric(&runs, 1, "support_cost_undiscounted"),
+        &metric(&runs, 1, Metric::SupportCostUndiscounted),
     ));
 
     // Break-even (Holmes 2014): support for all pays for itself if it averts £56.72m /
@@ -159,7 +159,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         name,
         &[cycle.payback[0].breakdowns_to_avert_per_year.unwrap_or(f64::NAN)],
     ));
-    let rates: Vec<f64> = metric(&runs, 0, "breakdowns").iter().map(|b| (b - to_avert) / 10080.0).collect();
+    let rates: Vec<f64> = metric(&runs, 0, Metric::Breakdowns).iter().map(|b| (b - to_avert) / 10080.0).collect();
     rows.push(row("breakdown rate at break-even (from 47%)", "38%", 0.38, 0.005, name, &rates));
 
     let name = "holmes-2024";
@@ -170,7 +170,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         316e6,
         0.5e6,
         name,
-        &metric(&runs, 0, "breakdown_cost_undiscounted"),
+        &metric(&runs, 0, Metric::BreakdownCostUndiscounted),
     ));
     rows.push(row(
         "2024 update: national annual cost of support for all returners",
@@ -178,7 +178,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
         67e6,
         0.5e6,
         name,
-        &metric(&runs, 1, "support_cost_undiscounted"),
+        &metric(&runs, 1, Metric::SupportCostUndiscounted),
     ));
     Ok(rows)
 }

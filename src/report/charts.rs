@@ -52,40 +52,20 @@ pub fn strategy_hex(i: usize) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
 }
 
-/// Whole number with thousands separators.
-pub fn thousands(x: f64) -> String {
-    let s = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if x < 0.0 && s != "0" { format!("−{out}") } else { out }
+pub use crate::results::format::{count as thousands, money};
+
+/// The tick step plotters is likely to choose on an axis spanning `span`: a 1, 2 or 5 times a
+/// power of ten giving about ten ticks.
+fn nice_step(span: f64) -> f64 {
+    let raw = (span.abs() / 10.0).max(1e-9);
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * p).find(|s| *s >= raw).unwrap_or(10.0 * p)
 }
 
-/// Pounds for prose and labels: £56.7m, £920k under a million is avoided in favour of
-/// £920,000 so that the thousands separator is always visible.
-pub fn money(x: f64) -> String {
-    let sign = if x < 0.0 { "−" } else { "" };
-    let a = x.abs();
-    if a >= 1e6 { format!("{sign}£{:.1}m", a / 1e6) } else { format!("{sign}£{}", thousands(a)) }
-}
-
-/// Money axis ticks in a unit chosen from the axis range.
+/// Money axis ticks in one unit for the whole axis, with enough decimals that no two ticks
+/// read the same (see [`crate::results::format::money_ticks`]).
 fn money_tick(v: f64, span: f64) -> String {
-    let sign = if v < 0.0 { "−" } else { "" };
-    let a = v.abs();
-    if span >= 5e6 {
-        format!("{sign}£{}m", thousands(a / 1e6))
-    } else if span >= 5e5 {
-        format!("{sign}£{:.1}m", a / 1e6)
-    } else if span >= 5e3 {
-        format!("{sign}£{}k", thousands(a / 1e3))
-    } else {
-        format!("{sign}£{}", thousands(a))
-    }
+    crate::results::format::money_ticks(0.0, span.abs(), nice_step(span))(&v)
 }
 
 /// A chart that can draw itself on any plotters backend.
@@ -224,7 +204,7 @@ impl Chart for ReentryChart {
             .x_desc("Months since return home")
             .x_labels(((self.horizon_months / 6.0).ceil() as usize + 1).min(25))
             .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .y_label_formatter(&|v| crate::results::format::percent_ticks(0.05)(v))
             .label_style((FONT, 16))
             .axis_desc_style((FONT, 18))
             .light_line_style(WHITE.mix(0.0))
@@ -391,7 +371,7 @@ impl Chart for NetSavingChart {
         let title = self
             .series
             .iter()
-            .map(|s| format!("{}: P(saves money) = {:.0}%", s.name, 100.0 * s.p_saves))
+            .map(|s| format!("{}: probability of saving money {}", s.name, crate::results::format::percent0(s.p_saves)))
             .collect::<Vec<_>>()
             .join("; ");
         let mut chart = frame(root, title, 24, 60, 70).build_cartesian_2d(lo..hi, 0f64..cmax).map_err(e)?;
@@ -686,8 +666,8 @@ impl Chart for AcceptabilityChart {
         chart
             .configure_mesh()
             .x_desc("Price of support per child (£)")
-            .x_label_formatter(&|v| format!("£{}", thousands(*v)))
-            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .x_label_formatter(&|v| money(*v))
+            .y_label_formatter(&|v| crate::results::format::percent_ticks(0.05)(v))
             .label_style((FONT, 16))
             .axis_desc_style((FONT, 18))
             .light_line_style(WHITE.mix(0.0))

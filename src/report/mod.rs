@@ -9,33 +9,25 @@ pub mod charts;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use polars::prelude::*;
 
-use crate::analysis::{Stat, find};
-use crate::app::output::{self, SummaryFile};
+use crate::analysis::{CurvePoint, Kind, Stat, find};
 use crate::budget::{BudgetSummary, Payback};
-use crate::decision::{AcceptPoint, BreakEven, TornadoRow};
+use crate::decision::{AcceptPoint, TornadoRow};
+use crate::metric::{Metric, Unit};
+use crate::results::format::{count as thousands, money, percent};
+use crate::results::table::{self, Table};
+use crate::results::tables::{AuthorityRow, IterationRow};
+use crate::results::verdict::{breakeven_sentence, headline_note, standings};
+use crate::results::{SummaryFile, authority_rows};
 use crate::voi::VoiRow;
 use charts::{
     AcceptSeries, AcceptabilityChart, AuthorityChart, BudgetChart, BudgetNet, BudgetSpend, CostBar, CostChart,
     CurveSeries, EvppiChart, NetSavingChart, OutcomeChart, OutcomeGroup, PlaneChart, PlaneSeries, ReentryChart,
-    SavingSeries, TornadoBar, TornadoChart, money, render, strategy_hex, thousands,
+    SavingSeries, TornadoBar, TornadoChart, render, strategy_hex,
 };
-
-/// One point of `reentry_curve.csv`.
-#[derive(Clone, Debug)]
-pub struct CurveRow {
-    pub strategy: String,
-    pub month: f64,
-    pub base: f64,
-    pub mean: Option<f64>,
-    pub q025: Option<f64>,
-    pub q975: Option<f64>,
-}
 
 /// One PSA iteration of one strategy against the comparator, summed over authorities.
 #[derive(Clone, Debug, Default)]
@@ -48,40 +40,13 @@ pub struct PsaRow {
 pub struct ReportData {
     pub summary: SummaryFile,
     pub run: serde_json::Value,
-    pub curve: Vec<CurveRow>,
-    /// PSA rows by strategy name (iterations ≥ 1; the base case is iteration 0).
+    pub curve: Vec<CurvePoint>,
+    /// PSA rows by strategy name (the base case is left out).
     pub psa: BTreeMap<String, Vec<PsaRow>>,
     pub tornado: Vec<TornadoRow>,
     pub acceptability: Vec<AcceptPoint>,
     pub voi: Vec<VoiRow>,
-}
-
-fn read_tornado(dir: &Path) -> Result<Vec<TornadoRow>> {
-    let df = output::read_csv(dir, "tornado.csv")?;
-    let (s, p) = (output::texts(&df, "strategy")?, output::texts(&df, "parameter")?);
-    let n = |c: &str| output::numbers(&df, c);
-    let (lv, hv, ln, hn, la, ha, sw) = (
-        n("low_value")?,
-        n("high_value")?,
-        n("low_net_saving")?,
-        n("high_net_saving")?,
-        n("low_breakdowns_averted")?,
-        n("high_breakdowns_averted")?,
-        n("swing")?,
-    );
-    Ok((0..df.height())
-        .map(|i| TornadoRow {
-            strategy: s[i].clone(),
-            parameter: p[i].clone(),
-            low_value: lv[i],
-            high_value: hv[i],
-            low_net_saving: ln[i],
-            high_net_saving: hn[i],
-            low_breakdowns_averted: la[i],
-            high_breakdowns_averted: ha[i],
-            swing: sw[i],
-        })
-        .collect())
+    pub authorities: Vec<AuthorityRow>,
 }
 
 fn read_text(dir: &Path, name: &str) -> Result<String> {
@@ -89,105 +54,55 @@ fn read_text(dir: &Path, name: &str) -> Result<String> {
     std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))
 }
 
+/// A table's rows, or none when the run did not write it.
+fn optional<T: Table>(dir: &Path) -> Result<Vec<T>> {
+    if table::exists::<T>(dir) { table::read(dir) } else { Ok(Vec::new()) }
+}
+
 impl ReportData {
-    /// Reads a run's output folder.
+    /// Reads a run's output folder, every table through its own type.
     pub fn load(dir: &Path) -> Result<Self> {
         let summary: SummaryFile =
             serde_json::from_str(&read_text(dir, "summary.json")?).context("summary.json is not a reunify summary")?;
         let run: serde_json::Value =
             serde_json::from_str(&read_text(dir, "run.json")?).context("run.json is not JSON")?;
-
-        // Every column read names its file when it is missing or damaged.
-        let curve_path = dir.join("reentry_curve.csv");
-        let curve = (|| -> Result<Vec<CurveRow>> {
-            let df = crate::app::output::read_csv(dir, "reentry_curve.csv")?;
-            let f64s = |name: &str| -> Result<Vec<Option<f64>>> {
-                Ok(crate::app::output::numbers(&df, name)?.into_iter().map(|v| v.is_finite().then_some(v)).collect())
-            };
-            let strategies: Vec<String> =
-                df.column("strategy")?.str()?.iter().map(|s| s.unwrap_or_default().to_string()).collect();
-            let (month, base, mean, q025, q975) =
-                (f64s("month")?, f64s("base")?, f64s("mean")?, f64s("q025")?, f64s("q975")?);
-            Ok((0..df.height())
-                .map(|i| CurveRow {
-                    strategy: strategies[i].clone(),
-                    month: month[i].unwrap_or(0.0),
-                    base: base[i].unwrap_or(0.0),
-                    mean: mean[i],
-                    q025: q025[i],
-                    q975: q975[i],
-                })
-                .collect())
-        })()
-        .with_context(|| format!("{} is not a reunify re-entry curve", curve_path.display()))?;
-
-        let path = dir.join("iterations.parquet");
-        let file = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let df = ParquetReader::new(file)
-            .finish()
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let iteration: Vec<Option<u32>> = df.column("iteration")?.u32()?.iter().collect();
-        let strategy: Vec<Option<&str>> = df.column("strategy")?.str()?.iter().collect();
-        let net: Vec<Option<f64>> = df.column("net_saving")?.f64()?.iter().collect();
-        let averted: Vec<Option<f64>> = df.column("breakdowns_averted")?.f64()?.iter().collect();
+        let curve: Vec<CurvePoint> = table::read(dir)?;
+        let iterations: Vec<IterationRow> = table::read(dir)?;
         // Authorities are summed per (strategy, iteration); BTreeMap keeps iteration order.
         let mut by: BTreeMap<(String, u32), PsaRow> = BTreeMap::new();
-        for i in 0..df.height() {
-            let (Some(it), Some(s)) = (iteration[i], strategy[i]) else { continue };
-            if it == 0 || s == summary.comparator {
-                continue;
-            }
-            let row = by.entry((s.to_string(), it)).or_default();
-            row.net_saving += net[i].unwrap_or(0.0);
-            row.breakdowns_averted += averted[i].unwrap_or(0.0);
+        for r in iterations {
+            let Some(d) = r.decisions.filter(|_| r.iteration > 0) else { continue };
+            let row = by.entry((r.strategy, r.iteration)).or_default();
+            row.net_saving += d[Metric::NetSaving];
+            row.breakdowns_averted += d[Metric::BreakdownsAverted];
         }
         let mut psa: BTreeMap<String, Vec<PsaRow>> = BTreeMap::new();
         for ((s, _), row) in by {
             psa.entry(s).or_default().push(row);
         }
-        let tornado = if dir.join("tornado.csv").exists() { read_tornado(dir)? } else { Vec::new() };
-        let acceptability = if dir.join("acceptability.csv").exists() {
-            let df = output::read_csv(dir, "acceptability.csv")?;
-            let (s, p, q) =
-                (output::texts(&df, "strategy")?, output::numbers(&df, "price")?, output::numbers(&df, "probability")?);
-            (0..df.height()).map(|i| AcceptPoint { strategy: s[i].clone(), price: p[i], probability: q[i] }).collect()
-        } else {
-            Vec::new()
-        };
-        let voi = if dir.join("evppi.csv").exists() {
-            let df = output::read_csv(dir, "evppi.csv")?;
-            let (k, n) = (output::texts(&df, "kind")?, output::texts(&df, "name")?);
-            let (a, b, c) = (
-                output::numbers(&df, "per_cohort")?,
-                output::numbers(&df, "per_child")?,
-                output::numbers(&df, "population")?,
-            );
-            (0..df.height())
-                .map(|i| VoiRow {
-                    kind: k[i].clone(),
-                    name: n[i].clone(),
-                    per_cohort: a[i],
-                    per_child: b[i],
-                    population: c[i],
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok(ReportData { summary, run, curve, psa, tornado, acceptability, voi })
+        let authorities = authority_rows(&summary);
+        Ok(ReportData {
+            run,
+            curve,
+            psa,
+            tornado: optional(dir)?,
+            acceptability: optional(dir)?,
+            voi: optional(dir)?,
+            authorities,
+            summary,
+        })
     }
 
-    fn stat(&self, strategy: &str, kind: &str, metric: &str) -> Option<&Stat> {
+    fn stat(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<&Stat> {
         find(&self.summary.rows, strategy, kind, metric)
     }
 
     /// The central value of a metric: the PSA mean when there was a PSA, else the base case.
-    pub fn central(&self, strategy: &str, kind: &str, metric: &str) -> Option<f64> {
+    pub fn central(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<f64> {
         self.stat(strategy, kind, metric).and_then(|s| s.central(self.summary.psa_iterations > 0))
     }
 
-    fn interval(&self, strategy: &str, kind: &str, metric: &str) -> Option<(f64, f64)> {
+    fn interval(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<(f64, f64)> {
         let s = self.stat(strategy, kind, metric)?;
         if self.summary.psa_iterations > 1 { Some((s.q025?, s.q975?)) } else { None }
     }
@@ -195,128 +110,6 @@ impl ReportData {
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// "a net saving of £x" or "a net cost of £x", following the sign.
-pub fn net_phrase(v: f64) -> String {
-    if v >= 0.0 { format!("a net saving of {}", money(v)) } else { format!("a net cost of {}", money(-v)) }
-}
-
-/// The plain-English headline for each non-comparator strategy, as plain text (the HTML
-/// writer escapes it).
-pub fn headlines(d: &ReportData) -> Vec<String> {
-    let s = &d.summary;
-    let mut out = Vec::new();
-    for st in s.strategies.iter().skip(1) {
-        let n = st.name.as_str();
-        let g = |kind: &str, m: &str| d.central(n, kind, m).unwrap_or(f64::NAN);
-        let support = g("increment", "support_cost");
-        let averted = g("increment", "breakdowns_averted");
-        let costs_averted = -(g("increment", "breakdown_cost") + g("increment", "other_cost"));
-        let net = g("increment", "net_saving");
-        let whom = if st.offered_to == "all children" {
-            format!("all {} children returned home", thousands(s.children as f64))
-        } else {
-            format!("{} (of {} children returned home)", st.offered_to, thousands(s.children as f64))
-        };
-        let mut t = format!(
-            "Offering {n} to {whom}, at {} per child ({:.0}% take-up), costs {} in support and ",
-            money(st.cost),
-            100.0 * st.take_up,
-            money(support)
-        );
-        let verb = if averted >= 0.0 { "averts" } else { "adds" };
-        let _ = write!(t, "{verb} an estimated {} breakdowns", thousands(averted.abs()));
-        if let Some((lo, hi)) = d.interval(n, "increment", "breakdowns_averted") {
-            let _ = write!(t, " (95% interval {} to {} averted)", thousands(lo), thousands(hi));
-        }
-        let saved = if costs_averted >= 0.0 {
-            format!("saving {} in breakdown and care costs", money(costs_averted))
-        } else {
-            format!("adding {} in breakdown and care costs", money(-costs_averted))
-        };
-        let _ = write!(t, ", {saved}: {}", net_phrase(net));
-        if let Some((lo, hi)) = d.interval(n, "increment", "net_saving") {
-            let _ = write!(t, " (95% interval from {} to {})", net_phrase(lo), net_phrase(hi));
-        }
-        let _ = write!(t, " over {} years, discounted at {:.1}%.", s.horizon_years, 100.0 * s.discount_rate);
-        if s.psa_iterations > 0 {
-            if let Some(p) = d.central(n, "increment", "saves_money") {
-                let _ = write!(t, " It saves money in {:.0}% of {} simulations.", 100.0 * p, s.psa_iterations);
-            }
-        }
-        if let Some(b) = &s.budget
-            && let Some(p) = b.payback.iter().find(|p| p.strategy == n)
-        {
-            let _ = write!(t, " {}", payback_sentence(b, p, s.psa_iterations > 0));
-        }
-        out.push(t);
-    }
-    out
-}
-
-/// The break-even figures of one strategy in plain English.
-pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
-    let per = if b.cost_basis == "per_supported_year" { "per child-year" } else { "per child" };
-    if b.support_cost == 0.0 && b.max_affordable_price.is_none() {
-        return format!(
-            "{} at {} {per} costs and averts nothing in this scenario, so break-even does not apply: {}.",
-            b.strategy,
-            money(b.price),
-            b.undefined.join("; ")
-        );
-    }
-    let (Some(to_avert), Some(rate), Some(at_breakeven)) = (b.breakdowns_to_avert, b.comparator_rate, b.breakeven_rate)
-    else {
-        return format!(
-            "{} at {} {per}: break-even is undefined for this scenario: {}.",
-            b.strategy,
-            money(b.price),
-            b.undefined.join("; ")
-        );
-    };
-    let mut t = format!(
-        "{} at {} {per} pays for itself if it prevents at least {} of the {} breakdowns over {} year{}, taking the breakdown rate from {:.1}% to {:.1}% of children returned",
-        b.strategy,
-        money(b.price),
-        thousands(to_avert.ceil()),
-        thousands(b.comparator_breakdowns),
-        horizon_years,
-        if horizon_years == 1.0 { "" } else { "s" },
-        100.0 * rate,
-        100.0 * at_breakeven,
-    );
-    match b.breakeven_hazard_ratio {
-        Some(hr) if hr < 1.0 => {
-            let _ = write!(
-                t,
-                "; that is, if it lowers the re-entry hazard of supported families by {:.0}% or more (a hazard ratio of {:.2} or lower; the scenario assumes {:.2}).",
-                100.0 * (1.0 - hr),
-                hr,
-                b.scenario_hazard_ratio
-            );
-        }
-        Some(hr) => {
-            let _ = write!(t, "; it pays for itself even with a re-entry hazard ratio as high as {hr:.2}.");
-        }
-        None => t.push_str("; no effect on re-entry alone would make it pay for itself at this price."),
-    }
-    let _ = write!(
-        t,
-        " At the scenario's assumed effect it averts about {} breakdowns, {}",
-        thousands(b.breakdowns_averted),
-        net_phrase(b.net_saving),
-    );
-    match b.max_affordable_price {
-        Some(p) => {
-            let _ = write!(t, "; it would be cost-neutral at a price of up to {} {per}.", money(p));
-        }
-        None => t.push('.'),
-    }
-    if !b.undefined.is_empty() {
-        let _ = write!(t, " Note: {}.", b.undefined.join("; "));
-    }
-    t
 }
 
 fn curve_chart(d: &ReportData) -> ReentryChart {
@@ -335,7 +128,7 @@ fn curve_chart(d: &ReportData) -> ReentryChart {
                 .filter(|r| r.strategy == st.name)
                 .map(|r| {
                     let mid = if psa { r.mean.unwrap_or(r.base) } else { r.base };
-                    (r.month, mid, r.q025.unwrap_or(mid), r.q975.unwrap_or(mid))
+                    (r.month as f64, mid, r.q025.unwrap_or(mid), r.q975.unwrap_or(mid))
                 })
                 .collect(),
         })
@@ -356,12 +149,12 @@ fn cost_chart(d: &ReportData) -> CostChart {
         .strategies
         .iter()
         .map(|st| {
-            let g = |m: &str| d.central(&st.name, "level", m).unwrap_or(0.0);
+            let g = |m: Metric| d.central(&st.name, Kind::Level, m).unwrap_or(0.0);
             CostBar {
                 name: st.name.clone(),
-                support: g("support_cost"),
-                breakdown: g("breakdown_cost"),
-                other: g("other_cost"),
+                support: g(Metric::SupportCost),
+                breakdown: g(Metric::BreakdownCost),
+                other: g(Metric::OtherCost),
             }
         })
         .collect();
@@ -379,12 +172,12 @@ fn saving_chart(d: &ReportData) -> NetSavingChart {
         .map(|(i, st)| {
             let values: Vec<f64> =
                 d.psa.get(&st.name).map(|v| v.iter().map(|r| r.net_saving).collect()).unwrap_or_default();
-            let (low, high) = d.interval(&st.name, "increment", "net_saving").unwrap_or((f64::NAN, f64::NAN));
+            let (low, high) = d.interval(&st.name, Kind::Increment, Metric::NetSaving).unwrap_or((f64::NAN, f64::NAN));
             SavingSeries {
                 name: st.name.clone(),
                 index: i,
-                mean: d.central(&st.name, "increment", "net_saving").unwrap_or(f64::NAN),
-                p_saves: d.central(&st.name, "increment", "saves_money").unwrap_or(f64::NAN),
+                mean: d.central(&st.name, Kind::Increment, Metric::NetSaving).unwrap_or(f64::NAN),
+                p_saves: d.central(&st.name, Kind::Increment, Metric::SavesMoney).unwrap_or(f64::NAN),
                 values,
                 low,
                 high,
@@ -417,21 +210,21 @@ fn plane_chart(d: &ReportData) -> PlaneChart {
 fn outcome_chart(d: &ReportData) -> OutcomeChart {
     let per100 = 100.0 / d.summary.children.max(1) as f64;
     let groups = [
-        ("breakdowns", "Breakdowns (all re-entries)"),
-        ("children_with_breakdown", "Children with any breakdown"),
-        ("maltreatment_events", "Maltreatment events at home"),
+        (Metric::Breakdowns, "Breakdowns (all re-entries)"),
+        (Metric::ChildrenWithBreakdown, "Children with any breakdown"),
+        (Metric::MaltreatmentEvents, "Maltreatment events at home"),
     ]
     .iter()
-    .map(|(metric, label)| OutcomeGroup {
+    .map(|&(metric, label)| OutcomeGroup {
         label: label.to_string(),
         values: d
             .summary
             .strategies
             .iter()
             .map(|st| {
-                let c = d.central(&st.name, "level", metric).unwrap_or(0.0) * per100;
+                let c = d.central(&st.name, Kind::Level, metric).unwrap_or(0.0) * per100;
                 let (lo, hi) =
-                    d.interval(&st.name, "level", metric).map(|(a, b)| (a * per100, b * per100)).unwrap_or((c, c));
+                    d.interval(&st.name, Kind::Level, metric).map(|(a, b)| (a * per100, b * per100)).unwrap_or((c, c));
                 (c, lo, hi)
             })
             .collect(),
@@ -466,13 +259,17 @@ fn figure(svg: &str, caption: &str) -> String {
     format!("<figure>{}<figcaption>{}</figcaption></figure>\n", responsive(svg), caption)
 }
 
-fn fmt_cell(metric: &str, v: Option<f64>) -> String {
+fn fmt_cell(metric: Metric, v: Option<f64>) -> String {
     match v {
         None => "–".into(),
-        Some(v) if metric.contains("cost") || metric.starts_with("net_saving") => money(v),
-        Some(v) if metric.starts_with("reentry_share") || metric == "saves_money" => format!("{:.1}%", 100.0 * v),
-        Some(v) if metric == "return_per_pound" => format!("£{v:.2}"),
-        Some(v) => thousands(v),
+        Some(v) if metric == Metric::ReturnPerPound => format!("£{v:.2}"),
+        Some(v) if metric == Metric::CostPerBreakdownAverted => money(v),
+        Some(v) => match metric.unit() {
+            Unit::Pounds => money(v),
+            Unit::Share | Unit::Indicator => percent(v),
+            Unit::Years => crate::results::format::number(v, 1),
+            _ => thousands(v),
+        },
     }
 }
 
@@ -485,30 +282,30 @@ fn summary_table(d: &ReportData) -> String {
     }
     h.push_str("</tr>\n");
     let levels = [
-        ("breakdowns", "Breakdowns (re-entries to care)"),
-        ("children_with_breakdown", "Children with any breakdown"),
-        ("reentry_share_12m", "Back in care within 12 months"),
-        ("maltreatment_events", "Maltreatment events at home"),
-        ("care_years", "Years in care after breakdowns"),
-        ("support_cost", "Support cost (discounted)"),
-        ("breakdown_cost", "Breakdown and care cost (discounted)"),
-        ("other_cost", "Other costs (discounted)"),
-        ("total_cost", "Total cost (discounted)"),
-        ("total_cost_undiscounted", "Total cost (undiscounted)"),
+        (Metric::Breakdowns, "Breakdowns (re-entries to care)"),
+        (Metric::ChildrenWithBreakdown, "Children with any breakdown"),
+        (Metric::ReentryShare12m, "Back in care within 12 months"),
+        (Metric::MaltreatmentEvents, "Maltreatment events at home"),
+        (Metric::CareYears, "Years in care after breakdowns"),
+        (Metric::SupportCost, "Support cost (discounted)"),
+        (Metric::BreakdownCost, "Breakdown and care cost (discounted)"),
+        (Metric::OtherCost, "Other costs (discounted)"),
+        (Metric::TotalCost, "Total cost (discounted)"),
+        (Metric::TotalCostUndiscounted, "Total cost (undiscounted)"),
     ];
     let increments = [
-        ("breakdowns_averted", "Breakdowns averted"),
-        ("net_saving", "Net saving (discounted)"),
-        ("net_saving_undiscounted", "Net saving (undiscounted)"),
-        ("cost_per_breakdown_averted", "Net cost per breakdown averted"),
-        ("return_per_pound", "Costs averted per £1 of support"),
-        ("saves_money", "Probability of saving money"),
+        (Metric::BreakdownsAverted, "Breakdowns averted"),
+        (Metric::NetSaving, "Net saving (discounted)"),
+        (Metric::NetSavingUndiscounted, "Net saving (undiscounted)"),
+        (Metric::CostPerBreakdownAverted, "Net cost per breakdown averted"),
+        (Metric::ReturnPerPound, "Costs averted per £1 of support"),
+        (Metric::SavesMoney, "Probability of saving money"),
     ];
     for (i, st) in s.strategies.iter().enumerate() {
-        let rows: Vec<(&str, &str, &str)> = levels
+        let rows: Vec<(Kind, Metric, &str)> = levels
             .iter()
-            .map(|(m, l)| ("level", *m, *l))
-            .chain(if i > 0 { increments.iter().map(|(m, l)| ("increment", *m, *l)).collect() } else { Vec::new() })
+            .map(|(m, l)| (Kind::Level, *m, *l))
+            .chain(if i > 0 { increments.iter().map(|(m, l)| (Kind::Increment, *m, *l)).collect() } else { Vec::new() })
             .collect();
         for (j, (kind, m, label)) in rows.iter().enumerate() {
             let name = if j == 0 {
@@ -519,14 +316,14 @@ fn summary_table(d: &ReportData) -> String {
             let _ = write!(
                 h,
                 "<tr><td>{name}</td><td>{label}</td><td class=\"num\">{}</td>",
-                fmt_cell(m, d.central(&st.name, kind, m))
+                fmt_cell(*m, d.central(&st.name, *kind, *m))
             );
             if psa {
-                let iv = if *m == "saves_money" {
+                let iv = if *m == Metric::SavesMoney {
                     "–".to_string()
                 } else {
-                    d.interval(&st.name, kind, m)
-                        .map(|(a, b)| format!("{} to {}", fmt_cell(m, Some(a)), fmt_cell(m, Some(b))))
+                    d.interval(&st.name, *kind, *m)
+                        .map(|(a, b)| format!("{} to {}", fmt_cell(*m, Some(a)), fmt_cell(*m, Some(b))))
                         .unwrap_or_else(|| "–".into())
                 };
                 let _ = write!(h, "<td class=\"num\">{iv}</td>");
@@ -890,10 +687,10 @@ pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
         );
         decisions += &voi_table(&d);
     }
-    let authorities = output::authority_rows(s);
+    let authorities = &d.authorities;
     let mut by_authority = String::new();
     if let Some(first) = s.strategies.get(1) {
-        let rows: Vec<&output::AuthorityRow> = authorities.iter().filter(|r| r.strategy == first.name).collect();
+        let rows: Vec<&AuthorityRow> = authorities.iter().filter(|r| r.strategy == first.name).collect();
         if !rows.is_empty() {
             let chart = AuthorityChart {
                 strategy: first.name.clone(),
@@ -917,7 +714,7 @@ pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
                     "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td></tr>",
                     i + 1,
                     esc(&r.authority),
-                    thousands(r.children),
+                    thousands(r.children as f64),
                     money(r.per_child(r.net_saving)),
                     money(r.net_saving),
                     r.breakdowns_averted
@@ -975,9 +772,10 @@ fn page(d: &ReportData, sections: &[Section]) -> String {
         let _ = writeln!(h, "<p>{}</p>", esc(desc));
     }
     h.push_str("<h2>Headline</h2>\n");
-    for line in headlines(d) {
-        let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(&line));
+    for st in standings(s).iter().filter(|st| !st.is_comparator) {
+        let _ = writeln!(h, "<p class=\"headline\">{}</p>", esc(&st.verdict));
     }
+    let _ = writeln!(h, "<p class=\"meta\">{}</p>", esc(&headline_note(s)));
     for sec in sections.iter().filter(|s| !s.html.is_empty()) {
         let _ = write!(h, "<h2>{}</h2>\n{}", esc(&sec.title), sec.html);
     }

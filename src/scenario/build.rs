@@ -106,7 +106,8 @@ impl Builder {
                 format!("{} can produce values that are not {}", param.dist.describe(), domain.describe()),
             ));
         }
-        self.params.push(ParamDef { key, param, domain, source: source.cloned(), authority });
+        let label = label::default_label(&key);
+        self.params.push(ParamDef { key, label, param, domain, source: source.cloned(), authority });
         Ok(ParamId(self.params.len() - 1))
     }
 
@@ -546,6 +547,14 @@ impl Builder {
                         Domain::Share,
                         t.source.as_ref().or(src),
                     )?;
+                    let what = if section == "reentry" { "back in care" } else { "maltreated" };
+                    let def = &mut self.params[share.0];
+                    let owner = def.authority.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+                    def.label = format!(
+                        "{owner}Baseline: share {what} within {} year{}",
+                        crate::dist::fmt_num(t.years),
+                        if t.years == 1.0 { "" } else { "s" }
+                    );
                     let v = self.params[share.0].param.point;
                     if v <= last_share {
                         return Err(self.err(

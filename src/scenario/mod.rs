@@ -15,6 +15,7 @@
 //! types defined here, and [`suggest`] writes "did you mean" hints and syntax positions.
 
 mod build;
+pub mod label;
 mod merge;
 mod param;
 mod raw;
@@ -149,6 +150,9 @@ impl Domain {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamDef {
     pub key: String,
+    /// The parameter in words, for tables and charts: the scenario's `label`, or one made
+    /// from the key by [`label::default_label`].
+    pub label: String,
     pub param: Param,
     pub domain: Domain,
     pub source: Option<String>,

@@ -74,13 +74,12 @@ pub fn run(sc: &Scenario, psa: bool) -> RunResult {
 }
 
 /// Level metric `name` of strategy `s` in the base case.
-pub fn base_level(r: &RunResult, s: usize, name: &str) -> f64 {
-    let i = reunify::analysis::level_index(name);
-    analysis::iteration_metrics(&r.base, View::Total).levels[s][i]
+pub fn base_level(r: &RunResult, s: usize, m: reunify::metric::Metric) -> f64 {
+    analysis::iteration_metrics(&r.base, View::Total).levels[s][m]
 }
 
 /// Every level metric of every strategy in every iteration, base case first.
-pub fn all_levels(r: &RunResult) -> Vec<Vec<[f64; 21]>> {
+pub fn all_levels(r: &RunResult) -> Vec<Vec<reunify::metric::Levels>> {
     std::iter::once(&r.base).chain(&r.psa).map(|it| analysis::iteration_metrics(it, View::Total).levels).collect()
 }
 

@@ -1,0 +1,273 @@
+//! `summary.json`: the run's headline file, and the per-authority ranking drawn from it.
+//!
+//! Everything a report needs besides the per-iteration tables: the scenario's description,
+//! strategies, inputs with sources, calibration fit, break-even figures, the budget section
+//! in flow mode, and every summary row (base case, PSA mean, 95% interval and MCSE of every
+//! metric). The report, the workbook and `compare` read it through [`SummaryFile`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{self, Kind, SummaryRow, View};
+use crate::budget::BudgetSummary;
+use crate::calibrate::Fit;
+use crate::metric::Metric;
+use crate::scenario::{Eligibility, Scenario, SupportBasis, TOTAL_NAME};
+use crate::sim::RunResult;
+
+use super::tables::AuthorityRow;
+
+/// For each parameter, the strategies whose support uses it, in strategy order, from the
+/// scenario's model and every authority's own.
+fn strategies_using(sc: &Scenario) -> Vec<Vec<String>> {
+    let mut by = vec![Vec::<String>::new(); sc.params.len()];
+    let models = std::iter::once(&sc.model).chain(sc.authorities.iter().filter_map(|a| a.model.as_ref()));
+    for s in models.flat_map(|m| &m.strategies) {
+        for id in [s.take_up, s.hr_reentry, s.hr_maltreatment, s.cost] {
+            if !by[id.0].contains(&s.name) {
+                by[id.0].push(s.name.clone());
+            }
+        }
+    }
+    by
+}
+
+/// The calibration of the base case: fitted rates and the fit at each target.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Calibration {
+    pub reentry_knots: Vec<f64>,
+    pub reentry_rates: Vec<f64>,
+    pub reentry: Vec<Fit>,
+    pub maltreatment: Vec<Fit>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuthorityInfo {
+    pub name: String,
+    pub children: u64,
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StrategyInfo {
+    pub name: String,
+    pub description: Option<String>,
+    /// Who is offered support, in words.
+    pub offered_to: String,
+    /// Expected number of children offered support, from the point prevalences of the risk
+    /// factors (which are independent); `None` for the comparator's "no one".
+    #[serde(default)]
+    pub eligible_children: Option<f64>,
+    pub take_up: f64,
+    pub cost: f64,
+    pub cost_basis: String,
+    pub source: Option<String>,
+}
+
+/// One scenario input with its distribution and cited source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputRow {
+    pub key: String,
+    /// The parameter in words.
+    #[serde(default)]
+    pub label: String,
+    pub point: f64,
+    pub distribution: String,
+    pub source: Option<String>,
+    /// The strategies whose support uses this parameter: more than one when a strategy is
+    /// `same_as` another, and then one draw drives them all. Empty for other parameters.
+    #[serde(default)]
+    pub strategies: Vec<String>,
+}
+
+/// `summary.json`: everything a report needs besides the per-iteration tables.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SummaryFile {
+    pub scenario: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub price_year: Option<i32>,
+    pub horizon_years: f64,
+    pub discount_rate: f64,
+    pub seed: u64,
+    pub children: u64,
+    pub authorities: Vec<AuthorityInfo>,
+    pub comparator: String,
+    pub strategies: Vec<StrategyInfo>,
+    pub psa_iterations: usize,
+    pub calibration: Calibration,
+    pub inputs: Vec<InputRow>,
+    /// Break-even figures of each non-comparator strategy (base case).
+    pub breakeven: Vec<crate::decision::BreakEven>,
+    /// Cohorts over which population value-of-information figures are counted.
+    pub decision_years: f64,
+    /// Flow mode: spend by financial year, net position and payback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetSummary>,
+    pub rows: Vec<SummaryRow>,
+}
+
+fn offered_to(sc: &Scenario, e: &Eligibility) -> String {
+    match e {
+        Eligibility::All => "all children".into(),
+        Eligibility::None => "no one".into(),
+        Eligibility::Rule { any_of, min_risk_score } => {
+            let names: Vec<&str> = any_of.iter().map(|&j| sc.model.risk_factors[j].name.as_str()).collect();
+            let mut parts = Vec::new();
+            if !names.is_empty() {
+                parts.push(format!("children with any of {}", names.join(", ")));
+            }
+            if let Some(m) = min_risk_score {
+                parts.push(format!("at least {m} risk factors"));
+            }
+            parts.join(" and ")
+        }
+    }
+}
+
+/// Expected children offered strategy `s`'s support: each authority's children times the
+/// chance that a child's risk factors (independent, at their point prevalences) admit it.
+fn eligible_children(sc: &Scenario, s: usize) -> Option<f64> {
+    let mut total = 0.0;
+    for a in &sc.authorities {
+        let model = a.model.as_ref().unwrap_or(&sc.model);
+        let rule = &model.strategies.get(s)?.eligibility;
+        let p: Vec<f64> = model.risk_factors.iter().map(|r| sc.param(r.prevalence).param.point).collect();
+        let share: f64 = (0u64..1 << p.len())
+            .filter(|&mask| rule.admits(mask))
+            .map(|mask| {
+                p.iter().enumerate().map(|(j, &pj)| if mask >> j & 1 == 1 { pj } else { 1.0 - pj }).product::<f64>()
+            })
+            .sum();
+        total += share * sc.cohorts(a.children).iter().sum::<u64>() as f64;
+    }
+    Some(total)
+}
+
+impl SummaryFile {
+    pub fn new(
+        sc: &Scenario,
+        seed: u64,
+        run: &RunResult,
+        rows: Vec<SummaryRow>,
+        breakeven: Vec<crate::decision::BreakEven>,
+        decision_years: f64,
+    ) -> Self {
+        let base = &run.base.inputs;
+        SummaryFile {
+            scenario: sc.meta.name.clone(),
+            title: sc.meta.title.clone(),
+            description: sc.meta.description.clone(),
+            price_year: sc.meta.price_year,
+            horizon_years: sc.horizon(),
+            discount_rate: base.discount_rate,
+            seed,
+            children: sc.total_children(),
+            authorities: sc
+                .authorities
+                .iter()
+                .map(|a| AuthorityInfo {
+                    name: a.name.clone(),
+                    children: sc.cohorts(a.children).iter().sum(),
+                    source: a.source.clone(),
+                })
+                .collect(),
+            comparator: sc.model.strategies[0].name.clone(),
+            strategies: sc
+                .model
+                .strategies
+                .iter()
+                .enumerate()
+                .map(|(i, s)| StrategyInfo {
+                    name: s.name.clone(),
+                    description: s.description.clone(),
+                    offered_to: offered_to(sc, &s.eligibility),
+                    eligible_children: eligible_children(sc, i),
+                    take_up: sc.param(s.take_up).param.point,
+                    cost: sc.param(s.cost).param.point,
+                    cost_basis: match s.cost_basis {
+                        SupportBasis::PerSupportedReturn => "per_supported_return".into(),
+                        SupportBasis::PerSupportedYear => "per_supported_year".into(),
+                    },
+                    source: s.source.clone(),
+                })
+                .collect(),
+            psa_iterations: run.psa.len(),
+            calibration: Calibration {
+                reentry_knots: base.reentry.knots().to_vec(),
+                reentry_rates: base.reentry.rates().to_vec(),
+                reentry: base.reentry_fit.clone(),
+                maltreatment: base.maltreatment_fit.clone(),
+            },
+            inputs: sc
+                .params
+                .iter()
+                .zip(strategies_using(sc))
+                .map(|(p, strategies)| InputRow {
+                    key: p.key.clone(),
+                    label: p.label.clone(),
+                    point: p.param.point,
+                    distribution: p.param.dist.describe(),
+                    source: p.source.clone(),
+                    strategies,
+                })
+                .collect(),
+            breakeven,
+            decision_years,
+            budget: sc.budget.as_ref().map(|b| {
+                let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
+                crate::budget::summarise(b, run, &names)
+            }),
+            rows,
+        }
+    }
+}
+
+/// Every summary row of a run: all authorities, then each authority when there are several.
+pub fn summary_rows(sc: &Scenario, run: &RunResult, names: &[String]) -> Vec<SummaryRow> {
+    let mut rows = analysis::summarise(run, names, TOTAL_NAME, View::Total);
+    if sc.authorities.len() > 1 {
+        for (a, auth) in sc.authorities.iter().enumerate() {
+            rows.extend(analysis::summarise(run, names, &auth.name, View::Authority(a)));
+        }
+    }
+    rows
+}
+
+/// Per-authority results of every non-comparator strategy, ranked by net saving per child
+/// (best first). Empty for a single-authority scenario.
+pub fn authority_rows(summary: &SummaryFile) -> Vec<AuthorityRow> {
+    if summary.authorities.len() < 2 {
+        return Vec::new();
+    }
+    let psa = summary.psa_iterations > 0;
+    let get = |a: &str, s: &str, m: Metric| analysis::find_for(&summary.rows, a, s, Kind::Increment, m);
+    let mut out = Vec::new();
+    for st in summary.strategies.iter().skip(1) {
+        let mut rows: Vec<AuthorityRow> = summary
+            .authorities
+            .iter()
+            .map(|a| {
+                let net = get(&a.name, &st.name, Metric::NetSaving);
+                let central = |x: Option<&analysis::Stat>| x.and_then(|s| s.central(psa)).unwrap_or(f64::NAN);
+                AuthorityRow {
+                    authority: a.name.clone(),
+                    strategy: st.name.clone(),
+                    rank: 0,
+                    children: a.children,
+                    net_saving: central(net),
+                    net_saving_q025: net.and_then(|s| s.q025).unwrap_or(f64::NAN),
+                    net_saving_q975: net.and_then(|s| s.q975).unwrap_or(f64::NAN),
+                    breakdowns_averted: central(get(&a.name, &st.name, Metric::BreakdownsAverted)),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.per_child(b.net_saving).total_cmp(&a.per_child(a.net_saving)).then(a.authority.cmp(&b.authority))
+        });
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.rank = i as u32 + 1;
+        }
+        out.extend(rows);
+    }
+    out
+}

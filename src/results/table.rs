@@ -1,0 +1,352 @@
+//! The contract every output table follows: one Rust type per table, one schema, one writer.
+//!
+//! A table's row type implements [`Table`]: its file stem, what it holds, its columns (name,
+//! storage type, unit and meaning), how a row becomes cells and how cells become a row again.
+//! From that one description [`write`] produces CSV and Parquet, the workbook takes its
+//! sheets, `DATA.md` its data dictionary, and [`read`] gives the report the same rows back.
+//! Writer and reader cannot drift apart, because neither names a column by hand.
+//!
+//! Tidy rules applied here, once: counts are stored as integers, money is rounded to the
+//! penny, missing values are empty (never `NaN`), and text that starts with `=`, `+`, `-` or
+//! `@` gets a leading `'`, so that a spreadsheet never reads a cell as a formula (OWASP, "CSV
+//! injection").
+
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use polars::prelude::*;
+
+use crate::metric::Unit;
+
+/// How a column is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Store {
+    Text,
+    Int,
+    Float,
+}
+
+/// What a column's values are, for number formats and the data dictionary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A name or key: strategy, authority, parameter.
+    Key,
+    /// Free text.
+    Text,
+    /// A whole number (count or index).
+    Count,
+    /// Pounds, rounded to the penny.
+    Pounds,
+    /// A share or probability, 0 to 1.
+    Share,
+    /// Any other number, at full precision.
+    Number,
+}
+
+/// One column of a table.
+#[derive(Clone, Debug)]
+pub struct Col {
+    pub name: String,
+    pub store: Store,
+    pub kind: Kind,
+    /// The unit in words ("£", "children", "share (0 to 1)"); empty for keys and text.
+    pub unit: &'static str,
+    pub meaning: String,
+}
+
+impl Col {
+    pub fn key(name: &str, meaning: &str) -> Col {
+        Col { name: name.into(), store: Store::Text, kind: Kind::Key, unit: "", meaning: meaning.into() }
+    }
+    pub fn text(name: &str, meaning: &str) -> Col {
+        Col { name: name.into(), store: Store::Text, kind: Kind::Text, unit: "", meaning: meaning.into() }
+    }
+    pub fn count(name: &str, unit: &'static str, meaning: &str) -> Col {
+        Col { name: name.into(), store: Store::Int, kind: Kind::Count, unit, meaning: meaning.into() }
+    }
+    pub fn pounds(name: &str, meaning: &str) -> Col {
+        Col { name: name.into(), store: Store::Float, kind: Kind::Pounds, unit: "£", meaning: meaning.into() }
+    }
+    pub fn share(name: &str, meaning: &str) -> Col {
+        Col {
+            name: name.into(),
+            store: Store::Float,
+            kind: Kind::Share,
+            unit: "share (0 to 1)",
+            meaning: meaning.into(),
+        }
+    }
+    pub fn number(name: &str, unit: &'static str, meaning: &str) -> Col {
+        Col { name: name.into(), store: Store::Float, kind: Kind::Number, unit, meaning: meaning.into() }
+    }
+
+    /// The column of a metric's value in one simulation (counts are whole there).
+    pub fn metric(m: crate::metric::Metric) -> Col {
+        let meaning = format!("{}: {}", m.label(), m.meaning());
+        match m.unit() {
+            Unit::Children | Unit::Events | Unit::Indicator => Col::count(m.name(), m.unit().describe(), &meaning),
+            Unit::Pounds => Col::pounds(m.name(), &meaning),
+            Unit::Share => Col::share(m.name(), &meaning),
+            Unit::Years => Col::number(m.name(), "child-years", &meaning),
+            Unit::Ratio => Col::number(m.name(), "ratio", &meaning),
+        }
+    }
+}
+
+/// One value of a row, borrowed from it where it can be.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell<'a> {
+    Text(&'a str),
+    /// Text made for the row (a joined list, say).
+    Owned(String),
+    Int(Option<i64>),
+    Float(Option<f64>),
+}
+
+impl Cell<'_> {
+    /// A finite number, or empty.
+    pub fn num(x: f64) -> Cell<'static> {
+        Cell::Float(x.is_finite().then_some(x))
+    }
+    /// A whole number from a float count, or empty when it is not finite.
+    pub fn whole(x: f64) -> Cell<'static> {
+        Cell::Int(x.is_finite().then(|| x.round() as i64))
+    }
+}
+
+/// One row read back: typed access to its cells by column position.
+pub struct Row<'a> {
+    frame: &'a Frame,
+    i: usize,
+}
+
+impl Row<'_> {
+    pub fn text(&self, c: usize) -> Result<String> {
+        match &self.frame.cols[c] {
+            Data::Text(v) => Ok(v[self.i].clone().unwrap_or_default()),
+            _ => bail!("column {} is not text", self.frame.names[c]),
+        }
+    }
+    pub fn int(&self, c: usize) -> Result<Option<i64>> {
+        match &self.frame.cols[c] {
+            Data::Int(v) => Ok(v[self.i]),
+            Data::Float(v) => Ok(v[self.i].map(|x| x as i64)),
+            Data::Text(_) => bail!("column {} is not a number", self.frame.names[c]),
+        }
+    }
+    pub fn float(&self, c: usize) -> Result<Option<f64>> {
+        match &self.frame.cols[c] {
+            Data::Float(v) => Ok(v[self.i]),
+            Data::Int(v) => Ok(v[self.i].map(|x| x as f64)),
+            Data::Text(_) => bail!("column {} is not a number", self.frame.names[c]),
+        }
+    }
+    /// A number, NaN when empty.
+    pub fn f64(&self, c: usize) -> Result<f64> {
+        Ok(self.float(c)?.unwrap_or(f64::NAN))
+    }
+}
+
+/// An output table's row type.
+pub trait Table: Sized {
+    /// File stem: `summary` gives `summary.csv`.
+    const NAME: &'static str;
+    /// What one row is, for the data dictionary.
+    const ROW: &'static str;
+    /// The columns, key columns first. A table whose columns depend on the run (none today)
+    /// would take them from its rows.
+    fn columns() -> Vec<Col>;
+    /// The row's cells, in column order.
+    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>);
+    /// A row from cells read back, in column order.
+    fn from_row(row: &Row) -> Result<Self>;
+}
+
+enum Data {
+    Text(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+}
+
+/// Columns read back from a file.
+pub struct Frame {
+    names: Vec<String>,
+    cols: Vec<Data>,
+    height: usize,
+}
+
+/// Text as written to a file: a leading `=`, `+`, `-` or `@` is neutralised with `'`.
+pub fn safe_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@']) { format!("'{s}").into() } else { s.into() }
+}
+
+/// Rounds pounds to the penny.
+pub fn penny(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The polars frame of a table's rows.
+pub fn frame<T: Table>(rows: &[T]) -> Result<DataFrame> {
+    let cols = T::columns();
+    let mut texts: Vec<Vec<String>> = Vec::new();
+    let mut ints: Vec<Vec<Option<i64>>> = Vec::new();
+    let mut floats: Vec<Vec<Option<f64>>> = Vec::new();
+    // Where column c's values go: its storage and its index there.
+    let slot: Vec<usize> = cols
+        .iter()
+        .map(|c| {
+            let v = match c.store {
+                Store::Text => &mut texts as &mut dyn Grow,
+                Store::Int => &mut ints,
+                Store::Float => &mut floats,
+            };
+            v.grow(rows.len())
+        })
+        .collect();
+    let mut cells = Vec::with_capacity(cols.len());
+    for (r, row) in rows.iter().enumerate() {
+        cells.clear();
+        row.cells(&mut cells);
+        if cells.len() != cols.len() {
+            bail!("{}: row {r} has {} cells for {} columns", T::NAME, cells.len(), cols.len());
+        }
+        for ((c, cell), &k) in cols.iter().zip(&cells).zip(&slot) {
+            match (c.store, cell) {
+                (Store::Text, Cell::Text(s)) => texts[k].push(safe_text(s).into_owned()),
+                (Store::Text, Cell::Owned(s)) => texts[k].push(safe_text(s).into_owned()),
+                (Store::Int, Cell::Int(v)) => ints[k].push(*v),
+                (Store::Float, Cell::Float(v)) => {
+                    let v = v.filter(|x| x.is_finite());
+                    floats[k].push(if c.kind == Kind::Pounds { v.map(penny) } else { v })
+                }
+                _ => bail!("{}: column {} got a {cell:?}", T::NAME, c.name),
+            }
+        }
+    }
+    let (mut texts, mut ints, mut floats) = (texts.into_iter(), ints.into_iter(), floats.into_iter());
+    let columns = cols
+        .iter()
+        .map(|c| {
+            let name: PlSmallStr = c.name.as_str().into();
+            match c.store {
+                Store::Text => Column::new(name, texts.next().unwrap_or_default()),
+                Store::Int => Column::new(name, ints.next().unwrap_or_default()),
+                Store::Float => Column::new(name, floats.next().unwrap_or_default()),
+            }
+        })
+        .collect();
+    Ok(DataFrame::new(rows.len(), columns)?)
+}
+
+/// Adds an empty column to one kind of storage and returns its index.
+trait Grow {
+    fn grow(&mut self, capacity: usize) -> usize;
+}
+
+impl<V> Grow for Vec<Vec<V>> {
+    fn grow(&mut self, capacity: usize) -> usize {
+        self.push(Vec::with_capacity(capacity));
+        self.len() - 1
+    }
+}
+
+/// Which files a table is written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Formats {
+    pub csv: bool,
+    pub parquet: bool,
+}
+
+impl Formats {
+    pub const CSV: Formats = Formats { csv: true, parquet: false };
+}
+
+/// Writes `rows` as `<NAME>.csv` and/or `<NAME>.parquet` in `dir`.
+pub fn write<T: Table>(dir: &Path, rows: &[T], formats: Formats) -> Result<()> {
+    let mut df = frame(rows)?;
+    if formats.csv {
+        let path = dir.join(format!("{}.csv", T::NAME));
+        let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        CsvWriter::new(f)
+            .include_header(true)
+            .finish(&mut df)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if formats.parquet {
+        let path = dir.join(format!("{}.parquet", T::NAME));
+        let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        ParquetWriter::new(f)
+            .with_compression(ParquetCompression::Snappy)
+            .finish(&mut df)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn load_frame<T: Table>(df: DataFrame) -> Result<Frame> {
+    let cols = T::columns();
+    let mut data = Vec::new();
+    for c in &cols {
+        let col = df.column(&c.name).map_err(|_| anyhow!("it has no column `{}`", c.name))?;
+        data.push(match c.store {
+            Store::Text => {
+                let s = col.cast(&DataType::String)?;
+                Data::Text(s.str()?.iter().map(|v| v.map(str::to_string)).collect())
+            }
+            Store::Int => {
+                let s = col.cast(&DataType::Int64).map_err(|_| anyhow!("column `{}` is not whole numbers", c.name))?;
+                Data::Int(s.i64()?.iter().collect())
+            }
+            Store::Float => {
+                let s = col.cast(&DataType::Float64).map_err(|_| anyhow!("column `{}` is not numbers", c.name))?;
+                Data::Float(s.f64()?.iter().collect())
+            }
+        });
+    }
+    Ok(Frame { names: cols.into_iter().map(|c| c.name).collect(), cols: data, height: df.height() })
+}
+
+fn rows_of<T: Table>(frame: &Frame) -> Result<Vec<T>> {
+    (0..frame.height).map(|i| T::from_row(&Row { frame, i }).with_context(|| format!("row {}", i + 1))).collect()
+}
+
+/// Reads `<NAME>.parquet` from `dir` when it is there, else `<NAME>.csv`.
+pub fn read<T: Table>(dir: &Path) -> Result<Vec<T>> {
+    let parquet = dir.join(format!("{}.parquet", T::NAME));
+    let csv = dir.join(format!("{}.csv", T::NAME));
+    let (path, df) = if parquet.exists() {
+        let f = File::open(&parquet).with_context(|| format!("cannot read {}", parquet.display()))?;
+        (parquet.clone(), ParquetReader::new(f).finish().map_err(anyhow::Error::from))
+    } else {
+        let schema: Schema = T::columns()
+            .iter()
+            .map(|c| {
+                let t = match c.store {
+                    Store::Text => DataType::String,
+                    Store::Int => DataType::Int64,
+                    Store::Float => DataType::Float64,
+                };
+                Field::new(c.name.as_str().into(), t)
+            })
+            .collect();
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_schema_overwrite(Some(Arc::new(schema)))
+            .try_into_reader_with_file_path(Some(csv.clone()))
+            .and_then(|r| r.finish())
+            .map_err(anyhow::Error::from);
+        (csv.clone(), df)
+    };
+    let what = || format!("{} is not a reunify {} table", path.display(), T::NAME);
+    let df = df.with_context(what)?;
+    let frame = load_frame::<T>(df).with_context(what)?;
+    rows_of(&frame).with_context(what)
+}
+
+/// Whether a table was written in `dir` (as CSV or Parquet).
+pub fn exists<T: Table>(dir: &Path) -> bool {
+    dir.join(format!("{}.csv", T::NAME)).exists() || dir.join(format!("{}.parquet", T::NAME)).exists()
+}

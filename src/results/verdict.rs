@@ -1,0 +1,326 @@
+//! The verdict: one plain-English paragraph per strategy, and the table that ranks them.
+//!
+//! The report opens with these paragraphs, the terminal prints them at the end of `run`, and
+//! the workbook's Summary sheet carries them, so all three say the same thing. The headline
+//! figure is the PSA mean with its 95% interval (the base case when there was no PSA);
+//! break-even figures are from the base case, because they are found by re-simulating it.
+//! Shape, from issue #16: "Offering support to the N children with any risk factor costs £A
+//! and averts B breakdowns (95% interval B1 to B2) over Y years. It does not pay for itself:
+//! net cost £C (£C1 to £C2), probability of saving money P%. To break even, support would have
+//! to cut re-entries by E%, or cost no more than £Q per family."
+
+use std::fmt::Write as _;
+
+use crate::analysis::{Kind, Stat, find};
+use crate::decision::BreakEven;
+use crate::metric::Metric;
+
+use super::format::{count, money, percent0};
+use super::summary::SummaryFile;
+
+/// One strategy's standing against the comparator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Standing {
+    pub strategy: String,
+    /// 1 = the largest expected net saving; the comparator is ranked with a saving of 0.
+    pub rank: usize,
+    pub is_comparator: bool,
+    pub offered_to: String,
+    pub support_cost: Option<f64>,
+    pub breakdowns_averted: Option<f64>,
+    pub breakdowns_averted_interval: Option<(f64, f64)>,
+    pub net_saving: Option<f64>,
+    pub net_saving_interval: Option<(f64, f64)>,
+    pub probability_saves: Option<f64>,
+    /// Flow mode: the payback year (of the mean cumulative position), if any.
+    pub payback: Option<String>,
+    pub breakeven_effect: Option<f64>,
+    pub breakeven_price: Option<f64>,
+    /// The verdict paragraph (empty for the comparator).
+    pub verdict: String,
+}
+
+fn stat<'a>(s: &'a SummaryFile, strategy: &str, m: Metric) -> Option<&'a Stat> {
+    find(&s.rows, strategy, Kind::Increment, m)
+}
+
+/// Whether the summary's figures are PSA means (else base case).
+pub fn has_psa(s: &SummaryFile) -> bool {
+    s.psa_iterations > 0
+}
+
+fn central(s: &SummaryFile, strategy: &str, m: Metric) -> Option<f64> {
+    stat(s, strategy, m).and_then(|x| x.central(has_psa(s)))
+}
+
+fn interval(s: &SummaryFile, strategy: &str, m: Metric) -> Option<(f64, f64)> {
+    let x = stat(s, strategy, m)?;
+    (s.psa_iterations > 1).then_some((x.q025?, x.q975?))
+}
+
+/// "over 5 years" or "over the 3 financial years 2025/26 to 2027/28".
+pub fn period(s: &SummaryFile) -> String {
+    match &s.budget {
+        Some(b) if !b.financial_years.is_empty() => {
+            let first = &b.financial_years[0];
+            let last = &b.financial_years[b.financial_years.len() - 1];
+            if b.financial_years.len() == 1 {
+                format!("in the financial year {first}")
+            } else {
+                format!("over the {} financial years {first} to {last}", b.financial_years.len())
+            }
+        }
+        _ => {
+            let y = s.horizon_years;
+            format!("over {} year{}", super::format::number(y, 2), if y == 1.0 { "" } else { "s" })
+        }
+    }
+}
+
+/// The verdict paragraph of one non-comparator strategy.
+fn verdict(s: &SummaryFile, i: usize) -> String {
+    let st = &s.strategies[i];
+    let n = st.name.as_str();
+    let mut t = String::new();
+    let whom = if st.offered_to == "all children" {
+        format!("all {} children returning home", count(s.children as f64))
+    } else {
+        let eligible = st.eligible_children.map(|e| format!("about {} ", count(e))).unwrap_or_default();
+        format!(
+            "the {eligible}children with {} (of {} returning home)",
+            strip_children(&st.offered_to),
+            count(s.children as f64)
+        )
+    };
+    let support = central(s, n, Metric::SupportCost).unwrap_or(f64::NAN);
+    let averted = central(s, n, Metric::BreakdownsAverted).unwrap_or(f64::NAN);
+    let _ = write!(t, "Offering {n} to {whom} costs {} in support and ", money(support));
+    if averted >= 0.0 {
+        let _ = write!(t, "averts {} breakdowns", count(averted));
+    } else {
+        let _ = write!(t, "adds {} breakdowns", count(-averted));
+    }
+    if let Some((lo, hi)) = interval(s, n, Metric::BreakdownsAverted) {
+        let _ = write!(t, " (95% interval {} to {} averted)", count(lo), count(hi));
+    }
+    let _ = write!(t, " {}. ", period(s));
+    let net = central(s, n, Metric::NetSaving).unwrap_or(f64::NAN);
+    let range = interval(s, n, Metric::NetSaving);
+    if net >= 0.0 {
+        let _ = write!(t, "It pays for itself: net saving {}", money(net));
+        if let Some((lo, hi)) = range {
+            let _ = write!(t, " (95% interval {} to {})", money(lo), money(hi));
+        }
+    } else {
+        let _ = write!(t, "It does not pay for itself: net cost {}", money(-net));
+        if let Some((lo, hi)) = range {
+            let _ = write!(t, " (95% interval {} to {})", money(-hi), money(-lo));
+        }
+    }
+    if has_psa(s) {
+        if let Some(p) = central(s, n, Metric::SavesMoney) {
+            let _ = write!(t, ", probability of saving money {}", percent0(p));
+        }
+    }
+    t.push('.');
+    if let Some(b) = &s.budget
+        && let Some(p) = b.payback.iter().find(|p| p.strategy == n)
+    {
+        let year = if has_psa(s) { &p.mean_year } else { &p.base_year };
+        match year {
+            Some(y) => {
+                let _ = write!(t, " It pays back in {y}");
+            }
+            None => t.push_str(" It does not pay back within the budget window"),
+        }
+        if let Some(prob) = p.probability.filter(|_| has_psa(s)) {
+            let _ = write!(t, " (probability of payback within the window {})", percent0(prob));
+        }
+        t.push('.');
+    }
+    if let Some(b) = s.breakeven.iter().find(|b| b.strategy == n) {
+        let per = if b.cost_basis == "per_supported_year" { "per family a year" } else { "per family" };
+        let cut = b.breakeven_hazard_ratio.map(|hr| 1.0 - hr);
+        let assumed = 1.0 - b.scenario_hazard_ratio;
+        match (cut, b.max_affordable_price) {
+            _ if !b.undefined.is_empty() && cut.is_none() && b.max_affordable_price.is_none() => {
+                let _ = write!(t, " Break-even does not apply: {}.", b.undefined.join("; "));
+            }
+            (Some(c), price) if b.net_saving < 0.0 => {
+                let _ = write!(
+                    t,
+                    " To break even, support would have to cut re-entries by {} (it is assumed to cut them by {})",
+                    percent0(c.max(0.0)),
+                    percent0(assumed)
+                );
+                match price {
+                    Some(q) if q > 0.0 => {
+                        let _ = write!(t, ", or cost no more than {} {per}.", money(q));
+                    }
+                    _ => t.push_str("; at no price would it break even at the assumed effect."),
+                }
+            }
+            (None, price) if b.net_saving < 0.0 => {
+                t.push_str(" No cut in re-entries alone would make it break even at this price");
+                match price {
+                    Some(q) if q > 0.0 => {
+                        let _ = write!(t, "; it would break even at no more than {} {per}.", money(q));
+                    }
+                    _ => t.push('.'),
+                }
+            }
+            (cut, price) => {
+                t.push_str(" In the base case it breaks even");
+                if let Some(c) = cut {
+                    let _ = write!(t, " with a cut in re-entries of as little as {}", percent0(c.max(0.0)));
+                }
+                if let Some(q) = price {
+                    let _ =
+                        write!(t, "{} at a price of up to {} {per}", if cut.is_some() { ", or" } else { "" }, money(q));
+                }
+                t.push('.');
+            }
+        }
+    }
+    t
+}
+
+/// "children with any of a, b" → "any of a, b".
+fn strip_children(s: &str) -> &str {
+    s.strip_prefix("children with ").unwrap_or(s)
+}
+
+/// Every strategy's standing, in rank order (largest expected net saving first).
+pub fn standings(s: &SummaryFile) -> Vec<Standing> {
+    let mut out: Vec<Standing> = s
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let n = st.name.as_str();
+            let comparator = i == 0;
+            let b = s.breakeven.iter().find(|b| b.strategy == n);
+            Standing {
+                strategy: st.name.clone(),
+                rank: 0,
+                is_comparator: comparator,
+                offered_to: st.offered_to.clone(),
+                support_cost: (!comparator).then(|| central(s, n, Metric::SupportCost)).flatten(),
+                breakdowns_averted: (!comparator).then(|| central(s, n, Metric::BreakdownsAverted)).flatten(),
+                breakdowns_averted_interval: interval(s, n, Metric::BreakdownsAverted),
+                net_saving: if comparator { Some(0.0) } else { central(s, n, Metric::NetSaving) },
+                net_saving_interval: interval(s, n, Metric::NetSaving),
+                probability_saves: (!comparator && has_psa(s)).then(|| central(s, n, Metric::SavesMoney)).flatten(),
+                payback: s.budget.as_ref().and_then(|bud| {
+                    let p = bud.payback.iter().find(|p| p.strategy == n)?;
+                    if has_psa(s) { p.mean_year.clone() } else { p.base_year.clone() }
+                }),
+                breakeven_effect: b.and_then(|b| b.breakeven_hazard_ratio).map(|hr| 1.0 - hr),
+                breakeven_price: b.and_then(|b| b.max_affordable_price),
+                verdict: if comparator { String::new() } else { verdict(s, i) },
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let key = |x: &Standing| x.net_saving.unwrap_or(f64::NEG_INFINITY);
+        key(b).total_cmp(&key(a)).then(a.strategy.cmp(&b.strategy))
+    });
+    for (i, st) in out.iter_mut().enumerate() {
+        st.rank = i + 1;
+    }
+    out
+}
+
+/// The sentence that says which figure is the headline and how it relates to the base case.
+pub fn headline_note(s: &SummaryFile) -> String {
+    if !has_psa(s) {
+        return "Figures are the base case: every input at its point value, with no probabilistic sensitivity analysis, so there are no intervals.".into();
+    }
+    let mut t = format!(
+        "The headline figures are means over {} probabilistic simulations, each drawing every uncertain input from its distribution; 95% intervals run from the 2.5% to the 97.5% simulation. The base case, every input at its point value, is shown beside them",
+        count(s.psa_iterations as f64)
+    );
+    if let Some(st) = s.strategies.get(1)
+        && let Some(x) = stat(s, &st.name, Metric::NetSaving)
+        && let Some(base) = x.base
+    {
+        let _ = write!(
+            t,
+            " (for {}, a net {} {})",
+            st.name,
+            if base >= 0.0 { "saving of" } else { "cost of" },
+            money(base.abs())
+        );
+    }
+    t.push_str("; break-even figures come from the base case.");
+    t
+}
+
+/// "a net saving of £x" or "a net cost of £x", following the sign.
+pub fn net_phrase(v: f64) -> String {
+    if v >= 0.0 { format!("a net saving of {}", money(v)) } else { format!("a net cost of {}", money(-v)) }
+}
+
+/// The break-even figures of one strategy in plain English.
+pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
+    let per = if b.cost_basis == "per_supported_year" { "per child-year" } else { "per child" };
+    if b.support_cost == 0.0 && b.max_affordable_price.is_none() {
+        return format!(
+            "{} at {} {per} costs and averts nothing in this scenario, so break-even does not apply: {}.",
+            b.strategy,
+            money(b.price),
+            b.undefined.join("; ")
+        );
+    }
+    let (Some(to_avert), Some(rate), Some(at_breakeven)) = (b.breakdowns_to_avert, b.comparator_rate, b.breakeven_rate)
+    else {
+        return format!(
+            "{} at {} {per}: break-even is undefined for this scenario: {}.",
+            b.strategy,
+            money(b.price),
+            b.undefined.join("; ")
+        );
+    };
+    let mut t = format!(
+        "{} at {} {per} pays for itself if it prevents at least {} of the {} breakdowns over {} year{}, taking the breakdown rate from {:.1}% to {:.1}% of children returned",
+        b.strategy,
+        money(b.price),
+        count(to_avert.ceil()),
+        count(b.comparator_breakdowns),
+        horizon_years,
+        if horizon_years == 1.0 { "" } else { "s" },
+        100.0 * rate,
+        100.0 * at_breakeven,
+    );
+    match b.breakeven_hazard_ratio {
+        Some(hr) if hr < 1.0 => {
+            let _ = write!(
+                t,
+                "; that is, if it lowers the re-entry hazard of supported families by {:.0}% or more (a hazard ratio of {:.2} or lower; the scenario assumes {:.2}).",
+                100.0 * (1.0 - hr),
+                hr,
+                b.scenario_hazard_ratio
+            );
+        }
+        Some(hr) => {
+            let _ = write!(t, "; it pays for itself even with a re-entry hazard ratio as high as {hr:.2}.");
+        }
+        None => t.push_str("; no effect on re-entry alone would make it pay for itself at this price."),
+    }
+    let _ = write!(
+        t,
+        " At the scenario's assumed effect it averts about {} breakdowns, {}",
+        count(b.breakdowns_averted),
+        net_phrase(b.net_saving),
+    );
+    match b.max_affordable_price {
+        Some(p) => {
+            let _ = write!(t, "; it would be cost-neutral at a price of up to {} {per}.", money(p));
+        }
+        None => t.push('.'),
+    }
+    if !b.undefined.is_empty() {
+        let _ = write!(t, " Note: {}.", b.undefined.join("; "));
+    }
+    t
+}
