@@ -1,0 +1,204 @@
+//! The files a run hands to people (#16): the workbook read back with calamine, tidy CSVs that
+//! load unquoted in R and pandas, integer counts and penny-rounded money, the data dictionary,
+//! and text that a spreadsheet can never run as a formula.
+
+mod common;
+
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::{SMALL, reunify, write};
+use reunify::analysis::Kind;
+use reunify::metric::Metric;
+use reunify::results::SummaryFile;
+
+/// SMALL with a second authority, a three-year budget, and a cost whose cited source starts
+/// with `=`, run with 20 iterations and `--csv`.
+fn run_flow(dir: &Path) -> std::path::PathBuf {
+    let text = SMALL
+        .replace("iterations = 6", "iterations = 20")
+        .replace("children = 5000\n", "children = 5000\n\n[[authority]]\nname = \"Rutland\"\nchildren = 300\n")
+        .replace(
+            "amount = 61614\n",
+            "amount = 61614\nsource = \"=HYPERLINK(\\\"http://example.org\\\",\\\"click\\\")\"\n",
+        )
+        + "\n[budget]\nfirst_financial_year = 2025\nyears = 3\n";
+    let file = write(dir, "flow.toml", &text);
+    let out = dir.join("out");
+    let o = reunify().args(["run", &file, "--out", out.to_str().unwrap(), "--no-report", "--csv"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+fn summary(out: &Path) -> SummaryFile {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+fn number(d: &Data) -> Option<f64> {
+    match d {
+        Data::Float(x) => Some(*x),
+        Data::Int(x) => Some(*x as f64),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_workbook_reads_back_with_numbers_as_numbers_and_no_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_flow(dir.path());
+    let s = summary(&out);
+    let mut wb: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["Summary", "Budget by financial year", "Authorities", "Break-even", "Inputs", "Data dictionary"]
+    );
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        // No cell holds as text what should be a number.
+        for (r, c, cell) in range.used_cells() {
+            if let Data::String(t) = cell {
+                assert!(t.trim().parse::<f64>().is_err(), "{name}!{r},{c} holds the number {t:?} as text");
+            }
+        }
+        let formulas = wb.worksheet_formula(&name).unwrap();
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{name} has formulas");
+    }
+
+    // Summary: the ranked table's net saving and probability match summary.json.
+    let range = wb.worksheet_range("Summary").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let header = rows.iter().position(|r| r.first().is_some_and(|c| c.to_string() == "Rank")).expect("ranked table");
+    let col = |title: &str| rows[header].iter().position(|c| c.to_string() == title).unwrap();
+    let (strategy, net, p) = (col("Strategy"), col("Net saving (£)"), col("Probability of saving money"));
+    let mut seen = 0;
+    for row in &rows[header + 1..] {
+        let name = row[strategy].to_string();
+        if name.ends_with("(comparator)") {
+            assert_eq!(number(&row[net]), Some(0.0));
+            continue;
+        }
+        let stat = reunify::analysis::find(&s.rows, &name, Kind::Increment, Metric::NetSaving).unwrap();
+        let got = number(&row[net]).unwrap();
+        assert!((got - stat.mean.unwrap()).abs() < 1e-6, "{name}: {got} vs {:?}", stat.mean);
+        let prob = reunify::analysis::find(&s.rows, &name, Kind::Increment, Metric::SavesMoney).unwrap();
+        assert_eq!(number(&row[p]), prob.mean);
+        seen += 1;
+    }
+    assert_eq!(seen, 1);
+    // The verdict is the sheet's first paragraph.
+    assert!(rows[1][0].to_string().starts_with("Offering support to"), "{}", rows[1][0]);
+
+    // Budget: one row per strategy and financial year, cumulative net position as in summary.json.
+    let budget = wb.worksheet_range("Budget by financial year").unwrap();
+    let b = s.budget.as_ref().unwrap();
+    assert_eq!(budget.height(), 1 + 2 * 3);
+    let last = budget.rows().last().unwrap();
+    let cum = b.find("support", "2027-28", "cumulative_net", "cash").unwrap().mean.unwrap();
+    assert!((number(&last[8]).unwrap() - cum).abs() < 1e-6);
+
+    // Inputs: the source that looks like a formula is text.
+    let inputs = wb.worksheet_range("Inputs").unwrap();
+    let source = inputs.rows().find(|r| r[1].to_string() == "cost.breakdown.amount").unwrap()[4].clone();
+    assert_eq!(source, Data::String("=HYPERLINK(\"http://example.org\",\"click\")".into()));
+
+    // Authorities: both, ranked.
+    let auth = wb.worksheet_range("Authorities").unwrap();
+    assert_eq!(auth.height(), 1 + 2);
+}
+
+#[test]
+fn csv_tables_are_tidy_typed_and_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_flow(dir.path());
+    let dictionary = std::fs::read_to_string(out.join("DATA.md")).unwrap();
+    let mut csvs = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.extension().is_none_or(|e| e != "csv") {
+            continue;
+        }
+        csvs += 1;
+        let stem = name.trim_end_matches(".csv");
+        assert!(dictionary.contains(&format!("## `{stem}`")), "DATA.md does not describe {name}");
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+        for h in &headers {
+            // Names that R and pandas reach without quoting.
+            assert!(
+                h.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && h.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{name}: column {h:?}"
+            );
+            assert!(dictionary.contains(&format!("| `{h}` |")), "DATA.md does not describe {name}: {h}");
+        }
+        for record in reader.records() {
+            let record = record.unwrap();
+            for (h, v) in headers.iter().zip(record.iter()) {
+                assert!(!matches!(v, "NaN" | "inf" | "-inf"), "{name}: {h} = {v}");
+                // Counts are whole numbers.
+                if ["children", "iteration", "rank", "month", "breakdowns", "returns_home"].contains(&h.as_str()) {
+                    assert!(v.is_empty() || v.parse::<i64>().is_ok(), "{name}: {h} = {v}");
+                }
+                // Money is rounded to the penny.
+                let money = h.starts_with("net_saving") || h.ends_with("_cost") || h.ends_with("_cash");
+                if money && !v.is_empty() && name != "summary.csv" {
+                    let decimals = v.split('.').nth(1).map_or(0, str::len);
+                    assert!(decimals <= 2, "{name}: {h} = {v}");
+                }
+            }
+        }
+    }
+    assert!(csvs >= 10, "{csvs} CSV files");
+    // The base case is marked apart from the PSA draws.
+    let iterations = std::fs::read_to_string(out.join("iterations.csv")).unwrap();
+    let mut lines = iterations.lines();
+    assert!(lines.next().unwrap().starts_with("iteration,case,strategy,authority,"));
+    assert!(lines.next().unwrap().starts_with("0,base,usual-care,Testshire,"));
+    assert!(iterations.lines().last().unwrap().starts_with("20,psa,"));
+    // Sampled parameters are long, with the key columns first.
+    let params = std::fs::read_to_string(out.join("parameters.csv")).unwrap();
+    assert!(params.starts_with("iteration,case,parameter,value\n"));
+    // A text cell that starts with `=` is neutralised in CSV.
+    let inputs = std::fs::read_to_string(out.join("inputs.csv")).unwrap();
+    assert!(inputs.contains(",\"'=HYPERLINK("), "{inputs}");
+    // The total over authorities is called `all`.
+    let summary_csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary_csv.contains("support,all,increment,net_saving,pounds,"));
+}
+
+#[test]
+fn run_ends_with_the_verdict_and_names_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("r");
+    let o = reunify().args(["run", &file, "--out", out.to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success());
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let flat = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Offering support to all 5,000 children returning home costs £"), "{flat}");
+    assert!(flat.contains("The headline figures are means over 6 probabilistic simulations"), "{flat}");
+    assert_eq!(stdout.lines().last().unwrap(), format!("Report: {}", out.join("report.html").display()));
+}
+
+#[test]
+fn validate_shows_how_the_children_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let flat =
+        write(dir.path(), "flat.toml", &(SMALL.to_string() + "\n[budget]\nfirst_financial_year = 2025\nyears = 3\n"));
+    reunify()
+        .args(["validate", &flat])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("5,000 children a cohort × 3 cohorts = 15,000 children"));
+    let grow = write(
+        dir.path(),
+        "grow.toml",
+        &(SMALL.to_string() + "\n[budget]\nfirst_financial_year = 2025\nyears = 3\ngrowth_per_year = 0.1\n"),
+    );
+    reunify()
+        .args(["validate", &grow])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("3 cohorts of 5,000, 5,500 and 6,050 = 16,550 children"));
+}
