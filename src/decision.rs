@@ -37,9 +37,18 @@ pub struct BreakEven {
     pub breakdowns_to_avert: Option<f64>,
     pub children: f64,
     pub comparator_breakdowns: f64,
-    /// Breakdowns per child returned, under the comparator and at break-even.
+    /// Breakdowns (every re-entry, counting repeats) per child returned home over the
+    /// horizon, under the comparator and at break-even.
     pub comparator_rate: Option<f64>,
     pub breakeven_rate: Option<f64>,
+    /// The published measure (Holmes 2014, DfE): the share of children back in care within
+    /// 12 months of returning home, under the comparator, and that share less the breakdowns to
+    /// avert per child (as if each averted breakdown kept one child home for that year).
+    /// `None` when the horizon is shorter than a year.
+    #[serde(default)]
+    pub comparator_share_12m: Option<f64>,
+    #[serde(default)]
+    pub breakeven_share_12m: Option<f64>,
     /// At the scenario's own effect (base case).
     pub breakdowns_averted: f64,
     pub net_saving: f64,
@@ -125,6 +134,10 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
             comparator_breakdowns,
             comparator_rate: finite(comparator_breakdowns / children),
             breakeven_rate: breakdowns_to_avert.and_then(|b| finite((comparator_breakdowns - b) / children)),
+            comparator_share_12m: finite(comp[Metric::ReentryShare12m]),
+            breakeven_share_12m: breakdowns_to_avert
+                .and_then(|b| finite(comp[Metric::ReentryShare12m] - b / children))
+                .map(|x| x.max(0.0)),
             breakdowns_averted: m.decisions[s][Metric::BreakdownsAverted],
             net_saving: m.decisions[s][Metric::NetSaving],
             scenario_hazard_ratio: points[hr_id],

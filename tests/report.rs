@@ -10,8 +10,8 @@ use reunify::metric::Metric;
 use reunify::results::SummaryFile;
 use reunify::results::format::{count as thousands, money, percent0};
 
-const CHARTS: [&str; 8] =
-    ["reentry_curve", "costs", "net_saving", "ce_plane", "outcomes", "tornado", "acceptability", "evppi"];
+const CHARTS: [&str; 9] =
+    ["decision", "reentry_curve", "costs", "net_saving", "ce_plane", "outcomes", "tornado", "acceptability", "evppi"];
 
 fn run_small(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
@@ -183,4 +183,85 @@ fn a_flow_mode_run_adds_the_budget_chart_and_section() {
         thousands(p.breakdowns_to_avert_per_year.unwrap().ceil())
     )));
     assert!(html.contains("307"));
+}
+
+/// Runs headless Chromium on `page` with a 1280×800 window and returns the DOM after load.
+fn dump_dom(page: &Path, profile: &Path) -> String {
+    let out = Process::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--window-size=1280,800",
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn the_verdict_is_on_the_first_screen_at_1280_by_800() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // The report has no script; a copy gets one that measures the laid-out page, in a real
+    // browser, and writes the bottom of the verdict and the window's height into the title.
+    let probe = html.replace(
+        "</body>",
+        r##"<script>window.addEventListener("load", () => {
+  const ps = [...document.querySelectorAll("#verdict p.headline")];
+  const bottom = Math.max(...ps.map(p => p.getBoundingClientRect().bottom));
+  document.title = "PROBE " + ps.length + " " + Math.ceil(bottom) + " " + window.innerHeight;
+});</script></body>"##,
+    );
+    let page = dir.path().join("probe.html");
+    std::fs::write(&page, probe).unwrap();
+    let dom = dump_dom(&page, &dir.path().join("profile"));
+    let title = dom.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap();
+    let numbers: Vec<f64> = title.strip_prefix("PROBE ").unwrap().split(' ').map(|x| x.parse().unwrap()).collect();
+    let (paragraphs, bottom, height) = (numbers[0], numbers[1], numbers[2]);
+    assert_eq!(paragraphs, 2.0, "one verdict per strategy");
+    assert!(bottom <= height, "the verdict ends at {bottom}px, below the first screen ({height}px)");
+    // And the verdict comes first: before the ranked table, the decision chart and the detail.
+    let verdict = html.find("The verdict").unwrap();
+    assert!(verdict < html.find("Strategies ranked").unwrap());
+    assert!(html.find("Strategies ranked").unwrap() < html.find("<svg").unwrap());
+}
+
+#[test]
+fn names_with_markup_are_shown_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("children = 10080", "children = 500")
+        .replace("iterations = 1000", "iterations = 5")
+        .replace("title = \"", "title = \"<b>bold</b> & ")
+        .replace("\"targeted-support\"", "\"t<script>alert(1)</script>\"");
+    assert!(text.contains("t<script>"), "the scenario's strategy name moved");
+    let file = dir.path().join("x.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    Command::cargo_bin("reunify")
+        .unwrap()
+        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<script"), "a name became markup");
+    assert!(!html.contains("<b>bold"), "the title became markup");
+    assert!(html.contains("t&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; "));
+    // The browser shows the name as text.
+    let dom = dump_dom(&out.join("report.html"), &dir.path().join("profile"));
+    assert!(dom.contains("t&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!dom.contains("<script"));
 }

@@ -12,10 +12,11 @@
 use std::fmt::Write as _;
 
 use crate::analysis::{Kind, Stat, find};
+use crate::budget::{BudgetSummary, Payback};
 use crate::decision::BreakEven;
 use crate::metric::Metric;
 
-use super::format::{count, money, percent0};
+use super::format::{count, money, number, percent, percent0};
 use super::summary::SummaryFile;
 
 /// One strategy's standing against the comparator.
@@ -85,9 +86,9 @@ fn verdict(s: &SummaryFile, i: usize) -> String {
     let whom = if st.offered_to == "all children" {
         format!("all {} children returning home", count(s.children as f64))
     } else {
-        let eligible = st.eligible_children.map(|e| format!("about {} ", count(e))).unwrap_or_default();
+        let eligible = st.eligible_children.map(|e| format!("about {} ", count(e))).unwrap_or_else(|| "the ".into());
         format!(
-            "the {eligible}children with {} (of {} returning home)",
+            "{eligible}children with {} (of {} returning home)",
             strip_children(&st.offered_to),
             count(s.children as f64)
         )
@@ -282,16 +283,24 @@ pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
         );
     };
     let mut t = format!(
-        "{} at {} {per} pays for itself if it prevents at least {} of the {} breakdowns over {} year{}, taking the breakdown rate from {:.1}% to {:.1}% of children returned",
+        "{} at {} {per} pays for itself if it prevents at least {} of the {} breakdowns over {} year{}, taking breakdowns (every re-entry to care, repeats counted) from {:.1} to {:.1} per 100 children returned home",
         b.strategy,
         money(b.price),
         count(to_avert.ceil()),
         count(b.comparator_breakdowns),
-        horizon_years,
+        number(horizon_years, 2),
         if horizon_years == 1.0 { "" } else { "s" },
         100.0 * rate,
         100.0 * at_breakeven,
     );
+    if let (Some(from), Some(to)) = (b.comparator_share_12m, b.breakeven_share_12m) {
+        let _ = write!(
+            t,
+            " (in the published measure, the share of children back in care within 12 months of going home, from {} to {}, if each breakdown averted keeps one child at home for that year)",
+            percent(from),
+            percent(to)
+        );
+    }
     match b.breakeven_hazard_ratio {
         Some(hr) if hr < 1.0 => {
             let _ = write!(
@@ -323,4 +332,67 @@ pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
         let _ = write!(t, " Note: {}.", b.undefined.join("; "));
     }
     t
+}
+
+/// The payback of one strategy over the budget window in plain English.
+pub fn payback_sentence(b: &BudgetSummary, p: &Payback, psa: bool) -> String {
+    let window = format!(
+        "the {}-year budget window {} to {}",
+        b.years,
+        b.financial_years.first().map(String::as_str).unwrap_or("?"),
+        b.financial_years.last().map(String::as_str).unwrap_or("?")
+    );
+    let year = if psa { &p.mean_year } else { &p.base_year };
+    let mut t = match year {
+        Some(y) => format!(
+            "{} pays back in {y}: by the end of that financial year the cumulative saving on breakdowns, care and other costs covers the cumulative extra support spend, and keeps covering it to the end of the window",
+            p.strategy
+        ),
+        None => format!(
+            "{}: no payback within {window}; the cumulative saving does not cover the extra support spend by its end",
+            p.strategy
+        ),
+    };
+    if let Some(pr) = p.probability.filter(|_| psa) {
+        let _ = write!(t, " (probability of payback within the window: {})", percent0(pr));
+    }
+    match (p.breakdowns_to_avert_per_year, p.cost_per_breakdown_cash) {
+        (Some(n), Some(c)) => {
+            let _ = write!(
+                t,
+                ". To break even over the window it must avert {} breakdowns a year ({} of extra support in cash over the window, at {} of breakdown and care spend per breakdown).",
+                count(n.ceil()),
+                money(p.extra_support_cash),
+                money(c)
+            );
+        }
+        _ => t.push_str(
+            ". The breakdowns it must avert to break even are undefined: the comparator has no breakdown spend in the window to avert.",
+        ),
+    }
+    t
+}
+
+/// How flow mode counts its children and spend, in one sentence.
+pub fn flow_sentence(b: &BudgetSummary) -> String {
+    let plural = |n: u32, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+    format!(
+        "Flow mode: {} cohort{} of children return{} home, one in each of the first {} financial year{} from {} (each child on a date spread evenly over its year{}), and every child is followed to the end of {}. Spend falls in the financial year in which it happens.",
+        b.cohorts,
+        plural(b.cohorts, "", "s"),
+        plural(b.cohorts, "s", ""),
+        b.cohorts,
+        plural(b.cohorts, "", "s"),
+        b.financial_years.first().map(String::as_str).unwrap_or("?"),
+        if b.growth_per_year != 0.0 {
+            format!(
+                "; cohorts change by {}{} a year",
+                if b.growth_per_year > 0.0 { "+" } else { "" },
+                percent(b.growth_per_year)
+            )
+        } else {
+            String::new()
+        },
+        b.financial_years.last().map(String::as_str).unwrap_or("?"),
+    )
 }

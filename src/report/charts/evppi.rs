@@ -1,0 +1,51 @@
+//! Expected value of perfect information per input and group.
+
+use super::*;
+
+/// Chart 8: expected value of perfect parameter information.
+pub struct EvppiChart {
+    pub decision_years: f64,
+    pub bars: Vec<(String, f64)>,
+}
+
+impl Chart for EvppiChart {
+    fn name(&self) -> &'static str {
+        "evppi"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let xmax = self.bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.15;
+        let n = self.bars.len().max(1) as f64;
+        let mut chart = frame(root, "Which uncertainty is worth researching?", 26, 60, 430)
+            .margin_right(60)
+            .build_cartesian_2d(0f64..xmax, -0.5f64..n - 0.5)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_desc(format!("Expected value of perfect information (£, {} years of cohorts)", self.decision_years))
+            .x_label_formatter(&|v| money_tick(*v, xmax))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 16))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        let c = RGBColor(0, 114, 178);
+        chart
+            .draw_series(self.bars.iter().enumerate().map(|(i, b)| {
+                let y = n - 1.0 - i as f64;
+                Rectangle::new([(0.0, y - 0.35), (b.1, y + 0.35)], c.filled())
+            }))
+            .map_err(e)?;
+        let style = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+        for (i, b) in self.bars.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(0.0, n - 1.0 - i as f64));
+            root.draw(&Text::new(b.0.clone(), (x - 10, y), style.clone())).map_err(e)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! Charts drawn with plotters, each written as PNG (embedded DejaVu Sans font) and SVG, one
+//! file per chart; this module holds what they share: the [`Chart`] trait, sizes, colours, the
+//! frame, legends, axis titles and money ticks.
+//!
+//! Every chart is a plain data struct implementing [`Chart`]; it is drawn once per backend so
+//! the PNG and the SVG always show the same thing. Style rules: 1200×700, axis titles with
+//! units, money in £ with thousands separators (or £k/£m), never scientific notation, a legend
+//! clear of the data, and one colour per strategy throughout ([`strategy_colour`]). The
+//! bitmap backend cannot rotate text (plotters issue #655), so every y-axis title is written
+//! horizontally above the axis instead of beside it.
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::{Result, anyhow};
+use plotters::coord::{CoordTranslate, Shift};
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+mod acceptability;
+mod authorities;
+mod budget;
+mod ce_plane;
+mod costs;
+mod decision;
+mod evppi;
+mod net_saving;
+mod outcomes;
+mod reentry_curve;
+mod tornado;
+
+pub use acceptability::*;
+pub use authorities::*;
+pub use budget::*;
+pub use ce_plane::*;
+pub use costs::*;
+pub use decision::*;
+pub use evppi::*;
+pub use net_saving::*;
+pub use outcomes::*;
+pub use reentry_curve::*;
+pub use tornado::*;
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 700;
+const FONT: &str = "sans-serif";
+
+static FONT_BYTES: &[u8] = include_bytes!("font/DejaVuSans.ttf");
+
+/// Registers the embedded font once, so PNG text never needs system fonts.
+pub fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is compiled in and known to parse; failure would be a build defect.
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).ok();
+    });
+}
+
+/// The colour of strategy `i`, the same in every chart: grey for the comparator, then a
+/// colour-blind-friendly sequence (Okabe–Ito).
+pub fn strategy_colour(i: usize) -> RGBColor {
+    const P: [RGBColor; 7] = [
+        RGBColor(100, 100, 100),
+        RGBColor(0, 114, 178),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+        RGBColor(230, 159, 0),
+        RGBColor(86, 180, 233),
+    ];
+    P[i % P.len()]
+}
+
+/// The hex form of a strategy's colour, for the HTML report.
+pub fn strategy_hex(i: usize) -> String {
+    let c = strategy_colour(i);
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+pub use crate::results::format::{count as thousands, money};
+
+/// The tick step plotters is likely to choose on an axis spanning `span`: a 1, 2 or 5 times a
+/// power of ten giving about ten ticks.
+fn nice_step(span: f64) -> f64 {
+    let raw = (span.abs() / 10.0).max(1e-9);
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * p).find(|s| *s >= raw).unwrap_or(10.0 * p)
+}
+
+/// Money axis ticks in one unit for the whole axis, with enough decimals that no two ticks
+/// read the same (see [`crate::results::format::money_ticks`]).
+fn money_tick(v: f64, span: f64) -> String {
+    crate::results::format::money_ticks(0.0, span.abs(), nice_step(span))(&v)
+}
+
+/// A chart that can draw itself on any plotters backend.
+pub trait Chart {
+    /// File stem, e.g. `reentry_curve`.
+    fn name(&self) -> &'static str;
+    /// Width and height in pixels.
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static;
+}
+
+fn e<E: std::fmt::Display>(err: E) -> anyhow::Error {
+    anyhow!("drawing failed: {err}")
+}
+
+/// Draws `chart` into `dir/<name>.png` and `dir/<name>.svg`, and returns the SVG text.
+pub fn render<C: Chart>(chart: &C, dir: &Path) -> Result<String> {
+    register_font();
+    let png = dir.join(format!("{}.png", chart.name()));
+    {
+        let root = BitMapBackend::new(&png, chart.size()).into_drawing_area();
+        root.fill(&WHITE).map_err(e)?;
+        chart.draw(&root)?;
+        root.present().map_err(e)?;
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
+        root.fill(&WHITE).map_err(e)?;
+        chart.draw(&root)?;
+        root.present().map_err(e)?;
+    }
+    std::fs::write(dir.join(format!("{}.svg", chart.name())), &svg)?;
+    Ok(svg)
+}
+
+/// The frame every chart shares: its caption, margins that leave room for the y-axis title
+/// above the plot and for the last x tick label, and label areas of the given sizes.
+fn frame<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    caption: impl AsRef<str>,
+    caption_size: u32,
+    x_area: u32,
+    y_area: u32,
+) -> ChartBuilder<'a, 'static, DB> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(caption, (FONT, caption_size))
+        .margin(20)
+        .margin_right(50)
+        .margin_top(45)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area);
+    b
+}
+
+/// Draws the series legend in the shared style at `position`.
+fn legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>, position: SeriesLabelPosition, font: u32) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, font))
+        .draw()
+        .map_err(e)
+}
+
+/// Writes a y-axis title horizontally above the plotting area's top-left corner.
+fn y_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.draw(&Text::new(text.to_string(), (20, 62), (FONT, 17).into_font().color(&BLACK.mix(0.8)))).map_err(e)
+}
+
+/// Writes category labels centred under x positions of a chart.
+fn x_categories<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, positions: &[((i32, i32), String)]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let style = TextStyle::from((FONT, 17).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    for ((x, y), label) in positions {
+        root.draw(&Text::new(label.clone(), (*x, *y + 8), style.clone())).map_err(e)?;
+    }
+    Ok(())
+}
+
+fn pad(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
+    let span = (hi - lo).abs().max(1e-9);
+    (lo - frac * span, hi + frac * span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_never_in_scientific_notation() {
+        assert_eq!(money(56_720_160.0), "£56.7m");
+        assert_eq!(money(-920_600.0), "−£920,600");
+        assert_eq!(money_tick(250_000_000.0, 3e8), "£250m");
+        assert_eq!(money_tick(45_000.0, 1e5), "£45k");
+        assert_eq!(thousands(1234567.0), "1,234,567");
+    }
+}
