@@ -248,8 +248,12 @@ pub fn authority_chart(d: &ReportData) -> Option<AuthorityChart> {
         index: 1,
         points: rows
             .iter()
-            .map(|r| (r.per_child(r.net_saving), r.per_child(r.net_saving_q025), r.per_child(r.net_saving_q975)))
-            .map(|(c, lo, hi)| (c, if lo.is_finite() { lo } else { c }, if hi.is_finite() { hi } else { c }))
+            .map(|r| {
+                let c = r.per_child(r.net_saving);
+                let (lo, hi) = (r.per_child(r.net_saving_q025), r.per_child(r.net_saving_q975));
+                let or_c = |v: f64| if v.is_finite() { v } else { c };
+                (r.authority.clone(), r.rank as usize, c, or_c(lo), or_c(hi))
+            })
             .collect(),
     })
 }

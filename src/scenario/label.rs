@@ -19,7 +19,7 @@ pub fn default_label(key: &str) -> String {
     if let Some(rest) = key.strip_prefix("strategy.") {
         let field = |suffix: &str| rest.strip_suffix(suffix);
         let (name, what) = if let Some(n) = field(".take_up") {
-            (n, "take-up (share of offered families who engage)")
+            (n, "take-up")
         } else if let Some(n) = field(".hr_reentry") {
             (n, "effect on re-entry (hazard ratio)")
         } else if let Some(n) = field(".hr_maltreatment") {

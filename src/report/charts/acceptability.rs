@@ -24,7 +24,17 @@ impl Chart for AcceptabilityChart {
     where
         DB::ErrorType: 'static,
     {
-        let xmax = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max);
+        // The x-range covers the prices at which the probability moves: up to the last price
+        // where any curve is still changing, with a margin, and always the scenario's price.
+        let all_max = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max);
+        let moving = self
+            .series
+            .iter()
+            .flat_map(|s| {
+                s.points.windows(2).filter(|w| (w[1].1 - w[0].1).abs() > 1e-9).map(|w| w[1].0).chain([s.price])
+            })
+            .fold(0.0, f64::max);
+        let xmax = if moving > 0.0 { (moving * 1.25).min(all_max) } else { all_max };
         let mut chart = frame(root, "How likely is support to save money, at each price?", 26, 60, 80)
             .build_cartesian_2d(0f64..xmax, 0f64..1.05)
             .map_err(e)?;

@@ -51,7 +51,7 @@ impl Chart for BudgetChart {
         // A little more room above the plot than the shared frame gives, so that a tick at the
         // top of the axis never meets the axis title written above it.
         let mut builder = frame(&top, "Spend by financial year (cash)", 24, 35, 90);
-        let mut chart = builder.margin_top(60).build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax).map_err(e)?;
+        let mut chart = builder.margin_top(20).build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax).map_err(e)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -86,20 +86,24 @@ impl Chart for BudgetChart {
         }
         for (si, st) in self.spend.iter().enumerate() {
             let c = strategy_colour(st.index);
-            let outlines: Vec<Rectangle<(f64, f64)>> = st
+            // Paths, not rectangles: plotters' SVG rectangles drop the stroke width, and a
+            // hairline outline is not seen.
+            let outlines: Vec<PathElement<(f64, f64)>> = st
                 .years
                 .iter()
                 .enumerate()
                 .map(|(y, parts)| {
                     let x = x_of(y, si);
-                    Rectangle::new([(x - 0.45 * width, 0.0), (x + 0.45 * width, parts.iter().sum())], c.stroke_width(3))
+                    let (x0, x1, top) = (x - 0.45 * width, x + 0.45 * width, parts.iter().sum::<f64>());
+                    PathElement::new(vec![(x0, 0.0), (x0, top), (x1, top), (x1, 0.0), (x0, 0.0)], c.stroke_width(4))
                 })
                 .collect();
-            chart
-                .draw_series(outlines)
-                .map_err(e)?
-                .label(format!("{} (outline)", st.name))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], c.stroke_width(3)));
+            chart.draw_series(outlines).map_err(e)?.label(format!("{} (outline)", st.name)).legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y - 7), (x, y + 7), (x + 16, y + 7), (x + 16, y - 7), (x, y - 7)],
+                    c.stroke_width(3),
+                )
+            });
         }
         let positions: Vec<((i32, i32), String)> = self
             .years
@@ -151,7 +155,7 @@ impl Chart for BudgetChart {
             let c = strategy_colour(n.index);
             let mut band: Vec<(f64, f64)> = n.years.iter().enumerate().map(|(y, p)| (y as f64, p.2)).collect();
             band.extend(n.years.iter().enumerate().rev().map(|(y, p)| (y as f64, p.1)));
-            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18)))).map_err(e)?;
+            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.25)))).map_err(e)?;
             chart
                 .draw_series(LineSeries::new(
                     n.years.iter().enumerate().map(|(y, p)| (y as f64, p.0)),

@@ -17,8 +17,35 @@ impl Chart for EvppiChart {
     where
         DB::ErrorType: 'static,
     {
-        let xmax = self.bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.15;
-        let n = self.bars.len().max(1) as f64;
+        // Only inputs that carry value get a bar; an empty chart says why in words.
+        let top = self.bars.iter().map(|b| b.1).fold(0.0, f64::max);
+        let bars: Vec<&(String, f64)> = self.bars.iter().filter(|b| b.1 > 0.005 * top && b.1 >= 1.0).collect();
+        if bars.is_empty() {
+            let mut chart = frame(root, "Which uncertainty is worth researching?", 26, 60, 60)
+                .build_cartesian_2d(0f64..1.0, 0f64..1.0)
+                .map_err(e)?;
+            chart.configure_mesh().disable_mesh().x_labels(0).y_labels(0).draw().map_err(e)?;
+            let style = TextStyle::from((FONT, 22).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
+            for (i, line) in [
+                "Every value of information is £0: no uncertainty in the inputs changes",
+                "which strategy costs least, so no research would change the decision.",
+            ]
+            .iter()
+            .enumerate()
+            {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        line.to_string(),
+                        (0.5, 0.55 - 0.08 * i as f64),
+                        style.clone(),
+                    )))
+                    .map_err(e)?;
+            }
+            return Ok(());
+        }
+        let xmax = top * 1.15;
+        // At least eight slots, so that two bars are not drawn as slabs.
+        let n = bars.len().max(8) as f64;
         let mut chart = frame(root, "Which uncertainty is worth researching?", 26, 60, 430)
             .margin_right(60)
             .build_cartesian_2d(0f64..xmax, -0.5f64..n - 0.5)
@@ -36,13 +63,13 @@ impl Chart for EvppiChart {
             .map_err(e)?;
         let c = RGBColor(0, 114, 178);
         chart
-            .draw_series(self.bars.iter().enumerate().map(|(i, b)| {
+            .draw_series(bars.iter().enumerate().map(|(i, b)| {
                 let y = n - 1.0 - i as f64;
                 Rectangle::new([(0.0, y - 0.35), (b.1, y + 0.35)], c.filled())
             }))
             .map_err(e)?;
         let style = TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
-        for (i, b) in self.bars.iter().enumerate() {
+        for (i, b) in bars.iter().enumerate() {
             let (x, y) = chart.backend_coord(&(0.0, n - 1.0 - i as f64));
             root.draw(&Text::new(b.0.clone(), (x - 10, y), style.clone())).map_err(e)?;
         }

@@ -10,7 +10,7 @@
 //! horizontally above the axis instead of beside it.
 
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Arc, Once, OnceLock};
 
 use anyhow::{Result, anyhow};
 use plotters::coord::{CoordTranslate, Shift};
@@ -111,16 +111,12 @@ fn e<E: std::fmt::Display>(err: E) -> anyhow::Error {
     anyhow!("drawing failed: {err}")
 }
 
-/// Draws `chart` into `dir/<name>.png` and `dir/<name>.svg`, and returns the SVG text.
+/// Draws `chart` into `dir/<name>.svg` and rasterises that SVG into `dir/<name>.png`, and
+/// returns the SVG text. The PNG is the SVG drawn by resvg with the embedded font, so the two
+/// always show the same thing, text is evenly spaced (plotters' own bitmap text places each
+/// glyph on whole pixels), and rotated axis titles work in both.
 pub fn render<C: Chart>(chart: &C, dir: &Path) -> Result<String> {
     register_font();
-    let png = dir.join(format!("{}.png", chart.name()));
-    {
-        let root = BitMapBackend::new(&png, chart.size()).into_drawing_area();
-        root.fill(&WHITE).map_err(e)?;
-        chart.draw(&root)?;
-        root.present().map_err(e)?;
-    }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
@@ -129,7 +125,28 @@ pub fn render<C: Chart>(chart: &C, dir: &Path) -> Result<String> {
         root.present().map_err(e)?;
     }
     std::fs::write(dir.join(format!("{}.svg", chart.name())), &svg)?;
+    let png = rasterise(&svg)?;
+    std::fs::write(dir.join(format!("{}.png", chart.name())), png)?;
     Ok(svg)
+}
+
+/// An SVG drawn to PNG bytes with the embedded font and no other.
+pub fn rasterise(svg: &str) -> Result<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    static FONTS: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    let fonts = FONTS.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_font_data(FONT_BYTES.to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+        Arc::new(db)
+    });
+    let options = usvg::Options { font_family: "DejaVu Sans".into(), fontdb: fonts.clone(), ..Default::default() };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|err| anyhow!("cannot read a chart's SVG: {err}"))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap =
+        tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| anyhow!("a chart has no area"))?;
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|err| anyhow!("cannot encode a chart as PNG: {err}"))
 }
 
 /// The frame every chart shares: its caption, margins that leave room for the y-axis title
@@ -145,9 +162,8 @@ fn frame<'a, DB: DrawingBackend>(
     b.caption(caption, (FONT, caption_size))
         .margin(20)
         .margin_right(50)
-        .margin_top(45)
         .x_label_area_size(x_area)
-        .y_label_area_size(y_area);
+        .y_label_area_size(y_area + Y_TITLE);
     b
 }
 
@@ -168,12 +184,20 @@ where
         .map_err(e)
 }
 
-/// Writes a y-axis title horizontally above the plotting area's top-left corner.
+/// Room at the left of a chart for its rotated y-axis title.
+const Y_TITLE: u32 = 26;
+
+/// Writes a y-axis title rotated, centred down the left edge of `root`.
 fn y_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, text: &str) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
-    root.draw(&Text::new(text.to_string(), (20, 62), (FONT, 17).into_font().color(&BLACK.mix(0.8)))).map_err(e)
+    let (_, h) = root.dim_in_pixel();
+    let grey = BLACK.mix(0.8);
+    let style = TextStyle::from((FONT, 17).into_font().transform(FontTransform::Rotate270))
+        .color(&grey)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    root.draw(&Text::new(text.to_string(), (6, h as i32 / 2), style)).map_err(e)
 }
 
 /// Writes category labels centred under x positions of a chart.

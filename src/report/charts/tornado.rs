@@ -41,7 +41,7 @@ impl Chart for TornadoChart {
             .disable_y_mesh()
             .y_labels(0)
             .x_desc(format!(
-                "Net saving against {} (£, discounted); bars: input at its 2.5% (blue) and 97.5% (orange) quantile",
+                "Net saving against {} (£, discounted); blue: input at its 2.5% quantile, orange: at its 97.5%",
                 self.comparator
             ))
             .x_label_formatter(&|v| money_tick(*v, span))
