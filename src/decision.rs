@@ -302,3 +302,59 @@ pub fn acceptability(sc: &Scenario, run: &RunResult, steps: usize) -> Vec<Accept
     }
     out
 }
+
+/// One point of the two-way analysis: net saving at a price of support and a re-entry
+/// hazard ratio, in the base case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoWayPoint {
+    pub strategy: String,
+    pub hazard_ratio: f64,
+    pub price: f64,
+    pub net_saving: f64,
+}
+
+/// Net saving of every strategy over a grid of `hrs` re-entry hazard ratios (from 0.3, or
+/// lower if the scenario's own effect reaches lower, to 1.2) by `prices + 1` prices (0 to 3×
+/// the scenario's price), in the base case under common random numbers. Each hazard ratio is
+/// simulated once; the net saving is linear in the price (support cost is price × the
+/// quantity it multiplies), so every price follows from that one run. With authorities that
+/// set their own price, the grid prices every authority alike.
+pub fn two_way(sc: &Scenario, seed: u64, hrs: usize, prices: usize) -> Result<Vec<TwoWayPoint>, ModelError> {
+    let points = sc.point_values();
+    let mut out = Vec::new();
+    for (s, strat) in sc.model.strategies.iter().enumerate().skip(1) {
+        let hr_id = strat.hr_reentry.0;
+        let dist = &sc.params[hr_id].param.dist;
+        let lo = dist.quantile(0.025).min(points[hr_id]).clamp(0.05, 0.3);
+        let hi = 1.2f64.max(points[hr_id]);
+        let price = points[strat.cost.0];
+        let top = 3.0 * if price > 0.0 { price } else { crate::scenario::DEFAULT_SUPPORT_COST };
+        let pair = sc.with_strategies(&[0, s]);
+        let grid: Vec<f64> = (0..hrs).map(|i| lo + (hi - lo) * i as f64 / (hrs - 1).max(1) as f64).collect();
+        let rows: Vec<Vec<TwoWayPoint>> = grid
+            .par_iter()
+            .map(|&hr| {
+                let mut v = points.clone();
+                v[hr_id] = hr;
+                let r = run_iteration(&pair, seed, 0, v)?;
+                let m = iteration_metrics(&r, View::Total);
+                let (priced, q) = priced_support(&r, 1, View::Total);
+                let without_price = m.levels[1][Metric::TotalCost] - priced;
+                let comparator = m.levels[0][Metric::TotalCost];
+                Ok((0..=prices)
+                    .map(|k| {
+                        let p = top * k as f64 / prices as f64;
+                        TwoWayPoint {
+                            strategy: strat.name.clone(),
+                            hazard_ratio: hr,
+                            price: p,
+                            net_saving: comparator - (without_price + p * q),
+                        }
+                    })
+                    .collect())
+            })
+            .collect::<Result<_, ModelError>>()?;
+        out.extend(rows.into_iter().flatten());
+    }
+    Ok(out)
+}

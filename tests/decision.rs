@@ -170,3 +170,38 @@ fn scenario_evppi_is_non_negative_and_bounded_by_evpi() {
         assert!((row.population - 3.0 * row.per_cohort).abs() < 1e-6 * row.per_cohort.abs().max(1.0));
     }
 }
+
+/// The two-way grid is exact where it can be checked by hand: net saving is linear in the
+/// price at every effect, and at the scenario's own effect it crosses zero at the break-even
+/// price that `breakeven` finds.
+#[test]
+fn the_two_way_grid_is_linear_in_price_and_crosses_zero_at_the_break_even_price() {
+    let sc = holmes();
+    let grid = reunify::decision::two_way(&sc, sc.meta.seed, 19, 60).unwrap();
+    assert_eq!(grid.len(), 19 * 61);
+    let b = &breakeven(&sc, sc.meta.seed).unwrap()[0];
+    let at = |hr: f64| -> Vec<(f64, f64)> {
+        grid.iter().filter(|p| (p.hazard_ratio - hr).abs() < 1e-12).map(|p| (p.price, p.net_saving)).collect()
+    };
+    let hrs: std::collections::BTreeSet<u64> = grid.iter().map(|p| p.hazard_ratio.to_bits()).collect();
+    for hr in hrs {
+        let row = at(f64::from_bits(hr));
+        let slope = (row[1].1 - row[0].1) / (row[1].0 - row[0].0);
+        for w in row.windows(2) {
+            let s = (w[1].1 - w[0].1) / (w[1].0 - w[0].0);
+            assert!(
+                (s - slope).abs() <= 1e-9 * slope.abs(),
+                "not linear in price at hazard ratio {}",
+                f64::from_bits(hr)
+            );
+        }
+    }
+    // The scenario's effect (0.80 in holmes-2014) is a grid point: 0.3 + 10 × 0.05.
+    let row = at(b.scenario_hazard_ratio);
+    assert_eq!(row.len(), 61, "the scenario's hazard ratio {} is on the grid", b.scenario_hazard_ratio);
+    let (p0, n0) = row[0];
+    let (p1, n1) = row[1];
+    let zero = p0 - n0 * (p1 - p0) / (n1 - n0);
+    let expected = b.max_affordable_price.unwrap();
+    assert!((zero - expected).abs() < 1e-6 * expected, "{zero} vs {expected}");
+}

@@ -10,8 +10,18 @@ use reunify::metric::Metric;
 use reunify::results::SummaryFile;
 use reunify::results::format::{count as thousands, money, percent0};
 
-const CHARTS: [&str; 9] =
-    ["decision", "reentry_curve", "costs", "net_saving", "ce_plane", "outcomes", "tornado", "acceptability", "evppi"];
+const CHARTS: [&str; 10] = [
+    "decision",
+    "reentry_curve",
+    "costs",
+    "net_saving",
+    "ce_plane",
+    "outcomes",
+    "tornado",
+    "two_way",
+    "acceptability",
+    "evppi",
+];
 
 fn run_small(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string("scenarios/england-2012-13.toml")

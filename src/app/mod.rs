@@ -180,6 +180,10 @@ pub struct RunArgs {
     pub csv: bool,
 }
 
+/// The two-way analysis's grid: re-entry hazard ratios simulated, and price steps.
+const TWO_WAY_EFFECTS: usize = 19;
+const TWO_WAY_PRICES: usize = 60;
+
 /// Runs beyond this many child-paths (children × runs × strategies) need `--force`.
 pub const MAX_CHILD_PATHS: f64 = 1e12;
 
@@ -525,8 +529,12 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     // Decision analyses: break-even and tornado re-run the base case under common random
     // numbers; acceptability and value of information re-use the PSA iterations.
     let analyses_start = Instant::now();
-    let (breakeven, tornado) = with_threads(threads_wanted, || {
-        Ok::<_, crate::model::ModelError>((decision::breakeven(&sc, opts.seed)?, decision::tornado(&sc, opts.seed)?))
+    let (breakeven, tornado, two_way) = with_threads(threads_wanted, || {
+        Ok::<_, crate::model::ModelError>((
+            decision::breakeven(&sc, opts.seed)?,
+            decision::tornado(&sc, opts.seed)?,
+            decision::two_way(&sc, opts.seed, TWO_WAY_EFFECTS, TWO_WAY_PRICES)?,
+        ))
     })
     .map_err(run_failed)?
     .map_err(run_failed)?;
@@ -543,7 +551,7 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         args.decision_years,
     );
     let curve = analysis::reentry_curve(&run, &names);
-    let analyses = output::Analyses { tornado: &tornado.rows, acceptability: &accept, voi: &voi };
+    let analyses = output::Analyses { tornado: &tornado.rows, acceptability: &accept, voi: &voi, two_way: &two_way };
     output::write_all(staged.path(), &sc, &run, &summary, &curve, &analyses, args.csv).map_err(run_failed)?;
     let info = RunInfo {
         crate_version: env!("CARGO_PKG_VERSION"),

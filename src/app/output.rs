@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::analysis::{self, CurvePoint, View};
-use crate::decision::{AcceptPoint, TornadoRow};
+use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::results::table::{self, Formats, Table};
 use crate::results::tables::{AuthorityRow, BudgetRow, IterationRow, ParameterRow};
 use crate::results::{SummaryFile, authority_rows, dictionary, workbook};
@@ -84,6 +84,7 @@ pub struct Analyses<'a> {
     pub tornado: &'a [TornadoRow],
     pub acceptability: &'a [AcceptPoint],
     pub voi: &'a [VoiRow],
+    pub two_way: &'a [TwoWayPoint],
 }
 
 fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'static str>) -> Result<()> {
@@ -114,6 +115,9 @@ pub fn write_all(
     }
     if !analyses.acceptability.is_empty() {
         put(dir, analyses.acceptability, Formats::CSV, &mut written)?;
+    }
+    if !analyses.two_way.is_empty() {
+        put(dir, analyses.two_way, Formats::CSV, &mut written)?;
     }
     if !analyses.voi.is_empty() {
         put(dir, analyses.voi, Formats::CSV, &mut written)?;

@@ -309,3 +309,16 @@ pub fn budget_chart(d: &ReportData) -> Option<BudgetChart> {
             .collect(),
     })
 }
+
+/// The two-way chart of the first non-comparator strategy: net saving over price × effect.
+pub fn two_way_chart(d: &ReportData) -> Option<TwoWayChart> {
+    let s = &d.summary;
+    let st = s.strategies.get(1)?;
+    let points: Vec<(f64, f64, f64)> =
+        d.two_way.iter().filter(|p| p.strategy == st.name).map(|p| (p.price, p.hazard_ratio, p.net_saving)).collect();
+    if points.is_empty() {
+        return None;
+    }
+    let hr = s.breakeven.iter().find(|b| b.strategy == st.name).map_or(f64::NAN, |b| b.scenario_hazard_ratio);
+    Some(TwoWayChart { strategy: st.name.clone(), comparator: s.comparator.clone(), points, scenario: (st.cost, hr) })
+}

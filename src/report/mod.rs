@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::analysis::{CurvePoint, Kind, Stat, find};
-use crate::decision::{AcceptPoint, TornadoRow};
+use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::{Metric, Unit};
 use crate::results::format::{count, money, number, percent, percent0};
 use crate::results::table::{self, Table};
@@ -43,6 +43,7 @@ pub struct ReportData {
     pub tornado: Vec<TornadoRow>,
     pub acceptability: Vec<AcceptPoint>,
     pub voi: Vec<VoiRow>,
+    pub two_way: Vec<TwoWayPoint>,
     pub authorities: Vec<AuthorityRow>,
 }
 
@@ -84,6 +85,7 @@ impl ReportData {
             tornado: optional(dir)?,
             acceptability: optional(dir)?,
             voi: optional(dir)?,
+            two_way: optional(dir)?,
             authorities: authority_rows(&summary),
             summary,
         })
@@ -470,6 +472,9 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
     let mut decisions = Vec::new();
     if let Some(c) = figures::tornado_chart(d) {
         decisions.push(figure(&c, dir, "Each bar moves one uncertain input from its 2.5% quantile (blue) to its 97.5% quantile (orange), with every other input at its point value and the same simulated children; the longest bars are the assumptions that matter most. Each label gives the input's low and high values.")?);
+    }
+    if let Some(c) = figures::two_way_chart(d) {
+        decisions.push(figure(&c, dir, "Each square is the net saving at one price of support (across) and one effect on re-entry (down: a hazard ratio of 1 is no effect, lower is a larger cut); green saves money, red costs money. The black line is break-even: support pays for itself below and left of it. The cross marks the scenario's own price and effect.")?);
     }
     if let Some(c) = figures::acceptability_chart(d) {
         decisions.push(figure(&c, dir, "Each line shows, for a price of support per child, the share of simulations in which the strategy costs less than the comparator; the dashed line marks the scenario's price.")?);

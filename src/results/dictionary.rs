@@ -7,7 +7,7 @@ use super::table::{Col, Table};
 use super::tables::*;
 use crate::analysis::{CurvePoint, SummaryRow};
 use crate::budget::BudgetStat;
-use crate::decision::{AcceptPoint, TornadoRow};
+use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::Metric;
 use crate::voi::VoiRow;
 
@@ -33,6 +33,7 @@ pub fn entries() -> Vec<Entry> {
         entry::<CurvePoint>("CSV"),
         entry::<TornadoRow>("CSV"),
         entry::<AcceptPoint>("CSV"),
+        entry::<TwoWayPoint>("CSV"),
         entry::<VoiRow>("CSV"),
         entry::<AuthorityRow>("CSV, with several authorities"),
         entry::<BudgetStat>("CSV, in flow mode"),

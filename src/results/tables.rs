@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow};
 
 use crate::analysis::{CurvePoint, Kind as RowKind, Stat, SummaryRow};
 use crate::budget::BudgetStat;
-use crate::decision::{AcceptPoint, TornadoRow};
+use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::{Decisions, Levels, Metric, N_LEVELS, Unit};
 use crate::voi::VoiRow;
 
@@ -314,6 +314,35 @@ impl Table for AcceptPoint {
     }
     fn from_row(row: &Row) -> Result<Self> {
         Ok(AcceptPoint { strategy: row.text(0)?, price: row.f64(1)?, probability: row.f64(2)? })
+    }
+}
+
+impl Table for TwoWayPoint {
+    const NAME: &'static str = "two_way";
+    const ROW: &'static str = "one strategy at one price of support and one re-entry hazard ratio (base case): what support must achieve, at what price";
+    fn columns() -> Vec<Col> {
+        vec![
+            Col::key("strategy", "strategy name"),
+            Col::number("hazard_ratio", "hazard ratio", "re-entry hazard ratio of supported families (1 = no effect)"),
+            Col::pounds("price", "price of support per child"),
+            Col::pounds("net_saving", "net saving against the comparator (discounted)"),
+        ]
+    }
+    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
+        out.extend([
+            Cell::Text(&self.strategy),
+            Cell::num(self.hazard_ratio),
+            Cell::num(self.price),
+            Cell::num(self.net_saving),
+        ]);
+    }
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(TwoWayPoint {
+            strategy: row.text(0)?,
+            hazard_ratio: row.f64(1)?,
+            price: row.f64(2)?,
+            net_saving: row.f64(3)?,
+        })
     }
 }
 

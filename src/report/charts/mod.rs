@@ -29,6 +29,7 @@ mod net_saving;
 mod outcomes;
 mod reentry_curve;
 mod tornado;
+mod two_way;
 
 pub use acceptability::*;
 pub use authorities::*;
@@ -41,6 +42,7 @@ pub use net_saving::*;
 pub use outcomes::*;
 pub use reentry_curve::*;
 pub use tornado::*;
+pub use two_way::*;
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;
