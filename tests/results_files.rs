@@ -203,3 +203,50 @@ fn validate_shows_how_the_children_add_up() {
         .success()
         .stdout(predicates::str::contains("3 cohorts of 5,000, 5,500 and 6,050 = 16,550 children"));
 }
+
+#[test]
+fn compare_sets_two_runs_side_by_side_and_names_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = SMALL.to_string() + "\n[budget]\nfirst_financial_year = 2025\nyears = 3\n";
+    let a_file = write(dir.path(), "a.toml", &flow);
+    let b_file = write(dir.path(), "b.toml", &flow.replace("take_up = 0.9", "take_up = 0.9\ncost = 4000"));
+    for (file, out) in [(&a_file, "a"), (&b_file, "b"), (&a_file, "a2")] {
+        let o = reunify()
+            .args(["run", file, "--out", dir.path().join(out).to_str().unwrap(), "--quiet", "--no-report"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let page = dir.path().join("cmp.html");
+    let o = reunify()
+        .args(["compare", dir.path().join("a").to_str().unwrap(), dir.path().join("b").to_str().unwrap()])
+        .args(["--out", page.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains(
+            "Support (support): price of support (strategy.support.cost): £5,627 (fixed 5627) → £4,000 (fixed 4000)"
+        ),
+        "{text}"
+    );
+    // A cheaper price saves more, beyond noise; the breakdowns averted do not change at all.
+    let line = |figure: &str| text.lines().find(|l| l.contains(figure)).unwrap().to_string();
+    assert!(line("Net saving").ends_with("beyond Monte Carlo error"), "{text}");
+    assert!(line("Breakdowns averted").contains(" 0  within Monte Carlo error"), "{text}");
+    assert!(text.contains("Payback year"), "{text}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<svg") && html.contains("Budget by financial year"));
+    assert!(html.contains("strategy.support.cost"));
+    // The same scenario twice: nothing differs, and every change is zero.
+    let o = reunify()
+        .args(["compare", dir.path().join("a").to_str().unwrap(), dir.path().join("a2").to_str().unwrap()])
+        .args(["--out", dir.path().join("same.html").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("The two runs have the same settings and inputs."), "{text}");
+    // A folder that is not a run is bad input.
+    reunify().args(["compare", dir.path().to_str().unwrap(), dir.path().join("a").to_str().unwrap()]).assert().code(2);
+}

@@ -89,6 +89,17 @@ pub enum Command {
         /// An output folder written by `reunify run`.
         dir: PathBuf,
     },
+    /// Compare two saved runs: headline figures, Monte Carlo error, inputs that differ.
+    Compare {
+        /// The first output folder (A).
+        a: PathBuf,
+        /// The second output folder (B).
+        b: PathBuf,
+        /// Where to write the HTML page (default: compare.html in B's folder's parent, named
+        /// after both runs).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Break-even analysis: what support must achieve to pay for itself.
     Breakeven {
         file: PathBuf,
@@ -257,6 +268,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Init { file, force } => init::write(file.as_deref(), force),
         Command::Report { dir } => redraw_report(&dir),
+        Command::Compare { a, b, out } => compare_command(&a, &b, out.as_deref()),
         Command::ImportDfe { file, year, template, out, suppressed, force } => {
             if !force && std::fs::symlink_metadata(&out).is_ok() {
                 return Err(bad_input(anyhow!("{} exists; pass --force to overwrite it", out.display())));
@@ -432,6 +444,28 @@ struct RunInfo<'a> {
     wall_seconds: f64,
     simulate_seconds: f64,
     analyses_seconds: f64,
+}
+
+fn read_summary(dir: &Path) -> Result<SummaryFile, Failure> {
+    let path = dir.join("summary.json");
+    let text = read_text(&path).map_err(bad_input)?;
+    serde_json::from_str(&text)
+        .with_context(|| {
+            format!("{} is not a reunify summary (is {} a run's output folder?)", path.display(), dir.display())
+        })
+        .map_err(bad_input)
+}
+
+fn compare_command(a: &Path, b: &Path, out: Option<&Path>) -> Result<(), Failure> {
+    let (sa, sb) = (read_summary(a)?, read_summary(b)?);
+    let (na, nb) = (a.display().to_string(), b.display().to_string());
+    print!("{}", crate::report::compare::text(&na, &sa, &nb, &sb));
+    let html = crate::report::compare::page(&na, &sa, &nb, &sb).map_err(run_failed)?;
+    let default = b.parent().unwrap_or(Path::new(".")).join(format!("compare-{}-vs-{}.html", sa.scenario, sb.scenario));
+    let path = out.map(Path::to_path_buf).unwrap_or(default);
+    write_atomically(&path, &html).map_err(run_failed)?;
+    println!("Comparison: {}", path.display());
+    Ok(())
 }
 
 /// What a finished `run` leaves behind, for callers such as tests.

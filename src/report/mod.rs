@@ -7,6 +7,7 @@
 //! interpolated string, so a name such as `<script>` is shown as text.
 
 pub mod charts;
+pub mod compare;
 pub mod figures;
 
 use std::collections::BTreeMap;
@@ -149,7 +150,7 @@ pub fn fmt_value(v: f64, unit: ValueUnit) -> String {
     }
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 body { font-family: "DejaVu Sans", Verdana, sans-serif; color: #222; max-width: 1100px; margin: 1.2em auto; padding: 0 1em; line-height: 1.45; }
 h1 { font-size: 1.55em; margin: 0 0 0.2em; } h2 { margin-top: 1.8em; border-bottom: 2px solid #ddd; padding-bottom: 0.2em; }
 .meta { color: #555; margin: 0.2em 0; } .headline { font-size: 1.08em; background: #f3f7fb; border-left: 5px solid #0072b2; padding: 0.6em 1em; margin: 0.6em 0; }

@@ -7,6 +7,7 @@
 //! never disagree about a column. It never prints, and touches the file system only where a
 //! function is asked to write or read a table in a folder it is given.
 
+pub mod compare;
 pub mod dictionary;
 pub mod format;
 pub mod summary;

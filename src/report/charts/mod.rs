@@ -22,6 +22,7 @@ mod acceptability;
 mod authorities;
 mod budget;
 mod ce_plane;
+mod compare;
 mod costs;
 mod decision;
 mod evppi;
@@ -35,6 +36,7 @@ pub use acceptability::*;
 pub use authorities::*;
 pub use budget::*;
 pub use ce_plane::*;
+pub use compare::*;
 pub use costs::*;
 pub use decision::*;
 pub use evppi::*;
@@ -118,6 +120,15 @@ fn e<E: std::fmt::Display>(err: E) -> anyhow::Error {
 /// always show the same thing, text is evenly spaced (plotters' own bitmap text places each
 /// glyph on whole pixels), and rotated axis titles work in both.
 pub fn render<C: Chart>(chart: &C, dir: &Path) -> Result<String> {
+    let svg = svg_of(chart)?;
+    std::fs::write(dir.join(format!("{}.svg", chart.name())), &svg)?;
+    let png = rasterise(&svg)?;
+    std::fs::write(dir.join(format!("{}.png", chart.name())), png)?;
+    Ok(svg)
+}
+
+/// A chart's SVG text, drawn in memory.
+pub fn svg_of<C: Chart>(chart: &C) -> Result<String> {
     register_font();
     let mut svg = String::new();
     {
@@ -126,9 +137,6 @@ pub fn render<C: Chart>(chart: &C, dir: &Path) -> Result<String> {
         chart.draw(&root)?;
         root.present().map_err(e)?;
     }
-    std::fs::write(dir.join(format!("{}.svg", chart.name())), &svg)?;
-    let png = rasterise(&svg)?;
-    std::fs::write(dir.join(format!("{}.png", chart.name())), png)?;
     Ok(svg)
 }
 
