@@ -12,7 +12,7 @@ use crate::results::SummaryFile;
 use crate::results::compare::{Difference, InputChange, differences, input_changes, setting_changes};
 use crate::results::format::{count, money, percent};
 
-use super::charts::{CompareChart, CompareRun, svg_of};
+use super::charts::{CompareChart, CompareRun, CompareSeries, svg_of};
 use super::{fmt_value, value_unit};
 
 fn fmt(m: Option<Metric>, v: Option<f64>) -> String {
@@ -115,8 +115,11 @@ fn budget_chart(a: &SummaryFile, b: &SummaryFile, a_name: &str, b_name: &str) ->
                 .strategies
                 .iter()
                 .enumerate()
-                .map(|(i, st)| {
-                    (st.name.clone(), i, series(&st.name, "total"), (i > 0).then(|| series(&st.name, "cumulative_net")))
+                .map(|(i, st)| CompareSeries {
+                    name: st.name.clone(),
+                    index: i,
+                    spend: series(&st.name, "total"),
+                    net: (i > 0).then(|| series(&st.name, "cumulative_net")),
                 })
                 .collect(),
         }

@@ -3,11 +3,19 @@
 
 use super::*;
 
-/// One run's budget, by strategy: `(name, colour index, total cash spend per year,
-/// cumulative net position per year)` (the comparator has no net position).
+/// One strategy of one run: total cash spend per year, and the cumulative net position per
+/// year (the comparator has none).
+pub struct CompareSeries {
+    pub name: String,
+    pub index: usize,
+    pub spend: Vec<f64>,
+    pub net: Option<Vec<f64>>,
+}
+
+/// One run's budget, by strategy.
 pub struct CompareRun {
     pub label: String,
-    pub strategies: Vec<(String, usize, Vec<f64>, Option<Vec<f64>>)>,
+    pub strategies: Vec<CompareSeries>,
 }
 
 /// Spend and cumulative net position of two runs over the same financial years.
@@ -27,7 +35,7 @@ impl Chart for CompareChart {
     {
         let (top, bottom) = root.split_vertically(HEIGHT / 2);
         let ny = self.years.len().max(1) as f64;
-        let bars: Vec<(usize, usize, &(String, usize, Vec<f64>, Option<Vec<f64>>))> = self
+        let bars: Vec<(usize, usize, &CompareSeries)> = self
             .runs
             .iter()
             .enumerate()
@@ -35,7 +43,7 @@ impl Chart for CompareChart {
             .collect();
         let per_year = bars.len().max(1) as f64;
         let width = 0.8 / per_year;
-        let ymax = bars.iter().flat_map(|b| b.2.2.iter().copied()).fold(1.0, f64::max) * 1.15;
+        let ymax = bars.iter().flat_map(|b| b.2.spend.iter().copied()).fold(1.0, f64::max) * 1.15;
         let mut chart = frame(&top, "Total spend by financial year (cash)", 20, 40, 90)
             .build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax)
             .map_err(e)?;
@@ -60,28 +68,28 @@ impl Chart for CompareChart {
             .map_err(e)?;
         y_title(&top, "£, undiscounted")?;
         for (k, (r, _, st)) in bars.iter().enumerate() {
-            let c = strategy_colour(st.1);
+            let c = strategy_colour(st.index);
             let fill = if *r == 0 { c.filled() } else { c.mix(0.4).filled() };
-            let series = st.2.iter().enumerate().map(move |(y, v)| {
+            let series = st.spend.iter().enumerate().map(move |(y, v)| {
                 let x = y as f64 - 0.4 + width * (k as f64 + 0.5);
                 Rectangle::new([(x - 0.45 * width, 0.0), (x + 0.45 * width, *v)], fill)
             });
             let drawn = chart.draw_series(series).map_err(e)?;
-            drawn.label(format!("{}: {}", self.runs[*r].label, st.0)).legend(move |(x, y)| {
+            drawn.label(format!("{}: {}", self.runs[*r].label, st.name)).legend(move |(x, y)| {
                 Rectangle::new([(x, y - 6), (x + 14, y + 6)], if *r == 0 { c.filled() } else { c.mix(0.4).filled() })
             });
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
 
-        let nets: Vec<(usize, &(String, usize, Vec<f64>, Option<Vec<f64>>))> = self
+        let nets: Vec<(usize, &CompareSeries)> = self
             .runs
             .iter()
             .enumerate()
-            .flat_map(|(r, run)| run.strategies.iter().filter(|s| s.3.is_some()).map(move |s| (r, s)))
+            .flat_map(|(r, run)| run.strategies.iter().filter(|s| s.net.is_some()).map(move |s| (r, s)))
             .collect();
         let (lo, hi) = nets
             .iter()
-            .flat_map(|n| n.1.3.iter().flatten().copied())
+            .flat_map(|n| n.1.net.iter().flatten().copied())
             .fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         let (lo, hi) = pad(lo, hi, 0.1);
         let span = hi - lo;
@@ -111,9 +119,9 @@ impl Chart for CompareChart {
         y_title(&bottom, "£")?;
         chart.draw_series(LineSeries::new(vec![(-0.5, 0.0), (ny - 0.5, 0.0)], BLACK.stroke_width(1))).map_err(e)?;
         for (r, st) in nets {
-            let c = strategy_colour(st.1);
-            let pts: Vec<(f64, f64)> = st.3.iter().flatten().enumerate().map(|(y, v)| (y as f64, *v)).collect();
-            let label = format!("{}: {}", self.runs[r].label, st.0);
+            let c = strategy_colour(st.index);
+            let pts: Vec<(f64, f64)> = st.net.iter().flatten().enumerate().map(|(y, v)| (y as f64, *v)).collect();
+            let label = format!("{}: {}", self.runs[r].label, st.name);
             if r == 0 {
                 chart
                     .draw_series(LineSeries::new(pts, c.stroke_width(3)))
