@@ -250,3 +250,30 @@ fn compare_sets_two_runs_side_by_side_and_names_what_differs() {
     // A folder that is not a run is bad input.
     reunify().args(["compare", dir.path().to_str().unwrap(), dir.path().join("a").to_str().unwrap()]).assert().code(2);
 }
+
+#[test]
+fn a_scenario_label_names_its_parameter_in_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let labelled = SMALL.replace(
+        "hr_reentry = { dist = \"lognormal\", median = 0.75, ci95 = [0.5, 1.1] }",
+        "hr_reentry = { dist = \"lognormal\", median = 0.75, ci95 = [0.5, 1.1], label = \"Support: cut in re-entry hazard\" }",
+    );
+    assert_ne!(labelled, SMALL);
+    let file = write(dir.path(), "l.toml", &labelled);
+    let out = dir.path().join("out");
+    reunify().args(["run", &file, "--out", out.to_str().unwrap(), "--quiet", "--no-report"]).assert().success();
+    for table in ["tornado.csv", "inputs.csv", "evppi.csv"] {
+        let text = std::fs::read_to_string(out.join(table)).unwrap();
+        assert!(text.contains("strategy.support.hr_reentry,Support: cut in re-entry hazard,"), "{table}:\n{text}");
+    }
+    // Without a label, a key still reads as words.
+    let inputs = std::fs::read_to_string(out.join("inputs.csv")).unwrap();
+    assert!(inputs.contains("risk_factor.older.hr_reentry,Risk factor older: re-entry hazard ratio,"), "{inputs}");
+    let bad =
+        write(dir.path(), "bad.toml", &labelled.replace("label = \"Support: cut in re-entry hazard\"", "label = 3"));
+    reunify()
+        .args(["validate", &bad])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("strategy[1].hr_reentry.label: label must be text"));
+}

@@ -7,6 +7,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -27,56 +28,51 @@ pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()>
 }
 
 /// One row per iteration × strategy × authority (the base case first), with every level
-/// and decision metric.
-pub fn iteration_rows(sc: &Scenario, run: &RunResult) -> Vec<IterationRow> {
-    let mut rows = Vec::new();
-    for r in std::iter::once(&run.base).chain(&run.psa) {
-        for (a, auth) in sc.authorities.iter().enumerate() {
+/// and decision metric, made as they are written.
+pub fn iteration_rows<'a>(sc: &'a Scenario, run: &'a RunResult) -> impl Iterator<Item = IterationRow> + 'a {
+    let strategies: Vec<Arc<str>> = sc.model.strategies.iter().map(|s| s.name.as_str().into()).collect();
+    let authorities: Vec<Arc<str>> = sc.authorities.iter().map(|a| a.name.as_str().into()).collect();
+    std::iter::once(&run.base).chain(&run.psa).flat_map(move |r| {
+        let strategies = strategies.clone();
+        authorities.clone().into_iter().enumerate().flat_map(move |(a, auth)| {
             let m = analysis::iteration_metrics(r, View::Authority(a));
-            for (s, strat) in sc.model.strategies.iter().enumerate() {
-                rows.push(IterationRow {
-                    iteration: r.iteration,
-                    strategy: strat.name.clone(),
-                    authority: auth.name.clone(),
-                    levels: m.levels[s],
-                    decisions: (s > 0).then_some(m.decisions[s]),
-                });
-            }
-        }
-    }
-    rows
+            let strategies = strategies.clone();
+            (0..strategies.len()).map(move |s| IterationRow {
+                iteration: r.iteration,
+                strategy: strategies[s].clone(),
+                authority: auth.clone(),
+                levels: m.levels[s],
+                decisions: (s > 0).then_some(m.decisions[s]),
+            })
+        })
+    })
 }
 
 /// The sampled parameters, long: one row per iteration and parameter.
-pub fn parameter_rows(sc: &Scenario, run: &RunResult) -> Vec<ParameterRow> {
-    std::iter::once(&run.base)
-        .chain(&run.psa)
-        .flat_map(|r| {
-            sc.params.iter().zip(&r.values).map(|(p, v)| ParameterRow {
-                iteration: r.iteration,
-                parameter: p.key.clone(),
-                value: *v,
-            })
+pub fn parameter_rows<'a>(sc: &'a Scenario, run: &'a RunResult) -> impl Iterator<Item = ParameterRow> + 'a {
+    std::iter::once(&run.base).chain(&run.psa).flat_map(move |r| {
+        sc.params.iter().zip(&r.values).map(move |(p, v)| ParameterRow {
+            iteration: r.iteration,
+            parameter: p.key.clone(),
+            value: *v,
         })
-        .collect()
+    })
 }
 
 /// `budget` rows in flow mode: spend by line, iteration, strategy, authority and year.
-pub fn budget_rows(sc: &Scenario, run: &RunResult) -> Vec<BudgetRow> {
-    let Some(budget) = &sc.budget else { return Vec::new() };
-    let labels: Vec<String> = (0..budget.years as usize).map(|y| budget.label(y)).collect();
-    std::iter::once(&run.base)
-        .chain(&run.psa)
-        .flat_map(crate::budget::iteration_rows)
-        .map(|r| BudgetRow {
-            iteration: r.iteration,
-            strategy: sc.model.strategies[r.strategy].name.clone(),
-            authority: sc.authorities[r.authority].name.clone(),
-            financial_year: labels[r.year].clone(),
-            breakdowns: r.breakdowns,
-            figures: r.figures,
-        })
-        .collect()
+pub fn budget_rows<'a>(sc: &'a Scenario, run: &'a RunResult) -> impl Iterator<Item = BudgetRow> + 'a {
+    let labels: Vec<Arc<str>> =
+        sc.budget.as_ref().map(|b| (0..b.years as usize).map(|y| b.label(y).into()).collect()).unwrap_or_default();
+    let strategies: Vec<Arc<str>> = sc.model.strategies.iter().map(|s| s.name.as_str().into()).collect();
+    let authorities: Vec<Arc<str>> = sc.authorities.iter().map(|a| a.name.as_str().into()).collect();
+    std::iter::once(&run.base).chain(&run.psa).flat_map(crate::budget::iteration_rows).map(move |r| BudgetRow {
+        iteration: r.iteration,
+        strategy: strategies[r.strategy].clone(),
+        authority: authorities[r.authority].clone(),
+        financial_year: labels[r.year].clone(),
+        breakdowns: r.breakdowns,
+        figures: r.figures,
+    })
 }
 
 /// The decision analyses a run writes beside its tables.
@@ -89,6 +85,17 @@ pub struct Analyses<'a> {
 
 fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'static str>) -> Result<()> {
     table::write(dir, rows, formats)?;
+    written.push(T::NAME);
+    Ok(())
+}
+
+fn stream<T: Table>(
+    dir: &Path,
+    rows: impl Iterator<Item = T>,
+    formats: Formats,
+    written: &mut Vec<&'static str>,
+) -> Result<()> {
+    table::write_iter(dir, rows, formats)?;
     written.push(T::NAME);
     Ok(())
 }
@@ -129,10 +136,10 @@ pub fn write_all(
     if let Some(b) = &summary.budget {
         put(dir, &b.stats, Formats::CSV, &mut written)?;
     }
-    put(dir, &iteration_rows(sc, run), per_iteration, &mut written)?;
-    put(dir, &parameter_rows(sc, run), per_iteration, &mut written)?;
+    stream(dir, iteration_rows(sc, run), per_iteration, &mut written)?;
+    stream(dir, parameter_rows(sc, run), per_iteration, &mut written)?;
     if sc.budget.is_some() {
-        put(dir, &budget_rows(sc, run), per_iteration, &mut written)?;
+        stream(dir, budget_rows(sc, run), per_iteration, &mut written)?;
     }
     workbook::write(dir, summary, &authorities, &written)?;
     let md = dictionary::data_md(&summary.title, &written);

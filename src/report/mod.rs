@@ -66,15 +66,16 @@ impl ReportData {
         let run: serde_json::Value =
             serde_json::from_str(&read_text(dir, "run.json")?).context("run.json is not JSON")?;
         let curve: Vec<CurvePoint> = table::read(dir)?;
-        let iterations: Vec<IterationRow> = table::read(dir)?;
         // Authorities are summed per (strategy, iteration); BTreeMap keeps iteration order.
+        // Only the columns the charts need are read, row by row.
         let mut by: BTreeMap<(String, u32), PsaRow> = BTreeMap::new();
-        for r in iterations {
-            let Some(d) = r.decisions.filter(|_| r.iteration > 0) else { continue };
-            let row = by.entry((r.strategy, r.iteration)).or_default();
+        let needed = ["iteration", "strategy", Metric::NetSaving.name(), Metric::BreakdownsAverted.name()];
+        table::read_each::<IterationRow>(dir, Some(&needed), |r| {
+            let Some(d) = r.decisions.filter(|_| r.iteration > 0) else { return };
+            let row = by.entry((r.strategy.to_string(), r.iteration)).or_default();
             row.net_saving += d[Metric::NetSaving];
             row.breakdowns_averted += d[Metric::BreakdownsAverted];
-        }
+        })?;
         let mut psa: BTreeMap<String, Vec<PsaRow>> = BTreeMap::new();
         for ((s, _), row) in by {
             psa.entry(s).or_default().push(row);

@@ -189,7 +189,9 @@ pub fn penny(x: f64) -> f64 {
 /// The polars frame of a table's rows.
 pub fn frame<T: Table>(rows: &[T]) -> Result<DataFrame> {
     let cols = T::columns();
-    let mut texts: Vec<Vec<String>> = Vec::new();
+    // Text is borrowed from the rows where it can be: a table of a million rows would
+    // otherwise allocate a string per cell.
+    let mut texts: Vec<Vec<std::borrow::Cow<'_, str>>> = Vec::new();
     let mut ints: Vec<Vec<Option<i64>>> = Vec::new();
     let mut floats: Vec<Vec<Option<f64>>> = Vec::new();
     // Where column c's values go: its storage and its index there.
@@ -211,16 +213,16 @@ pub fn frame<T: Table>(rows: &[T]) -> Result<DataFrame> {
         if cells.len() != cols.len() {
             bail!("{}: row {r} has {} cells for {} columns", T::NAME, cells.len(), cols.len());
         }
-        for ((c, cell), &k) in cols.iter().zip(&cells).zip(&slot) {
+        for ((c, cell), &k) in cols.iter().zip(cells.drain(..)).zip(&slot) {
             match (c.store, cell) {
-                (Store::Text, Cell::Text(s)) => texts[k].push(safe_text(s).into_owned()),
-                (Store::Text, Cell::Owned(s)) => texts[k].push(safe_text(s).into_owned()),
-                (Store::Int, Cell::Int(v)) => ints[k].push(*v),
+                (Store::Text, Cell::Text(s)) => texts[k].push(safe_text(s)),
+                (Store::Text, Cell::Owned(s)) => texts[k].push(safe_text(&s).into_owned().into()),
+                (Store::Int, Cell::Int(v)) => ints[k].push(v),
                 (Store::Float, Cell::Float(v)) => {
                     let v = v.filter(|x| x.is_finite());
                     floats[k].push(if c.kind == Kind::Pounds { v.map(penny) } else { v })
                 }
-                _ => bail!("{}: column {} got a {cell:?}", T::NAME, c.name),
+                (_, cell) => bail!("{}: column {} got a {cell:?}", T::NAME, c.name),
             }
         }
     }
@@ -230,7 +232,10 @@ pub fn frame<T: Table>(rows: &[T]) -> Result<DataFrame> {
         .map(|c| {
             let name: PlSmallStr = c.name.as_str().into();
             match c.store {
-                Store::Text => Column::new(name, texts.next().unwrap_or_default()),
+                Store::Text => {
+                    let t = texts.next().unwrap_or_default();
+                    Column::new(name, t.iter().map(|s| s.as_ref()).collect::<Vec<&str>>())
+                }
                 Store::Int => Column::new(name, ints.next().unwrap_or_default()),
                 Store::Float => Column::new(name, floats.next().unwrap_or_default()),
             }
@@ -264,32 +269,123 @@ impl Formats {
 
 /// Writes `rows` as `<NAME>.csv` and/or `<NAME>.parquet` in `dir`.
 pub fn write<T: Table>(dir: &Path, rows: &[T], formats: Formats) -> Result<()> {
-    let mut df = frame(rows)?;
-    if formats.csv {
-        let path = dir.join(format!("{}.csv", T::NAME));
-        let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        CsvWriter::new(f)
-            .include_header(true)
-            .finish(&mut df)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if formats.parquet {
-        let path = dir.join(format!("{}.parquet", T::NAME));
-        let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        ParquetWriter::new(f)
-            .with_compression(ParquetCompression::Snappy)
-            .finish(&mut df)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
+    let mut sink = Sink::<T>::create(dir, formats)?;
+    sink.write(rows)?;
+    sink.finish()
 }
 
-fn load_frame<T: Table>(df: DataFrame) -> Result<Frame> {
+/// Rows per batch when a table is streamed: memory stays bounded whatever the run's size.
+pub const BATCH_ROWS: usize = 20_000;
+
+/// Writes rows as they come, in batches of [`BATCH_ROWS`], so that a table of millions of
+/// rows never sits in memory whole. The files are the same as [`write`]'s but for Parquet's
+/// row groups.
+pub fn write_iter<T: Table>(dir: &Path, rows: impl Iterator<Item = T>, formats: Formats) -> Result<()> {
+    let mut sink = Sink::<T>::create(dir, formats)?;
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    for row in rows {
+        batch.push(row);
+        if batch.len() == BATCH_ROWS {
+            sink.write(&batch)?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() || !sink.started {
+        sink.write(&batch)?;
+    }
+    sink.finish()
+}
+
+/// Open batched writers of one table.
+struct Sink<T> {
+    csv: Option<(std::path::PathBuf, polars::io::csv::write::BatchedWriter<File>)>,
+    parquet: Option<(std::path::PathBuf, polars::io::parquet::write::BatchedWriter<File>)>,
+    started: bool,
+    _rows: std::marker::PhantomData<T>,
+}
+
+impl<T: Table> Sink<T> {
+    fn create(dir: &Path, formats: Formats) -> Result<Self> {
+        let schema = frame::<T>(&[])?.schema().as_ref().clone();
+        let open = |ext: &str| -> Result<(std::path::PathBuf, File)> {
+            let path = dir.join(format!("{}.{ext}", T::NAME));
+            let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+            Ok((path, f))
+        };
+        let csv = if formats.csv {
+            let (path, f) = open("csv")?;
+            let w = CsvWriter::new(f).include_header(true).batched(&schema);
+            Some((
+                path.clone(),
+                w.map_err(anyhow::Error::from).with_context(|| format!("cannot write {}", path.display()))?,
+            ))
+        } else {
+            None
+        };
+        let parquet = if formats.parquet {
+            let (path, f) = open("parquet")?;
+            // No column statistics: computing them took a fifth of the write time of a big
+            // run, and files of this size are read whole.
+            let w = ParquetWriter::new(f)
+                .with_compression(ParquetCompression::Snappy)
+                .with_statistics(StatisticsOptions::empty())
+                .batched(&schema);
+            Some((
+                path.clone(),
+                w.map_err(anyhow::Error::from).with_context(|| format!("cannot write {}", path.display()))?,
+            ))
+        } else {
+            None
+        };
+        Ok(Sink { csv, parquet, started: false, _rows: std::marker::PhantomData })
+    }
+
+    fn write(&mut self, rows: &[T]) -> Result<()> {
+        let df = frame(rows)?;
+        self.started = true;
+        if let Some((path, w)) = &mut self.csv {
+            w.write_batch(&df)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        if let Some((path, w)) = &mut self.parquet {
+            w.write_batch(&df)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        if let Some((path, w)) = &mut self.csv {
+            w.finish().map_err(anyhow::Error::from).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        if let Some((path, w)) = &self.parquet {
+            w.finish().map_err(anyhow::Error::from).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a table was written in `dir` (as CSV or Parquet).
+pub fn exists<T: Table>(dir: &Path) -> bool {
+    dir.join(format!("{}.csv", T::NAME)).exists() || dir.join(format!("{}.parquet", T::NAME)).exists()
+}
+
+/// Columns of a frame as typed data; columns outside `only` (when given) are left empty.
+fn load_frame<T: Table>(df: DataFrame, only: Option<&[&str]>) -> Result<Frame> {
     let cols = T::columns();
     let mut data = Vec::new();
+    let height = df.height();
     for c in &cols {
+        if only.is_some_and(|o| !o.contains(&c.name.as_str())) {
+            data.push(match c.store {
+                Store::Text => Data::Text(vec![None; height]),
+                Store::Int => Data::Int(vec![None; height]),
+                Store::Float => Data::Float(vec![None; height]),
+            });
+            continue;
+        }
         let col = df.column(&c.name).map_err(|_| anyhow!("it has no column `{}`", c.name))?;
         data.push(match c.store {
             Store::Text => {
@@ -306,20 +402,26 @@ fn load_frame<T: Table>(df: DataFrame) -> Result<Frame> {
             }
         });
     }
-    Ok(Frame { names: cols.into_iter().map(|c| c.name).collect(), cols: data, height: df.height() })
-}
-
-fn rows_of<T: Table>(frame: &Frame) -> Result<Vec<T>> {
-    (0..frame.height).map(|i| T::from_row(&Row { frame, i }).with_context(|| format!("row {}", i + 1))).collect()
+    Ok(Frame { names: cols.into_iter().map(|c| c.name).collect(), cols: data, height })
 }
 
 /// Reads `<NAME>.parquet` from `dir` when it is there, else `<NAME>.csv`.
 pub fn read<T: Table>(dir: &Path) -> Result<Vec<T>> {
+    let mut rows = Vec::new();
+    read_each::<T>(dir, None, |r| rows.push(r))?;
+    Ok(rows)
+}
+
+/// Reads a table row by row without keeping the rows, loading only the columns in `only`
+/// (when given; the others read as empty), so a report can sum a per-iteration table of
+/// millions of rows in little memory.
+pub fn read_each<T: Table>(dir: &Path, only: Option<&[&str]>, mut f: impl FnMut(T)) -> Result<()> {
     let parquet = dir.join(format!("{}.parquet", T::NAME));
     let csv = dir.join(format!("{}.csv", T::NAME));
+    let columns: Option<Vec<String>> = only.map(|o| o.iter().map(|c| c.to_string()).collect());
     let (path, df) = if parquet.exists() {
         let f = File::open(&parquet).with_context(|| format!("cannot read {}", parquet.display()))?;
-        (parquet.clone(), ParquetReader::new(f).finish().map_err(anyhow::Error::from))
+        (parquet.clone(), ParquetReader::new(f).with_columns(columns).finish().map_err(anyhow::Error::from))
     } else {
         let schema: Schema = T::columns()
             .iter()
@@ -342,11 +444,9 @@ pub fn read<T: Table>(dir: &Path) -> Result<Vec<T>> {
     };
     let what = || format!("{} is not a reunify {} table", path.display(), T::NAME);
     let df = df.with_context(what)?;
-    let frame = load_frame::<T>(df).with_context(what)?;
-    rows_of(&frame).with_context(what)
-}
-
-/// Whether a table was written in `dir` (as CSV or Parquet).
-pub fn exists<T: Table>(dir: &Path) -> bool {
-    dir.join(format!("{}.csv", T::NAME)).exists() || dir.join(format!("{}.parquet", T::NAME)).exists()
+    let frame = load_frame::<T>(df, only).with_context(what)?;
+    for i in 0..frame.height {
+        f(T::from_row(&Row { frame: &frame, i }).with_context(|| format!("row {}", i + 1)).with_context(what)?);
+    }
+    Ok(())
 }

@@ -7,6 +7,8 @@
 //! the PSA draws (`case = psa`, iterations 1 to N). The total over authorities is called
 //! `all` wherever it appears.
 
+use std::sync::Arc;
+
 use anyhow::{Result, anyhow};
 
 use crate::analysis::{CurvePoint, Kind as RowKind, Stat, SummaryRow};
@@ -120,8 +122,10 @@ impl Table for SummaryRow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct IterationRow {
     pub iteration: u32,
-    pub strategy: String,
-    pub authority: String,
+    /// Shared names: a table of a million rows clones them, and `Arc` clones cost no
+    /// allocation.
+    pub strategy: Arc<str>,
+    pub authority: Arc<str>,
     pub levels: Levels,
     /// Against the comparator; `None` for the comparator itself.
     pub decisions: Option<Decisions>,
@@ -177,8 +181,8 @@ impl Table for IterationRow {
         }
         Ok(IterationRow {
             iteration: row.int(0)?.unwrap_or(0) as u32,
-            strategy: row.text(2)?,
-            authority: row.text(3)?,
+            strategy: row.text(2)?.into(),
+            authority: row.text(3)?.into(),
             levels,
             decisions: any.then_some(Decisions(d)),
         })
@@ -451,9 +455,9 @@ impl Table for AuthorityRow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BudgetRow {
     pub iteration: u32,
-    pub strategy: String,
-    pub authority: String,
-    pub financial_year: String,
+    pub strategy: Arc<str>,
+    pub authority: Arc<str>,
+    pub financial_year: Arc<str>,
     pub breakdowns: f64,
     /// In [`crate::budget::FIGURES`] order.
     pub figures: [f64; 12],
@@ -506,9 +510,9 @@ impl Table for BudgetRow {
         }
         Ok(BudgetRow {
             iteration: row.int(0)?.unwrap_or(0) as u32,
-            strategy: row.text(2)?,
-            authority: row.text(3)?,
-            financial_year: row.text(4)?,
+            strategy: row.text(2)?.into(),
+            authority: row.text(3)?.into(),
+            financial_year: row.text(4)?.into(),
             breakdowns: row.f64(5)?,
             figures,
         })

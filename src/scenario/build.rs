@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::merge::merge_model;
-use super::param::parse_param;
+use super::param::{param_label, parse_param};
 use super::raw::*;
 use super::suggest::{suggest, with_suggestion};
 use super::*;
@@ -106,7 +106,15 @@ impl Builder {
                 format!("{} can produce values that are not {}", param.dist.describe(), domain.describe()),
             ));
         }
-        let label = label::default_label(&key);
+        let own = match value {
+            Some(v) => param_label(v).map_err(|r| self.err(format!("{path}.label"), r))?,
+            None => None,
+        };
+        let label = match (own, &authority) {
+            (Some(l), Some(a)) => format!("{a}: {l}"),
+            (Some(l), None) => l,
+            (None, _) => label::default_label(&key),
+        };
         self.params.push(ParamDef { key, label, param, domain, source: source.cloned(), authority });
         Ok(ParamId(self.params.len() - 1))
     }
@@ -549,12 +557,16 @@ impl Builder {
                     )?;
                     let what = if section == "reentry" { "back in care" } else { "maltreated" };
                     let def = &mut self.params[share.0];
+                    // A label the scenario gave is kept; the default one gains the years.
+                    let given = def.label != label::default_label(&def.key);
                     let owner = def.authority.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
-                    def.label = format!(
-                        "{owner}Baseline: share {what} within {} year{}",
-                        crate::dist::fmt_num(t.years),
-                        if t.years == 1.0 { "" } else { "s" }
-                    );
+                    if !given {
+                        def.label = format!(
+                            "{owner}Baseline: share {what} within {} year{}",
+                            crate::dist::fmt_num(t.years),
+                            if t.years == 1.0 { "" } else { "s" }
+                        );
+                    }
                     let v = self.params[share.0].param.point;
                     if v <= last_share {
                         return Err(self.err(

@@ -20,6 +20,20 @@ pub(super) fn as_f64(v: &toml::Value) -> Option<f64> {
     }
 }
 
+/// The plain-English `label = "..."` of a distribution table, if it has one: used for the
+/// parameter in the tornado, EVPPI and inputs tables and the workbook.
+pub fn param_label(v: &toml::Value) -> Result<Option<String>, String> {
+    match v.as_table().and_then(|t| t.get("label")) {
+        None => Ok(None),
+        Some(toml::Value::String(s))
+            if !s.trim().is_empty() && !s.chars().any(char::is_control) && s.chars().count() <= 80 =>
+        {
+            Ok(Some(s.trim().to_string()))
+        }
+        Some(_) => Err("label must be text of 1 to 80 characters without control characters".into()),
+    }
+}
+
 /// Parses a number or a `{ dist = ... }` table into a [`Param`], with the reason on failure.
 /// A distribution whose spread is too small to sample becomes a fixed value, and the second
 /// item says so.
@@ -50,7 +64,7 @@ pub fn parse_param(v: &toml::Value) -> Result<(Param, Option<String>), String> {
             return Err(format!("dist \"{other}\" is not one of {}{hint}", all.join(", ")));
         }
     };
-    for k in t.keys().filter(|k| *k != "dist") {
+    for k in t.keys().filter(|k| *k != "dist" && *k != "label") {
         if !allowed.contains(&k.as_str()) {
             let hint = suggest(k, allowed).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
             return Err(format!("unknown key `{k}` for a {kind} distribution (expected {}){hint}", allowed.join(", ")));

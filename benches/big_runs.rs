@@ -1,0 +1,89 @@
+//! End-to-end cost of big runs (issue #16): the whole `reunify run`, as a user runs it,
+//! against the simulation alone, and its peak memory.
+//!
+//! - Authorities: the 155 authorities of the 2024 DfE table (`../shared/data/dfe/`), imported
+//!   with `--template scenarios/holmes-2014.toml` (flow mode, 3 years), at 1,000 iterations.
+//! - Five cohorts: the same 155 authorities imported with the default model
+//!   (`scenarios/england-2012-13.toml`, 3 strategies), in flow mode over 5 financial years with
+//!   a cohort returning home in each, at its 1,000 iterations (the engine bench's flow job, end
+//!   to end).
+//!
+//! For each it prints the wall time of the process, the `simulate_seconds` that `run.json`
+//! reports, their ratio (the target is at most 2), the peak resident memory of the process
+//! (target: at most 300 MB) and the bytes written. Machines differ, so the ratios are the
+//! figures to compare. Run with `cargo bench --bench big_runs`; `BIG_RUNS_REPEATS` (default 3)
+//! sets the repeats.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+const EXE: &str = env!("CARGO_BIN_EXE_reunify");
+
+/// Runs a command to its end and returns its wall seconds and peak RSS in MB.
+fn measure(cmd: &mut Command) -> (f64, f64) {
+    let start = Instant::now();
+    // wait4, not Child::wait: it also returns the child's peak memory.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd.spawn().expect("reunify starts");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child and fills `usage` with its resource use.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32, "wait4 failed");
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "reunify failed: status {status}");
+    (start.elapsed().as_secs_f64(), usage.ru_maxrss as f64 / 1024.0)
+}
+
+fn folder_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum()
+}
+
+fn bench(name: &str, scenario: &Path, dir: &Path, repeats: usize) {
+    for i in 0..repeats {
+        let out = dir.join(format!("{name}-{i}"));
+        let (wall, rss) = measure(Command::new(EXE).args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]));
+        let run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+        let simulate = run["simulate_seconds"].as_f64().unwrap();
+        println!(
+            "{name:<12} run {i}: end to end {wall:6.2} s, simulate {simulate:6.2} s, ratio {:4.2}, peak RSS {rss:6.0} MB, written {:5.0} MB",
+            wall / simulate,
+            folder_bytes(&out) as f64 / 1e6
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else (a filter) is ignored.
+    let repeats: usize = std::env::var("BIG_RUNS_REPEATS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let dir = tempfile::tempdir().unwrap();
+    let la = dir.path().join("la2024.toml");
+    let status = Command::new(EXE)
+        .args(["import-dfe", "../shared/data/dfe/la_children_who_ceased_during_the_year_2020_2024.csv"])
+        .args(["--year", "2024", "--template", "scenarios/holmes-2014.toml", "--out", la.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "import-dfe failed (is ../shared/data/dfe beside the project?)");
+    let text = std::fs::read_to_string(&la).unwrap();
+    std::fs::write(&la, text.replace("iterations = 200", "iterations = 1000")).unwrap();
+    let five = dir.path().join("five.toml");
+    let status = Command::new(EXE)
+        .args(["import-dfe", "../shared/data/dfe/la_children_who_ceased_during_the_year_2020_2024.csv"])
+        .args(["--year", "2024", "--out", five.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&five).unwrap();
+    std::fs::write(&five, text + "\n[budget]\nfirst_financial_year = 2025\nyears = 5\n").unwrap();
+    bench("authorities", &la, dir.path(), repeats);
+    bench("five-cohorts", &five, dir.path(), repeats);
+}
