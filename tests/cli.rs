@@ -45,13 +45,13 @@ fn same_as_must_name_an_earlier_strategy() {
     let later = SMALL.to_string() + "\n[[strategy]]\nname = \"targeted\"\nsame_as = \"suport\"\n";
     let f = write(dir.path(), "x.toml", &later);
     reunify().args(["validate", &f]).assert().code(2).stderr(predicate::str::contains(format!(
-        "{f}: strategy[2].same_as: \"suport\" is not the name of an earlier [[strategy]]; did you mean \"support\"?"
+        "{f}: strategy[2] (\"targeted\").same_as: \"suport\" is not the name of an earlier [[strategy]]; did you mean \"support\"?"
     )));
     // A strategy cannot take its support from itself or from one listed after it.
     let itself = SMALL.replace("name = \"support\"\n", "name = \"support\"\nsame_as = \"support\"\n");
     let f = write(dir.path(), "y.toml", &itself);
     reunify().args(["validate", &f]).assert().code(2).stderr(predicate::str::contains(format!(
-        "{f}: strategy[1].same_as: \"support\" is not the name of an earlier"
+        "{f}: strategy[1] (\"support\").same_as: \"support\" is not the name of an earlier"
     )));
 }
 
@@ -59,11 +59,9 @@ fn same_as_must_name_an_earlier_strategy() {
 fn an_out_of_range_value_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "x.toml", &SMALL.replace("take_up = 0.9", "take_up = 1.3"));
-    reunify()
-        .args(["validate", &f])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(format!("{f}: strategy[1].take_up: 1.3 is not a probability (0 to 1)")));
+    reunify().args(["validate", &f]).assert().code(2).stderr(predicate::str::contains(format!(
+        "{f}: strategy[1] (\"support\").take_up: 1.3 is not a probability (0 to 1)"
+    )));
 }
 
 #[test]
@@ -259,7 +257,7 @@ fn errors_in_an_authoritys_overrides_name_the_authority() {
     let cases = [
         (
             "[[authority.strategy]]\nname = \"support\"\ntake_up = 1.3",
-            "authority[1] (Camden).strategy[1].take_up: 1.3 is not a probability (0 to 1)",
+            "authority[1] (Camden).strategy[1] (\"support\").take_up: 1.3 is not a probability (0 to 1)",
         ),
         (
             "[[authority.strategy]]\nname = \"suport\"\ntake_up = 0.5",

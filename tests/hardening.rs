@@ -46,7 +46,10 @@ fn defect_04_a_near_fixed_lognormal_cost_runs_with_a_warning() {
     );
     let o = run_ok(&f, &dir.path().join("res"), &[]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("strategy[1].cost: the lognormal distribution's spread is too small to sample"), "{err}");
+    assert!(
+        err.contains("strategy[1] (\"support\").cost: the lognormal distribution's spread is too small to sample"),
+        "{err}"
+    );
     assert!(err.contains("used as the fixed value 5627"), "{err}");
     reunify().args(["tornado", &f]).assert().success();
 }
@@ -65,17 +68,15 @@ fn defect_04_extreme_gamma_and_beta_spreads_run_or_are_refused_by_path_never_pan
         assert!(matches!(o.status.code(), Some(0) | Some(2)), "{value}: {err}");
         assert!(!err.contains("panicked"), "{value}: {err}");
         if o.status.code() == Some(2) {
-            assert!(err.contains("cost[0].amount"), "{value}: {err}");
+            assert!(err.contains("cost[0] (\"breakdown\").amount"), "{value}: {err}");
         }
         assert!(err.contains(expect), "{value}: {err}");
     }
     for value in ["{ dist = \"beta\", mean = 0.5, sd = 1e-12 }", "{ dist = \"beta\", events = 1e15, n = 2e15 }"] {
         let f = small_with(dir.path(), "take_up = 0.9", &format!("take_up = {value}"));
-        reunify()
-            .args(["tornado", &f])
-            .assert()
-            .success()
-            .stderr(predicate::str::contains("strategy[1].take_up: the beta distribution's spread is too small"));
+        reunify().args(["tornado", &f]).assert().success().stderr(predicate::str::contains(
+            "strategy[1] (\"support\").take_up: the beta distribution's spread is too small",
+        ));
     }
     // A beta with its mass within 10⁻⁸ of 1 is inverted by bisection (statrs never returned).
     let f = small_with(dir.path(), "take_up = 0.9", "take_up = { dist = \"beta\", events = 999999.99, n = 1000000 }");
@@ -128,7 +129,7 @@ fn defect_05_nonsense_input_is_refused_before_any_work() {
     let cases = [
         ("children = 5000", "children = 0", "every authority has 0 children"),
         ("horizon_years = 3.0", "horizon_years = 0", "scenario.horizon_years: 0 is not a horizon from one day"),
-        ("amount = 61614", "amount = 1e308", "cost[0].amount: 1e308 is not an amount from £0 to £1bn"),
+        ("amount = 61614", "amount = 1e308", "cost[0] (\"breakdown\").amount: 1e308 is not an amount from £0 to £1bn"),
     ];
     for (from, to, message) in cases {
         let f = small_with(dir.path(), from, to);
@@ -140,7 +141,7 @@ fn defect_05_nonsense_input_is_refused_before_any_work() {
     let f = write(dir.path(), "y.toml", &text);
     refused(
         &["validate", &f],
-        "strategy[2].eligibility.min_risk_score: 2 is more than the 1 risk factors a child can have",
+        "strategy[2] (\"targeted\").eligibility.min_risk_score: 2 is more than the 1 risk factors a child can have",
     );
     let f = write(dir.path(), "ok.toml", SMALL);
     for years in ["nan", "-5", "0", "inf"] {
@@ -290,7 +291,7 @@ fn defect_12_smaller_things() {
         .assert()
         .code(2)
         .stdout(predicate::str::contains(format!("{good}: ok")))
-        .stderr(predicate::str::contains(format!("{bad}: strategy[1].take_up")))
+        .stderr(predicate::str::contains(format!("{bad}: strategy[1] (\"support\").take_up")))
         .stderr(predicate::str::contains("cannot read no/such.toml"))
         .stderr(predicate::str::contains("2 of 3 files did not validate"));
     // A folder given as a scenario names the folder.

@@ -275,5 +275,5 @@ fn a_scenario_label_names_its_parameter_in_every_table() {
         .args(["validate", &bad])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("strategy[1].hr_reentry.label: label must be text"));
+        .stderr(predicates::str::contains("strategy[1] (\"support\").hr_reentry.label: label must be text"));
 }

@@ -281,6 +281,7 @@ impl Builder {
             if let Some(other) = rf_names.iter().find(|o| name_key(o) == name_key(&r.name)) {
                 return Err(self.err(format!("{p}.name"), repeats(&r.name, other, "an earlier [[risk_factor]]")));
             }
+            let p = format!("{p} ({:?})", r.name);
             rf_names.push(r.name.clone());
             let k = format!("risk_factor.{}", r.name);
             let src = r.source.as_ref();
@@ -364,6 +365,7 @@ impl Builder {
             if let Some(other) = cost_names.iter().find(|o| name_key(o) == name_key(&c.name)) {
                 return Err(self.err(format!("{p}.name"), repeats(&c.name, other, "an earlier [[cost]]")));
             }
+            let p = format!("{p} ({:?})", c.name);
             cost_names.push(c.name.clone());
             let basis = CostBasis::parse(&c.basis).ok_or_else(|| {
                 let names: Vec<&str> = CostBasis::ALL.iter().map(|(k, _)| *k).collect();
@@ -394,6 +396,8 @@ impl Builder {
             if let Some(other) = strategies.iter().find(|o| name_key(&o.name) == name_key(&s.name)) {
                 return Err(self.err(format!("{p}.name"), repeats(&s.name, &other.name, "an earlier [[strategy]]")));
             }
+            // Errors about the item's other keys name it: `strategy[1] ("targeted").take_up`.
+            let p = format!("{p} ({:?})", s.name);
             // `same_as` names an earlier strategy whose support this one offers: every key left
             // out is taken from it, and its uncertain values are the same parameters, so a PSA
             // iteration draws the one unknown (the effect of that support) once for both.
