@@ -593,7 +593,9 @@ pub struct IterationResult {
     /// The scenario's inputs.
     pub inputs: Inputs,
     /// Each authority's own inputs when it overrides the scenario's model, else `None`.
-    pub authority_inputs: Vec<Option<Inputs>>,
+    /// Boxed: a run keeps one per authority and iteration, nearly all `None`, and an inline
+    /// `Inputs` would make each of those hundreds of bytes.
+    pub authority_inputs: Vec<Option<Box<Inputs>>>,
     /// `tallies[strategy][authority]`.
     pub tallies: Vec<Vec<Tally>>,
 }
@@ -601,7 +603,7 @@ pub struct IterationResult {
 impl IterationResult {
     /// The inputs that authority `a` was simulated and is priced with.
     pub fn inputs_for(&self, a: usize) -> &Inputs {
-        self.authority_inputs.get(a).and_then(Option::as_ref).unwrap_or(&self.inputs)
+        self.authority_inputs.get(a).and_then(Option::as_deref).unwrap_or(&self.inputs)
     }
 }
 
@@ -617,14 +619,14 @@ pub fn run_iteration(
         .authorities
         .iter()
         .map(|a| {
-            let own = a.model.as_ref().map(|m| Inputs::resolve(sc, m, &values, iteration));
+            let own = a.model.as_ref().map(|m| Inputs::resolve(sc, m, &values, iteration).map(Box::new));
             own.transpose().map_err(|e| e.in_authority(&a.name))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut tallies = vec![Vec::with_capacity(sc.authorities.len()); sc.model.strategies.len()];
     for (a, auth) in sc.authorities.iter().enumerate() {
         let key = StreamKey { seed, iteration, authority: crate::rng::name_key(&auth.name) };
-        let own = authority_inputs[a].as_ref().unwrap_or(&inputs);
+        let own = authority_inputs[a].as_deref().unwrap_or(&inputs);
         for (s, t) in simulate_authority(own, key, &cohorts_of(sc, auth.children)).into_iter().enumerate() {
             tallies[s].push(t);
         }
