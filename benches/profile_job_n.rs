@@ -4,11 +4,13 @@
 //!
 //! Criterion (`benches/engine.rs`) is where speed is measured and reported. This exists
 //! because profilers want one plain process: instruction counts with
-//! `valgrind --tool=callgrind target/release/examples/profile_job_n 20 1`, which are
+//! `valgrind --tool=callgrind <executable> 20 1`, which are
 //! repeatable on this noisy shared machine, and sampled profiles with `perf record`.
 //! Comparing two builds by wall time needs alternating runs and the minimum over them.
 //!
-//! Usage: `cargo run --release --example profile_job_n -- [ITERATIONS=200] [THREADS=1]`.
+//! Usage: `cargo bench --bench profile_job_n -- [ITERATIONS=200] [THREADS=1]`; for a profiler,
+//! `cargo bench --bench profile_job_n --no-run` prints the executable's path. (It lives in
+//! `benches/` because the project's top level is fixed.)
 
 use std::time::Instant;
 
@@ -16,7 +18,9 @@ use reunify::scenario::Scenario;
 use reunify::sim::{self, RunOptions};
 
 fn main() {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>().expect("a whole number"));
+    // `cargo bench` adds `--bench`; only the numbers are ours.
+    let mut args =
+        std::env::args().skip(1).filter(|a| !a.starts_with("--")).map(|a| a.parse::<u64>().expect("a whole number"));
     let iterations = args.next().unwrap_or(200) as u32;
     let threads = args.next().unwrap_or(1) as usize;
     let text = std::fs::read_to_string("scenarios/england-2012-13.toml").expect("run from the repository's root");
