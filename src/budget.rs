@@ -120,6 +120,14 @@ pub struct Payback {
     pub breakdowns_to_avert_per_year: Option<f64>,
 }
 
+impl Payback {
+    /// The payback year to report: of the PSA mean cumulative position when there was a PSA,
+    /// else of the base case.
+    pub fn year(&self, psa: bool) -> Option<&String> {
+        if psa { self.mean_year.as_ref() } else { self.base_year.as_ref() }
+    }
+}
+
 /// The budget section of `summary.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BudgetSummary {

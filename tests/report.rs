@@ -124,27 +124,35 @@ fn chromium() -> PathBuf {
         .expect("Chromium is not installed: run the tests with `bash deploy/test.sh`, which installs it")
 }
 
+/// Headless Chromium as this machine needs it: no sandbox (root), no GPU, and no background
+/// networking (the closed network refuses it), with its own empty profile.
+fn headless(profile: &Path) -> Process {
+    let mut p = Process::new(chromium());
+    p.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]);
+    p.arg(format!("--user-data-dir={}", profile.display()));
+    p
+}
+
 #[test]
 fn the_report_renders_in_headless_chromium_without_console_errors() {
-    let browser = chromium();
     let dir = tempfile::tempdir().unwrap();
     let out = run_small(dir.path());
     let shot = dir.path().join("shot.png");
     let profile = dir.path().join("profile");
     let url = format!("file://{}", out.join("report.html").display());
-    let result = Process::new(browser)
+    let result = headless(profile.as_path())
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
-            &format!("--user-data-dir={}", profile.display()),
             "--window-size=1200,1600",
             &format!("--screenshot={}", shot.display()),
             &url,
@@ -197,21 +205,8 @@ fn a_flow_mode_run_adds_the_budget_chart_and_section() {
 
 /// Runs headless Chromium on `page` with a 1280×800 window and returns the DOM after load.
 fn dump_dom(page: &Path, profile: &Path) -> String {
-    let out = Process::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &format!("--user-data-dir={}", profile.display()),
-            "--window-size=1280,800",
-            "--dump-dom",
-            &format!("file://{}", page.display()),
-        ])
+    let out = headless(profile)
+        .args(["--window-size=1280,800", "--dump-dom", &format!("file://{}", page.display())])
         .output()
         .unwrap();
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));

@@ -30,17 +30,18 @@ pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()>
 /// One row per iteration × strategy × authority (the base case first), with every level
 /// and decision metric, made as they are written.
 pub fn iteration_rows<'a>(sc: &'a Scenario, run: &'a RunResult) -> impl Iterator<Item = IterationRow> + 'a {
-    let strategies: Vec<Arc<str>> = sc.model.strategies.iter().map(|s| s.name.as_str().into()).collect();
-    let authorities: Vec<Arc<str>> = sc.authorities.iter().map(|a| a.name.as_str().into()).collect();
+    // Shared slices of shared names: each clone below is a count, not an allocation.
+    let strategies: Arc<[Arc<str>]> = sc.model.strategies.iter().map(|s| s.name.as_str().into()).collect();
+    let authorities: Arc<[Arc<str>]> = sc.authorities.iter().map(|a| a.name.as_str().into()).collect();
     std::iter::once(&run.base).chain(&run.psa).flat_map(move |r| {
-        let strategies = strategies.clone();
-        authorities.clone().into_iter().enumerate().flat_map(move |(a, auth)| {
+        let (strategies, authorities) = (strategies.clone(), authorities.clone());
+        (0..authorities.len()).flat_map(move |a| {
             let m = analysis::iteration_metrics(r, View::Authority(a));
-            let strategies = strategies.clone();
+            let (strategies, authority) = (strategies.clone(), authorities[a].clone());
             (0..strategies.len()).map(move |s| IterationRow {
                 iteration: r.iteration,
                 strategy: strategies[s].clone(),
-                authority: auth.clone(),
+                authority: authority.clone(),
                 levels: m.levels[s],
                 decisions: (s > 0).then_some(m.decisions[s]),
             })

@@ -7,21 +7,16 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::metric::{Metric, Unit};
+use crate::metric::Metric;
 use crate::results::SummaryFile;
 use crate::results::compare::{Difference, InputChange, differences, input_changes, setting_changes};
-use crate::results::format::{count, money, percent};
 
 use super::charts::{CompareChart, CompareRun, CompareSeries, svg_of};
 use super::{fmt_value, value_unit};
 
+/// A figure as the report writes it; a figure without a metric (the payback year) is text.
 fn fmt(m: Option<Metric>, v: Option<f64>) -> String {
-    match (m, v) {
-        (_, None) => "–".into(),
-        (Some(m), Some(v)) if m.unit() == Unit::Pounds => money(v),
-        (Some(Metric::SavesMoney), Some(v)) => percent(v),
-        (_, Some(v)) => count(v),
-    }
+    m.map_or_else(|| "–".into(), |m| super::fmt_cell(m, v))
 }
 
 fn change(d: &Difference) -> String {

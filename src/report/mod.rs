@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::analysis::{CurvePoint, Kind, Stat, find};
+use crate::analysis::{CurvePoint, Kind};
 use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::{Metric, Unit};
 use crate::results::format::{count, money, number, percent, percent0};
@@ -93,19 +93,14 @@ impl ReportData {
         })
     }
 
-    fn stat(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<&Stat> {
-        find(&self.summary.rows, strategy, kind, metric)
-    }
-
-    /// The central value of a metric: the PSA mean when there was a PSA, else the base case.
+    /// The central value of a metric (see [`SummaryFile::central`]).
     pub fn central(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<f64> {
-        self.stat(strategy, kind, metric).and_then(|s| s.central(self.summary.psa_iterations > 0))
+        self.summary.central(strategy, kind, metric)
     }
 
-    /// The 95% interval over the PSA, when there was one.
+    /// The 95% interval over the PSA (see [`SummaryFile::interval`]).
     pub fn interval(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<(f64, f64)> {
-        let s = self.stat(strategy, kind, metric)?;
-        if self.summary.psa_iterations > 1 { Some((s.q025?, s.q975?)) } else { None }
+        self.summary.interval(strategy, kind, metric)
     }
 }
 

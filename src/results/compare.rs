@@ -7,7 +7,7 @@
 //! real difference may be called noise, never the other way round. Base-case-only runs have
 //! no Monte Carlo error to speak of; their differences are exact.
 
-use crate::analysis::{Kind, Stat, find};
+use crate::analysis::Kind;
 use crate::metric::Metric;
 
 use super::summary::{InputRow, SummaryFile};
@@ -42,13 +42,8 @@ pub struct InputChange {
     pub b: Option<InputRow>,
 }
 
-fn central<'a>(s: &'a SummaryFile, st: &str, m: Metric) -> Option<&'a Stat> {
-    find(&s.rows, st, Kind::Increment, m)
-}
-
 /// The headline differences of every non-comparator strategy the two runs share.
 pub fn differences(a: &SummaryFile, b: &SummaryFile) -> Vec<Difference> {
-    let psa = |s: &SummaryFile| s.psa_iterations > 0;
     let mut out = Vec::new();
     for st in a.strategies.iter().skip(1).filter(|st| b.strategies.iter().skip(1).any(|o| o.name == st.name)) {
         for (figure, m) in [
@@ -56,14 +51,14 @@ pub fn differences(a: &SummaryFile, b: &SummaryFile) -> Vec<Difference> {
             ("Breakdowns averted", Metric::BreakdownsAverted),
             ("Probability of saving money", Metric::SavesMoney),
         ] {
-            if m == Metric::SavesMoney && !(psa(a) && psa(b)) {
+            if m == Metric::SavesMoney && !(a.has_psa() && b.has_psa()) {
                 continue;
             }
-            let (sa, sb) = (central(a, &st.name, m), central(b, &st.name, m));
-            let va = sa.and_then(|x| x.central(psa(a)));
-            let vb = sb.and_then(|x| x.central(psa(b)));
+            let (sa, sb) = (a.stat(&st.name, Kind::Increment, m), b.stat(&st.name, Kind::Increment, m));
+            let va = sa.and_then(|x| x.central(a.has_psa()));
+            let vb = sb.and_then(|x| x.central(b.has_psa()));
             let within = match (sa, sb, va, vb) {
-                (Some(x), Some(y), Some(va), Some(vb)) if psa(a) && psa(b) => {
+                (Some(x), Some(y), Some(va), Some(vb)) if a.has_psa() && b.has_psa() => {
                     // The MCSE of a share is √(p(1−p)/n); summary.json's mcse is sd/√n already.
                     let se = (x.mcse.unwrap_or(0.0).powi(2) + y.mcse.unwrap_or(0.0).powi(2)).sqrt();
                     Some((vb - va).abs() <= 2.0 * se)
@@ -82,10 +77,10 @@ pub fn differences(a: &SummaryFile, b: &SummaryFile) -> Vec<Difference> {
             });
         }
         let payback = |s: &SummaryFile| {
-            s.budget.as_ref().and_then(|bud| bud.payback.iter().find(|p| p.strategy == st.name)).map(|p| {
-                let y = if psa(s) { &p.mean_year } else { &p.base_year };
-                y.clone().unwrap_or_else(|| "none in the window".into())
-            })
+            s.budget
+                .as_ref()
+                .and_then(|bud| bud.payback.iter().find(|p| p.strategy == st.name))
+                .map(|p| p.year(s.has_psa()).cloned().unwrap_or_else(|| "none in the window".into()))
         };
         let (pa, pb) = (payback(a), payback(b));
         if pa.is_some() || pb.is_some() {

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Kind, SummaryRow, View};
+use crate::analysis::{self, Kind, Stat, SummaryRow, View};
 use crate::budget::BudgetSummary;
 use crate::calibrate::Fit;
 use crate::metric::Metric;
@@ -144,6 +144,27 @@ fn eligible_children(sc: &Scenario, s: usize) -> Option<f64> {
 }
 
 impl SummaryFile {
+    /// Whether there was a PSA: then the headline figures are its means, else the base case.
+    pub fn has_psa(&self) -> bool {
+        self.psa_iterations > 0
+    }
+
+    /// A summary statistic over all authorities.
+    pub fn stat(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<&Stat> {
+        analysis::find(&self.rows, strategy, kind, metric)
+    }
+
+    /// The headline value of a metric: the PSA mean when there was a PSA, else the base case.
+    pub fn central(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<f64> {
+        self.stat(strategy, kind, metric).and_then(|s| s.central(self.has_psa()))
+    }
+
+    /// The 95% interval over the PSA, when there were at least two iterations.
+    pub fn interval(&self, strategy: &str, kind: Kind, metric: Metric) -> Option<(f64, f64)> {
+        let s = self.stat(strategy, kind, metric)?;
+        (self.psa_iterations > 1).then_some((s.q025?, s.q975?))
+    }
+
     pub fn new(
         sc: &Scenario,
         seed: u64,

@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::{Kind, Stat, find};
+use crate::analysis::Kind;
 use crate::budget::{BudgetSummary, Payback};
 use crate::decision::BreakEven;
 use crate::metric::Metric;
@@ -41,22 +41,13 @@ pub struct Standing {
     pub verdict: String,
 }
 
-fn stat<'a>(s: &'a SummaryFile, strategy: &str, m: Metric) -> Option<&'a Stat> {
-    find(&s.rows, strategy, Kind::Increment, m)
-}
-
-/// Whether the summary's figures are PSA means (else base case).
-pub fn has_psa(s: &SummaryFile) -> bool {
-    s.psa_iterations > 0
-}
-
+/// A strategy's figure against the comparator: its headline value and its 95% interval.
 fn central(s: &SummaryFile, strategy: &str, m: Metric) -> Option<f64> {
-    stat(s, strategy, m).and_then(|x| x.central(has_psa(s)))
+    s.central(strategy, Kind::Increment, m)
 }
 
 fn interval(s: &SummaryFile, strategy: &str, m: Metric) -> Option<(f64, f64)> {
-    let x = stat(s, strategy, m)?;
-    (s.psa_iterations > 1).then_some((x.q025?, x.q975?))
+    s.interval(strategy, Kind::Increment, m)
 }
 
 /// "over 5 years" or "over the 3 financial years 2025/26 to 2027/28".
@@ -118,7 +109,7 @@ fn verdict(s: &SummaryFile, i: usize) -> String {
             let _ = write!(t, " (95% interval {} to {})", money(-hi), money(-lo));
         }
     }
-    if has_psa(s) {
+    if s.has_psa() {
         if let Some(p) = central(s, n, Metric::SavesMoney) {
             let _ = write!(t, ", probability of saving money {}", percent0(p));
         }
@@ -127,14 +118,13 @@ fn verdict(s: &SummaryFile, i: usize) -> String {
     if let Some(b) = &s.budget
         && let Some(p) = b.payback.iter().find(|p| p.strategy == n)
     {
-        let year = if has_psa(s) { &p.mean_year } else { &p.base_year };
-        match year {
+        match p.year(s.has_psa()) {
             Some(y) => {
                 let _ = write!(t, " It pays back in {y}");
             }
             None => t.push_str(" It does not pay back within the budget window"),
         }
-        if let Some(prob) = p.probability.filter(|_| has_psa(s)) {
+        if let Some(prob) = p.probability.filter(|_| s.has_psa()) {
             let _ = write!(t, " (probability of payback within the window {})", percent0(prob));
         }
         t.push('.');
@@ -211,11 +201,11 @@ pub fn standings(s: &SummaryFile) -> Vec<Standing> {
                 breakdowns_averted_interval: interval(s, n, Metric::BreakdownsAverted),
                 net_saving: if comparator { Some(0.0) } else { central(s, n, Metric::NetSaving) },
                 net_saving_interval: interval(s, n, Metric::NetSaving),
-                probability_saves: (!comparator && has_psa(s)).then(|| central(s, n, Metric::SavesMoney)).flatten(),
-                payback: s.budget.as_ref().and_then(|bud| {
-                    let p = bud.payback.iter().find(|p| p.strategy == n)?;
-                    if has_psa(s) { p.mean_year.clone() } else { p.base_year.clone() }
-                }),
+                probability_saves: (!comparator && s.has_psa()).then(|| central(s, n, Metric::SavesMoney)).flatten(),
+                payback: s
+                    .budget
+                    .as_ref()
+                    .and_then(|bud| bud.payback.iter().find(|p| p.strategy == n)?.year(s.has_psa()).cloned()),
                 breakeven_effect: b.and_then(|b| b.breakeven_hazard_ratio).map(|hr| 1.0 - hr),
                 breakeven_price: b.and_then(|b| b.max_affordable_price),
                 verdict: if comparator { String::new() } else { verdict(s, i) },
@@ -234,7 +224,7 @@ pub fn standings(s: &SummaryFile) -> Vec<Standing> {
 
 /// The sentence that says which figure is the headline and how it relates to the base case.
 pub fn headline_note(s: &SummaryFile) -> String {
-    if !has_psa(s) {
+    if !s.has_psa() {
         return "Figures are the base case: every input at its point value, with no probabilistic sensitivity analysis, so there are no intervals.".into();
     }
     let mut t = format!(
@@ -242,7 +232,7 @@ pub fn headline_note(s: &SummaryFile) -> String {
         count(s.psa_iterations as f64)
     );
     if let Some(st) = s.strategies.get(1)
-        && let Some(x) = stat(s, &st.name, Metric::NetSaving)
+        && let Some(x) = s.stat(&st.name, Kind::Increment, Metric::NetSaving)
         && let Some(base) = x.base
     {
         let _ = write!(
@@ -342,8 +332,7 @@ pub fn payback_sentence(b: &BudgetSummary, p: &Payback, psa: bool) -> String {
         b.financial_years.first().map(String::as_str).unwrap_or("?"),
         b.financial_years.last().map(String::as_str).unwrap_or("?")
     );
-    let year = if psa { &p.mean_year } else { &p.base_year };
-    let mut t = match year {
+    let mut t = match p.year(psa) {
         Some(y) => format!(
             "{} pays back in {y}: by the end of that financial year the cumulative saving on breakdowns, care and other costs covers the cumulative extra support spend, and keeps covering it to the end of the window",
             p.strategy

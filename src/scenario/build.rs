@@ -48,6 +48,24 @@ impl Builder {
         }
     }
 
+    /// Checks the name of item `i` of a `[[list]]` (the rules, and no repeat of an earlier
+    /// item's), and returns the path that errors about its other keys use, which names it:
+    /// `strategy[1] ("targeted")`.
+    fn list_item<'n>(
+        &self,
+        list: &str,
+        i: usize,
+        name: &str,
+        mut earlier: impl Iterator<Item = &'n str>,
+    ) -> Result<String, ScenarioError> {
+        let p = format!("{list}[{i}]");
+        self.check_name(&format!("{p}.name"), name)?;
+        if let Some(other) = earlier.find(|o| name_key(o) == name_key(name)) {
+            return Err(self.err(format!("{p}.name"), repeats(name, other, &format!("an earlier [[{list}]]"))));
+        }
+        Ok(format!("{p} ({name:?})"))
+    }
+
     /// Registers a parameter, checking its range. `key` names it in output tables and `path`
     /// in error messages.
     fn param(
@@ -276,12 +294,7 @@ impl Builder {
             return Err(self.err("risk_factor", "at most 16 risk factors are supported"));
         }
         for (i, r) in raw.risk_factor.iter().enumerate() {
-            let p = format!("risk_factor[{i}]");
-            self.check_name(&format!("{p}.name"), &r.name)?;
-            if let Some(other) = rf_names.iter().find(|o| name_key(o) == name_key(&r.name)) {
-                return Err(self.err(format!("{p}.name"), repeats(&r.name, other, "an earlier [[risk_factor]]")));
-            }
-            let p = format!("{p} ({:?})", r.name);
+            let p = self.list_item("risk_factor", i, &r.name, rf_names.iter().map(String::as_str))?;
             rf_names.push(r.name.clone());
             let k = format!("risk_factor.{}", r.name);
             let src = r.source.as_ref();
@@ -360,12 +373,7 @@ impl Builder {
         let mut costs = Vec::new();
         let mut cost_names: Vec<String> = Vec::new();
         for (i, c) in raw.cost.iter().enumerate() {
-            let p = format!("cost[{i}]");
-            self.check_name(&format!("{p}.name"), &c.name)?;
-            if let Some(other) = cost_names.iter().find(|o| name_key(o) == name_key(&c.name)) {
-                return Err(self.err(format!("{p}.name"), repeats(&c.name, other, "an earlier [[cost]]")));
-            }
-            let p = format!("{p} ({:?})", c.name);
+            let p = self.list_item("cost", i, &c.name, cost_names.iter().map(String::as_str))?;
             cost_names.push(c.name.clone());
             let basis = CostBasis::parse(&c.basis).ok_or_else(|| {
                 let names: Vec<&str> = CostBasis::ALL.iter().map(|(k, _)| *k).collect();
@@ -388,16 +396,10 @@ impl Builder {
         }
         let mut strategies: Vec<Strategy> = Vec::new();
         for (i, s) in raw.strategy.iter().enumerate() {
-            let p = format!("strategy[{i}]");
             if s.name.trim().is_empty() || s.name.contains(',') {
-                return Err(self.err(format!("{p}.name"), "must be non-empty and contain no commas"));
+                return Err(self.err(format!("strategy[{i}].name"), "must be non-empty and contain no commas"));
             }
-            self.check_name(&format!("{p}.name"), &s.name)?;
-            if let Some(other) = strategies.iter().find(|o| name_key(&o.name) == name_key(&s.name)) {
-                return Err(self.err(format!("{p}.name"), repeats(&s.name, &other.name, "an earlier [[strategy]]")));
-            }
-            // Errors about the item's other keys name it: `strategy[1] ("targeted").take_up`.
-            let p = format!("{p} ({:?})", s.name);
+            let p = self.list_item("strategy", i, &s.name, strategies.iter().map(|o| o.name.as_str()))?;
             // `same_as` names an earlier strategy whose support this one offers: every key left
             // out is taken from it, and its uncertain values are the same parameters, so a PSA
             // iteration draws the one unknown (the effect of that support) once for both.

@@ -130,19 +130,12 @@ impl Chart for BudgetChart {
         )
         .build_cartesian_2d(-0.5f64..ny - 0.5, lo..hi)
         .map_err(e)?;
-        let labels = self.years.clone();
+        let ticks = year_ticks(&self.years, "end of ");
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(self.years.len())
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(i as usize).map(|l| format!("end of {l}")).unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&ticks)
             .y_labels(5)
             .y_label_formatter(&|v| money_tick(*v, span))
             .label_style((FONT, 15))

@@ -47,19 +47,12 @@ impl Chart for CompareChart {
         let mut chart = frame(&top, "Total spend by financial year (cash)", 20, 40, 90)
             .build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax)
             .map_err(e)?;
-        let labels = self.years.clone();
+        let ticks = year_ticks(&self.years, "");
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(self.years.len())
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&ticks)
             .y_labels(5)
             .y_label_formatter(&|v| money_tick(*v, ymax))
             .label_style((FONT, 14))
@@ -97,19 +90,12 @@ impl Chart for CompareChart {
             frame(&bottom, "Cumulative net position against the comparator (cash; above zero: ahead)", 20, 40, 90)
                 .build_cartesian_2d(-0.5f64..ny - 0.5, lo..hi)
                 .map_err(e)?;
-        let labels = self.years.clone();
+        let ticks = year_ticks(&self.years, "end of ");
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(self.years.len())
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(i as usize).map(|l| format!("end of {l}")).unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&ticks)
             .y_labels(5)
             .y_label_formatter(&|v| money_tick(*v, span))
             .label_style((FONT, 14))

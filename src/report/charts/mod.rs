@@ -210,6 +210,19 @@ where
     root.draw(&Text::new(text.to_string(), (6, h as i32 / 2), style)).map_err(e)
 }
 
+/// Tick labels for one financial year at each whole x position (`prefix` before each, as in
+/// "end of 2025-26"), and none between them.
+fn year_ticks<'a>(labels: &'a [String], prefix: &'a str) -> impl Fn(&f64) -> String + 'a {
+    move |v| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 {
+            labels.get(i as usize).map(|l| format!("{prefix}{l}")).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// Writes category labels centred under x positions of a chart.
 fn x_categories<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, positions: &[((i32, i32), String)]) -> Result<()>
 where
