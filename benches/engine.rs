@@ -140,6 +140,7 @@ fn evppi(c: &mut Criterion) {
     let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
     let sc = Scenario::from_toml_str(&text, "england-2012-13").unwrap();
     let run = sim::run(&sc, RunOptions { seed: 1, iterations: 10_000, base_case_only: false }, &|| {}).unwrap();
+    let run = reunify::digest::RunDigest::of(&run);
     let mut g = c.benchmark_group("evppi");
     g.sample_size(10);
     g.bench_function("default_scenario_10000_iterations", |b| {

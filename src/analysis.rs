@@ -11,9 +11,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::digest::{IterationDigest, RunDigest};
 use crate::model::Inputs;
 use crate::scenario::{CostBasis, SupportBasis};
-use crate::sim::{IterationResult, RunResult};
+use crate::sim::IterationResult;
 use crate::tally::{Quantities, Tally};
 
 pub use crate::metric::{Decisions, Levels, Metric};
@@ -274,9 +275,8 @@ pub struct SummaryRow {
 }
 
 /// Summary rows of a run under a view, named `authority`.
-pub fn summarise(run: &RunResult, names: &[String], authority: &str, view: View) -> Vec<SummaryRow> {
-    let base = iteration_metrics(&run.base, view);
-    let psa: Vec<IterationMetrics> = run.psa.iter().map(|r| iteration_metrics(r, view)).collect();
+pub fn summarise(run: &RunDigest, names: &[String], authority: &str, view: View) -> Vec<SummaryRow> {
+    let (base, psa) = (&run.base, &run.psa);
     let mut rows = Vec::new();
     let row = |strategy: usize, kind: Kind, metric: Metric, stat| SummaryRow {
         strategy: names[strategy].clone(),
@@ -286,25 +286,29 @@ pub fn summarise(run: &RunResult, names: &[String], authority: &str, view: View)
         stat,
     };
     for s in 0..names.len() {
+        let level = |d: &IterationDigest, m: Metric| d.levels(view, s)[m];
+        let comparator = |d: &IterationDigest, m: Metric| d.levels(view, 0)[m];
         for m in Metric::LEVELS {
-            let xs: Vec<f64> = psa.iter().map(|p| p.levels[s][m]).collect();
-            rows.push(row(s, Kind::Level, m, describe(base.levels[s][m], &xs)));
+            let xs: Vec<f64> = psa.iter().map(|p| level(p, m)).collect();
+            rows.push(row(s, Kind::Level, m, describe(level(base, m), &xs)));
         }
         if s == 0 {
             continue;
         }
         for m in Metric::LEVELS {
-            let xs: Vec<f64> = psa.iter().map(|p| p.levels[s][m] - p.levels[0][m]).collect();
-            rows.push(row(s, Kind::Increment, m, describe(base.levels[s][m] - base.levels[0][m], &xs)));
+            let xs: Vec<f64> = psa.iter().map(|p| level(p, m) - comparator(p, m)).collect();
+            rows.push(row(s, Kind::Increment, m, describe(level(base, m) - comparator(base, m), &xs)));
         }
+        let decisions: Vec<Decisions> = psa.iter().map(|p| p.decisions(view, s)).collect();
+        let base_decisions = base.decisions(view, s);
         for m in Metric::DECISIONS {
-            let xs: Vec<f64> = psa.iter().map(|p| p.decisions[s][m]).collect();
-            let mut stat = describe(base.decisions[s][m], &xs);
+            let xs: Vec<f64> = decisions.iter().map(|d| d[m]).collect();
+            let mut stat = describe(base_decisions[m], &xs);
             if m.is_ratio() && !psa.is_empty() {
                 // A mean of ratios is dominated by iterations whose denominator is near zero;
                 // the ratio of the mean numerator and denominator is the stable estimate.
                 let mean_of =
-                    |l: Metric| psa.iter().map(|p| p.levels[s][l] - p.levels[0][l]).sum::<f64>() / psa.len() as f64;
+                    |l: Metric| psa.iter().map(|p| level(p, l) - comparator(p, l)).sum::<f64>() / psa.len() as f64;
                 let averted = -mean_of(Metric::Breakdowns);
                 let ratio = if m == Metric::CostPerBreakdownAverted {
                     if averted > 0.0 { mean_of(Metric::TotalCost) / averted } else { f64::NAN }
@@ -337,24 +341,11 @@ pub struct CurvePoint {
 }
 
 /// Cumulative share with a first re-entry by month, for every strategy, over all authorities.
-pub fn reentry_curve(run: &RunResult, names: &[String]) -> Vec<CurvePoint> {
-    let curve = |r: &IterationResult, s: usize| {
-        let t = view_tally(r, s, View::Total);
-        let n = t.children.max(1) as f64;
-        let mut acc = 0u64;
-        let mut out = vec![0.0];
-        for c in &t.first_reentry_by_month {
-            acc += c;
-            out.push(acc as f64 / n);
-        }
-        out
-    };
+pub fn reentry_curve(run: &RunDigest, names: &[String]) -> Vec<CurvePoint> {
     let mut points = Vec::new();
     for (s, name) in names.iter().enumerate() {
-        let base = curve(&run.base, s);
-        let psa: Vec<Vec<f64>> = run.psa.iter().map(|r| curve(r, s)).collect();
-        for (m, &b) in base.iter().enumerate() {
-            let xs: Vec<f64> = psa.iter().map(|c| c[m]).collect();
+        for (m, &b) in run.base.curve[s].iter().enumerate() {
+            let xs: Vec<f64> = run.psa.iter().map(|d| d.curve[s][m]).collect();
             let st = describe(b, &xs);
             points.push(CurvePoint {
                 strategy: name.clone(),

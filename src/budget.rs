@@ -16,9 +16,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Stat, View, describe, level_values};
+use crate::digest::{IterationDigest, RunDigest};
 use crate::metric::Metric;
 use crate::scenario::Budget;
-use crate::sim::{IterationResult, RunResult};
+use crate::sim::IterationResult;
 
 /// One strategy's spend in one financial year, by line: cash and discounted.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -27,34 +28,71 @@ pub struct YearSpend {
     pub discounted: [f64; 4],
 }
 
+/// Spend by strategy and financial year, `spend[strategy][year]`, with the breakdowns in each,
+/// `breakdowns[strategy][year]`.
+pub type Spend = (Vec<Vec<YearSpend>>, Vec<Vec<f64>>);
+
 /// Spend of every strategy in every financial year of one iteration under a view, with the
-/// number of breakdowns: `(spend[strategy][year], breakdowns[strategy][year])`. Authorities are
-/// priced each at their own inputs and then summed.
-pub fn iteration_spend(r: &IterationResult, view: View) -> (Vec<Vec<YearSpend>>, Vec<Vec<f64>>) {
+/// number of breakdowns. Authorities are priced each at their own inputs and then summed.
+pub fn iteration_spend(r: &IterationResult, view: View) -> Spend {
+    match view {
+        View::Authority(a) => authority_spend(r, a),
+        View::Total => sum_spend(&every_authority_spend(r)),
+    }
+}
+
+/// Each authority's spend in one iteration, in authority order.
+pub fn every_authority_spend(r: &IterationResult) -> Vec<Spend> {
+    (0..r.tallies.first().map_or(0, Vec::len)).map(|a| authority_spend(r, a)).collect()
+}
+
+fn authority_spend(r: &IterationResult, a: usize) -> Spend {
     let strategies = r.tallies.len();
     let years = r.inputs.years;
     let cash = [Metric::SupportCostUndiscounted, Metric::BreakdownCostUndiscounted, Metric::OtherCostUndiscounted];
     let disc = [Metric::SupportCost, Metric::BreakdownCost, Metric::OtherCost];
-    let brk = Metric::Breakdowns;
     let mut spend = vec![vec![YearSpend::default(); years]; strategies];
     let mut breakdowns = vec![vec![0.0; years]; strategies];
+    let inputs = r.inputs_for(a);
     for s in 0..strategies {
-        for a in view.authorities(r.tallies[s].len()) {
-            let inputs = r.inputs_for(a);
-            for (y, t) in r.tallies[s][a].by_year.iter().enumerate() {
-                let v = level_values(&t.as_tally(), inputs, s);
-                let out = &mut spend[s][y];
-                for l in 0..3 {
-                    out.cash[l] += v[cash[l]];
-                    out.discounted[l] += v[disc[l]];
-                }
-                breakdowns[s][y] += v[brk];
+        for (y, t) in r.tallies[s][a].by_year.iter().enumerate() {
+            let v = level_values(&t.as_tally(), inputs, s);
+            let out = &mut spend[s][y];
+            for l in 0..3 {
+                out.cash[l] += v[cash[l]];
+                out.discounted[l] += v[disc[l]];
             }
+            breakdowns[s][y] += v[Metric::Breakdowns];
         }
         for out in &mut spend[s] {
             out.cash[3] = out.cash[..3].iter().sum();
             out.discounted[3] = out.discounted[..3].iter().sum();
         }
+    }
+    (spend, breakdowns)
+}
+
+/// All authorities' spend: each line and the breakdowns added in authority order, and the
+/// total line summed from the year's lines.
+pub fn sum_spend(parts: &[Spend]) -> Spend {
+    let Some((first, _)) = parts.first() else { return (Vec::new(), Vec::new()) };
+    let (strategies, years) = (first.len(), first.first().map_or(0, Vec::len));
+    let mut spend = vec![vec![YearSpend::default(); years]; strategies];
+    let mut breakdowns = vec![vec![0.0; years]; strategies];
+    for (part, brk) in parts {
+        for s in 0..strategies {
+            for y in 0..years {
+                for l in 0..3 {
+                    spend[s][y].cash[l] += part[s][y].cash[l];
+                    spend[s][y].discounted[l] += part[s][y].discounted[l];
+                }
+                breakdowns[s][y] += brk[s][y];
+            }
+        }
+    }
+    for out in spend.iter_mut().flatten() {
+        out.cash[3] = out.cash[..3].iter().sum();
+        out.discounted[3] = out.discounted[..3].iter().sum();
     }
     (spend, breakdowns)
 }
@@ -200,12 +238,16 @@ fn figures(spend: &[Vec<YearSpend>]) -> Vec<Vec<[f64; 12]>> {
 }
 
 /// Summarises a flow-mode run over all authorities.
-pub fn summarise(budget: &Budget, run: &RunResult, names: &[String]) -> BudgetSummary {
+pub fn summarise(budget: &Budget, run: &RunDigest, names: &[String]) -> BudgetSummary {
     let years = budget.years as usize;
     let labels: Vec<String> = (0..years).map(|y| budget.label(y)).collect();
-    let (base_spend, base_breakdowns) = iteration_spend(&run.base, View::Total);
-    let base = figures(&base_spend);
-    let psa: Vec<Vec<Vec<[f64; 12]>>> = run.psa.iter().map(|r| figures(&iteration_spend(r, View::Total).0)).collect();
+    let no_spend: Spend = (Vec::new(), Vec::new());
+    fn spend<'a>(d: &'a IterationDigest, none: &'a Spend) -> &'a Spend {
+        d.spend.as_ref().unwrap_or(none)
+    }
+    let (base_spend, base_breakdowns) = spend(&run.base, &no_spend);
+    let base = figures(base_spend);
+    let psa: Vec<Vec<Vec<[f64; 12]>>> = run.psa.iter().map(|d| figures(&spend(d, &no_spend).0)).collect();
     let mut stats = Vec::new();
     for (s, name) in names.iter().enumerate() {
         for (y, label) in labels.iter().enumerate() {
@@ -277,15 +319,15 @@ pub struct BudgetRow {
     pub figures: [f64; 12],
 }
 
-/// Every row of `budget.csv` for one iteration, authority by authority.
-pub fn iteration_rows(r: &IterationResult) -> Vec<BudgetRow> {
+/// Every row of `budget.csv` for one iteration, authority by authority, from each
+/// authority's spend ([`every_authority_spend`]).
+pub fn iteration_rows(iteration: u32, authorities: &[Spend]) -> Vec<BudgetRow> {
     let mut rows = Vec::new();
-    for a in 0..r.tallies.first().map_or(0, Vec::len) {
-        let (spend, breakdowns) = iteration_spend(r, View::Authority(a));
-        for (s, by_year) in figures(&spend).into_iter().enumerate() {
+    for (a, (spend, breakdowns)) in authorities.iter().enumerate() {
+        for (s, by_year) in figures(spend).into_iter().enumerate() {
             for (y, f) in by_year.into_iter().enumerate() {
                 rows.push(BudgetRow {
-                    iteration: r.iteration,
+                    iteration,
                     strategy: s,
                     authority: a,
                     year: y,

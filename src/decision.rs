@@ -15,10 +15,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{View, iteration_metrics, priced_support};
+use crate::digest::RunDigest;
 use crate::metric::{Decisions, Metric};
 use crate::model::ModelError;
 use crate::scenario::{Scenario, SupportBasis};
-use crate::sim::{IterationResult, RunResult, run_iteration};
+use crate::sim::{IterationResult, run_iteration};
 
 /// Break-even figures for one strategy against the comparator. A figure that is undefined
 /// for the scenario (no breakdowns to avert, no family supported) is `None`, written as
@@ -270,23 +271,22 @@ pub struct AcceptPoint {
 /// Probability of saving money against the price of support per child, on `steps + 1` prices
 /// from 0 to 3× each strategy's point price, by re-pricing the PSA iterations (or the base
 /// case when there was no PSA).
-pub fn acceptability(sc: &Scenario, run: &RunResult, steps: usize) -> Vec<AcceptPoint> {
-    let iters: Vec<&IterationResult> = if run.psa.is_empty() { vec![&run.base] } else { run.psa.iter().collect() };
+pub fn acceptability(sc: &Scenario, run: &RunDigest, steps: usize) -> Vec<AcceptPoint> {
+    let iters = run.draws();
     let total = Metric::TotalCost;
     // Per iteration and strategy: total cost without the support price, and the quantity
     // the price multiplies.
     let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = iters
         .iter()
-        .map(|r| {
-            let m = iteration_metrics(r, View::Total);
+        .map(|d| {
             let mut fixed = Vec::new();
             let mut qty = Vec::new();
             for s in 0..sc.model.strategies.len() {
-                let (priced, q) = priced_support(r, s, View::Total);
-                fixed.push(m.levels[s][total] - priced);
+                let (priced, q) = d.priced_support[s];
+                fixed.push(d.levels(View::Total, s)[total] - priced);
                 qty.push(q);
             }
-            (m.levels[0][total], fixed, qty)
+            (d.levels(View::Total, 0)[total], fixed, qty)
         })
         .collect();
     let mut out = Vec::new();

@@ -2,8 +2,8 @@
 //! England, what happens to them, and what post-return support costs and averts.
 //!
 //! The model is specified in `MODEL.md`. The library's core (`scenario`, `dist`, `model`,
-//! `calibrate`, `hazard`, `discount`, `rng`, `sim`, `tally`, `analysis`, `budget`, `decision`,
-//! `voi`) is pure: it never prints, reads files or the environment, and never sees clap
+//! `calibrate`, `hazard`, `discount`, `rng`, `sim`, `tally`, `digest`, `analysis`, `budget`,
+//! `decision`, `voi`) is pure: it never prints, reads files or the environment, and never sees clap
 //! types. Input, output and signals live in `app` and `report`, which depend on the core and
 //! never the other way round.
 
@@ -12,6 +12,7 @@ pub mod app;
 pub mod budget;
 pub mod calibrate;
 pub mod decision;
+pub mod digest;
 pub mod discount;
 pub mod dist;
 pub mod hazard;

@@ -649,22 +649,64 @@ pub struct RunResult {
     pub psa: Vec<IterationResult>,
 }
 
-/// Runs the base case and `iterations` PSA draws. `progress` is called once per finished
-/// iteration (from any thread); the engine itself never prints.
-pub fn run(sc: &Scenario, opts: RunOptions, progress: &(dyn Fn() + Sync)) -> Result<RunResult, ModelError> {
+/// PSA iterations simulated between two hand-overs to the consumer of [`run_map`]: enough to
+/// keep every thread busy, few enough that a block's results are small.
+pub const BLOCK: u32 = 64;
+
+/// Runs the base case and `iterations` PSA draws, streaming. Each iteration's result is turned
+/// into a `T` by `map` on the thread that simulated it (so that reducing it runs in parallel
+/// too), and `consume` then receives every `T` in iteration order, the base case first. PSA
+/// iterations run in blocks of [`BLOCK`], so at most a block of results is held at once;
+/// memory does not grow with the iterations unless `consume` keeps what it is given.
+/// `progress` is called once per finished iteration (from any thread); the engine itself never
+/// prints. An error from `consume` stops the run and is returned.
+pub fn run_map<T: Send, E: From<ModelError>>(
+    sc: &Scenario,
+    opts: RunOptions,
+    progress: &(dyn Fn() + Sync),
+    map: impl Fn(IterationResult) -> T + Sync,
+    mut consume: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
     let base = run_iteration(sc, opts.seed, 0, sc.point_values())?;
     progress();
-    let psa = if opts.base_case_only {
-        Vec::new()
-    } else {
-        (1..=opts.iterations)
+    consume(map(base))?;
+    if opts.base_case_only {
+        return Ok(());
+    }
+    let mut start = 1;
+    while start <= opts.iterations {
+        let end = opts.iterations.min(start + BLOCK - 1);
+        let block = (start..=end)
             .into_par_iter()
             .map(|i| {
-                let r = run_iteration(sc, opts.seed, i, draw_parameters(sc, opts.seed, i));
+                let r = run_iteration(sc, opts.seed, i, draw_parameters(sc, opts.seed, i))?;
                 progress();
-                r
+                Ok(map(r))
             })
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    Ok(RunResult { base, psa })
+            .collect::<Result<Vec<T>, ModelError>>()?;
+        for t in block {
+            consume(t)?;
+        }
+        start = end + 1;
+    }
+    Ok(())
+}
+
+/// Runs the base case and `iterations` PSA draws and keeps every iteration's results whole
+/// (tests, `reproduce` and benches; `reunify run` streams with [`run_map`]).
+pub fn run(sc: &Scenario, opts: RunOptions, progress: &(dyn Fn() + Sync)) -> Result<RunResult, ModelError> {
+    let mut all = Vec::with_capacity(opts.iterations as usize + 1);
+    run_map(
+        sc,
+        opts,
+        progress,
+        |r| r,
+        |r| {
+            all.push(r);
+            Ok::<_, ModelError>(())
+        },
+    )?;
+    let mut all = all.into_iter();
+    let base = all.next().expect("the base case always runs");
+    Ok(RunResult { base, psa: all.collect() })
 }

@@ -138,18 +138,18 @@ pub fn group_of(key: &str) -> Option<&'static str> {
 /// `decision_years` cohorts.
 pub fn value_of_information(
     sc: &crate::scenario::Scenario,
-    run: &crate::sim::RunResult,
+    run: &crate::digest::RunDigest,
     decision_years: f64,
 ) -> Vec<VoiRow> {
-    use crate::analysis::{View, iteration_metrics};
+    use crate::analysis::View;
     if run.psa.len() < 3 || sc.model.strategies.len() < 2 {
         return Vec::new();
     }
     let children = sc.total_children().max(1) as f64;
-    let metrics: Vec<_> = run.psa.iter().map(|r| iteration_metrics(r, View::Total)).collect();
     let net = crate::metric::Metric::NetSaving;
-    let inb: Vec<Vec<f64>> =
-        (1..sc.model.strategies.len()).map(|s| metrics.iter().map(|m| m.decisions[s][net]).collect()).collect();
+    let inb: Vec<Vec<f64>> = (1..sc.model.strategies.len())
+        .map(|s| run.psa.iter().map(|d| d.decisions(View::Total, s)[net]).collect())
+        .collect();
     let row = |kind: &str, name: &str, label: &str, v: f64| VoiRow {
         kind: kind.into(),
         name: name.into(),

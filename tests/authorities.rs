@@ -234,3 +234,62 @@ take_up = 0.2
         assert_ne!(it.inputs_for(0).strategies[2].support.take_up, 0.2);
     }
 }
+
+/// The digest a run keeps of each iteration (`reunify::digest`) is the tallies priced afresh,
+/// to the last bit: every view's levels, the curve, acceptability's priced support and, in
+/// flow mode, the spend by financial year.
+#[test]
+fn the_digest_of_an_iteration_is_its_tallies_priced_exactly() {
+    use reunify::analysis::{priced_support, view_levels, view_tally};
+    use reunify::budget::iteration_spend;
+    use reunify::digest::IterationDigest;
+    let sc = scenario_with(LONDON, "\n[budget]\nfirst_financial_year = 2025\nyears = 3\n");
+    let r = run(&sc, true);
+    for it in std::iter::once(&r.base).chain(&r.psa) {
+        let d = IterationDigest::of(it);
+        assert_eq!(d.values, it.values);
+        for s in 0..2 {
+            for view in [View::Total, View::Authority(0), View::Authority(1)] {
+                assert_eq!(d.levels(view, s).0.map(f64::to_bits), view_levels(it, s, view).0.map(f64::to_bits));
+                let m = iteration_metrics(it, view);
+                assert_eq!(d.decisions(view, s).0.map(f64::to_bits), m.decisions[s].0.map(f64::to_bits));
+            }
+            assert_eq!(d.priced_support[s], priced_support(it, s, View::Total));
+            let t = view_tally(it, s, View::Total);
+            assert_eq!(d.curve[s].len(), t.first_reentry_by_month.len() + 1);
+            let last = t.first_reentry_by_month.iter().sum::<u64>() as f64 / t.children as f64;
+            assert_eq!(*d.curve[s].last().unwrap(), last);
+        }
+        assert_eq!(d.spend.as_ref(), Some(&iteration_spend(it, View::Total)));
+    }
+}
+
+/// `sim::run_map` hands iterations over in order across its blocks, whatever the threads, and
+/// gives what `sim::run` keeps whole.
+#[test]
+fn streamed_iterations_arrive_in_order_and_match_the_whole_run() {
+    use reunify::sim::{self, BLOCK, RunOptions};
+    let sc = scenario(PLAIN);
+    let opts = RunOptions { seed: 9, iterations: 2 * BLOCK + 3, base_case_only: false };
+    let whole = sim::run(&sc, opts, &|| {}).unwrap();
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mut seen = Vec::new();
+        pool.install(|| {
+            sim::run_map(
+                &sc,
+                opts,
+                &|| {},
+                |r| r,
+                |r| {
+                    seen.push(r);
+                    Ok::<_, reunify::model::ModelError>(())
+                },
+            )
+        })
+        .unwrap();
+        assert_eq!(seen.iter().map(|r| r.iteration).collect::<Vec<_>>(), (0..=opts.iterations).collect::<Vec<_>>());
+        assert_eq!(seen[0], whole.base);
+        assert_eq!(&seen[1..], &whole.psa[..]);
+    }
+}

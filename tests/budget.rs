@@ -6,6 +6,7 @@ mod common;
 use common::{run, scenario};
 use reunify::analysis::{View, iteration_metrics};
 use reunify::budget::{cumulative_net, iteration_spend, payback_year, summarise};
+use reunify::digest::RunDigest;
 use reunify::metric::Metric;
 use reunify::scenario::Scenario;
 
@@ -119,7 +120,7 @@ eligibility = "none"
     let sc = flow(5000, 0.3, "first_financial_year = 2025\nyears = 3", same);
     let r = run(&sc, true);
     let names = vec!["usual-care".to_string(), "same".to_string()];
-    let b = summarise(sc.budget.as_ref().unwrap(), &r, &names);
+    let b = summarise(sc.budget.as_ref().unwrap(), &RunDigest::of(&r), &names);
     for it in std::iter::once(&r.base).chain(&r.psa) {
         let (spend, _) = iteration_spend(it, View::Total);
         assert!(cumulative_net(&spend[0], &spend[1], false).iter().all(|&v| v == 0.0));
@@ -148,7 +149,7 @@ cost = 5627
     let sc = flow(5000, 0.3, "first_financial_year = 2025\nyears = 4", strategies);
     let r = run(&sc, true);
     let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
-    let b = summarise(sc.budget.as_ref().unwrap(), &r, &names);
+    let b = summarise(sc.budget.as_ref().unwrap(), &RunDigest::of(&r), &names);
     assert_eq!(b.payback[0].base_year.as_deref(), Some("2025-26"));
     assert_eq!(b.payback[0].probability, Some(1.0));
     assert_eq!(b.payback[1].base_year, None);
@@ -167,7 +168,7 @@ fn holmes_budget_cycle_needs_920_6_breakdowns_over_three_years() {
     let sc = Scenario::from_toml_str(&text, "holmes-2014.toml").unwrap();
     let r = run(&sc, false);
     let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
-    let b = summarise(sc.budget.as_ref().unwrap(), &r, &names);
+    let b = summarise(sc.budget.as_ref().unwrap(), &RunDigest::of(&r), &names);
     let p = &b.payback[0];
     assert!((p.extra_support_cash - 10080.0 * 5627.0).abs() < 1e-6);
     assert!((p.cost_per_breakdown_cash.unwrap() - 61614.0).abs() < 1e-6);

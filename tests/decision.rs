@@ -91,7 +91,7 @@ fn the_tornado_ranks_the_effect_first_and_gives_unrelated_inputs_no_swing() {
 #[test]
 fn acceptability_falls_with_price_and_matches_p_saves_at_a_fixed_price() {
     let sc = scenario(3000, 5.0, RICH);
-    let r = run(&sc, true);
+    let r = reunify::digest::RunDigest::of(&run(&sc, true));
     let curve = acceptability(&sc, &r, 60);
     assert_eq!(curve.len(), 61);
     assert!(curve.windows(2).all(|w| w[1].probability <= w[0].probability));
@@ -160,7 +160,7 @@ fn evppi_recovers_the_closed_form_for_a_linear_gaussian_net_benefit() {
 #[test]
 fn scenario_evppi_is_non_negative_and_bounded_by_evpi() {
     let sc = scenario(2000, 5.0, &RICH.replace("iterations = 20", ""));
-    let r = run(&sc, true);
+    let r = reunify::digest::RunDigest::of(&run(&sc, true));
     let rows = value_of_information(&sc, &r, 3.0);
     let evpi = rows.iter().find(|r| r.kind == "all").unwrap().per_cohort;
     assert!(evpi >= 0.0);

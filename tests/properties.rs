@@ -105,7 +105,7 @@ cost_basis = "per_supported_year"
             }
         }
         // The re-entry curve never falls and never exceeds 1.
-        let curve = reunify::analysis::reentry_curve(&r, &["a".into(), "b".into()]);
+        let curve = reunify::analysis::reentry_curve(&reunify::digest::RunDigest::of(&r), &["a".into(), "b".into()]);
         for w in curve.windows(2) {
             if w[0].strategy == w[1].strategy {
                 prop_assert!(w[1].base >= w[0].base);

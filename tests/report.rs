@@ -114,6 +114,38 @@ fn the_report_can_be_redrawn_from_a_saved_folder() {
     assert!(out.join("costs.png").exists());
 }
 
+/// A run's own report sums the PSA from the digests in memory; a redrawn one sums the
+/// `iterations` table it wrote. Over many authorities, in flow mode and over more iterations
+/// than one block of the simulation, the two pages are the same.
+#[test]
+fn a_many_authority_runs_report_is_the_one_redrawn_from_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("iterations = 1000", "iterations = 70");
+    let start = text.find("[[authority]]").expect("the default scenario names its authority");
+    let end = text[start..].find("\n\n").map_or(text.len(), |e| start + e);
+    text.replace_range(
+        start..end,
+        "[[authority]]\nname = \"North\"\nchildren = 900\n\n[[authority]]\nname = \"South\"\nchildren = 650\n\n[[authority]]\nname = \"East\"\nchildren = 1200",
+    );
+    text.push_str("\n[budget]\nfirst_financial_year = 2025\nyears = 3\n");
+    let file = dir.path().join("three.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    Command::cargo_bin("reunify")
+        .unwrap()
+        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let from_run = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let plane = std::fs::read_to_string(out.join("ce_plane.svg")).unwrap();
+    Command::cargo_bin("reunify").unwrap().args(["report", out.to_str().unwrap()]).assert().success();
+    assert_eq!(std::fs::read_to_string(out.join("ce_plane.svg")).unwrap(), plane);
+    assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), from_run);
+    assert!(from_run.contains("East") && from_run.contains("Budget by financial year"));
+}
+
 /// Chromium's path. The README's test command (`deploy/test.sh`) installs it; a test that
 /// skipped without it would pass without testing the report.
 fn chromium() -> PathBuf {

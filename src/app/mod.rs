@@ -25,10 +25,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::analysis;
+use crate::budget;
+use crate::digest::{IterationDigest, RunDigest};
 use crate::results::format::{count, money};
 use crate::results::{self, SummaryFile};
 use crate::scenario::Scenario;
-use crate::sim::{self, RunOptions, RunResult};
+use crate::sim::{self, RunOptions};
 use crate::{decision, voi};
 
 /// Exit code for bad input.
@@ -359,7 +361,7 @@ fn redraw_report(dir: &Path) -> Result<(), Failure> {
     }
     let started = Instant::now();
     let staged = staging::StagedDir::new(&dir.join("report-staging")).map_err(stage_failed)?;
-    crate::report::write_report_into(dir, staged.path()).map_err(run_failed)?;
+    crate::report::write_report_into(dir, staged.path(), None).map_err(run_failed)?;
     for entry in std::fs::read_dir(staged.path()).map_err(run_failed)? {
         let entry = entry.map_err(run_failed)?;
         std::fs::rename(entry.path(), dir.join(entry.file_name())).map_err(run_failed)?;
@@ -538,19 +540,47 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
 
     let bar = Arc::new(progress_bar(total));
     let sim_start = Instant::now();
-    let run: RunResult = with_threads(threads_wanted, || {
+    // The per-iteration tables are written as iterations arrive, on a thread of their own;
+    // each iteration is reduced to its digest where it was simulated, and only the digests
+    // are kept for the analyses.
+    let streams = output::Streams::start(staged.path(), &sc, args.csv).map_err(run_failed)?;
+    let flow = sc.budget.is_some();
+    let mut base_inputs = None;
+    let mut digests: Vec<Arc<IterationDigest>> = Vec::with_capacity(total as usize);
+    let simulated = with_threads(threads_wanted, || {
         let bar = bar.clone();
-        sim::run(&sc, opts, &move || bar.tick_one())
+        sim::run_map(
+            &sc,
+            opts,
+            &move || bar.tick_one(),
+            |r| {
+                let spend = if flow { budget::every_authority_spend(&r) } else { Vec::new() };
+                let digest = Arc::new(IterationDigest::with_spend(&r, &spend));
+                let rows = budget::iteration_rows(r.iteration, &spend);
+                (digest, rows, (r.iteration == 0).then_some(r.inputs))
+            },
+            |(digest, rows, inputs)| {
+                base_inputs = base_inputs.take().or(inputs);
+                digests.push(digest.clone());
+                streams.send(output::IterationOut { digest, budget: rows })
+            },
+        )
     })
-    .map_err(run_failed)?
     .map_err(run_failed)?;
+    // The writer's own error, if it stopped, says more than the run's "writer stopped".
+    if let Err(e) = simulated {
+        return Err(run_failed(streams.finish().err().unwrap_or(e)));
+    }
+    // The writer may still be writing queued iterations; it finishes while the analyses run.
     let simulate_seconds = sim_start.elapsed().as_secs_f64();
     bar.finish();
-    let capped: u64 = std::iter::once(&run.base)
-        .chain(&run.psa)
-        .flat_map(|it| it.tallies.iter().flatten())
-        .map(|t| t.children_capped)
-        .sum();
+    let mut digests = digests.into_iter();
+    let run = RunDigest {
+        base_inputs: base_inputs.expect("the base case always runs"),
+        base: digests.next().expect("the base case always runs"),
+        psa: digests.collect(),
+    };
+    let capped = run.capped();
     if capped > 0 {
         eprintln!(
             "warning: {} child paths reached the cap of {} returns home and were stopped there; with return_home_probability near 1, a high re-entry rate and short care episodes children go home again almost without end",
@@ -585,8 +615,9 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
         args.decision_years,
     );
     let curve = analysis::reentry_curve(&run, &names);
+    let streamed = streams.finish().map_err(run_failed)?;
     let analyses = output::Analyses { tornado: &tornado.rows, acceptability: &accept, voi: &voi, two_way: &two_way };
-    output::write_all(staged.path(), &sc, &run, &summary, &curve, &analyses, args.csv).map_err(run_failed)?;
+    output::write_all(staged.path(), &summary, &curve, &analyses, &streamed).map_err(run_failed)?;
     let info = RunInfo {
         crate_version: env!("CARGO_PKG_VERSION"),
         scenario: &sc.meta.name,
@@ -605,7 +636,8 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     };
     output::write_json(staged.path(), "run.json", &info).map_err(run_failed)?;
     if !args.no_report {
-        crate::report::write_report(staged.path()).map_err(run_failed)?;
+        let psa = output::psa_rows(&names, sc.authorities.len(), &run);
+        crate::report::write_report(staged.path(), Some(psa)).map_err(run_failed)?;
     }
     let dir = staged.commit().map_err(stage_failed)?;
     if !args.quiet {

@@ -1,9 +1,10 @@
 //! Writing a run's files into its staging folder, through the results layer's table types.
 //!
-//! Every table goes through [`crate::results::table::write`], so CSV, Parquet, the workbook
+//! Every table goes through [`crate::results::table`]'s writers, so CSV, Parquet, the workbook
 //! and `DATA.md` share one schema. Summary tables are CSV; the per-iteration tables
 //! (`iterations`, `parameters`, `budget`) are Parquet, with CSV twins when the user asks
-//! (`--csv`). [`super::staging`] swaps the folder into place only when every file is complete.
+//! (`--csv`), and are written while the simulation runs ([`Streams`]).
+//! [`super::staging`] swaps the folder into place only when every file is complete.
 
 use std::fs;
 use std::path::Path;
@@ -12,13 +13,16 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::analysis::{self, CurvePoint, View};
+use crate::analysis::{CurvePoint, View};
+use crate::budget;
 use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
-use crate::results::table::{self, Formats, Table};
+use crate::digest::{IterationDigest, RunDigest};
+use crate::metric::Metric;
+use crate::report::{PsaRow, PsaRows};
+use crate::results::table::{self, Formats, Table, Writer};
 use crate::results::tables::{AuthorityRow, BudgetRow, IterationRow, ParameterRow};
 use crate::results::{SummaryFile, authority_rows, dictionary, workbook};
 use crate::scenario::Scenario;
-use crate::sim::RunResult;
 use crate::voi::VoiRow;
 
 pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()> {
@@ -27,53 +31,134 @@ pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()>
     fs::write(&path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// One row per iteration × strategy × authority (the base case first), with every level
-/// and decision metric, made as they are written.
-pub fn iteration_rows<'a>(sc: &'a Scenario, run: &'a RunResult) -> impl Iterator<Item = IterationRow> + 'a {
-    // Shared slices of shared names: each clone below is a count, not an allocation.
-    let strategies: Arc<[Arc<str>]> = sc.model.strategies.iter().map(|s| s.name.as_str().into()).collect();
-    let authorities: Arc<[Arc<str>]> = sc.authorities.iter().map(|a| a.name.as_str().into()).collect();
-    std::iter::once(&run.base).chain(&run.psa).flat_map(move |r| {
-        let (strategies, authorities) = (strategies.clone(), authorities.clone());
-        (0..authorities.len()).flat_map(move |a| {
-            let m = analysis::iteration_metrics(r, View::Authority(a));
-            let (strategies, authority) = (strategies.clone(), authorities[a].clone());
-            (0..strategies.len()).map(move |s| IterationRow {
-                iteration: r.iteration,
-                strategy: strategies[s].clone(),
-                authority: authority.clone(),
-                levels: m.levels[s],
-                decisions: (s > 0).then_some(m.decisions[s]),
+/// What the table writer receives of one iteration: its digest, and in flow mode its rows
+/// of `budget` (spend by strategy, authority and financial year, which no analysis keeps).
+pub struct IterationOut {
+    pub digest: Arc<IterationDigest>,
+    pub budget: Vec<budget::BudgetRow>,
+}
+
+/// The names the per-iteration tables repeat on every row, shared: each clone is a count.
+struct Names {
+    strategies: Vec<Arc<str>>,
+    authorities: Vec<Arc<str>>,
+    parameters: Vec<String>,
+    financial_years: Vec<Arc<str>>,
+}
+
+/// The per-iteration tables (`iterations`, `parameters` and, in flow mode, `budget`), written
+/// on a thread of their own as iterations arrive, so that writing them overlaps the
+/// simulation. Iterations arrive in order, so the files do not depend on timing.
+pub struct Streams {
+    tx: std::sync::mpsc::SyncSender<IterationOut>,
+    writer: std::thread::JoinHandle<Result<Vec<&'static str>>>,
+}
+
+/// Iterations queued for the writer before the simulation waits for it.
+const QUEUE: usize = crate::sim::BLOCK as usize;
+
+impl Streams {
+    /// Opens the tables in `dir` and starts the writer. `csv` adds CSV twins of the Parquet
+    /// files.
+    pub fn start(dir: &Path, sc: &Scenario, csv: bool) -> Result<Streams> {
+        let formats = Formats { csv, parquet: true };
+        let mut iterations = Writer::<IterationRow>::create(dir, formats)?;
+        let mut parameters = Writer::<ParameterRow>::create(dir, formats)?;
+        let mut budget = match sc.budget {
+            Some(_) => Some(Writer::<BudgetRow>::create(dir, formats)?),
+            None => None,
+        };
+        let names = Names {
+            strategies: sc.model.strategies.iter().map(|s| s.name.as_str().into()).collect(),
+            authorities: sc.authorities.iter().map(|a| a.name.as_str().into()).collect(),
+            parameters: sc.params.iter().map(|p| p.key.clone()).collect(),
+            financial_years: sc
+                .budget
+                .as_ref()
+                .map(|b| (0..b.years as usize).map(|y| b.label(y).into()).collect())
+                .unwrap_or_default(),
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel::<IterationOut>(QUEUE);
+        let writer = std::thread::spawn(move || -> Result<Vec<&'static str>> {
+            for item in rx {
+                let d = &item.digest;
+                for (a, authority) in names.authorities.iter().enumerate() {
+                    let view = View::Authority(a);
+                    for (s, strategy) in names.strategies.iter().enumerate() {
+                        iterations.push(IterationRow {
+                            iteration: d.iteration,
+                            strategy: strategy.clone(),
+                            authority: authority.clone(),
+                            levels: *d.levels(view, s),
+                            decisions: (s > 0).then(|| d.decisions(view, s)),
+                        })?;
+                    }
+                }
+                for (p, v) in names.parameters.iter().zip(&d.values) {
+                    parameters.push(ParameterRow { iteration: d.iteration, parameter: p.clone(), value: *v })?;
+                }
+                if let Some(w) = &mut budget {
+                    for r in item.budget {
+                        w.push(BudgetRow {
+                            iteration: r.iteration,
+                            strategy: names.strategies[r.strategy].clone(),
+                            authority: names.authorities[r.authority].clone(),
+                            financial_year: names.financial_years[r.year].clone(),
+                            breakdowns: r.breakdowns,
+                            figures: r.figures,
+                        })?;
+                    }
+                }
+            }
+            let mut written = vec![IterationRow::NAME, ParameterRow::NAME];
+            iterations.finish()?;
+            parameters.finish()?;
+            if let Some(w) = budget {
+                w.finish()?;
+                written.push(BudgetRow::NAME);
+            }
+            Ok(written)
+        });
+        Ok(Streams { tx, writer })
+    }
+
+    /// Hands one iteration to the writer, waiting while its queue is full. Fails when the
+    /// writer has stopped (its own error comes from [`Streams::finish`]).
+    pub fn send(&self, item: IterationOut) -> Result<()> {
+        self.tx.send(item).map_err(|_| anyhow::anyhow!("the table writer stopped"))
+    }
+
+    /// Closes the queue, waits for the writer to write what is queued and close the files,
+    /// and returns the tables written.
+    pub fn finish(self) -> Result<Vec<&'static str>> {
+        drop(self.tx);
+        self.writer.join().map_err(|_| anyhow::anyhow!("the table writer panicked"))?
+    }
+}
+
+/// The PSA rows of a run still in memory, exactly as [`crate::report::ReportData::load`] sums them from
+/// `iterations`: each authority's net saving to the penny and breakdowns averted as whole
+/// numbers, as that table stores them, added in authority order. The run's own report takes
+/// them from here rather than reading back the largest table it has just written.
+pub fn psa_rows(names: &[String], authorities: usize, run: &RunDigest) -> PsaRows {
+    let mut psa = PsaRows::new();
+    for (s, name) in names.iter().enumerate().skip(1) {
+        let rows = run
+            .psa
+            .iter()
+            .map(|d| {
+                let mut row = PsaRow::default();
+                for a in 0..authorities {
+                    let dec = d.decisions(View::Authority(a), s);
+                    row.net_saving += table::penny(dec[Metric::NetSaving]);
+                    row.breakdowns_averted += dec[Metric::BreakdownsAverted].round() as i64 as f64;
+                }
+                row
             })
-        })
-    })
-}
-
-/// The sampled parameters, long: one row per iteration and parameter.
-pub fn parameter_rows<'a>(sc: &'a Scenario, run: &'a RunResult) -> impl Iterator<Item = ParameterRow> + 'a {
-    std::iter::once(&run.base).chain(&run.psa).flat_map(move |r| {
-        sc.params.iter().zip(&r.values).map(move |(p, v)| ParameterRow {
-            iteration: r.iteration,
-            parameter: p.key.clone(),
-            value: *v,
-        })
-    })
-}
-
-/// `budget` rows in flow mode: spend by line, iteration, strategy, authority and year.
-pub fn budget_rows<'a>(sc: &'a Scenario, run: &'a RunResult) -> impl Iterator<Item = BudgetRow> + 'a {
-    let labels: Vec<Arc<str>> =
-        sc.budget.as_ref().map(|b| (0..b.years as usize).map(|y| b.label(y).into()).collect()).unwrap_or_default();
-    let strategies: Vec<Arc<str>> = sc.model.strategies.iter().map(|s| s.name.as_str().into()).collect();
-    let authorities: Vec<Arc<str>> = sc.authorities.iter().map(|a| a.name.as_str().into()).collect();
-    std::iter::once(&run.base).chain(&run.psa).flat_map(crate::budget::iteration_rows).map(move |r| BudgetRow {
-        iteration: r.iteration,
-        strategy: strategies[r.strategy].clone(),
-        authority: authorities[r.authority].clone(),
-        financial_year: labels[r.year].clone(),
-        breakdowns: r.breakdowns,
-        figures: r.figures,
-    })
+            .collect();
+        psa.insert(name.clone(), rows);
+    }
+    psa
 }
 
 /// The decision analyses a run writes beside its tables.
@@ -90,29 +175,15 @@ fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'s
     Ok(())
 }
 
-fn stream<T: Table>(
-    dir: &Path,
-    rows: impl Iterator<Item = T>,
-    formats: Formats,
-    written: &mut Vec<&'static str>,
-) -> Result<()> {
-    table::write_iter(dir, rows, formats)?;
-    written.push(T::NAME);
-    Ok(())
-}
-
-/// Writes every table, `summary.json`, `results.xlsx` and `DATA.md` into `dir`. `csv` adds
-/// CSV twins of the per-iteration tables.
+/// Writes every summary table, `summary.json`, `results.xlsx` and `DATA.md` into `dir`, beside
+/// the per-iteration tables already `streamed` there ([`Streams`]).
 pub fn write_all(
     dir: &Path,
-    sc: &Scenario,
-    run: &RunResult,
     summary: &SummaryFile,
     curve: &[CurvePoint],
     analyses: &Analyses,
-    csv: bool,
+    streamed: &[&'static str],
 ) -> Result<()> {
-    let per_iteration = Formats { csv, parquet: true };
     let mut written = Vec::new();
     write_json(dir, "summary.json", summary)?;
     put(dir, &summary.rows, Formats::CSV, &mut written)?;
@@ -137,11 +208,7 @@ pub fn write_all(
     if let Some(b) = &summary.budget {
         put(dir, &b.stats, Formats::CSV, &mut written)?;
     }
-    stream(dir, iteration_rows(sc, run), per_iteration, &mut written)?;
-    stream(dir, parameter_rows(sc, run), per_iteration, &mut written)?;
-    if sc.budget.is_some() {
-        stream(dir, budget_rows(sc, run), per_iteration, &mut written)?;
-    }
+    written.extend_from_slice(streamed);
     workbook::write(dir, summary, &authorities, &written)?;
     let md = dictionary::data_md(&summary.title, &written);
     fs::write(dir.join("DATA.md"), md).with_context(|| format!("cannot write {}", dir.join("DATA.md").display()))

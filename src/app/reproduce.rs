@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::analysis::{self, View, describe};
+use crate::digest::RunDigest;
 use crate::metric::Metric;
 use crate::scenario::Scenario;
 use crate::sim::{self, IterationResult, RunOptions, RunResult};
@@ -150,7 +151,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
     // a 3-year cycle (flow mode with `cohorts = 1`, `years = 3`).
     let budget = flow.budget.as_ref().ok_or_else(|| anyhow::anyhow!("holmes-2014 has no [budget]"))?;
     let names: Vec<String> = flow.model.strategies.iter().map(|s| s.name.clone()).collect();
-    let cycle = crate::budget::summarise(budget, &replicate(&flow, iterations)?, &names);
+    let cycle = crate::budget::summarise(budget, &RunDigest::of(&replicate(&flow, iterations)?), &names);
     rows.push(row(
         "breakdowns a year to avert, 3-year budget cycle (flow mode)",
         "an extra 300 children a year (920.6 / 3 = 306.9)",

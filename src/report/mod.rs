@@ -25,7 +25,7 @@ use crate::results::tables::{AuthorityRow, IterationRow};
 use crate::results::verdict::{Standing, breakeven_sentence, headline_note, payback_sentence, standings};
 use crate::results::{SummaryFile, authority_rows};
 use crate::voi::VoiRow;
-use charts::{Chart, render, strategy_hex};
+use charts::{Chart, Drawn, strategy_hex};
 
 /// One PSA iteration of one strategy against the comparator, summed over authorities.
 #[derive(Clone, Debug, Default)]
@@ -40,7 +40,7 @@ pub struct ReportData {
     pub run: serde_json::Value,
     pub curve: Vec<CurvePoint>,
     /// PSA rows by strategy name (the base case is left out).
-    pub psa: BTreeMap<String, Vec<PsaRow>>,
+    pub psa: PsaRows,
     pub tornado: Vec<TornadoRow>,
     pub acceptability: Vec<AcceptPoint>,
     pub voi: Vec<VoiRow>,
@@ -58,28 +58,22 @@ fn optional<T: Table>(dir: &Path) -> Result<Vec<T>> {
     if table::exists::<T>(dir) { table::read(dir) } else { Ok(Vec::new()) }
 }
 
+/// PSA rows by strategy name, the base case left out.
+pub type PsaRows = BTreeMap<String, Vec<PsaRow>>;
+
 impl ReportData {
-    /// Reads a run's output folder, every table through its own type.
-    pub fn load(dir: &Path) -> Result<Self> {
+    /// Reads a run's output folder, every table through its own type. `psa`, when given,
+    /// stands in for summing the `iterations` table (a run passes the rows it has in memory).
+    pub fn load(dir: &Path, psa: Option<PsaRows>) -> Result<Self> {
         let summary: SummaryFile =
             serde_json::from_str(&read_text(dir, "summary.json")?).context("summary.json is not a reunify summary")?;
         let run: serde_json::Value =
             serde_json::from_str(&read_text(dir, "run.json")?).context("run.json is not JSON")?;
         let curve: Vec<CurvePoint> = table::read(dir)?;
-        // Authorities are summed per (strategy, iteration); BTreeMap keeps iteration order.
-        // Only the columns the charts need are read, row by row.
-        let mut by: BTreeMap<(String, u32), PsaRow> = BTreeMap::new();
-        let needed = ["iteration", "strategy", Metric::NetSaving.name(), Metric::BreakdownsAverted.name()];
-        table::read_each::<IterationRow>(dir, Some(&needed), |r| {
-            let Some(d) = r.decisions.filter(|_| r.iteration > 0) else { return };
-            let row = by.entry((r.strategy.to_string(), r.iteration)).or_default();
-            row.net_saving += d[Metric::NetSaving];
-            row.breakdowns_averted += d[Metric::BreakdownsAverted];
-        })?;
-        let mut psa: BTreeMap<String, Vec<PsaRow>> = BTreeMap::new();
-        for ((s, _), row) in by {
-            psa.entry(s).or_default().push(row);
-        }
+        let psa = match psa {
+            Some(psa) => psa,
+            None => Self::read_psa(dir)?,
+        };
         Ok(ReportData {
             run,
             curve,
@@ -91,6 +85,25 @@ impl ReportData {
             authorities: authority_rows(&summary),
             summary,
         })
+    }
+
+    /// PSA rows summed from the `iterations` table.
+    fn read_psa(dir: &Path) -> Result<PsaRows> {
+        // Authorities are summed per (strategy, iteration); BTreeMap keeps iteration order.
+        // Only the columns the charts need are read, row by row.
+        let mut by: BTreeMap<(String, u32), PsaRow> = BTreeMap::new();
+        let needed = ["iteration", "strategy", Metric::NetSaving.name(), Metric::BreakdownsAverted.name()];
+        table::read_each::<IterationRow>(dir, Some(&needed), |r| {
+            let Some(d) = r.decisions.filter(|_| r.iteration > 0) else { return };
+            let row = by.entry((r.strategy.to_string(), r.iteration)).or_default();
+            row.net_saving += d[Metric::NetSaving];
+            row.breakdowns_averted += d[Metric::BreakdownsAverted];
+        })?;
+        let mut psa = PsaRows::new();
+        for ((s, _), row) in by {
+            psa.entry(s).or_default().push(row);
+        }
+        Ok(psa)
     }
 
     /// The central value of a metric (see [`SummaryFile::central`]).
@@ -171,8 +184,8 @@ fn responsive(svg: &str, (w, h): (u32, u32)) -> String {
 }
 
 /// Draws a chart into `dir` and returns it as a figure with its caption.
-fn figure<C: Chart>(chart: &C, dir: &Path, caption: &str) -> Result<Markup> {
-    let svg = render(chart, dir)?;
+fn figure<C: Chart>(chart: &C, dir: &Drawn, caption: &str) -> Result<Markup> {
+    let svg = dir.draw(chart)?;
     Ok(html! { figure { (PreEscaped(responsive(&svg, chart.size()))) figcaption { (caption) } } })
 }
 
@@ -399,13 +412,13 @@ fn run_table(d: &ReportData) -> Markup {
 }
 
 /// Draws every chart into `dir` and writes `dir/report.html`, from the tables in `dir`.
-pub fn write_report(dir: &Path) -> Result<String> {
-    write_report_into(dir, dir)
+pub fn write_report(dir: &Path, psa: Option<PsaRows>) -> Result<String> {
+    write_report_into(dir, dir, psa)
 }
 
 /// Draws the report of the run in `data` into the folder `dir`. Returns the HTML.
-pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
-    let d = ReportData::load(data)?;
+pub fn write_report_into(data: &Path, dir: &Path, psa: Option<PsaRows>) -> Result<String> {
+    let d = ReportData::load(data, psa)?;
     let html = page(&d, dir)?.into_string();
     std::fs::write(dir.join("report.html"), &html)
         .with_context(|| format!("cannot write {}", dir.join("report.html").display()))?;
@@ -413,6 +426,7 @@ pub fn write_report_into(data: &Path, dir: &Path) -> Result<String> {
 }
 
 fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
+    let dir = &Drawn::new(dir);
     let s = &d.summary;
     let psa = s.psa_iterations > 0;
     let several = s.strategies.len() > 1;
@@ -502,6 +516,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
             "base case only".into()
         }
     );
+    dir.finish()?;
     Ok(html! {
         (DOCTYPE)
         html lang="en" {

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{self, Kind, Stat, SummaryRow, View};
 use crate::budget::BudgetSummary;
 use crate::calibrate::Fit;
+use crate::digest::RunDigest;
 use crate::metric::Metric;
 use crate::scenario::{Eligibility, Scenario, SupportBasis, TOTAL_NAME};
-use crate::sim::RunResult;
 
 use super::tables::AuthorityRow;
 
@@ -168,12 +168,12 @@ impl SummaryFile {
     pub fn new(
         sc: &Scenario,
         seed: u64,
-        run: &RunResult,
+        run: &RunDigest,
         rows: Vec<SummaryRow>,
         breakeven: Vec<crate::decision::BreakEven>,
         decision_years: f64,
     ) -> Self {
-        let base = &run.base.inputs;
+        let base = &run.base_inputs;
         SummaryFile {
             scenario: sc.meta.name.clone(),
             title: sc.meta.title.clone(),
@@ -244,12 +244,16 @@ impl SummaryFile {
 }
 
 /// Every summary row of a run: all authorities, then each authority when there are several.
-pub fn summary_rows(sc: &Scenario, run: &RunResult, names: &[String]) -> Vec<SummaryRow> {
+pub fn summary_rows(sc: &Scenario, run: &RunDigest, names: &[String]) -> Vec<SummaryRow> {
     let mut rows = analysis::summarise(run, names, TOTAL_NAME, View::Total);
     if sc.authorities.len() > 1 {
-        for (a, auth) in sc.authorities.iter().enumerate() {
-            rows.extend(analysis::summarise(run, names, &auth.name, View::Authority(a)));
-        }
+        use rayon::prelude::*;
+        // Authorities are summarised in parallel and collected in order.
+        let each: Vec<Vec<SummaryRow>> = (0..sc.authorities.len())
+            .into_par_iter()
+            .map(|a| analysis::summarise(run, names, &sc.authorities[a].name, View::Authority(a)))
+            .collect();
+        rows.extend(each.into_iter().flatten());
     }
     rows
 }

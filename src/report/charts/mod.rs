@@ -115,16 +115,39 @@ fn e<E: std::fmt::Display>(err: E) -> anyhow::Error {
     anyhow!("drawing failed: {err}")
 }
 
-/// Draws `chart` into `dir/<name>.svg` and rasterises that SVG into `dir/<name>.png`, and
-/// returns the SVG text. The PNG is the SVG drawn by resvg with the embedded font, so the two
-/// always show the same thing, text is evenly spaced (plotters' own bitmap text places each
-/// glyph on whole pixels), and rotated axis titles work in both.
-pub fn render<C: Chart>(chart: &C, dir: &Path) -> Result<String> {
-    let svg = svg_of(chart)?;
-    std::fs::write(dir.join(format!("{}.svg", chart.name())), &svg)?;
-    let png = rasterise(&svg)?;
-    std::fs::write(dir.join(format!("{}.png", chart.name())), png)?;
-    Ok(svg)
+/// The charts of one page, drawn into a folder: each chart's SVG is written as it is drawn,
+/// and the PNGs, which take most of the time, are rasterised together at the end, in parallel.
+/// A PNG is its SVG drawn by resvg with the embedded font, so the two always show the same
+/// thing, text is evenly spaced (plotters' own bitmap text places each glyph on whole pixels),
+/// and rotated axis titles work in both.
+pub struct Drawn {
+    dir: std::path::PathBuf,
+    pending: std::sync::Mutex<Vec<(&'static str, String)>>,
+}
+
+impl Drawn {
+    pub fn new(dir: &Path) -> Drawn {
+        Drawn { dir: dir.to_path_buf(), pending: Default::default() }
+    }
+
+    /// Draws a chart, writes `<name>.svg` and returns the SVG; its PNG follows in
+    /// [`Drawn::finish`].
+    pub fn draw<C: Chart>(&self, chart: &C) -> Result<String> {
+        let svg = svg_of(chart)?;
+        std::fs::write(self.dir.join(format!("{}.svg", chart.name())), &svg)?;
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).push((chart.name(), svg.clone()));
+        Ok(svg)
+    }
+
+    /// Writes the PNG of every chart drawn.
+    pub fn finish(&self) -> Result<()> {
+        use rayon::prelude::*;
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        pending.into_par_iter().try_for_each(|(name, svg)| {
+            std::fs::write(self.dir.join(format!("{name}.png")), rasterise(&svg)?)?;
+            Ok(())
+        })
+    }
 }
 
 /// A chart's SVG text, drawn in memory.
