@@ -444,6 +444,8 @@ struct RunInfo<'a> {
     /// Child paths (over every iteration and strategy) stopped at the cap on returns home.
     paths_capped_at_max_returns: u64,
     wall_seconds: f64,
+    /// Until the last iteration is simulated: the simulation, with each iteration's digest
+    /// and the per-iteration tables written while it runs.
     simulate_seconds: f64,
     analyses_seconds: f64,
 }

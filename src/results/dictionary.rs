@@ -68,7 +68,7 @@ pub fn data_md(title: &str, written: &[&str]) -> String {
         ),
         (
             "run.json",
-            "crate version, seed, iterations, threads, the SHA-256 of the scenario file, and timings (`wall_seconds`, `simulate_seconds`, `analyses_seconds`)",
+            "crate version, seed, iterations, threads, the SHA-256 of the scenario file, and timings (`wall_seconds`; `simulate_seconds`, until the last iteration is simulated, with the per-iteration tables written meanwhile; `analyses_seconds`)",
         ),
         (
             "results.xlsx",
