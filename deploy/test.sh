@@ -2,7 +2,9 @@
 # The project's test command (the README's second line; .ci/run calls it). It installs what
 # the tests need on a fresh machine, so that no test skips for a missing tool, then runs
 # every test:
-#   1. Chromium (Debian's package), for the report test in headless Chromium;
+#   1. Chromium (Debian's package), for the report test in headless Chromium, and Slurm with
+#      munge (slurmctld, slurmd, slurm-client, munge), for the scale-out test on a real
+#      single-node cluster, which starts and stops its own daemons (tests/slurm.rs);
 #   2. cargo test: unit, integration, proptest and CLI tests, real signals included;
 #   3. the fuzz targets in fuzz/, each for a short bounded time from the committed seed
 #      corpus, with a nightly toolchain and cargo-fuzz (installed when missing).
@@ -16,6 +18,12 @@ sudo_if_needed() {
 
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+for tool in slurmctld slurmd sbatch munged; do
+  if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+    packages+=(slurmctld slurmd slurm-client munge)
+    break
+  fi
+done
 if [ ${#packages[@]} -gt 0 ]; then
   echo "test.sh: installing ${packages[*]}" >&2
   sudo_if_needed apt-get update -qq
@@ -32,7 +40,7 @@ if ! rustup toolchain list | grep -q '^nightly'; then
 fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 seconds="${FUZZ_SECONDS:-60}"
-for target in scenario dfe_import; do
+for target in scenario dfe_import shard; do
   # A scratch copy of the seeds: libFuzzer adds what it finds to its corpus folder.
   scratch="$(mktemp -d)"
   log="$(mktemp)"

@@ -22,7 +22,7 @@ use crate::scenario::Budget;
 use crate::sim::IterationResult;
 
 /// One strategy's spend in one financial year, by line: cash and discounted.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct YearSpend {
     pub cash: [f64; 4],
     pub discounted: [f64; 4],
@@ -308,7 +308,7 @@ pub fn summarise(budget: &Budget, run: &RunDigest, names: &[String]) -> BudgetSu
 }
 
 /// One row of `budget.csv`: one iteration, strategy, authority and financial year.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BudgetRow {
     pub iteration: u32,
     pub strategy: usize,

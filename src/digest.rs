@@ -20,8 +20,9 @@ use crate::metric::{Decisions, Levels, Metric};
 use crate::model::Inputs;
 use crate::sim::{IterationResult, RunResult};
 
-/// What the analyses need of one iteration.
-#[derive(Clone, Debug, PartialEq)]
+/// What the analyses need of one iteration. It is also what a shard of a run stores, so that
+/// the shards merge into exactly the run (`reunify merge`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IterationDigest {
     /// 0 is the base case.
     pub iteration: u32,
@@ -101,6 +102,44 @@ impl IterationDigest {
             priced_support,
             curve,
             spend,
+        }
+    }
+
+    /// Checks that the digest has the shape of a run with these strategies, authorities,
+    /// parameters and financial years (a digest read back from a file is checked before any
+    /// of it is used).
+    pub fn check_shape(
+        &self,
+        strategies: usize,
+        authorities: usize,
+        params: usize,
+        years: usize,
+    ) -> Result<(), String> {
+        let bad = |what: &str, got: usize, want: usize| Err(format!("{what}: {got} where the scenario needs {want}"));
+        if self.strategies != strategies {
+            return bad("strategies", self.strategies, strategies);
+        }
+        if self.levels.len() != (1 + authorities) * strategies {
+            return bad("level metrics", self.levels.len(), (1 + authorities) * strategies);
+        }
+        if self.values.len() != params {
+            return bad("parameter values", self.values.len(), params);
+        }
+        if self.priced_support.len() != strategies || self.curve.len() != strategies {
+            return bad("strategies priced or curved", self.priced_support.len().min(self.curve.len()), strategies);
+        }
+        match &self.spend {
+            None if years > 0 => bad("financial years of spend", 0, years),
+            Some(_) if years == 0 => bad("financial years of spend", 1, 0),
+            Some((spend, breakdowns))
+                if spend.len() != strategies
+                    || breakdowns.len() != strategies
+                    || spend.iter().any(|y| y.len() != years)
+                    || breakdowns.iter().any(|y| y.len() != years) =>
+            {
+                Err(format!("spend is not {strategies} strategies × {years} financial years"))
+            }
+            _ => Ok(()),
         }
     }
 

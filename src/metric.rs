@@ -177,7 +177,7 @@ impl std::fmt::Display for Metric {
 }
 
 /// One value per level metric, indexed by [`Metric`].
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Levels(pub [f64; N_LEVELS]);
 
 /// One value per decision metric, indexed by [`Metric`]. The comparator's own are all zero.

@@ -665,27 +665,58 @@ pub fn run_map<T: Send, E: From<ModelError>>(
     opts: RunOptions,
     progress: &(dyn Fn() + Sync),
     map: impl Fn(IterationResult) -> T + Sync,
+    consume: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    run_part(sc, opts.seed, &Part::whole(opts), progress, map, consume)
+}
+
+/// Some of a run's iterations: the base case or not, and a range of PSA iterations (a shard).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub base: bool,
+    /// PSA iterations, 1-based; empty for none.
+    pub psa: std::ops::RangeInclusive<u32>,
+}
+
+impl Part {
+    /// Every iteration of a run.
+    pub fn whole(opts: RunOptions) -> Part {
+        let last = if opts.base_case_only { 0 } else { opts.iterations };
+        Part { base: true, psa: 1..=last }
+    }
+}
+
+/// [`run_map`] for part of a run. Each iteration's random numbers depend only on the seed and
+/// its number, so the parts of a run simulate exactly what the whole run would.
+pub fn run_part<T: Send, E: From<ModelError>>(
+    sc: &Scenario,
+    seed: u64,
+    part: &Part,
+    progress: &(dyn Fn() + Sync),
+    map: impl Fn(IterationResult) -> T + Sync,
     mut consume: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
-    let base = run_iteration(sc, opts.seed, 0, sc.point_values())?;
-    progress();
-    consume(map(base))?;
-    if opts.base_case_only {
-        return Ok(());
+    if part.base {
+        let base = run_iteration(sc, seed, 0, sc.point_values())?;
+        progress();
+        consume(map(base))?;
     }
-    let mut start = 1;
-    while start <= opts.iterations {
-        let end = opts.iterations.min(start + BLOCK - 1);
+    let (mut start, last) = (*part.psa.start(), *part.psa.end());
+    while start <= last {
+        let end = last.min(start.saturating_add(BLOCK - 1));
         let block = (start..=end)
             .into_par_iter()
             .map(|i| {
-                let r = run_iteration(sc, opts.seed, i, draw_parameters(sc, opts.seed, i))?;
+                let r = run_iteration(sc, seed, i, draw_parameters(sc, seed, i))?;
                 progress();
                 Ok(map(r))
             })
             .collect::<Result<Vec<T>, ModelError>>()?;
         for t in block {
             consume(t)?;
+        }
+        if end == u32::MAX {
+            break;
         }
         start = end + 1;
     }

@@ -243,6 +243,8 @@ proptest! {
             decision_years: 3.0,
             force: false,
             csv: false,
+            shard: None,
+            checkpoint: false,
         };
         let outcome = reunify::app::run_command(&args).map_err(|f| format!("{:#}\n{text}", f.error));
         prop_assert!(outcome.is_ok(), "{}", outcome.err().unwrap_or_default());

@@ -11,6 +11,7 @@ pub mod init;
 pub mod interrupt;
 pub mod output;
 pub mod reproduce;
+pub mod shard;
 pub mod staging;
 
 use std::io::IsTerminal;
@@ -137,6 +138,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Merge the shard folders of a run (`run FILE --shard I/N`) into its outputs, exactly as
+    /// the whole run would have written them.
+    Merge(shard::MergeArgs),
     /// Re-run the shipped reproduction scenarios and compare with the published figures.
     Reproduce {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -191,6 +195,15 @@ pub struct RunArgs {
     /// always written as Parquet.
     #[arg(long)]
     pub csv: bool,
+    /// Run only shard I (from 0) of N: a fixed block of the iterations, into a shard folder
+    /// (default output/<name>.shards/I-of-N) that `reunify merge` puts together. A shard
+    /// already complete in its folder is not recomputed.
+    #[arg(long, value_name = "I/N", conflicts_with = "checkpoint")]
+    pub shard: Option<shard::ShardSpec>,
+    /// Run block by block into a checkpoint folder beside the output, so that a run that is
+    /// interrupted resumes where it stopped when it is run again.
+    #[arg(long)]
+    pub checkpoint: bool,
 }
 
 /// The two-way analysis's grid: re-entry hazard ratios simulated, and price steps.
@@ -232,7 +245,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Run(args) => run_command(&args).map(|_| ()),
+        Command::Run(args) => match args.shard {
+            Some(spec) => shard::run_shard_command(&args, spec),
+            None if args.checkpoint => shard::run_checkpointed(&args).map(|_| ()),
+            None => run_command(&args).map(|_| ()),
+        },
+        Command::Merge(args) => shard::merge_command(&args),
         Command::Validate { files } => {
             // Every file is checked and reported, good or bad; the exit code is the worst.
             let mut worst: Option<Failure> = None;
@@ -478,8 +496,22 @@ pub struct RunOutcome {
     pub summary: SummaryFile,
 }
 
-/// Runs a scenario file and writes its outputs.
-pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
+/// A scenario loaded for a run, with the run's options checked.
+pub(crate) struct Prepared {
+    pub started: Instant,
+    pub sc: Scenario,
+    pub text: String,
+    pub opts: RunOptions,
+    /// `--threads`, capped at the cores.
+    pub threads_wanted: Option<usize>,
+    /// The threads the run uses.
+    pub threads: usize,
+    /// Iterations including the base case.
+    pub total: u64,
+}
+
+/// Loads a run's scenario and checks its options and size.
+pub(crate) fn prepare_run(args: &RunArgs) -> Result<Prepared, Failure> {
     let started = Instant::now();
     let (sc, text) = load_scenario_text(&args.file)?;
     if args.iterations == Some(0) {
@@ -537,119 +569,182 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
             duration(estimate)
         );
     }
-    let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name));
-    let staged = staging::StagedDir::new(&dest).map_err(stage_failed)?;
+    Ok(Prepared { started, sc, text, opts, threads_wanted, threads, total })
+}
 
-    let bar = Arc::new(progress_bar(total));
-    let sim_start = Instant::now();
-    // The per-iteration tables are written as iterations arrive, on a thread of their own;
-    // each iteration is reduced to its digest where it was simulated, and only the digests
-    // are kept for the analyses.
-    let streams = output::Streams::start(staged.path(), &sc, args.csv).map_err(run_failed)?;
-    let flow = sc.budget.is_some();
-    let mut base_inputs = None;
-    let mut digests: Vec<Arc<IterationDigest>> = Vec::with_capacity(total as usize);
-    let simulated = with_threads(threads_wanted, || {
-        let bar = bar.clone();
-        sim::run_map(
-            &sc,
-            opts,
-            &move || bar.tick_one(),
-            |r| {
-                let spend = if flow { budget::every_authority_spend(&r) } else { Vec::new() };
-                let digest = Arc::new(IterationDigest::with_spend(&r, &spend));
-                let rows = budget::iteration_rows(r.iteration, &spend);
-                (digest, rows, (r.iteration == 0).then_some(r.inputs))
-            },
-            |(digest, rows, inputs)| {
-                base_inputs = base_inputs.take().or(inputs);
-                digests.push(digest.clone());
-                streams.send(output::IterationOut { digest, budget: rows })
-            },
-        )
-    })
-    .map_err(run_failed)?;
-    // The writer's own error, if it stopped, says more than the run's "writer stopped".
-    if let Err(e) = simulated {
-        return Err(run_failed(streams.finish().err().unwrap_or(e)));
-    }
-    // The writer may still be writing queued iterations; it finishes while the analyses run.
-    let simulate_seconds = sim_start.elapsed().as_secs_f64();
-    bar.finish();
-    let mut digests = digests.into_iter();
-    let run = RunDigest {
-        base_inputs: base_inputs.expect("the base case always runs"),
-        base: digests.next().expect("the base case always runs"),
-        psa: digests.collect(),
-    };
-    let capped = run.capped();
-    if capped > 0 {
-        eprintln!(
-            "warning: {} child paths reached the cap of {} returns home and were stopped there; with return_home_probability near 1, a high re-entry rate and short care episodes children go home again almost without end",
-            count(capped as f64),
-            count(sim::MAX_RETURNS_HOME as f64)
-        );
-    }
+/// One iteration as a run keeps it: its digest, and its rows of `budget` (flow mode).
+pub(crate) type Item = (Arc<IterationDigest>, Vec<budget::BudgetRow>);
 
-    let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
-    // Decision analyses: break-even and tornado re-run the base case under common random
-    // numbers; acceptability and value of information re-use the PSA iterations.
-    let analyses_start = Instant::now();
-    let (breakeven, tornado, two_way) = with_threads(threads_wanted, || {
-        Ok::<_, crate::model::ModelError>((
-            decision::breakeven(&sc, opts.seed)?,
-            decision::tornado(&sc, opts.seed)?,
-            decision::two_way(&sc, opts.seed, TWO_WAY_EFFECTS, TWO_WAY_PRICES)?,
-        ))
+/// Reduces one simulated iteration to what a run keeps of it ([`Item`]), on the thread that
+/// simulated it.
+pub(crate) fn reduce(r: sim::IterationResult, flow: bool) -> Item {
+    let spend = if flow { budget::every_authority_spend(&r) } else { Vec::new() };
+    let digest = Arc::new(IterationDigest::with_spend(&r, &spend));
+    (digest, budget::iteration_rows(r.iteration, &spend))
+}
+
+/// Runs a scenario file and writes its outputs.
+pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
+    let p = prepare_run(args)?;
+    let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
+    let bar = Arc::new(progress_bar(p.total));
+    let flow = p.sc.budget.is_some();
+    let finish = Finish::of_run(&p, args, dest);
+    finish.run(&p.sc, &p.text, |sink| {
+        let produced = with_threads(p.threads_wanted, || {
+            let bar = bar.clone();
+            sim::run_map(&p.sc, p.opts, &move || bar.tick_one(), |r| reduce(r, flow), &mut *sink)
+        });
+        bar.finish();
+        produced.map_err(run_failed)?.map_err(run_failed)
     })
-    .map_err(run_failed)?
-    .map_err(run_failed)?;
-    let accept = decision::acceptability(&sc, &run, 60);
-    let voi = with_threads(threads_wanted, || voi::value_of_information(&sc, &run, args.decision_years))
-        .map_err(run_failed)?;
-    let analyses_seconds = analyses_start.elapsed().as_secs_f64();
-    let summary = SummaryFile::new(
-        &sc,
-        opts.seed,
-        &run,
-        results::summary_rows(&sc, &run, &names),
-        breakeven,
-        args.decision_years,
-    );
-    let curve = analysis::reentry_curve(&run, &names);
-    let streamed = streams.finish().map_err(run_failed)?;
-    let analyses = output::Analyses { tornado: &tornado.rows, acceptability: &accept, voi: &voi, two_way: &two_way };
-    output::write_all(staged.path(), &summary, &curve, &analyses, &streamed).map_err(run_failed)?;
-    let info = RunInfo {
-        crate_version: env!("CARGO_PKG_VERSION"),
-        scenario: &sc.meta.name,
-        scenario_file: args.file.display().to_string(),
-        scenario_sha256: Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
-        seed: opts.seed,
-        iterations: run.psa.len(),
-        base_case_only: opts.base_case_only,
-        threads,
-        children_per_iteration: sc.total_children(),
-        strategies: sc.model.strategies.len(),
-        paths_capped_at_max_returns: capped,
-        wall_seconds: started.elapsed().as_secs_f64(),
-        simulate_seconds,
-        analyses_seconds,
-    };
-    output::write_json(staged.path(), "run.json", &info).map_err(run_failed)?;
-    if !args.no_report {
-        let psa = output::psa_rows(&names, sc.authorities.len(), &run);
-        crate::report::write_report(staged.path(), Some(psa)).map_err(run_failed)?;
-    }
-    let dir = staged.commit().map_err(stage_failed)?;
-    if !args.quiet {
-        print!("{}", terminal_summary(&summary));
-        println!("wrote {} in {:.2} s", dir.display(), started.elapsed().as_secs_f64());
-        if !args.no_report {
-            println!("Report: {}", dir.join("report.html").display());
+}
+
+/// What a run does once its iterations exist, whether simulated here ([`run_command`]) or
+/// read back from shards ([`shard::merge_command`]): the same code, so a merged run writes
+/// what a whole run writes.
+pub(crate) struct Finish {
+    pub started: Instant,
+    pub dest: PathBuf,
+    pub scenario_file: String,
+    pub seed: u64,
+    pub base_case_only: bool,
+    pub threads_wanted: Option<usize>,
+    pub threads: usize,
+    pub decision_years: f64,
+    pub csv: bool,
+    pub quiet: bool,
+    pub no_report: bool,
+}
+
+impl Finish {
+    fn of_run(p: &Prepared, args: &RunArgs, dest: PathBuf) -> Finish {
+        Finish {
+            started: p.started,
+            dest,
+            scenario_file: args.file.display().to_string(),
+            seed: p.opts.seed,
+            base_case_only: p.opts.base_case_only,
+            threads_wanted: p.threads_wanted,
+            threads: p.threads,
+            decision_years: args.decision_years,
+            csv: args.csv,
+            quiet: args.quiet,
+            no_report: args.no_report,
         }
     }
-    Ok(RunOutcome { dir, summary })
+
+    /// Stages the output folder, takes every iteration from `produce` (which hands each, in
+    /// iteration order and the base case first, to the sink it is given), writes the
+    /// per-iteration tables as they come, then the analyses, summaries, workbook and report,
+    /// and puts the folder in place.
+    pub fn run(
+        &self,
+        sc: &Scenario,
+        text: &str,
+        produce: impl FnOnce(&mut (dyn FnMut(Item) -> anyhow::Result<()> + Send)) -> Result<(), Failure>,
+    ) -> Result<RunOutcome, Failure> {
+        let staged = staging::StagedDir::new(&self.dest).map_err(stage_failed)?;
+        let sim_start = Instant::now();
+        // The per-iteration tables are written as iterations arrive, on a thread of their own;
+        // only the digests are kept for the analyses.
+        let streams = output::Streams::start(staged.path(), sc, self.csv).map_err(run_failed)?;
+        let mut digests: Vec<Arc<IterationDigest>> = Vec::new();
+        let produced = produce(&mut |(digest, rows)| {
+            digests.push(digest.clone());
+            streams.send(output::IterationOut { digest, budget: rows })
+        });
+        // The writer's own error, if it stopped, says more than the run's "writer stopped".
+        if let Err(f) = produced {
+            return Err(match streams.finish() {
+                Err(writer) => run_failed(writer),
+                Ok(_) => f,
+            });
+        }
+        // The writer may still be writing queued iterations; it finishes while the analyses run.
+        let simulate_seconds = sim_start.elapsed().as_secs_f64();
+        let base_inputs = crate::model::Inputs::resolve(sc, &sc.model, &sc.point_values(), 0).map_err(run_failed)?;
+        let mut digests = digests.into_iter();
+        let run = RunDigest {
+            base_inputs,
+            base: digests.next().ok_or_else(|| run_failed(anyhow!("the run has no base case")))?,
+            psa: digests.collect(),
+        };
+        let capped = run.capped();
+        if capped > 0 {
+            eprintln!(
+                "warning: {} child paths reached the cap of {} returns home and were stopped there; with return_home_probability near 1, a high re-entry rate and short care episodes children go home again almost without end",
+                count(capped as f64),
+                count(sim::MAX_RETURNS_HOME as f64)
+            );
+        }
+
+        let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
+        // Decision analyses: break-even and tornado re-run the base case under common random
+        // numbers; acceptability and value of information re-use the PSA iterations.
+        let analyses_start = Instant::now();
+        let (breakeven, tornado, two_way) = with_threads(self.threads_wanted, || {
+            Ok::<_, crate::model::ModelError>((
+                decision::breakeven(sc, self.seed)?,
+                decision::tornado(sc, self.seed)?,
+                decision::two_way(sc, self.seed, TWO_WAY_EFFECTS, TWO_WAY_PRICES)?,
+            ))
+        })
+        .map_err(run_failed)?
+        .map_err(run_failed)?;
+        let accept = decision::acceptability(sc, &run, 60);
+        let voi = with_threads(self.threads_wanted, || voi::value_of_information(sc, &run, self.decision_years))
+            .map_err(run_failed)?;
+        let analyses_seconds = analyses_start.elapsed().as_secs_f64();
+        let summary = SummaryFile::new(
+            sc,
+            self.seed,
+            &run,
+            results::summary_rows(sc, &run, &names),
+            breakeven,
+            self.decision_years,
+        );
+        let curve = analysis::reentry_curve(&run, &names);
+        let streamed = streams.finish().map_err(run_failed)?;
+        let analyses =
+            output::Analyses { tornado: &tornado.rows, acceptability: &accept, voi: &voi, two_way: &two_way };
+        output::write_all(staged.path(), &summary, &curve, &analyses, &streamed).map_err(run_failed)?;
+        let info = RunInfo {
+            crate_version: env!("CARGO_PKG_VERSION"),
+            scenario: &sc.meta.name,
+            scenario_file: self.scenario_file.clone(),
+            scenario_sha256: sha256_hex(text.as_bytes()),
+            seed: self.seed,
+            iterations: run.psa.len(),
+            base_case_only: self.base_case_only,
+            threads: self.threads,
+            children_per_iteration: sc.total_children(),
+            strategies: sc.model.strategies.len(),
+            paths_capped_at_max_returns: capped,
+            wall_seconds: self.started.elapsed().as_secs_f64(),
+            simulate_seconds,
+            analyses_seconds,
+        };
+        output::write_json(staged.path(), "run.json", &info).map_err(run_failed)?;
+        if !self.no_report {
+            let psa = output::psa_rows(&names, sc.authorities.len(), &run);
+            crate::report::write_report(staged.path(), Some(psa)).map_err(run_failed)?;
+        }
+        let dir = staged.commit().map_err(stage_failed)?;
+        if !self.quiet {
+            print!("{}", terminal_summary(&summary));
+            println!("wrote {} in {:.2} s", dir.display(), self.started.elapsed().as_secs_f64());
+            if !self.no_report {
+                println!("Report: {}", dir.join("report.html").display());
+            }
+        }
+        Ok(RunOutcome { dir, summary })
+    }
+}
+
+/// Lower-case hex SHA-256 of some bytes.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The children a scenario follows, showing how the total is made: "180 children", or in

@@ -70,14 +70,14 @@ pub fn check_destination(dest: &Path) -> Result<(), StageError> {
     if !meta.is_dir() {
         return refuse("is a file, not a reunify output folder");
     }
-    if dest.join("run.json").is_file() {
+    if dest.join("run.json").is_file() || dest.join(super::shard::MANIFEST).is_file() {
         return Ok(());
     }
     let mut entries = fs::read_dir(dest).map_err(io(format!("cannot read {shown}")))?;
     if entries.next().is_none() {
         return Ok(());
     }
-    refuse("is a folder that is not empty and holds no run.json, so it is not a reunify result")
+    refuse("is a folder that is not empty and holds no run.json or shard manifest.json, so it is not a reunify result")
 }
 
 /// An exclusive lock on an output folder, removed when dropped.

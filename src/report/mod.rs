@@ -399,15 +399,30 @@ fn calibration_section(d: &ReportData) -> Markup {
     }
 }
 
+/// What the run was, in words, from `run.json`. How long it took and on how many threads are
+/// left to `run.json`: they depend on the machine, and leaving them out keeps the report of a
+/// run merged from shards byte-identical to the report of the run made whole.
 fn run_table(d: &ReportData) -> Markup {
+    const SHOWN: [(&str, &str); 9] = [
+        ("crate_version", "reunify version"),
+        ("scenario", "Scenario"),
+        ("scenario_file", "Scenario file"),
+        ("scenario_sha256", "SHA-256 of the scenario file"),
+        ("seed", "Seed"),
+        ("iterations", "PSA iterations"),
+        ("children_per_iteration", "Children in each simulation"),
+        ("strategies", "Strategies"),
+        ("paths_capped_at_max_returns", "Child paths stopped at the cap on returns home"),
+    ];
     html! {
         table {
-            @if let Some(obj) = d.run.as_object() {
-                @for (k, v) in obj {
-                    tr { th { (k) } td { (match v { serde_json::Value::String(s) => s.clone(), other => other.to_string() }) } }
+            @for (key, label) in SHOWN {
+                @if let Some(v) = d.run.get(key) {
+                    tr { th { (label) } td { (match v { serde_json::Value::String(s) => s.clone(), other => other.to_string() }) } }
                 }
             }
         }
+        p.meta { "Timings and threads are in run.json." }
     }
 }
 

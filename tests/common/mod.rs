@@ -94,3 +94,30 @@ pub fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
 }
+
+/// Every file of `a` is in `b` with the same bytes, but for run.json's timings (wall time, and
+/// the threads of the machine that ran it), which are compared without them.
+pub fn assert_same_outputs(a: &std::path::Path, b: &std::path::Path) {
+    let names = |d: &std::path::Path| {
+        let mut v: Vec<String> =
+            std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(a), names(b));
+    for name in names(a) {
+        let (x, y) = (std::fs::read(a.join(&name)).unwrap(), std::fs::read(b.join(&name)).unwrap());
+        if name == "run.json" {
+            let strip = |bytes: &[u8]| {
+                let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+                for k in ["wall_seconds", "simulate_seconds", "analyses_seconds", "threads"] {
+                    v.as_object_mut().unwrap().remove(k).expect("run.json records it");
+                }
+                v
+            };
+            assert_eq!(strip(&x), strip(&y));
+        } else {
+            assert!(x == y, "{name} differs between {} and {}", a.display(), b.display());
+        }
+    }
+}
