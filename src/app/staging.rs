@@ -11,7 +11,8 @@
 //! Two runs into one folder are kept apart by a lock file, `.NAME.lock`, created exclusively
 //! and naming its holder (pid, host, start time). A lock whose process is gone on this host
 //! is stale and taken over. The destination must be absent, an empty folder, or a previous
-//! reunify result (a folder with `run.json`): anything else is the user's and is refused.
+//! reunify result (a folder with `run.json`, or a shard folder with `manifest.json`): anything
+//! else is the user's and is refused.
 //!
 //! Every staging folder and lock is registered with [`super::interrupt`], which removes them
 //! when a SIGINT or SIGTERM ends the process; the commit holds the same registry lock, so a
