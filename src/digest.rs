@@ -20,6 +20,43 @@ use crate::metric::{Decisions, Levels, Metric};
 use crate::model::Inputs;
 use crate::sim::{IterationResult, RunResult};
 
+/// Cumulative counts by month: 32 bits when they fit, as they do for any cohort under four
+/// billion children.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Cumulative {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Cumulative {
+    fn of(by_month: &[u64]) -> Cumulative {
+        let mut acc = 0u64;
+        let wide: Vec<u64> = by_month
+            .iter()
+            .map(|c| {
+                acc += c;
+                acc
+            })
+            .collect();
+        match wide.iter().map(|&c| u32::try_from(c)).collect::<Result<Vec<u32>, _>>() {
+            Ok(narrow) => Cumulative::Narrow(narrow),
+            Err(_) => Cumulative::Wide(wide),
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Cumulative::Narrow(v) => v.len(),
+            Cumulative::Wide(v) => v.len(),
+        }
+    }
+    fn get(&self, m: usize) -> u64 {
+        match self {
+            Cumulative::Narrow(v) => v[m] as u64,
+            Cumulative::Wide(v) => v[m],
+        }
+    }
+}
+
 /// What the analyses need of one iteration. It is also what a shard of a run stores, so that
 /// the shards merge into exactly the run (`reunify merge`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,14 +69,19 @@ pub struct IterationDigest {
     pub capped: u64,
     strategies: usize,
     /// Level metrics by view and strategy: `levels[v * strategies + s]`, where view 0 is all
-    /// authorities and view `1 + a` is authority `a`.
+    /// authorities and view `1 + a` is authority `a`. A run of one authority whose figures
+    /// are those of all authorities to the bit keeps view 0 only (`one_view`), which halves
+    /// a digest of the default scenario.
     levels: Vec<Levels>,
+    one_view: bool,
     /// All authorities, per strategy: the strategy's support price times the quantity it
     /// multiplies (discounted), and that quantity.
     pub priced_support: Vec<(f64, f64)>,
-    /// All authorities, per strategy: the cumulative share of children with a first
-    /// re-entry by month, from month 0.
-    pub curve: Vec<Vec<f64>>,
+    /// All authorities, per strategy: children with a first re-entry before the end of each
+    /// month, and the children followed. The curve's shares are computed from these when read
+    /// ([`IterationDigest::curve`]), so a digest holds 4 bytes a month, not 8.
+    reentries: Vec<Cumulative>,
+    children: Vec<u64>,
     /// Flow mode, all authorities: spend and breakdowns by strategy and financial year.
     pub spend: Option<Spend>,
 }
@@ -57,7 +99,8 @@ impl IterationDigest {
         let strategies = r.tallies.len();
         let authorities = r.tallies.first().map_or(0, Vec::len);
         let mut levels = vec![Levels::default(); (1 + authorities) * strategies];
-        let mut curve = Vec::with_capacity(strategies);
+        let mut reentries = Vec::with_capacity(strategies);
+        let mut children = Vec::with_capacity(strategies);
         let mut priced_support = Vec::with_capacity(strategies);
         for s in 0..strategies {
             // All authorities: each authority priced at its own inputs and added in order;
@@ -82,15 +125,13 @@ impl IterationDigest {
             }
             levels[s] = total;
             priced_support.push((price, qty));
-            let n = merged.children.max(1) as f64;
-            let mut acc = 0u64;
-            let mut points = Vec::with_capacity(merged.first_reentry_by_month.len() + 1);
-            points.push(0.0);
-            for c in &merged.first_reentry_by_month {
-                acc += c;
-                points.push(acc as f64 / n);
-            }
-            curve.push(points);
+            reentries.push(Cumulative::of(&merged.first_reentry_by_month));
+            children.push(merged.children);
+        }
+        let one_view = authorities == 1
+            && (0..strategies).all(|s| levels[s].0.map(f64::to_bits) == levels[strategies + s].0.map(f64::to_bits));
+        if one_view {
+            levels.truncate(strategies);
         }
         let spend = (r.inputs.years > 0).then(|| sum_spend(authority_spend));
         IterationDigest {
@@ -99,10 +140,27 @@ impl IterationDigest {
             capped: r.tallies.iter().flatten().map(|t| t.children_capped).sum(),
             strategies,
             levels,
+            one_view,
             priced_support,
-            curve,
+            reentries,
+            children,
             spend,
         }
+    }
+
+    /// Months of the re-entry curve (every strategy has the same).
+    pub fn curve_months(&self) -> usize {
+        self.reentries.first().map_or(0, Cumulative::len)
+    }
+
+    /// Points of strategy `s`'s cumulative re-entry curve: months 0 to the horizon.
+    pub fn curve_len(&self, s: usize) -> usize {
+        self.reentries[s].len() + 1
+    }
+
+    /// The share of strategy `s`'s children with a first re-entry within `m` months.
+    pub fn curve(&self, s: usize, m: usize) -> f64 {
+        if m == 0 { 0.0 } else { self.reentries[s].get(m - 1) as f64 / self.children[s].max(1) as f64 }
     }
 
     /// Checks that the digest has the shape of a run with these strategies, authorities,
@@ -119,14 +177,19 @@ impl IterationDigest {
         if self.strategies != strategies {
             return bad("strategies", self.strategies, strategies);
         }
-        if self.levels.len() != (1 + authorities) * strategies {
-            return bad("level metrics", self.levels.len(), (1 + authorities) * strategies);
+        let views = if self.one_view && authorities == 1 { 1 } else { 1 + authorities };
+        if self.levels.len() != views * strategies {
+            return bad("level metrics", self.levels.len(), views * strategies);
         }
         if self.values.len() != params {
             return bad("parameter values", self.values.len(), params);
         }
-        if self.priced_support.len() != strategies || self.curve.len() != strategies {
-            return bad("strategies priced or curved", self.priced_support.len().min(self.curve.len()), strategies);
+        let per_strategy = [self.priced_support.len(), self.reentries.len(), self.children.len()];
+        if per_strategy.iter().any(|&n| n != strategies) {
+            return bad("strategies priced or counted", per_strategy.into_iter().min().unwrap_or(0), strategies);
+        }
+        if self.reentries.iter().any(|r| r.len() != self.reentries[0].len()) {
+            return Err("the strategies' re-entry curves differ in length".into());
         }
         match &self.spend {
             None if years > 0 => bad("financial years of spend", 0, years),
@@ -147,6 +210,7 @@ impl IterationDigest {
     pub fn levels(&self, view: View, s: usize) -> &Levels {
         let v = match view {
             View::Total => 0,
+            View::Authority(_) if self.one_view => 0,
             View::Authority(a) => 1 + a,
         };
         &self.levels[v * self.strategies + s]
@@ -186,5 +250,21 @@ impl RunDigest {
     /// Child paths stopped at the cap, over the whole run.
     pub fn capped(&self) -> u64 {
         self.base.capped + self.psa.iter().map(|d| d.capped).sum::<u64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cumulative_counts_past_32_bits_are_kept_whole() {
+        let narrow = Cumulative::of(&[7, 0, 5]);
+        assert_eq!(narrow, Cumulative::Narrow(vec![7, 7, 12]));
+        // Three billion children a month (a 10^7-child cohort over 10^5 iterations merged into
+        // one tally would pass 2^32 by far): the sum passes u32 and is kept in 64 bits.
+        let wide = Cumulative::of(&[3_000_000_000, 3_000_000_000, 1]);
+        assert_eq!(wide, Cumulative::Wide(vec![3_000_000_000, 6_000_000_000, 6_000_000_001]));
+        assert_eq!(wide.get(2), 6_000_000_001);
     }
 }

@@ -166,6 +166,35 @@ mod tests {
         Tally { children: a, q, first_reentry_by_month: months, ..Default::default() }
     }
 
+    /// A count that passes 2^32 (10^7 children × 10^5 iterations is 10^12) adds exactly: every
+    /// count is a u64.
+    #[test]
+    fn counts_past_32_bits_add_without_wrapping() {
+        let big = 10_000_000u64 * 100_000; // 10^12
+        let q = Quantities { returns_home: big, breakdowns: big / 3, supported_returns: big / 2, ..Default::default() };
+        let part = Tally {
+            children: big,
+            children_with_breakdown: big / 3,
+            first_reentry_by_month: vec![big / 5; 4],
+            first_reentry_under_2_weeks: big / 7,
+            first_reentry_under_2_years: big / 4,
+            children_capped: 1,
+            q,
+            by_year: vec![YearTally { children: big, q }; 2],
+        };
+        let mut sum = Tally::default();
+        for _ in 0..1000 {
+            sum += &part;
+        }
+        assert_eq!(sum.children, 1000 * big);
+        assert!(sum.children > u32::MAX as u64 * 1000);
+        assert_eq!(sum.q.breakdowns, 1000 * (big / 3));
+        assert_eq!(sum.first_reentry_by_month, vec![1000 * (big / 5); 4]);
+        assert_eq!(sum.first_reentries_before_month(4), 4000 * (big / 5));
+        assert_eq!(sum.by_year[1].q.returns_home, 1000 * big);
+        assert_eq!(sum.children_capped, 1000);
+    }
+
     proptest! {
         #[test]
         fn merging_adds_counts_and_is_commutative_on_integers(a in 0u64..1000, b in 0u64..1000, m in proptest::collection::vec(0u64..50, 0..8)) {

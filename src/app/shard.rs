@@ -415,6 +415,7 @@ fn feed(
     sink: &mut (dyn FnMut(Item) -> anyhow::Result<()> + Send),
     tick: &dyn Fn(),
 ) -> Result<(), Failure> {
+    let mut months: Option<usize> = None;
     for (dir, m) in shards {
         let path = dir.join(DATA);
         let mut input =
@@ -424,13 +425,21 @@ fn feed(
             let which = || format!("shard {} of {} ({})", m.shard, m.shards, dir.display());
             let (digest, rows) =
                 decode_record(&mut input).map_err(|e| bad_input(anyhow!("{}: {DATA} cannot be read: {e}", which())))?;
-            check_record(sc, &digest, &rows).map_err(|e| {
-                bad_input(anyhow!(
-                    "{}: iteration {} in {DATA} does not fit the scenario: {e}",
-                    which(),
-                    digest.iteration
-                ))
-            })?;
+            let months_differ = |n: usize| {
+                format!("its re-entry curve has {} months where the base case's has {n}", digest.curve_months())
+            };
+            check_record(sc, &digest, &rows)
+                .and_then(|()| match *months.get_or_insert(digest.curve_months()) {
+                    n if n == digest.curve_months() => Ok(()),
+                    n => Err(months_differ(n)),
+                })
+                .map_err(|e| {
+                    bad_input(anyhow!(
+                        "{}: iteration {} in {DATA} does not fit the scenario: {e}",
+                        which(),
+                        digest.iteration
+                    ))
+                })?;
             if digest.iteration != iteration {
                 return Err(bad_input(anyhow!(
                     "shard {} of {} ({}): {DATA} holds iteration {} where iteration {iteration} belongs",
