@@ -302,3 +302,28 @@ fn names_with_markup_are_shown_as_text() {
     assert!(dom.contains("t&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!dom.contains("<script"));
 }
+
+/// The cost-effectiveness plane draws the first 2,000 simulations, and says so, however many
+/// the run has: the report and its charts do not grow with the iterations.
+#[test]
+fn the_plane_draws_at_most_2000_simulations_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("children = 10080", "children = 40")
+        .replace("iterations = 1000", "iterations = 2100");
+    let file = dir.path().join("many.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    Command::cargo_bin("reunify")
+        .unwrap()
+        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Each dot is one simulation (the first 2,000 of 2,100)"));
+    let svg = std::fs::read_to_string(out.join("ce_plane.svg")).unwrap();
+    let dots = svg.matches("<circle").count();
+    // Two strategies against the comparator, 2,000 dots each, and one legend marker each.
+    assert_eq!(dots, 2 * 2000 + 2, "{dots} circles");
+}

@@ -84,6 +84,11 @@ pub fn saving_chart(d: &ReportData) -> NetSavingChart {
     NetSavingChart { comparator: d.summary.comparator.clone(), series }
 }
 
+/// Simulations drawn as dots on the cost-effectiveness plane, per strategy: the first ones
+/// in iteration order. More would not show more (the cloud is already solid) and would make
+/// the SVG, the PNG's rasterising and the report grow with the iterations.
+pub const PLANE_POINTS: usize = 2000;
+
 pub fn plane_chart(d: &ReportData) -> PlaneChart {
     let series = d
         .summary
@@ -97,7 +102,7 @@ pub fn plane_chart(d: &ReportData) -> PlaneChart {
             points: d
                 .psa
                 .get(&st.name)
-                .map(|v| v.iter().map(|r| (r.breakdowns_averted, -r.net_saving)).collect())
+                .map(|v| v.iter().take(PLANE_POINTS).map(|r| (r.breakdowns_averted, -r.net_saving)).collect())
                 .unwrap_or_default(),
         })
         .collect();

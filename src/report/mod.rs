@@ -487,7 +487,18 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
         charts.push(figure(
             &figures::plane_chart(d),
             dir,
-            "Each dot is one simulation: to the right breakdowns are averted, below the line money is saved; dots in the lower-right quadrant both save money and avert breakdowns.",
+            &format!(
+                "Each dot is one simulation{}: to the right breakdowns are averted, below the line money is saved; dots in the lower-right quadrant both save money and avert breakdowns.",
+                if s.psa_iterations > figures::PLANE_POINTS {
+                    format!(
+                        " (the first {} of {})",
+                        count(figures::PLANE_POINTS as f64),
+                        count(s.psa_iterations as f64)
+                    )
+                } else {
+                    String::new()
+                }
+            ),
         )?);
     }
     charts.push(figure(
