@@ -101,4 +101,29 @@ fn main() {
     std::fs::write(&five, text + "\n[budget]\nfirst_financial_year = 2025\nyears = 5\n").unwrap();
     bench("authorities", &la, dir.path(), repeats);
     bench("five-cohorts", &five, dir.path(), repeats);
+    merge_bench(&la, dir.path(), 64);
+}
+
+/// Issue #17: the 155-authority flow run cut into `n` shards, each run as its own process, then
+/// merged; prints the shards' total time and the merge's time and peak memory.
+fn merge_bench(scenario: &Path, dir: &Path, n: u32) {
+    let shards: Vec<_> = (0..n).map(|i| dir.join(format!("shard-{i}-of-{n}"))).collect();
+    let start = Instant::now();
+    for (i, out) in shards.iter().enumerate() {
+        let status = Command::new(EXE)
+            .args(["run", scenario.to_str().unwrap(), "--shard", &format!("{i}/{n}"), "--quiet", "--out"])
+            .arg(out)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let shard_seconds = start.elapsed().as_secs_f64();
+    let out = dir.join("merged");
+    let (wall, rss) =
+        measure(Command::new(EXE).arg("merge").args(&shards).args(["--quiet", "--out", out.to_str().unwrap()]));
+    let bytes: u64 = shards.iter().map(|s| folder_bytes(s)).sum();
+    println!(
+        "merge of {n} shards (authorities): shards {shard_seconds:5.2} s in all ({:4.0} MB); merge {wall:5.2} s, peak RSS {rss:4.0} MB",
+        bytes as f64 / 1e6
+    );
 }

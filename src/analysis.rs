@@ -344,7 +344,7 @@ pub struct CurvePoint {
 pub fn reentry_curve(run: &RunDigest, names: &[String]) -> Vec<CurvePoint> {
     let mut points = Vec::new();
     for (s, name) in names.iter().enumerate() {
-        for m in 0..run.base.curve_len(s) {
+        for m in 0..run.base.curve_len() {
             let b = run.base.curve(s, m);
             let xs: Vec<f64> = run.psa.iter().map(|d| d.curve(s, m)).collect();
             let st = describe(b, &xs);

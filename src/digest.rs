@@ -20,39 +20,50 @@ use crate::metric::{Decisions, Levels, Metric};
 use crate::model::Inputs;
 use crate::sim::{IterationResult, RunResult};
 
-/// Cumulative counts by month: 32 bits when they fit, as they do for any cohort under four
-/// billion children.
+/// Cumulative counts by month of every strategy, one strategy after another, in one
+/// allocation: 16 bits when they fit (a cohort under 65,536 children), 32 when they fit (under
+/// four billion), else 64. A run keeps one per iteration, so their width is most of a digest.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 enum Cumulative {
+    Small(Vec<u16>),
     Narrow(Vec<u32>),
     Wide(Vec<u64>),
 }
 
 impl Cumulative {
-    fn of(by_month: &[u64]) -> Cumulative {
-        let mut acc = 0u64;
+    /// From each strategy's counts by month (all of one length).
+    fn of(by_month: &[&[u64]]) -> Cumulative {
         let wide: Vec<u64> = by_month
             .iter()
-            .map(|c| {
-                acc += c;
-                acc
+            .flat_map(|counts| {
+                let mut acc = 0u64;
+                counts.iter().map(move |c| {
+                    acc += c;
+                    acc
+                })
             })
             .collect();
-        match wide.iter().map(|&c| u32::try_from(c)).collect::<Result<Vec<u32>, _>>() {
-            Ok(narrow) => Cumulative::Narrow(narrow),
-            Err(_) => Cumulative::Wide(wide),
+        let top = wide.iter().copied().max().unwrap_or(0);
+        if top <= u16::MAX as u64 {
+            Cumulative::Small(wide.iter().map(|&c| c as u16).collect())
+        } else if top <= u32::MAX as u64 {
+            Cumulative::Narrow(wide.iter().map(|&c| c as u32).collect())
+        } else {
+            Cumulative::Wide(wide)
         }
     }
     fn len(&self) -> usize {
         match self {
+            Cumulative::Small(v) => v.len(),
             Cumulative::Narrow(v) => v.len(),
             Cumulative::Wide(v) => v.len(),
         }
     }
-    fn get(&self, m: usize) -> u64 {
+    fn get(&self, i: usize) -> u64 {
         match self {
-            Cumulative::Narrow(v) => v[m] as u64,
-            Cumulative::Wide(v) => v[m],
+            Cumulative::Small(v) => v[i] as u64,
+            Cumulative::Narrow(v) => v[i] as u64,
+            Cumulative::Wide(v) => v[i],
         }
     }
 }
@@ -80,7 +91,7 @@ pub struct IterationDigest {
     /// All authorities, per strategy: children with a first re-entry before the end of each
     /// month, and the children followed. The curve's shares are computed from these when read
     /// ([`IterationDigest::curve`]), so a digest holds 4 bytes a month, not 8.
-    reentries: Vec<Cumulative>,
+    reentries: Cumulative,
     children: Vec<u64>,
     /// Flow mode, all authorities: spend and breakdowns by strategy and financial year.
     pub spend: Option<Spend>,
@@ -99,7 +110,7 @@ impl IterationDigest {
         let strategies = r.tallies.len();
         let authorities = r.tallies.first().map_or(0, Vec::len);
         let mut levels = vec![Levels::default(); (1 + authorities) * strategies];
-        let mut reentries = Vec::with_capacity(strategies);
+        let mut by_month: Vec<Vec<u64>> = Vec::with_capacity(strategies);
         let mut children = Vec::with_capacity(strategies);
         let mut priced_support = Vec::with_capacity(strategies);
         for s in 0..strategies {
@@ -125,9 +136,11 @@ impl IterationDigest {
             }
             levels[s] = total;
             priced_support.push((price, qty));
-            reentries.push(Cumulative::of(&merged.first_reentry_by_month));
+            by_month.push(merged.first_reentry_by_month);
             children.push(merged.children);
         }
+        let months: Vec<&[u64]> = by_month.iter().map(Vec::as_slice).collect();
+        let reentries = Cumulative::of(&months);
         let one_view = authorities == 1
             && (0..strategies).all(|s| levels[s].0.map(f64::to_bits) == levels[strategies + s].0.map(f64::to_bits));
         if one_view {
@@ -150,17 +163,21 @@ impl IterationDigest {
 
     /// Months of the re-entry curve (every strategy has the same).
     pub fn curve_months(&self) -> usize {
-        self.reentries.first().map_or(0, Cumulative::len)
+        self.reentries.len() / self.strategies.max(1)
     }
 
-    /// Points of strategy `s`'s cumulative re-entry curve: months 0 to the horizon.
-    pub fn curve_len(&self, s: usize) -> usize {
-        self.reentries[s].len() + 1
+    /// Points of each strategy's cumulative re-entry curve: months 0 to the horizon.
+    pub fn curve_len(&self) -> usize {
+        self.curve_months() + 1
     }
 
     /// The share of strategy `s`'s children with a first re-entry within `m` months.
     pub fn curve(&self, s: usize, m: usize) -> f64 {
-        if m == 0 { 0.0 } else { self.reentries[s].get(m - 1) as f64 / self.children[s].max(1) as f64 }
+        if m == 0 {
+            0.0
+        } else {
+            self.reentries.get(s * self.curve_months() + m - 1) as f64 / self.children[s].max(1) as f64
+        }
     }
 
     /// Checks that the digest has the shape of a run with these strategies, authorities,
@@ -184,11 +201,11 @@ impl IterationDigest {
         if self.values.len() != params {
             return bad("parameter values", self.values.len(), params);
         }
-        let per_strategy = [self.priced_support.len(), self.reentries.len(), self.children.len()];
+        let per_strategy = [self.priced_support.len(), self.children.len()];
         if per_strategy.iter().any(|&n| n != strategies) {
             return bad("strategies priced or counted", per_strategy.into_iter().min().unwrap_or(0), strategies);
         }
-        if self.reentries.iter().any(|r| r.len() != self.reentries[0].len()) {
+        if self.reentries.len() % strategies != 0 {
             return Err("the strategies' re-entry curves differ in length".into());
         }
         match &self.spend {
@@ -259,11 +276,13 @@ mod tests {
 
     #[test]
     fn cumulative_counts_past_32_bits_are_kept_whole() {
-        let narrow = Cumulative::of(&[7, 0, 5]);
-        assert_eq!(narrow, Cumulative::Narrow(vec![7, 7, 12]));
+        let small = Cumulative::of(&[&[7, 0, 5], &[1, 1, 1]]);
+        assert_eq!(small, Cumulative::Small(vec![7, 7, 12, 1, 2, 3]));
+        let narrow = Cumulative::of(&[&[70_000, 0]]);
+        assert_eq!(narrow, Cumulative::Narrow(vec![70_000, 70_000]));
         // Three billion children a month (a 10^7-child cohort over 10^5 iterations merged into
         // one tally would pass 2^32 by far): the sum passes u32 and is kept in 64 bits.
-        let wide = Cumulative::of(&[3_000_000_000, 3_000_000_000, 1]);
+        let wide = Cumulative::of(&[&[3_000_000_000, 3_000_000_000, 1]]);
         assert_eq!(wide, Cumulative::Wide(vec![3_000_000_000, 6_000_000_000, 6_000_000_001]));
         assert_eq!(wide.get(2), 6_000_000_001);
     }

@@ -256,7 +256,7 @@ fn the_digest_of_an_iteration_is_its_tallies_priced_exactly() {
             }
             assert_eq!(d.priced_support[s], priced_support(it, s, View::Total));
             let t = view_tally(it, s, View::Total);
-            assert_eq!(d.curve_len(s), t.first_reentry_by_month.len() + 1);
+            assert_eq!(d.curve_len(), t.first_reentry_by_month.len() + 1);
             let mut acc = 0;
             for (m, c) in t.first_reentry_by_month.iter().enumerate() {
                 acc += c;
