@@ -496,6 +496,27 @@ pub struct RunOutcome {
     pub summary: SummaryFile,
 }
 
+/// Checks the options that every way of finishing a run shares (`run`, `merge`), and returns
+/// the threads to use: `--threads` capped at the machine's cores, with a warning.
+pub(crate) fn check_finish_options(threads: Option<usize>, decision_years: f64) -> Result<Option<usize>, Failure> {
+    if threads == Some(0) {
+        return Err(bad_input(anyhow!("--threads must be at least 1")));
+    }
+    if !(decision_years.is_finite() && decision_years > 0.0 && decision_years <= 100.0) {
+        return Err(bad_input(anyhow!(
+            "--decision-years {decision_years} is not a number of years from above 0 to 100"
+        )));
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok(match threads {
+        Some(n) if n > cores => {
+            eprintln!("warning: --threads {n} is more than the {cores} cores of this machine; using {cores}");
+            Some(cores)
+        }
+        t => t,
+    })
+}
+
 /// A scenario loaded for a run, with the run's options checked.
 pub(crate) struct Prepared {
     pub started: Instant,
@@ -523,23 +544,7 @@ pub(crate) fn prepare_run(args: &RunArgs) -> Result<Prepared, Failure> {
             crate::scenario::MAX_ITERATIONS
         )));
     }
-    if args.threads == Some(0) {
-        return Err(bad_input(anyhow!("--threads must be at least 1")));
-    }
-    if !(args.decision_years.is_finite() && args.decision_years > 0.0 && args.decision_years <= 100.0) {
-        return Err(bad_input(anyhow!(
-            "--decision-years {} is not a number of years from above 0 to 100",
-            args.decision_years
-        )));
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads_wanted = match args.threads {
-        Some(n) if n > cores => {
-            eprintln!("warning: --threads {n} is more than the {cores} cores of this machine; using {cores}");
-            Some(cores)
-        }
-        t => t,
-    };
+    let threads_wanted = check_finish_options(args.threads, args.decision_years)?;
     let opts = RunOptions {
         seed: args.seed.unwrap_or(sc.meta.seed),
         iterations: args.iterations.unwrap_or(sc.meta.iterations),
@@ -618,7 +623,7 @@ pub(crate) struct Finish {
 }
 
 impl Finish {
-    fn of_run(p: &Prepared, args: &RunArgs, dest: PathBuf) -> Finish {
+    pub(crate) fn of_run(p: &Prepared, args: &RunArgs, dest: PathBuf) -> Finish {
         Finish {
             started: p.started,
             dest,

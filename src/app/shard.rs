@@ -388,19 +388,7 @@ pub fn run_checkpointed(args: &RunArgs) -> Result<super::RunOutcome, Failure> {
         .map(|(dir, _)| read_manifest(dir).map(|m| (dir.clone(), m)))
         .collect::<anyhow::Result<_>>()
         .map_err(run_failed)?;
-    let finish = Finish {
-        started: p.started,
-        dest,
-        scenario_file: file,
-        seed: p.opts.seed,
-        base_case_only: p.opts.base_case_only,
-        threads_wanted: p.threads_wanted,
-        threads: p.threads,
-        decision_years: args.decision_years,
-        csv: args.csv,
-        quiet: args.quiet,
-        no_report: args.no_report,
-    };
+    let finish = Finish::of_run(&p, args, dest);
     let outcome = finish.run(&p.sc, &p.text, |sink| feed(&p.sc, &shards, sink, &|| {}))?;
     std::fs::remove_dir_all(&checkpoint)
         .with_context(|| format!("cannot remove {}", checkpoint.display()))
@@ -555,15 +543,7 @@ fn check_set(given: Vec<(PathBuf, Manifest)>) -> anyhow::Result<Vec<(PathBuf, Ma
 /// writes. Nothing is written when a shard is missing, doubled, of another run or damaged.
 pub fn merge_command(args: &MergeArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    if args.threads == Some(0) {
-        return Err(bad_input(anyhow!("--threads must be at least 1")));
-    }
-    if !(args.decision_years.is_finite() && args.decision_years > 0.0 && args.decision_years <= 100.0) {
-        return Err(bad_input(anyhow!(
-            "--decision-years {} is not a number of years from above 0 to 100",
-            args.decision_years
-        )));
-    }
+    let threads_wanted = super::check_finish_options(args.threads, args.decision_years)?;
     let given = args
         .shards
         .iter()
@@ -579,8 +559,6 @@ pub fn merge_command(args: &MergeArgs) -> Result<(), Failure> {
         .with_context(|| format!("cannot read {}", dir0.join(SCENARIO).display()))
         .map_err(bad_input)?;
     let sc = Scenario::from_toml_str(&text, &m0.scenario_file).map_err(bad_input)?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads_wanted = args.threads.map(|n| n.min(cores));
     let finish = Finish {
         started,
         dest: args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name)),
