@@ -187,9 +187,16 @@ fn an_interrupted_checkpointed_run_resumes_where_it_stopped() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Complete blocks: folders with a manifest, not the hidden staging folder of the block
+    // being written (its manifest is written just before it is put in place).
     let complete = || {
         std::fs::read_dir(&checkpoint)
-            .map(|d| d.filter(|e| e.as_ref().unwrap().path().join("manifest.json").is_file()).count())
+            .map(|d| {
+                d.map(|e| e.unwrap())
+                    .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    .filter(|e| e.path().join("manifest.json").is_file())
+                    .count()
+            })
             .unwrap_or(0)
     };
     let start = std::time::Instant::now();
