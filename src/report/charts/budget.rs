@@ -130,18 +130,7 @@ impl Chart for BudgetChart {
         )
         .build_cartesian_2d(-0.5f64..ny - 0.5, lo..hi)
         .map_err(e)?;
-        let ticks = year_ticks(&self.years, "end of ");
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(self.years.len())
-            .x_label_formatter(&ticks)
-            .y_labels(5)
-            .y_label_formatter(&|v| money_tick(*v, span))
-            .label_style((FONT, 15))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        year_money_mesh(&mut chart, &self.years, "end of ", span, 15)?;
         y_title(&bottom, "Net (£)")?;
         chart.draw_series(LineSeries::new(vec![(-0.5, 0.0), (ny - 0.5, 0.0)], BLACK.stroke_width(1))).map_err(e)?;
         for n in &self.net {

@@ -47,18 +47,7 @@ impl Chart for CompareChart {
         let mut chart = frame(&top, "Total spend by financial year (cash)", 20, 40, 90)
             .build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax)
             .map_err(e)?;
-        let ticks = year_ticks(&self.years, "");
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(self.years.len())
-            .x_label_formatter(&ticks)
-            .y_labels(5)
-            .y_label_formatter(&|v| money_tick(*v, ymax))
-            .label_style((FONT, 14))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        year_money_mesh(&mut chart, &self.years, "", ymax, 14)?;
         y_title(&top, "£, undiscounted")?;
         for (k, (r, _, st)) in bars.iter().enumerate() {
             let c = strategy_colour(st.index);
@@ -90,18 +79,7 @@ impl Chart for CompareChart {
             frame(&bottom, "Cumulative net position against the comparator (cash; above zero: ahead)", 20, 40, 90)
                 .build_cartesian_2d(-0.5f64..ny - 0.5, lo..hi)
                 .map_err(e)?;
-        let ticks = year_ticks(&self.years, "end of ");
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(self.years.len())
-            .x_label_formatter(&ticks)
-            .y_labels(5)
-            .y_label_formatter(&|v| money_tick(*v, span))
-            .label_style((FONT, 14))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
+        year_money_mesh(&mut chart, &self.years, "end of ", span, 14)?;
         y_title(&bottom, "£")?;
         chart.draw_series(LineSeries::new(vec![(-0.5, 0.0), (ny - 0.5, 0.0)], BLACK.stroke_width(1))).map_err(e)?;
         for (r, st) in nets {

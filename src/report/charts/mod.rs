@@ -246,6 +246,37 @@ fn year_ticks<'a>(labels: &'a [String], prefix: &'a str) -> impl Fn(&f64) -> Str
     }
 }
 
+/// The mesh of a chart across financial years with money up the side: a tick for each year,
+/// labelled `prefix` and the year, and five money ticks over `span`; no vertical grid lines.
+fn year_money_mesh<'a, DB>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    years: &[String],
+    prefix: &str,
+    span: f64,
+    font: u32,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
+    let ticks = year_ticks(years, prefix);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(years.len())
+        .x_label_formatter(&ticks)
+        .y_labels(5)
+        .y_label_formatter(&|v| money_tick(*v, span))
+        .label_style((FONT, font))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)
+}
+
 /// Writes category labels centred under x positions of a chart.
 fn x_categories<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, positions: &[((i32, i32), String)]) -> Result<()>
 where
