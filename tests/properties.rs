@@ -233,16 +233,18 @@ proptest! {
         let out = dir.path().join("out");
         let args = reunify::app::RunArgs {
             file,
-            out: Some(out.clone()),
+            output: reunify::app::OutputArgs {
+                out: Some(out.clone()),
+                threads: Some(1),
+                quiet: true,
+                no_report: false,
+                decision_years: 3.0,
+                csv: false,
+            },
             iterations: None,
             seed: None,
-            threads: Some(1),
             base_case_only: false,
-            quiet: true,
-            no_report: false,
-            decision_years: 3.0,
             force: false,
-            csv: false,
             shard: None,
             checkpoint: false,
         };

@@ -257,7 +257,7 @@ fn the_kubernetes_indexed_job_passes_reunifys_own_argument_parser() {
         let Command::Run(run) = cli.command else { panic!("the shard container does not run a scenario") };
         let shard = run.shard.expect("the shard container passes --shard");
         assert_eq!((shard.index, shard.count), (i, n));
-        assert_eq!(run.out.unwrap(), Path::new(&format!("/shared/shard-{i}-of-{n}")));
+        assert_eq!(run.output.out.unwrap(), Path::new(&format!("/shared/shard-{i}-of-{n}")));
     }
     let merge = args(job("reunify-merge"));
     let cli = Cli::try_parse_from(std::iter::once("reunify".to_string()).chain(merge)).unwrap();

@@ -160,25 +160,15 @@ pub enum Format {
     Json,
 }
 
-#[derive(clap::Args, Debug)]
-pub struct RunArgs {
-    /// The scenario file.
-    pub file: PathBuf,
+/// The options of everything that writes a run's outputs: `run` and `merge`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct OutputArgs {
     /// Output folder (default: output/<scenario name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// PSA iterations (overrides the scenario).
-    #[arg(long)]
-    pub iterations: Option<u32>,
-    /// Random seed (overrides the scenario).
-    #[arg(long)]
-    pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Run only the base case (every parameter at its point value).
-    #[arg(long)]
-    pub base_case_only: bool,
     /// Do not print the summary table.
     #[arg(long)]
     pub quiet: bool,
@@ -188,13 +178,30 @@ pub struct RunArgs {
     /// Years of cohorts a decision affects, for population value of information.
     #[arg(long, default_value_t = 3.0)]
     pub decision_years: f64,
-    /// Run even beyond 10^12 child-paths (children × iterations × strategies).
-    #[arg(long)]
-    pub force: bool,
     /// Also write the per-iteration tables (iterations, parameters, budget) as CSV; they are
     /// always written as Parquet.
     #[arg(long)]
     pub csv: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// PSA iterations (overrides the scenario).
+    #[arg(long)]
+    pub iterations: Option<u32>,
+    /// Random seed (overrides the scenario).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only the base case (every parameter at its point value).
+    #[arg(long)]
+    pub base_case_only: bool,
+    /// Run even beyond 10^12 child-paths (children × iterations × strategies).
+    #[arg(long)]
+    pub force: bool,
     /// Run only shard I (from 0) of N: a fixed block of the iterations, into a shard folder
     /// (default output/<name>.shards/I-of-N) that `reunify merge` puts together. A shard
     /// already complete in its folder is not recomputed.
@@ -498,7 +505,8 @@ pub struct RunOutcome {
 
 /// Checks the options that every way of finishing a run shares (`run`, `merge`), and returns
 /// the threads to use: `--threads` capped at the machine's cores, with a warning.
-pub(crate) fn check_finish_options(threads: Option<usize>, decision_years: f64) -> Result<Option<usize>, Failure> {
+pub(crate) fn check_finish_options(output: &OutputArgs) -> Result<Option<usize>, Failure> {
+    let (threads, decision_years) = (output.threads, output.decision_years);
     if threads == Some(0) {
         return Err(bad_input(anyhow!("--threads must be at least 1")));
     }
@@ -544,7 +552,7 @@ pub(crate) fn prepare_run(args: &RunArgs) -> Result<Prepared, Failure> {
             crate::scenario::MAX_ITERATIONS
         )));
     }
-    let threads_wanted = check_finish_options(args.threads, args.decision_years)?;
+    let threads_wanted = check_finish_options(&args.output)?;
     let opts = RunOptions {
         seed: args.seed.unwrap_or(sc.meta.seed),
         iterations: args.iterations.unwrap_or(sc.meta.iterations),
@@ -591,7 +599,7 @@ pub(crate) fn reduce(r: sim::IterationResult, flow: bool) -> Item {
 /// Runs a scenario file and writes its outputs.
 pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let p = prepare_run(args)?;
-    let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
+    let dest = args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
     let bar = Arc::new(progress_bar(p.total));
     let flow = p.sc.budget.is_some();
     let finish = Finish::of_run(&p, args, dest);
@@ -616,10 +624,8 @@ pub(crate) struct Finish {
     pub base_case_only: bool,
     pub threads_wanted: Option<usize>,
     pub threads: usize,
-    pub decision_years: f64,
-    pub csv: bool,
-    pub quiet: bool,
-    pub no_report: bool,
+    /// `csv`, `quiet`, `no_report` and `decision_years` are read from here.
+    pub output: OutputArgs,
 }
 
 impl Finish {
@@ -632,10 +638,7 @@ impl Finish {
             base_case_only: p.opts.base_case_only,
             threads_wanted: p.threads_wanted,
             threads: p.threads,
-            decision_years: args.decision_years,
-            csv: args.csv,
-            quiet: args.quiet,
-            no_report: args.no_report,
+            output: args.output.clone(),
         }
     }
 
@@ -653,7 +656,7 @@ impl Finish {
         let sim_start = Instant::now();
         // The per-iteration tables are written as iterations arrive, on a thread of their own;
         // only the digests are kept for the analyses.
-        let streams = output::Streams::start(staged.path(), sc, self.csv).map_err(run_failed)?;
+        let streams = output::Streams::start(staged.path(), sc, self.output.csv).map_err(run_failed)?;
         let mut digests: Vec<Arc<IterationDigest>> = Vec::new();
         let produced = produce(&mut |(digest, rows)| {
             digests.push(digest.clone());
@@ -698,7 +701,7 @@ impl Finish {
         .map_err(run_failed)?
         .map_err(run_failed)?;
         let accept = decision::acceptability(sc, &run, 60);
-        let voi = with_threads(self.threads_wanted, || voi::value_of_information(sc, &run, self.decision_years))
+        let voi = with_threads(self.threads_wanted, || voi::value_of_information(sc, &run, self.output.decision_years))
             .map_err(run_failed)?;
         let analyses_seconds = analyses_start.elapsed().as_secs_f64();
         let summary = SummaryFile::new(
@@ -707,7 +710,7 @@ impl Finish {
             &run,
             results::summary_rows(sc, &run, &names),
             breakeven,
-            self.decision_years,
+            self.output.decision_years,
         );
         let curve = analysis::reentry_curve(&run, &names);
         let streamed = streams.finish().map_err(run_failed)?;
@@ -731,15 +734,15 @@ impl Finish {
             analyses_seconds,
         };
         output::write_json(staged.path(), "run.json", &info).map_err(run_failed)?;
-        if !self.no_report {
+        if !self.output.no_report {
             let psa = output::psa_rows(&names, sc.authorities.len(), &run);
             crate::report::write_report(staged.path(), Some(psa)).map_err(run_failed)?;
         }
         let dir = staged.commit().map_err(stage_failed)?;
-        if !self.quiet {
+        if !self.output.quiet {
             print!("{}", terminal_summary(&summary));
             println!("wrote {} in {:.2} s", dir.display(), self.started.elapsed().as_secs_f64());
-            if !self.no_report {
+            if !self.output.no_report {
                 println!("Report: {}", dir.join("report.html").display());
             }
         }

@@ -312,11 +312,11 @@ fn write_shard(p: &Prepared, mut manifest: Manifest, dest: &Path, tick: &(dyn Fn
 /// already holds it whole.
 pub fn run_shard_command(args: &RunArgs, spec: ShardSpec) -> Result<(), Failure> {
     let p = prepare_run(args)?;
-    let dest = args.out.clone().unwrap_or_else(|| default_dir(&p.sc.meta.name, spec));
+    let dest = args.output.out.clone().unwrap_or_else(|| default_dir(&p.sc.meta.name, spec));
     let manifest = planned(&p, &args.file.display().to_string(), spec);
     let words = range_words(spec.index, &manifest.range());
     if is_complete(&dest, &manifest) {
-        if !args.quiet {
+        if !args.output.quiet {
             println!(
                 "shard {} of {} ({words}) is already complete in {}; not recomputed",
                 spec.index,
@@ -331,7 +331,7 @@ pub fn run_shard_command(args: &RunArgs, spec: ShardSpec) -> Result<(), Failure>
     let written = write_shard(&p, manifest, &dest, &move || tick.tick_one());
     bar.finish();
     written?;
-    if !args.quiet {
+    if !args.output.quiet {
         println!(
             "wrote shard {} of {} ({words}) to {} in {:.2} s",
             spec.index,
@@ -352,7 +352,7 @@ pub const CHECKPOINT_BLOCKS: u32 = 100;
 /// merges them into the output and removes the checkpoint.
 pub fn run_checkpointed(args: &RunArgs) -> Result<super::RunOutcome, Failure> {
     let p = prepare_run(args)?;
-    let dest = args.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
+    let dest = args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.sc.meta.name.clone());
     let checkpoint = dest.with_file_name(format!(".{name}.checkpoint"));
     std::fs::create_dir_all(&checkpoint)
@@ -450,24 +450,8 @@ pub struct MergeArgs {
     /// Shard folders written by `reunify run FILE --shard I/N`, in any order.
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
-    /// Output folder (default: output/<scenario name>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads for the analyses (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Do not print the summary table.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Skip the charts and report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// Years of cohorts a decision affects, for population value of information.
-    #[arg(long, default_value_t = 3.0)]
-    pub decision_years: f64,
-    /// Also write the per-iteration tables as CSV.
-    #[arg(long)]
-    pub csv: bool,
+    #[command(flatten)]
+    pub output: super::OutputArgs,
 }
 
 /// Checks that the shards given make one whole run, and returns them in shard order.
@@ -543,7 +527,7 @@ fn check_set(given: Vec<(PathBuf, Manifest)>) -> anyhow::Result<Vec<(PathBuf, Ma
 /// writes. Nothing is written when a shard is missing, doubled, of another run or damaged.
 pub fn merge_command(args: &MergeArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let threads_wanted = super::check_finish_options(args.threads, args.decision_years)?;
+    let threads_wanted = super::check_finish_options(&args.output)?;
     let given = args
         .shards
         .iter()
@@ -561,16 +545,13 @@ pub fn merge_command(args: &MergeArgs) -> Result<(), Failure> {
     let sc = Scenario::from_toml_str(&text, &m0.scenario_file).map_err(bad_input)?;
     let finish = Finish {
         started,
-        dest: args.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name)),
+        dest: args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name)),
         scenario_file: m0.scenario_file.clone(),
         seed: m0.seed,
         base_case_only: m0.base_case_only,
         threads_wanted,
         threads: threads_wanted.unwrap_or_else(rayon::current_num_threads),
-        decision_years: args.decision_years,
-        csv: args.csv,
-        quiet: args.quiet,
-        no_report: args.no_report,
+        output: args.output.clone(),
     };
     let total: u64 = shards.iter().map(|(_, m)| m.records).sum();
     let bar = progress_bar(total);
