@@ -142,6 +142,17 @@ struct Hashing<W> {
     bytes: u64,
 }
 
+impl<W: Write> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing { inner, hash: Sha256::new(), bytes: 0 }
+    }
+
+    /// The hex SHA-256 and the number of the bytes written.
+    fn finish(self) -> (String, u64) {
+        (super::hex(&self.hash.finalize()), self.bytes)
+    }
+}
+
 impl<W: Write> Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
@@ -201,18 +212,9 @@ fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
 /// The SHA-256 and size of a file.
 fn hash_file(path: &Path) -> anyhow::Result<(String, u64)> {
     let mut f = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut hash = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut bytes = 0u64;
-    loop {
-        let n = f.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buf[..n]);
-        bytes += n as u64;
-    }
-    Ok((hash.finalize().iter().map(|b| format!("{b:02x}")).collect(), bytes))
+    let mut hashing = Hashing::new(std::io::sink());
+    std::io::copy(&mut f, &mut hashing).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hashing.finish())
 }
 
 /// Checks that a shard's files are whole: its scenario and its data match the manifest.
@@ -267,19 +269,24 @@ fn planned(p: &Prepared, scenario_file: &str, spec: ShardSpec) -> Manifest {
     }
 }
 
-/// Whether `dir` already holds the shard `planned` whole.
-fn is_complete(dir: &Path, planned: &Manifest) -> bool {
-    read_manifest(dir).is_ok_and(|done| done.identity() == planned.identity() && verify(dir, &done).is_ok())
+/// The manifest of the shard `planned` when `dir` already holds it whole.
+fn complete(dir: &Path, planned: &Manifest) -> Option<Manifest> {
+    read_manifest(dir).ok().filter(|done| done.identity() == planned.identity() && verify(dir, done).is_ok())
 }
 
 /// Simulates the shard `manifest` plans into `dest` (staged, then put in place), ticking `tick`
-/// once per iteration.
-fn write_shard(p: &Prepared, mut manifest: Manifest, dest: &Path, tick: &(dyn Fn() + Sync)) -> Result<(), Failure> {
+/// once per iteration, and returns its manifest as written.
+fn write_shard(
+    p: &Prepared,
+    mut manifest: Manifest,
+    dest: &Path,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Manifest, Failure> {
     let staged = staging::StagedDir::new(dest).map_err(stage_failed)?;
     let write_err = |what: &str| format!("cannot write {what} in {}", staged.path().display());
     std::fs::write(staged.path().join(SCENARIO), &p.text).with_context(|| write_err(SCENARIO)).map_err(run_failed)?;
     let file = File::create(staged.path().join(DATA)).with_context(|| write_err(DATA)).map_err(run_failed)?;
-    let mut out = Hashing { inner: BufWriter::new(file), hash: Sha256::new(), bytes: 0 };
+    let mut out = Hashing::new(BufWriter::new(file));
     let part = Part { base: manifest.shard == 0, psa: manifest.range() };
     let flow = p.sc.budget.is_some();
     let mut written = 0u64;
@@ -301,11 +308,10 @@ fn write_shard(p: &Prepared, mut manifest: Manifest, dest: &Path, tick: &(dyn Fn
     produced.map_err(run_failed)?.map_err(run_failed)?;
     out.flush().with_context(|| write_err(DATA)).map_err(run_failed)?;
     manifest.records = written;
-    manifest.data_bytes = out.bytes;
-    manifest.data_sha256 = out.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    (manifest.data_sha256, manifest.data_bytes) = out.finish();
     super::output::write_json(staged.path(), MANIFEST, &manifest).map_err(run_failed)?;
     staged.commit().map_err(stage_failed)?;
-    Ok(())
+    Ok(manifest)
 }
 
 /// `reunify run FILE --shard I/N`: simulates one shard into its folder, unless that folder
@@ -315,7 +321,7 @@ pub fn run_shard_command(args: &RunArgs, spec: ShardSpec) -> Result<(), Failure>
     let dest = args.output.out.clone().unwrap_or_else(|| default_dir(&p.sc.meta.name, spec));
     let manifest = planned(&p, &args.file.display().to_string(), spec);
     let words = range_words(spec.index, &manifest.range());
-    if is_complete(&dest, &manifest) {
+    if complete(&dest, &manifest).is_some() {
         if !args.output.quiet {
             println!(
                 "shard {} of {} ({words}) is already complete in {}; not recomputed",
@@ -367,27 +373,30 @@ pub fn run_checkpointed(args: &RunArgs) -> Result<super::RunOutcome, Failure> {
             (checkpoint.join(format!("{index}-of-{count}")), planned(&p, &file, spec))
         })
         .collect();
-    let done = blocks.iter().filter(|(dir, m)| is_complete(dir, m)).count();
+    // Each block's files are checked once: those whole are kept, the others run.
+    let found: Vec<Option<Manifest>> = blocks.iter().map(|(dir, m)| complete(dir, m)).collect();
+    let done = found.iter().flatten().count();
     if done > 0 {
         eprintln!("resuming: {done} of {count} blocks done (in {})", checkpoint.display());
     }
     let bar = Arc::new(progress_bar(p.total));
-    for (dir, m) in &blocks {
-        if is_complete(dir, m) {
-            for _ in 0..m.expected_records() {
-                bar.tick_one();
+    let mut shards = Vec::with_capacity(blocks.len());
+    for ((dir, planned), found) in blocks.into_iter().zip(found) {
+        let manifest = match found {
+            Some(m) => {
+                for _ in 0..m.expected_records() {
+                    bar.tick_one();
+                }
+                m
             }
-            continue;
-        }
-        let tick = bar.clone();
-        write_shard(&p, m.clone(), dir, &move || tick.tick_one())?;
+            None => {
+                let tick = bar.clone();
+                write_shard(&p, planned, &dir, &move || tick.tick_one())?
+            }
+        };
+        shards.push((dir, manifest));
     }
     bar.finish();
-    let shards: Vec<(PathBuf, Manifest)> = blocks
-        .iter()
-        .map(|(dir, _)| read_manifest(dir).map(|m| (dir.clone(), m)))
-        .collect::<anyhow::Result<_>>()
-        .map_err(run_failed)?;
     let finish = Finish::of_run(&p, args, dest);
     let outcome = finish.run(&p.sc, &p.text, |sink| feed(&p.sc, &shards, sink, &|| {}))?;
     std::fs::remove_dir_all(&checkpoint)
