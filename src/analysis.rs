@@ -213,19 +213,27 @@ pub fn view_levels(r: &IterationResult, s: usize, view: View) -> Levels {
     match view {
         View::Authority(a) => level_values(&r.tallies[s][a], r.inputs_for(a), s),
         View::Total => {
-            let mut out = Levels::default();
-            for (a, t) in r.tallies[s].iter().enumerate() {
-                for (o, v) in out.0.iter_mut().zip(level_values(t, r.inputs_for(a), s).0) {
-                    *o += v;
-                }
-            }
-            let shares = level_values(&view_tally(r, s, view), &r.inputs, s);
-            for (m, _) in Metric::SHARES {
-                out[m] = shares[m];
-            }
-            out
+            let own = r.tallies[s].iter().enumerate().map(|(a, t)| level_values(t, r.inputs_for(a), s));
+            total_levels(own, &view_tally(r, s, view), &r.inputs, s)
         }
     }
+}
+
+/// All authorities' level metrics of strategy `s` from each authority's own (`own`, in
+/// authority order) and their merged tally: counts, durations and costs are the sums of the
+/// authorities' (each priced at its own inputs), shares come from the merged tally.
+pub fn total_levels(own: impl IntoIterator<Item = Levels>, merged: &Tally, inputs: &Inputs, s: usize) -> Levels {
+    let mut out = Levels::default();
+    for l in own {
+        for (o, v) in out.0.iter_mut().zip(l.0) {
+            *o += v;
+        }
+    }
+    let shares = level_values(merged, inputs, s);
+    for (m, _) in Metric::SHARES {
+        out[m] = shares[m];
+    }
+    out
 }
 
 /// Strategy `s`'s support price times the quantity it multiplies, summed over the authorities

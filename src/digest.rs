@@ -14,9 +14,9 @@
 
 use std::sync::Arc;
 
-use crate::analysis::{View, decision_values, level_values, support_quantity, view_tally};
+use crate::analysis::{self, View, decision_values, level_values, total_levels, view_tally};
 use crate::budget::{Spend, every_authority_spend, sum_spend};
-use crate::metric::{Decisions, Levels, Metric};
+use crate::metric::{Decisions, Levels};
 use crate::model::Inputs;
 use crate::sim::{IterationResult, RunResult};
 
@@ -114,28 +114,13 @@ impl IterationDigest {
         let mut children = Vec::with_capacity(strategies);
         let mut priced_support = Vec::with_capacity(strategies);
         for s in 0..strategies {
-            // All authorities: each authority priced at its own inputs and added in order;
-            // shares from the merged tally (see `analysis::view_levels`).
-            let mut total = Levels::default();
-            let (mut price, mut qty) = (0.0, 0.0);
             for a in 0..authorities {
-                let inputs = r.inputs_for(a);
-                let own = level_values(&r.tallies[s][a], inputs, s);
-                for (o, v) in total.0.iter_mut().zip(own.0) {
-                    *o += v;
-                }
-                levels[(1 + a) * strategies + s] = own;
-                let st = &inputs.strategies[s];
-                let q = support_quantity(&r.tallies[s][a].q, st.cost_basis).0;
-                (price, qty) = (price + st.cost * q, qty + q);
+                levels[(1 + a) * strategies + s] = level_values(&r.tallies[s][a], r.inputs_for(a), s);
             }
             let merged = view_tally(r, s, View::Total);
-            let shares = level_values(&merged, &r.inputs, s);
-            for (m, _) in Metric::SHARES {
-                total[m] = shares[m];
-            }
-            levels[s] = total;
-            priced_support.push((price, qty));
+            let own = (0..authorities).map(|a| levels[(1 + a) * strategies + s]);
+            levels[s] = total_levels(own, &merged, &r.inputs, s);
+            priced_support.push(analysis::priced_support(r, s, View::Total));
             by_month.push(merged.first_reentry_by_month);
             children.push(merged.children);
         }
