@@ -283,19 +283,10 @@ pub fn write<T: Table>(dir: &Path, rows: &[T], formats: Formats) -> Result<()> {
 /// Rows per batch when a table is streamed: memory stays bounded whatever the run's size.
 pub const BATCH_ROWS: usize = 20_000;
 
-/// Writes rows as they come, in batches of [`BATCH_ROWS`], so that a table of millions of
-/// rows never sits in memory whole. The files are the same as [`write`]'s but for Parquet's
+/// A table written row by row as the rows come, a batch of [`BATCH_ROWS`] at a time, so that a
+/// table of millions of rows never sits in memory whole. The files depend only on the rows
+/// pushed, never on when they were pushed, and are the same as [`write`]'s but for Parquet's
 /// row groups.
-pub fn write_iter<T: Table>(dir: &Path, rows: impl Iterator<Item = T>, formats: Formats) -> Result<()> {
-    let mut w = Writer::create(dir, formats)?;
-    for row in rows {
-        w.push(row)?;
-    }
-    w.finish()
-}
-
-/// A table being written row by row, a batch of [`BATCH_ROWS`] at a time: the files depend
-/// only on the rows pushed, never on when they were pushed.
 pub struct Writer<T: Table> {
     sink: Sink<T>,
     batch: Vec<T>,
