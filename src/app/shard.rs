@@ -14,7 +14,7 @@
 //!
 //! **Merge** checks the manifests (one scenario, seed, engine and set of shards; none missing,
 //! none twice; every file whole by its SHA-256) before it writes anything, then hands the
-//! iterations, in order, to the code that finishes a run ([`super::Finish`]), so its files are
+//! iterations, in order, to the code that finishes a run (`Finish` in `app`), so its files are
 //! byte-identical to `reunify run`'s whatever the number and order of the shards.
 
 use std::collections::BTreeMap;
