@@ -23,12 +23,9 @@ const CHARTS: [&str; 10] = [
     "evppi",
 ];
 
-fn run_small(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
-        .unwrap()
-        .replace("children = 10080", "children = 2000")
-        .replace("iterations = 1000", "iterations = 40");
-    let file = dir.join("small.toml");
+/// Writes `text` to `dir/name`, runs it quietly into `dir/out` and returns that folder.
+fn run_text(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let file = dir.join(name);
     std::fs::write(&file, text).unwrap();
     let out = dir.join("out");
     Command::cargo_bin("reunify")
@@ -37,6 +34,14 @@ fn run_small(dir: &Path) -> PathBuf {
         .assert()
         .success();
     out
+}
+
+fn run_small(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("children = 10080", "children = 2000")
+        .replace("iterations = 1000", "iterations = 40");
+    run_text(dir, "small.toml", &text)
 }
 
 #[test]
@@ -130,14 +135,7 @@ fn a_many_authority_runs_report_is_the_one_redrawn_from_its_folder() {
         "[[authority]]\nname = \"North\"\nchildren = 900\n\n[[authority]]\nname = \"South\"\nchildren = 650\n\n[[authority]]\nname = \"East\"\nchildren = 1200",
     );
     text.push_str("\n[budget]\nfirst_financial_year = 2025\nyears = 3\n");
-    let file = dir.path().join("three.toml");
-    std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("out");
-    Command::cargo_bin("reunify")
-        .unwrap()
-        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
-        .assert()
-        .success();
+    let out = run_text(dir.path(), "three.toml", &text);
     let from_run = std::fs::read_to_string(out.join("report.html")).unwrap();
     let plane = std::fs::read_to_string(out.join("ce_plane.svg")).unwrap();
     Command::cargo_bin("reunify").unwrap().args(["report", out.to_str().unwrap()]).assert().success();
@@ -209,14 +207,7 @@ fn a_flow_mode_run_adds_the_budget_chart_and_section() {
     let dir = tempfile::tempdir().unwrap();
     let text =
         std::fs::read_to_string("scenarios/holmes-2014.toml").unwrap().replace("iterations = 200", "iterations = 20");
-    let file = dir.path().join("h.toml");
-    std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("out");
-    Command::cargo_bin("reunify")
-        .unwrap()
-        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
-        .assert()
-        .success();
+    let out = run_text(dir.path(), "h.toml", &text);
     let png = std::fs::read(out.join("budget.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     let svg = std::fs::read_to_string(out.join("budget.svg")).unwrap();
@@ -284,14 +275,7 @@ fn names_with_markup_are_shown_as_text() {
         .replace("title = \"", "title = \"<b>bold</b> & ")
         .replace("\"targeted-support\"", "\"t<script>alert(1)</script>\"");
     assert!(text.contains("t<script>"), "the scenario's strategy name moved");
-    let file = dir.path().join("x.toml");
-    std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("out");
-    Command::cargo_bin("reunify")
-        .unwrap()
-        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
-        .assert()
-        .success();
+    let out = run_text(dir.path(), "x.toml", &text);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("<script"), "a name became markup");
     assert!(!html.contains("<b>bold"), "the title became markup");
@@ -312,14 +296,7 @@ fn the_plane_draws_at_most_2000_simulations_and_says_so() {
         .unwrap()
         .replace("children = 10080", "children = 40")
         .replace("iterations = 1000", "iterations = 2100");
-    let file = dir.path().join("many.toml");
-    std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("out");
-    Command::cargo_bin("reunify")
-        .unwrap()
-        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
-        .assert()
-        .success();
+    let out = run_text(dir.path(), "many.toml", &text);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Each dot is one simulation (the first 2,000 of 2,100)"));
     let svg = std::fs::read_to_string(out.join("ce_plane.svg")).unwrap();
