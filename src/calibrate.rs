@@ -10,6 +10,9 @@
 //! the comparator's support and `Λ_eff` the cumulative hazard under the support effect.
 //! Because `F(t_k)` depends only on rates of pieces `0..=k` and rises monotonically in rate
 //! `k`, the rates are solved knot by knot with a bracketing root-finder. No simulation.
+//! [`scale_to`] instead keeps a fitted shape and solves one factor on all its rates
+//! (`calibrate_scale_to`), so that a cohort with a known one-year share keeps another
+//! cohort's hazard proportions.
 
 use thiserror::Error;
 
@@ -41,6 +44,15 @@ pub struct Fit {
     pub target: f64,
     pub achieved: f64,
     pub rate: f64,
+}
+
+/// The achieved fit of `calibrate_scale_to`: the factor on the shape's rates.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScaleFit {
+    pub years: f64,
+    pub target: f64,
+    pub achieved: f64,
+    pub factor: f64,
 }
 
 /// Builds the cells of a population from risk-factor prevalences and hazard ratios.
@@ -115,6 +127,39 @@ pub fn calibrate(
     Ok((h, fits))
 }
 
+/// One scale factor on a fixed shape: `calibrate_scale_to`. Returns `h` with every rate
+/// multiplied by the factor `c` that gives `share_by(c·h, t) = share`, and the factor.
+/// `F(t)` rises continuously and monotonically in `c` (each cell's cumulative hazard is
+/// linear in it), so the same bracketing root-finder solves it.
+pub fn scale_to(
+    h: &PiecewiseHazard,
+    years: f64,
+    share: f64,
+    cells: &[Cell],
+) -> Result<(PiecewiseHazard, f64), CalibrationError> {
+    let base = h.rates().to_vec();
+    let mut scaled = h.clone();
+    let mut g = |c: f64| {
+        for (k, r) in base.iter().enumerate() {
+            scaled.set_rate(k, c * r);
+        }
+        share_by(&scaled, cells, years) - share
+    };
+    // A shape with no hazard before `years` cannot be scaled to any share.
+    let mut hi = 1.0;
+    let mut g_hi = g(hi);
+    while g_hi < 0.0 {
+        hi *= 2.0;
+        if hi > 1e12 {
+            return Err(CalibrationError::TooHigh { years, share });
+        }
+        g_hi = g(hi);
+    }
+    let c = illinois(&mut g, (0.0, -share), (hi, g_hi));
+    g(c);
+    Ok((scaled, c))
+}
+
 /// The Illinois variant of regula falsi on a bracket with `g(a) < 0 ≤ g(b)`: it keeps the
 /// bracket of bisection but converges superlinearly, so a fit exact to 1e-14 takes about ten
 /// evaluations instead of fifty or more. Returns the end with the smaller residual.
@@ -179,6 +224,27 @@ mod tests {
         let (h, _) = calibrate(&[0.0], &[(5.0, 0.3)], &cells).unwrap();
         let want = -(0.7f64).ln() / 5.0;
         assert!((h.rates()[0] - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn scaling_a_shape_keeps_its_proportions_and_hits_the_target_in_closed_form() {
+        // Without risk factors F(t) = 1 − exp(−c·Λ0(t)), so c = −ln(1 − share) / Λ0(t).
+        let cells = cells(&[], &[], Effect::NONE, |_| 0.0);
+        let h = PiecewiseHazard::new(vec![0.0, 0.5, 2.0], vec![0.4, 0.1, 0.05]).unwrap();
+        let (scaled, c) = scale_to(&h, 1.0, 0.2, &cells).unwrap();
+        let lambda = 0.4 * 0.5 + 0.1 * 0.5;
+        assert!((c - (-(0.8f64).ln() / lambda)).abs() < 1e-12, "{c}");
+        for (s, r) in scaled.rates().iter().zip(h.rates()) {
+            assert!((s / r - c).abs() < 1e-12);
+        }
+        assert!((share_by(&scaled, &cells, 1.0) - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_shape_with_no_hazard_before_the_target_cannot_be_scaled() {
+        let cells = cells(&[], &[], Effect::NONE, |_| 0.0);
+        let h = PiecewiseHazard::new(vec![0.0, 2.0], vec![0.0, 0.1]).unwrap();
+        assert!(matches!(scale_to(&h, 1.0, 0.2, &cells), Err(CalibrationError::TooHigh { .. })));
     }
 
     #[test]

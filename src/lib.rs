@@ -3,7 +3,7 @@
 //!
 //! The model is specified in `MODEL.md`. The library's core (`scenario`, `dist`, `model`,
 //! `calibrate`, `hazard`, `discount`, `rng`, `sim`, `tally`, `digest`, `analysis`, `budget`,
-//! `decision`, `voi`) is pure: it never prints, reads files or the environment, and never sees clap
+//! `decision`, `voi`, `validation`) is pure: it never prints, reads files or the environment, and never sees clap
 //! types. Input, output and signals live in `app` and `report`, which depend on the core and
 //! never the other way round.
 
@@ -24,4 +24,5 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod tally;
+pub mod validation;
 pub mod voi;

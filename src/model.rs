@@ -8,7 +8,7 @@
 
 use thiserror::Error;
 
-use crate::calibrate::{self, CalibrationError, Fit};
+use crate::calibrate::{self, CalibrationError, Fit, ScaleFit};
 use crate::discount::Discount;
 use crate::hazard::{Effect, PiecewiseHazard, Prepared};
 use crate::rng::{ALL_AUTHORITIES, Purpose, name_key, stream};
@@ -105,6 +105,9 @@ pub struct Inputs {
     pub strategies: Vec<StrategyInputs>,
     pub reentry_fit: Vec<Fit>,
     pub maltreatment_fit: Vec<Fit>,
+    /// The factor `calibrate_scale_to` put on each hazard's rates, when it has one.
+    pub reentry_scale: Option<ScaleFit>,
+    pub maltreatment_scale: Option<ScaleFit>,
 }
 
 /// Draws every parameter for PSA iteration `iteration` (1-based). Fixed parameters keep
@@ -196,31 +199,45 @@ impl Inputs {
             if comparator.offered[mask as usize] { comparator.support.take_up } else { 0.0 }
         };
 
-        let resolve_hazard =
-            |spec: &HazardSpec, ratios: &[f64], effect: Effect, name: &'static str| match &spec.baseline {
+        let resolve_hazard = |spec: &HazardSpec, ratios: &[f64], effect: Effect, name: &'static str| {
+            let failed =
+                |source| ModelError::Calibration { iteration, scope: String::new(), hazard: name, reason: source };
+            // The population's cells cost 2^k for k risk factors: built only when solved over.
+            let solved = matches!(spec.baseline, Baseline::Calibrate(_)) || spec.scale_to.is_some();
+            let cells = if solved { calibrate::cells(&prevalence, ratios, effect, engaged) } else { Vec::new() };
+            let (h, mut fits) = match &spec.baseline {
                 Baseline::Rates(ids) => {
                     let rates = ids.iter().map(|&id| at(id)).collect();
-                    Ok((PiecewiseHazard::new(spec.knots.clone(), rates).expect("validated hazard"), Vec::new()))
+                    (PiecewiseHazard::new(spec.knots.clone(), rates).expect("validated hazard"), Vec::new())
                 }
                 Baseline::Calibrate(targets) => {
-                    let cells = calibrate::cells(&prevalence, ratios, effect, engaged);
                     let t: Vec<(f64, f64)> = targets.iter().map(|t| (t.years, at(t.share))).collect();
-                    calibrate::calibrate(&spec.knots, &t, &cells).map_err(|source| ModelError::Calibration {
-                        iteration,
-                        scope: String::new(),
-                        hazard: name,
-                        reason: source,
-                    })
+                    calibrate::calibrate(&spec.knots, &t, &cells).map_err(failed)?
                 }
             };
-        let (reentry, reentry_fit) =
-            resolve_hazard(&model.reentry, &rf_hr_reentry, comparator.effect_reentry, "re-entry")?;
-        let (maltreatment, maltreatment_fit) = match &model.maltreatment {
-            Some(spec) => {
-                let (h, f) = resolve_hazard(spec, &rf_hr_maltreatment, comparator.effect_maltreatment, "maltreatment")?;
-                (Some(h), f)
+            let Some(t) = &spec.scale_to else { return Ok((h, fits, None)) };
+            let target = at(t.share);
+            let (h, factor) = calibrate::scale_to(&h, t.years, target, &cells).map_err(failed)?;
+            // The shape's targets are no longer met once scaled: report what the scaled
+            // hazard gives there.
+            for f in &mut fits {
+                f.achieved = calibrate::share_by(&h, &cells, f.years);
             }
-            None => (None, Vec::new()),
+            for (f, r) in fits.iter_mut().zip(h.rates()) {
+                f.rate = *r;
+            }
+            let achieved = calibrate::share_by(&h, &cells, t.years);
+            Ok((h, fits, Some(ScaleFit { years: t.years, target, achieved, factor })))
+        };
+        let (reentry, reentry_fit, reentry_scale) =
+            resolve_hazard(&model.reentry, &rf_hr_reentry, comparator.effect_reentry, "re-entry")?;
+        let (maltreatment, maltreatment_fit, maltreatment_scale) = match &model.maltreatment {
+            Some(spec) => {
+                let (h, f, s) =
+                    resolve_hazard(spec, &rf_hr_maltreatment, comparator.effect_maltreatment, "maltreatment")?;
+                (Some(h), f, s)
+            }
+            None => (None, Vec::new(), None),
         };
         for s in &mut strategies {
             s.support.prepared_reentry = reentry.prepare(s.effect_reentry);
@@ -261,6 +278,8 @@ impl Inputs {
             strategies,
             reentry_fit,
             maltreatment_fit,
+            reentry_scale,
+            maltreatment_scale,
         })
     }
 

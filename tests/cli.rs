@@ -102,7 +102,8 @@ fn shipped_scenarios_and_the_init_template_validate() {
         .assert()
         .success()
         .stdout(predicate::str::contains("england-2012-13.toml: ok (1 authority, 10,080 children, 3 strategies,"))
-        .stdout(predicate::str::contains("dfe-2006-07-cohort.toml: ok (1 authority, 10,270 children, 1 strategy,"));
+        .stdout(predicate::str::contains("dfe-2006-07-cohort.toml: ok (1 authority, 10,270 children, 1 strategy,"))
+        .stdout(predicate::str::contains("england-2014-2020.toml: ok (1 authority, 7,320 children, 3 strategies,"));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use reunify::metric::Metric;
 use reunify::results::SummaryFile;
 use reunify::results::format::{count as thousands, money, percent0};
 
-const CHARTS: [&str; 10] = [
+const CHARTS: [&str; 11] = [
     "decision",
     "reentry_curve",
     "costs",
@@ -21,6 +21,7 @@ const CHARTS: [&str; 10] = [
     "two_way",
     "acceptability",
     "evppi",
+    "validation",
 ];
 
 /// Writes `text` to `dir/name`, runs it quietly into `dir/out` and returns that folder.

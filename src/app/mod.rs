@@ -145,6 +145,13 @@ pub enum Command {
     Reproduce {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// External validation instead: predictions set against independent national series
+        /// that no scenario is calibrated to.
+        #[arg(long)]
+        external: bool,
+        /// With --external: also write validation.csv and the validation chart into this folder.
+        #[arg(long, requires = "external")]
+        out: Option<PathBuf>,
         /// Replications per scenario (default: each scenario's own `iterations`).
         #[arg(long)]
         iterations: Option<u32>,
@@ -357,11 +364,25 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Reproduce { format, iterations, threads } => {
+        Command::Reproduce { format, external, out, iterations, threads } => {
             if iterations == Some(0) {
                 return Err(bad_input(anyhow!(
                     "--iterations must be at least 1: replications estimate each figure's Monte Carlo error"
                 )));
+            }
+            if external {
+                let ext = with_threads(threads, || reproduce::external(iterations))
+                    .map_err(run_failed)?
+                    .map_err(run_failed)?;
+                if let Some(dir) = out {
+                    write_validation(&dir, &ext).map_err(run_failed)?;
+                }
+                match format {
+                    Format::Json => println!("{}", serde_json::to_string_pretty(&ext.rows).map_err(run_failed)?),
+                    Format::Table => print!("{}", reproduce::external_table(&ext.rows)),
+                }
+                // The table reports agreement; it is not a test the model must pass.
+                return Ok(());
             }
             let rows =
                 with_threads(threads, || reproduce::reproduce(iterations)).map_err(run_failed)?.map_err(run_failed)?;
@@ -376,6 +397,25 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
         }
     }
+}
+
+/// `reproduce --external --out DIR`: the validation table and chart, each written whole
+/// into a staging file in `DIR` and renamed into place.
+fn write_validation(dir: &Path, ext: &reproduce::External) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let staged = tempfile::Builder::new()
+        .prefix(".validation-")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    crate::results::table::write(staged.path(), &ext.rows, crate::results::table::Formats::CSV)?;
+    let drawn = crate::report::charts::Drawn::new(staged.path());
+    drawn.draw(&crate::report::charts::ValidationChart::new(&ext.curves, &ext.rows))?;
+    drawn.finish()?;
+    for f in ["validation.csv", "validation.svg", "validation.png"] {
+        std::fs::rename(staged.path().join(f), dir.join(f))
+            .with_context(|| format!("cannot write {}", dir.join(f).display()))?;
+    }
+    Ok(())
 }
 
 /// `reunify report DIR`: draws into a temporary folder inside `DIR`, then moves each file
@@ -714,8 +754,14 @@ impl Finish {
         );
         let curve = analysis::reentry_curve(&run, &names);
         let streamed = streams.finish().map_err(run_failed)?;
-        let analyses =
-            output::Analyses { tornado: &tornado.rows, acceptability: &accept, voi: &voi, two_way: &two_way };
+        let validation = crate::validation::predict(sc, &curve);
+        let analyses = output::Analyses {
+            tornado: &tornado.rows,
+            acceptability: &accept,
+            voi: &voi,
+            two_way: &two_way,
+            validation: &validation,
+        };
         output::write_all(staged.path(), &summary, &curve, &analyses, &streamed).map_err(run_failed)?;
         let info = RunInfo {
             crate_version: env!("CARGO_PKG_VERSION"),

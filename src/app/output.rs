@@ -167,6 +167,8 @@ pub struct Analyses<'a> {
     pub acceptability: &'a [AcceptPoint],
     pub voi: &'a [VoiRow],
     pub two_way: &'a [TwoWayPoint],
+    /// External validation, when the scenario lists `[[validation]]` figures.
+    pub validation: &'a [crate::validation::ValidationRow],
 }
 
 fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'static str>) -> Result<()> {
@@ -200,6 +202,9 @@ pub fn write_all(
     }
     if !analyses.voi.is_empty() {
         put(dir, analyses.voi, Formats::CSV, &mut written)?;
+    }
+    if !analyses.validation.is_empty() {
+        put(dir, analyses.validation, Formats::CSV, &mut written)?;
     }
     let authorities: Vec<AuthorityRow> = authority_rows(summary);
     if !authorities.is_empty() {

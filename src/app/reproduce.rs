@@ -9,15 +9,121 @@
 
 use serde::Serialize;
 
-use crate::analysis::{self, View, describe};
-use crate::digest::RunDigest;
+use std::sync::Arc;
+
+use crate::analysis::{self, CurvePoint, View, describe};
+use crate::digest::{IterationDigest, RunDigest};
 use crate::metric::Metric;
 use crate::scenario::Scenario;
 use crate::sim::{self, IterationResult, RunOptions, RunResult};
+use crate::validation::ValidationRow;
 
 pub const DFE_2006_07: &str = include_str!("../../scenarios/dfe-2006-07-cohort.toml");
 pub const HOLMES_2014: &str = include_str!("../../scenarios/holmes-2014.toml");
 pub const HOLMES_2024: &str = include_str!("../../scenarios/holmes-2024.toml");
+pub const ENGLAND_2012_13: &str = include_str!("../../scenarios/england-2012-13.toml");
+pub const ENGLAND_2014_2020: &str = include_str!("../../scenarios/england-2014-2020.toml");
+
+/// The scenarios `reproduce --external` sets against independent series, in table order.
+pub const EXTERNAL: [(&str, &str); 3] = [
+    ("england-2012-13", ENGLAND_2012_13),
+    ("dfe-2006-07-cohort", DFE_2006_07),
+    ("england-2014-2020", ENGLAND_2014_2020),
+];
+
+/// External validation of the shipped scenarios: one row per `[[validation]]` figure, and
+/// each scenario's comparator re-entry curve for the chart.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct External {
+    pub rows: Vec<ValidationRow>,
+    /// `(scenario, comparator's curve)`, in months.
+    #[serde(skip)]
+    pub curves: Vec<(String, Vec<CurvePoint>)>,
+}
+
+/// Runs each of [`EXTERNAL`] to the horizon its latest figure needs (its last hazard carried
+/// on), with its PSA, and predicts each figure from the comparator's re-entry curve.
+pub fn external(iterations: Option<u32>) -> anyhow::Result<External> {
+    let mut out = External { rows: Vec::new(), curves: Vec::new() };
+    for (name, text) in EXTERNAL {
+        let mut sc = load(text, name)?;
+        sc.meta.horizon_years = crate::validation::horizon_for(&sc);
+        let opts = RunOptions {
+            seed: sc.meta.seed,
+            iterations: iterations.unwrap_or(sc.meta.iterations),
+            base_case_only: false,
+        };
+        let mut draws = Vec::new();
+        sim::run_map(
+            &sc,
+            opts,
+            &|| {},
+            |r| ((r.iteration == 0).then(|| r.inputs.clone()), IterationDigest::of(&r)),
+            |d| {
+                draws.push(d);
+                Ok::<_, crate::model::ModelError>(())
+            },
+        )?;
+        let mut draws = draws.into_iter();
+        let (base_inputs, base) = draws.next().expect("the base case always runs");
+        let base_inputs = base_inputs.expect("the base case keeps its inputs");
+        let run = RunDigest { base_inputs, base: Arc::new(base), psa: draws.map(|(_, d)| Arc::new(d)).collect() };
+        let comparator = sc.model.strategies[0].name.clone();
+        let curve = analysis::reentry_curve(&run, std::slice::from_ref(&comparator));
+        out.rows.extend(crate::validation::predict(&sc, &curve));
+        out.curves.push((name.to_string(), curve));
+    }
+    Ok(out)
+}
+
+/// The external validation table as the terminal prints it: a summary line per figure, then
+/// each figure's source, population, period and definition, then what it means.
+pub fn external_table(rows: &[ValidationRow]) -> String {
+    use std::fmt::Write;
+    let pct = crate::results::format::percent;
+    let mut out = String::from(
+        "External validation: the model's predictions against independent national series, none of them a calibration target\n\n",
+    );
+    let _ = writeln!(
+        out,
+        "{:>2}  {:<19} {:>6}  {:<27} {:<26} {:<6} target",
+        "#", "scenario", "years", "published", "predicted (95% interval)", "inside"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let predicted = match (r.mean, r.q025, r.q975) {
+            (Some(m), Some(lo), Some(hi)) => format!("{} ({}–{})", pct(m), pct(lo), pct(hi)),
+            _ => "beyond the horizon".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{:>2}  {:<19} {:>6}  {:<27} {:<26} {:<6} {}",
+            i + 1,
+            r.scenario,
+            crate::results::format::number(r.years, 2),
+            r.published,
+            predicted,
+            match r.inside {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "–",
+            },
+            if r.calibration_target { "yes" } else { "no" }
+        );
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let _ = writeln!(out, "\n{:>2}. {} ({}): {}", i + 1, r.figure, r.scenario, r.published);
+        for (k, v) in
+            [("source", &r.source), ("population", &r.population), ("period", &r.period), ("definition", &r.definition)]
+        {
+            let _ = writeln!(out, "    {k:<11} {v}");
+        }
+        if let Some(b) = r.base {
+            let _ = writeln!(out, "    {:<11} {} in the base case", "predicted", pct(b));
+        }
+    }
+    let _ = writeln!(out, "\n{}", crate::results::verdict::validation_reading(rows));
+    out
+}
 
 /// One reproduced figure.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -46,6 +46,8 @@ pub struct ReportData {
     pub voi: Vec<VoiRow>,
     pub two_way: Vec<TwoWayPoint>,
     pub authorities: Vec<AuthorityRow>,
+    /// External validation, when the scenario lists `[[validation]]` figures.
+    pub validation: Vec<crate::validation::ValidationRow>,
 }
 
 fn read_text(dir: &Path, name: &str) -> Result<String> {
@@ -82,6 +84,7 @@ impl ReportData {
             acceptability: optional(dir)?,
             voi: optional(dir)?,
             two_way: optional(dir)?,
+            validation: optional(dir)?,
             authorities: authority_rows(&summary),
             summary,
         })
@@ -162,7 +165,7 @@ pub fn fmt_value(v: f64, unit: ValueUnit) -> String {
 pub(crate) const CSS: &str = r#"
 body { font-family: "DejaVu Sans", Verdana, sans-serif; color: #222; max-width: 1100px; margin: 1.2em auto; padding: 0 1em; line-height: 1.45; }
 h1 { font-size: 1.55em; margin: 0 0 0.2em; } h2 { margin-top: 1.8em; border-bottom: 2px solid #ddd; padding-bottom: 0.2em; }
-.meta { color: #555; margin: 0.2em 0; } .headline { font-size: 1.08em; background: #f3f7fb; border-left: 5px solid #0072b2; padding: 0.6em 1em; margin: 0.6em 0; }
+.meta { color: #555; margin: 0.2em 0; } tr.detail td { color: #555; font-size: 0.88em; border-top: none; padding-top: 0; } .headline { font-size: 1.08em; background: #f3f7fb; border-left: 5px solid #0072b2; padding: 0.6em 1em; margin: 0.6em 0; }
 #verdict h2 { margin-top: 0.6em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin: 0.8em 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
@@ -396,6 +399,50 @@ fn calibration_section(d: &ReportData) -> Markup {
                 }
             }
         }
+        @for (name, scale) in [("re-entry", &c.reentry_scale), ("maltreatment", &c.maltreatment_scale)] {
+                @if let Some(f) = scale {
+                    p {
+                        "The " (name) " rates keep the shape fitted above and are multiplied by one factor, "
+                        (format!("{:.4}", f.factor)) ", so that " (format!("{:.2}%", 100.0 * f.target))
+                        " are back within " (number(f.years, 2)) " years (achieved " (format!("{:.2}%", 100.0 * f.achieved))
+                        "); the shares achieved at the shape's targets are the scaled hazard's."
+                    }
+                }
+            }
+    }
+}
+
+/// The external validation appendix: each published figure beside the model's prediction,
+/// what the figure counts, and what the agreements and disagreements mean.
+fn validation_section(d: &ReportData, chart: Option<&Markup>) -> Markup {
+    let pct = crate::results::format::percent;
+    html! {
+        p {
+            "Each row sets a figure published from independent national data against the model's prediction for the comparator ("
+            (d.summary.comparator) "). None of them is a figure the scenario was calibrated to, and none was used to tune it. "
+            "A figure lies inside when, within its rounding, it meets the 95% interval across simulations."
+        }
+        table {
+            tr { th { "Figure" } th { "Published" } th { "Source" } th.num { "Predicted" } th.num { "95% interval" } th { "Inside" } }
+            @for r in &d.validation {
+                tr {
+                    td { (r.figure) }
+                    td { (r.published) }
+                    td { (crate::report::charts::short_source(&r.source)) }
+                    td.num { (opt(r.mean, pct)) }
+                    td.num { (match (r.q025, r.q975) { (Some(lo), Some(hi)) => format!("{} to {}", pct(lo), pct(hi)), _ => format!("beyond this run's {}-year horizon", number(d.summary.horizon_years, 2)) }) }
+                    td { (match r.inside { Some(true) => "yes", Some(false) => "no", None => "–" }) }
+                }
+                tr.detail {
+                    td colspan="6" {
+                        "Population: " (r.population) ". Period: " (r.period) ". Definition: " (r.definition) ". Source: " (r.source) "."
+                    }
+                }
+            }
+        }
+        @if let Some(f) = chart { (f) }
+        p { (crate::results::verdict::validation_reading(&d.validation)) }
+        p.meta { code { "reunify reproduce --external" } " runs each shipped scenario long enough to predict all of its figures." }
     }
 }
 
@@ -527,6 +574,16 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
         )?),
         None => None,
     };
+    let predicted: Vec<_> = d.validation.iter().filter(|r| r.mean.is_some()).cloned().collect();
+    let validation = if predicted.is_empty() {
+        None
+    } else {
+        Some(figure(
+            &crate::report::charts::ValidationChart::new(&[(s.scenario.clone(), d.curve.clone())], &predicted),
+            dir,
+            "The line is the comparator's share of children back in care at least once, by months since they left care (the mean across simulations), with its 95% band; circles mark the independent published figures, labelled by source. None of them is a calibration target.",
+        )?)
+    };
     let first = s.strategies.get(1).map(|st| st.name.clone()).unwrap_or_default();
     let meta = format!(
         "{} children returning home across {} authorit{}; followed for {} years; costs in {} prices, discounted at {} a year; {}.",
@@ -602,6 +659,10 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                 (inputs_table(d))
                 h2 { "Calibration fit" }
                 (calibration_section(d))
+                @if !d.validation.is_empty() {
+                    h2 #validation { "External validation" }
+                    (validation_section(d, validation.as_ref()))
+                }
                 h2 { "Run details" }
                 (run_table(d))
             }

@@ -9,6 +9,7 @@ use crate::analysis::{CurvePoint, SummaryRow};
 use crate::budget::BudgetStat;
 use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::Metric;
+use crate::validation::ValidationRow;
 use crate::voi::VoiRow;
 
 /// One table's entry in the dictionary.
@@ -35,6 +36,7 @@ pub fn entries() -> Vec<Entry> {
         entry::<AcceptPoint>("CSV"),
         entry::<TwoWayPoint>("CSV"),
         entry::<VoiRow>("CSV"),
+        entry::<ValidationRow>("CSV, when the scenario lists `[[validation]]` figures"),
         entry::<AuthorityRow>("CSV, with several authorities"),
         entry::<BudgetStat>("CSV, in flow mode"),
         entry::<IterationRow>(per_iteration),

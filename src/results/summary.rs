@@ -38,6 +38,11 @@ pub struct Calibration {
     pub reentry_rates: Vec<f64>,
     pub reentry: Vec<Fit>,
     pub maltreatment: Vec<Fit>,
+    /// `calibrate_scale_to`'s factor on the re-entry shape, when the scenario sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reentry_scale: Option<crate::calibrate::ScaleFit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maltreatment_scale: Option<crate::calibrate::ScaleFit>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -218,6 +223,8 @@ impl SummaryFile {
                 reentry_rates: base.reentry.rates().to_vec(),
                 reentry: base.reentry_fit.clone(),
                 maltreatment: base.maltreatment_fit.clone(),
+                reentry_scale: base.reentry_scale,
+                maltreatment_scale: base.maltreatment_scale,
             },
             inputs: sc
                 .params

@@ -15,6 +15,7 @@ use crate::analysis::{CurvePoint, Kind as RowKind, Stat, SummaryRow};
 use crate::budget::BudgetStat;
 use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::{Decisions, Levels, Metric, N_LEVELS, Unit};
+use crate::validation::ValidationRow;
 use crate::voi::VoiRow;
 
 use super::table::{Cell, Col, Row, Table, penny};
@@ -595,6 +596,79 @@ impl Table for super::summary::InputRow {
             distribution: row.text(3)?,
             source: Some(row.text(4)?).filter(|s| !s.is_empty()),
             strategies: strategies.split("; ").filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        })
+    }
+}
+
+impl Table for ValidationRow {
+    const NAME: &'static str = "validation";
+    const ROW: &'static str = "one independent published figure and the model's prediction of it (external validation)";
+    fn columns() -> Vec<Col> {
+        vec![
+            Col::key("scenario", "scenario name"),
+            Col::text("figure", "what the published figure is"),
+            Col::text("published", "the figure as published"),
+            Col::share("published_share", "the published figure as a share"),
+            Col::number("rounding", "share", "half the unit the published figure was rounded to"),
+            Col::number("years", "years", "years since leaving care at which the share is counted"),
+            Col::share("predicted_base", "comparator's share back in care by then, base case"),
+            Col::share("predicted_mean", "the same, mean over the PSA draws"),
+            Col::share("predicted_q025", "2.5% quantile over the PSA draws"),
+            Col::share("predicted_q975", "97.5% quantile over the PSA draws"),
+            Col::count(
+                "inside",
+                "1 = yes, 0 = no",
+                "whether the published figure, within its rounding, lies inside the 95% interval (empty without one)",
+            ),
+            Col::count(
+                "calibration_target",
+                "1 = yes, 0 = no",
+                "whether the scenario was calibrated to this figure (never)",
+            ),
+            Col::text("source", "where the figure was published"),
+            Col::text("population", "the children the figure counts"),
+            Col::text("period", "when they left care and how long they were followed"),
+            Col::text("definition", "what the figure counts, and how that differs from the model's"),
+        ]
+    }
+    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
+        out.extend([
+            Cell::Text(&self.scenario),
+            Cell::Text(&self.figure),
+            Cell::Text(&self.published),
+            Cell::num(self.published_share),
+            Cell::num(self.rounding),
+            Cell::num(self.years),
+            Cell::Float(self.base),
+            Cell::Float(self.mean),
+            Cell::Float(self.q025),
+            Cell::Float(self.q975),
+            Cell::Int(self.inside.map(i64::from)),
+            Cell::Int(Some(i64::from(self.calibration_target))),
+            Cell::Text(&self.source),
+            Cell::Text(&self.population),
+            Cell::Text(&self.period),
+            Cell::Text(&self.definition),
+        ]);
+    }
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(ValidationRow {
+            scenario: row.text(0)?,
+            figure: row.text(1)?,
+            published: row.text(2)?,
+            published_share: row.f64(3)?,
+            rounding: row.f64(4)?,
+            years: row.f64(5)?,
+            base: row.float(6)?,
+            mean: row.float(7)?,
+            q025: row.float(8)?,
+            q975: row.float(9)?,
+            inside: row.int(10)?.map(|v| v != 0),
+            calibration_target: row.int(11)?.unwrap_or(0) != 0,
+            source: row.text(12)?,
+            population: row.text(13)?,
+            period: row.text(14)?,
+            definition: row.text(15)?,
         })
     }
 }

@@ -385,3 +385,52 @@ pub fn flow_sentence(b: &BudgetSummary) -> String {
         b.financial_years.last().map(String::as_str).unwrap_or("?"),
     )
 }
+
+/// What an external validation table means for a user choosing a baseline, in two or three
+/// sentences made from its rows: how many published figures lie inside the model's interval,
+/// which way the others miss, and what that does to the figures a run reports.
+pub fn validation_reading(rows: &[crate::validation::ValidationRow]) -> String {
+    let predicted: Vec<_> = rows.iter().filter(|r| r.inside.is_some()).collect();
+    if predicted.is_empty() {
+        return "No figure could be predicted: each lies beyond the run's horizon or the run had no PSA. \
+                `reunify reproduce --external` runs each scenario long enough."
+            .into();
+    }
+    let inside = predicted.iter().filter(|r| r.inside == Some(true)).count();
+    let below = predicted.iter().filter(|r| r.inside == Some(false) && r.q975 < Some(r.published_share)).count();
+    let above = predicted.len() - inside - below;
+    let figures = |n: usize| if n == 1 { "1 figure".to_string() } else { format!("{n} figures") };
+    let mut t = format!(
+        "Of {} independent published {} the model predicted, {} inside its 95% interval",
+        predicted.len(),
+        if predicted.len() == 1 { "figure" } else { "figures" },
+        match inside {
+            0 => "none lies".to_string(),
+            1 => "1 lies".to_string(),
+            n => format!("{n} lie"),
+        },
+    );
+    match (below, above) {
+        (0, 0) => t.push_str(". "),
+        (b, 0) => t.push_str(&format!("; for the other {} the model predicts fewer re-entries. ", figures(b))),
+        (0, a) => t.push_str(&format!("; for the other {} the model predicts more re-entries. ", figures(a))),
+        (b, a) => t.push_str(&format!(
+            "; the model predicts fewer re-entries than {} and more than {}. ",
+            figures(b),
+            figures(a)
+        )),
+    }
+    if below > 0 {
+        t.push_str(
+            "Where a baseline predicts fewer re-entries than a series that counts the same children, the \
+             breakdowns support could avert, and what they cost, are if anything understated. ",
+        );
+    }
+    t.push_str(
+        "Series that count every exit from care, not only returns home, or another period, are a weaker \
+         test (each row says how its definition differs): choose the baseline whose returns-home series \
+         is closest to your own children, and run a scenario scaled to it beside the default \
+         (with calibrate_scale_to, as england-2014-2020 does for returns home after 2014).",
+    );
+    t
+}

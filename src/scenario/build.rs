@@ -282,7 +282,17 @@ impl Builder {
                 Some(budget)
             }
         };
-        Ok(Scenario { budget, meta, params: self.params, discount_rate, authorities, model, warnings: self.warnings })
+        let validation = self.comparisons(&raw.validation, &model, &authorities)?;
+        Ok(Scenario {
+            budget,
+            meta,
+            params: self.params,
+            discount_rate,
+            authorities,
+            model,
+            validation,
+            warnings: self.warnings,
+        })
     }
 
     /// Validates the model sections: risk factors, hazards, failed returns, care, costs and
@@ -489,6 +499,92 @@ impl Builder {
         Ok(Model { reentry, maltreatment, risk_factors, hr_per_failed_return, care, costs, strategies })
     }
 
+    /// `[[validation]]`: checks each figure and refuses one that a re-entry hazard of the
+    /// scenario (its own or an authority's) is calibrated to, at the same time and to the same
+    /// value within the figure's rounding: a prediction that was a target validates nothing.
+    fn comparisons(
+        &self,
+        raw: &[RawComparison],
+        model: &Model,
+        authorities: &[Authority],
+    ) -> Result<Vec<Comparison>, ScenarioError> {
+        let mut out = Vec::new();
+        for (i, c) in raw.iter().enumerate() {
+            let p = format!("validation[{i}] ({:?})", c.figure);
+            for (field, text) in [
+                ("figure", &c.figure),
+                ("published", &c.published),
+                ("source", &c.source),
+                ("population", &c.population),
+                ("period", &c.period),
+                ("definition", &c.definition),
+            ] {
+                if text.trim().is_empty() {
+                    return Err(self.err(format!("{p}.{field}"), "must not be empty"));
+                }
+            }
+            if !(c.share > 0.0 && c.share < 1.0) {
+                return Err(
+                    self.err(format!("{p}.share"), format!("{} is not a share strictly between 0 and 1", c.share))
+                );
+            }
+            let rounding = c.rounding.unwrap_or(0.0);
+            if !(rounding.is_finite() && (0.0..0.5).contains(&rounding)) {
+                return Err(
+                    self.err(format!("{p}.rounding"), format!("{rounding} is not half a rounding unit from 0 to 0.5"))
+                );
+            }
+            let months = c.years * 12.0;
+            if !(c.years > 0.0 && c.years <= 100.0 && (months - months.round()).abs() < 1e-9) {
+                return Err(self.err(
+                    format!("{p}.years"),
+                    format!(
+                        "{} is not a whole number of months from 1 month to 100 years: the re-entry curve is read by month",
+                        c.years
+                    ),
+                ));
+            }
+            let models = std::iter::once(("", model))
+                .chain(authorities.iter().filter_map(|a| a.model.as_ref().map(|m| (a.name.as_str(), m))));
+            for (owner, m) in models {
+                let whose = if owner.is_empty() { String::new() } else { format!("authority {owner:?}'s ") };
+                let targets: Vec<(String, &Target)> = match &m.reentry.baseline {
+                    Baseline::Calibrate(ts) => {
+                        ts.iter().enumerate().map(|(k, t)| (format!("{whose}reentry.calibrate_to[{k}]"), t)).collect()
+                    }
+                    Baseline::Rates(_) => Vec::new(),
+                };
+                let scale = m.reentry.scale_to.iter().map(|t| (format!("{whose}reentry.calibrate_scale_to"), t));
+                for (at, t) in targets.into_iter().chain(scale) {
+                    let v = self.params[t.share.0].param.point;
+                    if (t.years - c.years).abs() < 1e-9 && (v - c.share).abs() <= rounding + 1e-9 {
+                        return Err(self.err(
+                            p.clone(),
+                            format!(
+                                "{} at {} years is a calibration target of this scenario ({at} = {}): an external validation must be a figure the model was not calibrated to",
+                                c.published,
+                                crate::dist::fmt_num(c.years),
+                                crate::dist::fmt_num(v)
+                            ),
+                        ));
+                    }
+                }
+            }
+            out.push(Comparison {
+                figure: c.figure.clone(),
+                published: c.published.clone(),
+                share: c.share,
+                rounding,
+                years: c.years,
+                source: c.source.clone(),
+                population: c.population.clone(),
+                period: c.period.clone(),
+                definition: c.definition.clone(),
+            });
+        }
+        Ok(out)
+    }
+
     fn hazard(&mut self, section: &str, h: &RawHazard) -> Result<HazardSpec, ScenarioError> {
         let knots = h.knots_years.clone();
         if knots.first() != Some(&0.0) {
@@ -586,7 +682,37 @@ impl Builder {
                 Baseline::Calibrate(out)
             }
         };
-        Ok(HazardSpec { knots, baseline, source: h.source.clone() })
+        let scale_to = match &h.calibrate_scale_to {
+            None => None,
+            Some(t) => {
+                let p = format!("{section}.calibrate_scale_to");
+                if !(t.years.is_finite() && t.years > 0.0) {
+                    return Err(
+                        self.err(format!("{p}.years"), format!("{} is not a time after the return home", t.years))
+                    );
+                }
+                let share = self.param(
+                    &format!("{p}.share"),
+                    format!("{section}.scale_target.share"),
+                    Some(&t.share),
+                    0.0,
+                    Domain::Share,
+                    t.source.as_ref().or(src),
+                )?;
+                let what = if section == "reentry" { "back in care" } else { "maltreated" };
+                let def = &mut self.params[share.0];
+                if def.label == label::default_label(&def.key) {
+                    let owner = def.authority.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+                    def.label = format!(
+                        "{owner}Baseline scaled to: share {what} within {} year{}",
+                        crate::dist::fmt_num(t.years),
+                        if t.years == 1.0 { "" } else { "s" }
+                    );
+                }
+                Some(Target { years: t.years, share })
+            }
+        };
+        Ok(HazardSpec { knots, baseline, scale_to, source: h.source.clone() })
     }
 
     fn eligibility(

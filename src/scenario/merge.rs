@@ -51,9 +51,13 @@ pub(super) fn merge_model(top: &toml::Table, over: &toml::Table) -> Result<toml:
             let t = v.as_table().ok_or_else(|| (k.clone(), "must be a table".to_string()))?;
             let e = out.entry(k.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
             let e = e.as_table_mut().ok_or_else(|| (k.clone(), "the top level's is not a table".to_string()))?;
-            if t.contains_key("rates_per_year") || t.contains_key("calibrate_to") {
-                e.remove("rates_per_year");
-                e.remove("calibrate_to");
+            // A hazard's baseline is one of its three keys together: an override that gives
+            // any of them replaces the top level's whole baseline.
+            const BASELINE: [&str; 3] = ["rates_per_year", "calibrate_to", "calibrate_scale_to"];
+            if BASELINE.iter().any(|b| t.contains_key(*b)) {
+                for b in BASELINE {
+                    e.remove(b);
+                }
             }
             e.extend(t.iter().map(|(a, b)| (a.clone(), b.clone())));
         }

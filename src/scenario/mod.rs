@@ -220,6 +220,33 @@ pub struct Model {
     pub strategies: Vec<Strategy>,
 }
 
+/// An independent published share back in care by a time (`[[validation]]`), in words and
+/// as a number. It is never one the scenario is calibrated to: validation refuses that.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// What the figure is, in a few words.
+    pub figure: String,
+    /// The figure as published ("14.4%", "one in five").
+    pub published: String,
+    pub share: f64,
+    /// Half the unit the published figure was rounded to.
+    pub rounding: f64,
+    /// Years since leaving care; a whole number of months.
+    pub years: f64,
+    pub source: String,
+    pub population: String,
+    pub period: String,
+    /// What the figure counts, and how that differs from the model's definition.
+    pub definition: String,
+}
+
+impl Comparison {
+    /// The month of the re-entry curve the figure is read at.
+    pub fn month(&self) -> usize {
+        (self.years * 12.0).round() as usize
+    }
+}
+
 /// A calibration target: the share with a first event by `years`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
@@ -237,6 +264,9 @@ pub enum Baseline {
 pub struct HazardSpec {
     pub knots: Vec<f64>,
     pub baseline: Baseline,
+    /// `calibrate_scale_to`: after the baseline is fixed, every rate is multiplied by one
+    /// factor so that the share by `years` is the target; the baseline gives only the shape.
+    pub scale_to: Option<Target>,
     pub source: Option<String>,
 }
 
@@ -376,6 +406,9 @@ pub struct Scenario {
     /// The top-level model, used by every authority that overrides nothing.
     pub model: Model,
     pub budget: Option<Budget>,
+    /// `[[validation]]`: independent figures to set predictions against, none of them a
+    /// calibration target.
+    pub validation: Vec<Comparison>,
     /// What validation accepted with a change (a spread too small to sample became a fixed
     /// value), each as "file: field path: what"; the application prints them.
     pub warnings: Vec<String>,

@@ -22,6 +22,23 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) strategy: Vec<RawStrategy>,
     pub(super) budget: Option<RawBudget>,
+    #[serde(default)]
+    pub(super) validation: Vec<RawComparison>,
+}
+
+/// `[[validation]]`: an independent published figure to set the model's prediction against.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawComparison {
+    pub(super) figure: String,
+    pub(super) published: String,
+    pub(super) share: f64,
+    pub(super) rounding: Option<f64>,
+    pub(super) years: f64,
+    pub(super) source: String,
+    pub(super) population: String,
+    pub(super) period: String,
+    pub(super) definition: String,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +121,7 @@ pub(super) struct RawHazard {
     pub(super) knots_years: Vec<f64>,
     pub(super) rates_per_year: Option<Vec<toml::Value>>,
     pub(super) calibrate_to: Option<Vec<RawTarget>>,
+    pub(super) calibrate_scale_to: Option<RawTarget>,
     pub(super) source: Option<String>,
 }
 

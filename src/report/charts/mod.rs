@@ -31,6 +31,7 @@ mod outcomes;
 mod reentry_curve;
 mod tornado;
 mod two_way;
+mod validation;
 
 pub use acceptability::*;
 pub use authorities::*;
@@ -45,6 +46,7 @@ pub use outcomes::*;
 pub use reentry_curve::*;
 pub use tornado::*;
 pub use two_way::*;
+pub use validation::*;
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;
