@@ -14,12 +14,13 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{View, iteration_metrics, priced_support};
+use crate::analysis::View;
 use crate::digest::RunDigest;
-use crate::metric::{Decisions, Metric};
+use crate::metric::Metric;
 use crate::model::ModelError;
+use crate::sample::{BaseCase, Evaluation, SAMPLE_CHILDREN, Sampler};
 use crate::scenario::{Scenario, SupportBasis};
-use crate::sim::{IterationResult, run_iteration};
+use crate::sim::run_iteration;
 
 /// Break-even figures for one strategy against the comparator. A figure that is undefined
 /// for the scenario (no breakdowns to avert, no family supported) is `None`, written as
@@ -58,6 +59,13 @@ pub struct BreakEven {
     /// all but removes re-entry while supported does not pay for the support, or when support
     /// reaches no family.
     pub breakeven_hazard_ratio: Option<f64>,
+    /// The Monte Carlo standard error of `breakeven_hazard_ratio` when it was found on a
+    /// sample of the children ([`crate::sample`]); absent when every child was simulated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakeven_hazard_ratio_mc_error: Option<f64>,
+    /// The children re-simulated to find it, when a sample; absent when all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resimulated_children: Option<u64>,
     /// The price per child at which support is cost-neutral at the scenario's effect.
     pub max_affordable_price: Option<f64>,
     /// Why figures above are absent, in words ("no breakdowns under the comparator ...").
@@ -70,16 +78,40 @@ pub fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-fn net_saving(r: &IterationResult, s: usize) -> f64 {
-    iteration_metrics(r, View::Total).decisions[s][Metric::NetSaving]
+/// Break-even figures for every non-comparator strategy, re-simulating the base case.
+pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError> {
+    let base = BaseCase::of_result(&run_iteration(sc, seed, 0, sc.point_values())?);
+    breakeven_with(sc, seed, &base, SAMPLE_CHILDREN)
 }
 
-/// Break-even figures for every non-comparator strategy.
-pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError> {
+/// Break-even figures from the run's own base case: every figure but the break-even hazard
+/// ratio is read off it; that ratio is a root found by re-simulating the children of a
+/// [`Sampler`] of about `target` children (the whole cohort when it has no more), grown until
+/// its Monte Carlo error is below the rounding the ratio is shown with (0.005).
+pub fn breakeven_with(sc: &Scenario, seed: u64, base: &BaseCase, target: u64) -> Result<Vec<BreakEven>, ModelError> {
+    let mut sampler = Sampler::new(sc, target);
+    loop {
+        let out = breakeven_on(sc, seed, base, &sampler)?;
+        let ratio = out.iter().filter_map(|b| b.breakeven_hazard_ratio_mc_error).fold(0.0, f64::max) / HR_ROUNDING;
+        if ratio <= 1.0 || sampler.exact() {
+            return Ok(out);
+        }
+        sampler = sampler.larger(sc, ratio);
+    }
+}
+
+/// Half the unit the break-even hazard ratio is shown to (two decimals).
+pub const HR_ROUNDING: f64 = 0.005;
+
+/// [`breakeven_with`] on one sampler, without growing it.
+pub fn breakeven_on(
+    sc: &Scenario,
+    seed: u64,
+    base: &BaseCase,
+    sampler: &Sampler,
+) -> Result<Vec<BreakEven>, ModelError> {
     let points = sc.point_values();
-    let base = run_iteration(sc, seed, 0, points.clone())?;
-    let m = iteration_metrics(&base, View::Total);
-    let comp = &m.levels[0];
+    let comp = &base.levels[0];
     let comparator_breakdowns = comp[Metric::Breakdowns];
     let children = comp[Metric::Children];
     let cost_per_breakdown = (comparator_breakdowns > 0.0)
@@ -88,11 +120,12 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
         .filter(|c| *c > 0.0);
     let mut out = Vec::new();
     for (s, strat) in sc.model.strategies.iter().enumerate().skip(1) {
-        let lv = &m.levels[s];
+        let lv = &base.levels[s];
+        let decisions = base.decisions(s);
         let support_cost = lv[Metric::SupportCost] - comp[Metric::SupportCost];
         let breakdowns_to_avert = cost_per_breakdown.and_then(|c| finite(support_cost / c));
         let price = points[strat.cost.0];
-        let (priced, q) = priced_support(&base, s, View::Total);
+        let (priced, q) = base.priced[s];
         let without_price = lv[Metric::TotalCost] - priced;
         let max_affordable_price = (q > 0.0).then(|| (comp[Metric::TotalCost] - without_price) / q).and_then(finite);
         let mut undefined = Vec::new();
@@ -115,11 +148,29 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
         let hr_id = strat.hr_reentry.0;
         // Each strategy's children depend only on their own draws and the comparator, so the
         // root-finder simulates just the comparator and this strategy.
-        let pair = sc.with_strategies(&[0, s]);
-        let f = |hr: f64| -> Result<f64, ModelError> {
+        let pair = sampler.scenario().with_strategies(&[0, s]);
+        let eval = |hr: f64| -> Result<Evaluation, ModelError> {
             let mut v = points.clone();
             v[hr_id] = hr;
-            Ok(net_saving(&run_iteration(&pair, seed, 0, v)?, 1))
+            Ok(sampler.evaluate(&run_iteration(&pair, seed, 0, v)?))
+        };
+        let at_base = if sampler.exact() { None } else { Some(eval(points[hr_id])?) };
+        let full = base.additive(s);
+        let estimate = |at: &Evaluation| match &at_base {
+            None => sampler.estimate(|a| a.net_saving, 1, at, at, &full),
+            Some(b) => sampler.estimate(|a| a.net_saving, 1, at, b, &full),
+        };
+        let f = |hr: f64| -> Result<f64, ModelError> { Ok(estimate(&eval(hr)?).value) };
+        let breakeven_hazard_ratio = if q > 0.0 { solve_decreasing(f, 1e-4, 1.0, 50.0)? } else { None };
+        // The root's Monte Carlo error: the error of the net saving there over its slope.
+        let breakeven_hazard_ratio_mc_error = match breakeven_hazard_ratio {
+            Some(r) if !sampler.exact() => {
+                let se = estimate(&eval(r)?).se;
+                let (a, b) = (r / 1.05, r * 1.05);
+                let slope = (f(b)? - f(a)?) / (b - a);
+                Some(if slope != 0.0 { se / slope.abs() } else { f64::INFINITY })
+            }
+            _ => None,
         };
         out.push(BreakEven {
             strategy: strat.name.clone(),
@@ -139,10 +190,12 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
             breakeven_share_12m: breakdowns_to_avert
                 .and_then(|b| finite(comp[Metric::ReentryShare12m] - b / children))
                 .map(|x| x.max(0.0)),
-            breakdowns_averted: m.decisions[s][Metric::BreakdownsAverted],
-            net_saving: m.decisions[s][Metric::NetSaving],
+            breakdowns_averted: decisions[Metric::BreakdownsAverted],
+            net_saving: decisions[Metric::NetSaving],
             scenario_hazard_ratio: points[hr_id],
-            breakeven_hazard_ratio: if q > 0.0 { solve_decreasing(f, 1e-4, 1.0, 50.0)? } else { None },
+            breakeven_hazard_ratio,
+            breakeven_hazard_ratio_mc_error,
+            resimulated_children: (!sampler.exact()).then_some(sampler.children),
             max_affordable_price,
             undefined,
         });
@@ -194,6 +247,10 @@ pub struct TornadoRow {
     pub high_breakdowns_averted: f64,
     /// `|high − low|` of the net saving.
     pub swing: f64,
+    /// Monte Carlo standard errors of the two net savings when the tornado re-simulated a
+    /// sample of the children ([`crate::sample`]); 0 when it simulated all of them.
+    pub low_net_saving_mc_error: f64,
+    pub high_net_saving_mc_error: f64,
 }
 
 /// The tornado of every strategy against the comparator.
@@ -203,19 +260,65 @@ pub struct Tornado {
     pub base: Vec<(String, f64, f64)>,
     /// Rows of each strategy, sorted by swing, largest first.
     pub rows: Vec<TornadoRow>,
+    /// The children re-simulated, when a sample; `None` when all of them.
+    pub resimulated_children: Option<u64>,
 }
 
-/// A parameter index, its low and high values, and the decision metrics at each.
-type Perturbed = (usize, f64, f64, Vec<Decisions>, Vec<Decisions>);
+/// A parameter index, its low and high values, and the evaluations at each.
+type Perturbed = (usize, f64, f64, Evaluation, Evaluation);
 
-/// One-way sensitivity of every uncertain parameter between its 2.5% and 97.5% quantiles.
+/// One-way sensitivity of every uncertain parameter between its 2.5% and 97.5% quantiles,
+/// re-simulating the base case.
 pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
+    let base = BaseCase::of_result(&run_iteration(sc, seed, 0, sc.point_values())?);
+    tornado_with(sc, seed, &base, SAMPLE_CHILDREN)
+}
+
+/// The tornado from the run's own base case, re-simulating a [`Sampler`] of about `target`
+/// children (the whole cohort when it has no more), grown until every bar end's Monte Carlo
+/// error is below a thousandth of its strategy's span of bars: less than a pixel of the chart.
+pub fn tornado_with(sc: &Scenario, seed: u64, base: &BaseCase, target: u64) -> Result<Tornado, ModelError> {
+    let mut sampler = Sampler::new(sc, target);
+    loop {
+        let t = tornado_on(sc, seed, base, &sampler)?;
+        let ratio = t.error_ratio();
+        if ratio <= 1.0 || sampler.exact() {
+            return Ok(t);
+        }
+        sampler = sampler.larger(sc, ratio);
+    }
+}
+
+/// The Monte Carlo error a chart can carry unseen: a thousandth of the span it draws (under a
+/// pixel of a chart a thousand pixels wide), and never less than half a pound.
+pub fn resolution(values: impl Iterator<Item = f64>) -> f64 {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    ((hi - lo) / 1000.0).max(0.5)
+}
+
+impl Tornado {
+    /// The largest Monte Carlo error of a bar end over its strategy's [`resolution`]: at most
+    /// 1 when every error is below it.
+    pub fn error_ratio(&self) -> f64 {
+        self.base
+            .iter()
+            .map(|(name, net, _)| {
+                let rows: Vec<&TornadoRow> = self.rows.iter().filter(|r| &r.strategy == name).collect();
+                let tol = resolution(rows.iter().flat_map(|r| [r.low_net_saving, r.high_net_saving]).chain([*net]));
+                rows.iter().map(|r| r.low_net_saving_mc_error.max(r.high_net_saving_mc_error) / tol).fold(0.0, f64::max)
+            })
+            .fold(0.0, f64::max)
+    }
+}
+
+/// [`tornado_with`] on one sampler, without growing it.
+pub fn tornado_on(sc: &Scenario, seed: u64, base: &BaseCase, sampler: &Sampler) -> Result<Tornado, ModelError> {
     let points = sc.point_values();
     let uncertain: Vec<usize> = (0..sc.params.len()).filter(|&i| !sc.params[i].param.dist.is_fixed()).collect();
-    let decide = |v: Vec<f64>| -> Result<Vec<Decisions>, ModelError> {
-        Ok(iteration_metrics(&run_iteration(sc, seed, 0, v)?, View::Total).decisions)
+    let eval = |v: Vec<f64>| -> Result<Evaluation, ModelError> {
+        Ok(sampler.evaluate(&run_iteration(sampler.scenario(), seed, 0, v)?))
     };
-    let base = decide(points.clone())?;
+    let at_base = eval(points.clone())?;
     let runs: Vec<Perturbed> = uncertain
         .par_iter()
         .map(|&i| {
@@ -223,41 +326,43 @@ pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
             let (lo, hi) = (d.quantile(0.025), d.quantile(0.975));
             let mut v = points.clone();
             v[i] = lo;
-            let low = decide(v.clone())?;
+            let low = eval(v.clone())?;
             v[i] = hi;
-            let high = decide(v)?;
+            let high = eval(v)?;
             Ok((i, lo, hi, low, high))
         })
         .collect::<Result<_, ModelError>>()?;
     let mut rows = Vec::new();
+    let mut bases = Vec::new();
     for (s, strat) in sc.model.strategies.iter().enumerate().skip(1) {
+        let full = base.additive(s);
+        let net = |at: &Evaluation| sampler.estimate(|a| a.net_saving, s, at, &at_base, &full);
+        let averted = |at: &Evaluation| sampler.estimate(|a| a.breakdowns_averted, s, at, &at_base, &full);
         let mut these: Vec<TornadoRow> = runs
             .iter()
-            .map(|(i, lo, hi, low, high)| TornadoRow {
-                strategy: strat.name.clone(),
-                parameter: sc.params[*i].key.clone(),
-                label: sc.params[*i].label.clone(),
-                low_value: *lo,
-                high_value: *hi,
-                low_net_saving: low[s][Metric::NetSaving],
-                high_net_saving: high[s][Metric::NetSaving],
-                low_breakdowns_averted: low[s][Metric::BreakdownsAverted],
-                high_breakdowns_averted: high[s][Metric::BreakdownsAverted],
-                swing: (high[s][Metric::NetSaving] - low[s][Metric::NetSaving]).abs(),
+            .map(|(i, lo, hi, low, high)| {
+                let (ln, hn) = (net(low), net(high));
+                TornadoRow {
+                    strategy: strat.name.clone(),
+                    parameter: sc.params[*i].key.clone(),
+                    label: sc.params[*i].label.clone(),
+                    low_value: *lo,
+                    high_value: *hi,
+                    low_net_saving: ln.value,
+                    high_net_saving: hn.value,
+                    low_breakdowns_averted: averted(low).value,
+                    high_breakdowns_averted: averted(high).value,
+                    swing: (hn.value - ln.value).abs(),
+                    low_net_saving_mc_error: ln.se,
+                    high_net_saving_mc_error: hn.se,
+                }
             })
             .collect();
         these.sort_by(|a, b| b.swing.total_cmp(&a.swing).then_with(|| a.parameter.cmp(&b.parameter)));
         rows.extend(these);
+        bases.push((strat.name.clone(), net(&at_base).value, averted(&at_base).value));
     }
-    let base = sc
-        .model
-        .strategies
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(s, st)| (st.name.clone(), base[s][Metric::NetSaving], base[s][Metric::BreakdownsAverted]))
-        .collect();
-    Ok(Tornado { base, rows })
+    Ok(Tornado { base: bases, rows, resimulated_children: (!sampler.exact()).then_some(sampler.children) })
 }
 
 /// One point of an acceptability curve.
@@ -311,6 +416,9 @@ pub struct TwoWayPoint {
     pub hazard_ratio: f64,
     pub price: f64,
     pub net_saving: f64,
+    /// Its Monte Carlo standard error when the grid re-simulated a sample of the children
+    /// ([`crate::sample`]); 0 when it simulated all of them.
+    pub mc_error: f64,
 }
 
 /// Net saving of every strategy over a grid of `hrs` re-entry hazard ratios (from 0.3, or
@@ -319,7 +427,44 @@ pub struct TwoWayPoint {
 /// simulated once; the net saving is linear in the price (support cost is price × the
 /// quantity it multiplies), so every price follows from that one run. With authorities that
 /// set their own price, the grid prices every authority alike.
-pub fn two_way(sc: &Scenario, seed: u64, hrs: usize, prices: usize) -> Result<Vec<TwoWayPoint>, ModelError> {
+pub fn two_way(
+    sc: &Scenario,
+    seed: u64,
+    base: &BaseCase,
+    hrs: usize,
+    prices: usize,
+    target: u64,
+) -> Result<(Vec<TwoWayPoint>, Option<u64>), ModelError> {
+    let mut sampler = Sampler::new(sc, target);
+    loop {
+        let points = two_way_on(sc, seed, base, &sampler, hrs, prices)?;
+        let ratio = sc
+            .model
+            .strategies
+            .iter()
+            .skip(1)
+            .map(|st| {
+                let these: Vec<&TwoWayPoint> = points.iter().filter(|p| p.strategy == st.name).collect();
+                let tol = resolution(these.iter().map(|p| p.net_saving));
+                these.iter().map(|p| p.mc_error / tol).fold(0.0, f64::max)
+            })
+            .fold(0.0, f64::max);
+        if ratio <= 1.0 || sampler.exact() {
+            return Ok((points, (!sampler.exact()).then_some(sampler.children)));
+        }
+        sampler = sampler.larger(sc, ratio);
+    }
+}
+
+/// [`two_way`] on one sampler, without growing it.
+pub fn two_way_on(
+    sc: &Scenario,
+    seed: u64,
+    base: &BaseCase,
+    sampler: &Sampler,
+    hrs: usize,
+    prices: usize,
+) -> Result<Vec<TwoWayPoint>, ModelError> {
     let points = sc.point_values();
     let mut out = Vec::new();
     for (s, strat) in sc.model.strategies.iter().enumerate().skip(1) {
@@ -329,26 +474,30 @@ pub fn two_way(sc: &Scenario, seed: u64, hrs: usize, prices: usize) -> Result<Ve
         let hi = 1.2f64.max(points[hr_id]);
         let price = points[strat.cost.0];
         let top = 3.0 * if price > 0.0 { price } else { crate::scenario::DEFAULT_SUPPORT_COST };
-        let pair = sc.with_strategies(&[0, s]);
+        let pair = sampler.scenario().with_strategies(&[0, s]);
+        let eval = |hr: f64| -> Result<Evaluation, ModelError> {
+            let mut v = points.clone();
+            v[hr_id] = hr;
+            Ok(sampler.evaluate(&run_iteration(&pair, seed, 0, v)?))
+        };
+        let at_base = if sampler.exact() { None } else { Some(eval(points[hr_id])?) };
+        let full = base.additive(s);
         let grid: Vec<f64> = (0..hrs).map(|i| lo + (hi - lo) * i as f64 / (hrs - 1).max(1) as f64).collect();
         let rows: Vec<Vec<TwoWayPoint>> = grid
             .par_iter()
             .map(|&hr| {
-                let mut v = points.clone();
-                v[hr_id] = hr;
-                let r = run_iteration(&pair, seed, 0, v)?;
-                let m = iteration_metrics(&r, View::Total);
-                let (priced, q) = priced_support(&r, 1, View::Total);
-                let without_price = m.levels[1][Metric::TotalCost] - priced;
-                let comparator = m.levels[0][Metric::TotalCost];
+                let at = eval(hr)?;
+                let from = at_base.as_ref().unwrap_or(&at);
                 Ok((0..=prices)
                     .map(|k| {
                         let p = top * k as f64 / prices as f64;
+                        let e = sampler.estimate(|a| a.net_at(p), 1, &at, from, &full);
                         TwoWayPoint {
                             strategy: strat.name.clone(),
                             hazard_ratio: hr,
                             price: p,
-                            net_saving: comparator - (without_price + p * q),
+                            net_saving: e.value,
+                            mc_error: e.se,
                         }
                     })
                     .collect())

@@ -5,6 +5,7 @@ mod common;
 use common::{run, scenario};
 use reunify::decision::{acceptability, breakeven, tornado};
 use reunify::rng::{Purpose, stream};
+use reunify::sample::{BaseCase, SAMPLE_CHILDREN, Sampler};
 use reunify::scenario::Scenario;
 use reunify::voi::{evpi, evppi, value_of_information};
 
@@ -177,7 +178,10 @@ fn scenario_evppi_is_non_negative_and_bounded_by_evpi() {
 #[test]
 fn the_two_way_grid_is_linear_in_price_and_crosses_zero_at_the_break_even_price() {
     let sc = holmes();
-    let grid = reunify::decision::two_way(&sc, sc.meta.seed, 19, 60).unwrap();
+    let base = BaseCase::of_result(&reunify::sim::run_iteration(&sc, sc.meta.seed, 0, sc.point_values()).unwrap());
+    let (grid, sampled) = reunify::decision::two_way(&sc, sc.meta.seed, &base, 19, 60, SAMPLE_CHILDREN).unwrap();
+    assert_eq!(sampled, None, "holmes-2014's 10,080 children are re-simulated whole");
+    assert!(grid.iter().all(|p| p.mc_error == 0.0));
     assert_eq!(grid.len(), 19 * 61);
     let b = &breakeven(&sc, sc.meta.seed).unwrap()[0];
     let at = |hr: f64| -> Vec<(f64, f64)> {
@@ -204,4 +208,81 @@ fn the_two_way_grid_is_linear_in_price_and_crosses_zero_at_the_break_even_price(
     let zero = p0 - n0 * (p1 - p0) / (n1 - n0);
     let expected = b.max_affordable_price.unwrap();
     assert!((zero - expected).abs() < 1e-6 * expected, "{zero} vs {expected}");
+}
+
+/// A cohort of 60,000 re-simulated by a sample of 8 groups of 1,500 children: every estimate
+/// lies within 4 of its reported Monte Carlo standard errors of the figure from re-simulating
+/// all 60,000 (the same base case, the same seed), and the errors are real (above 0) where
+/// the sample cannot be exact.
+#[test]
+fn a_sampled_analysis_is_within_its_reported_error_of_the_whole_cohort() {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("children = 10080", "children = 60000");
+    let sc = Scenario::from_toml_str(&text, "big.toml").unwrap();
+    let seed = sc.meta.seed;
+    let base = BaseCase::of_result(&reunify::sim::run_iteration(&sc, seed, 0, sc.point_values()).unwrap());
+    let whole = Sampler::new(&sc, u64::MAX);
+    let sample = Sampler::new(&sc, 12_000);
+    assert!(whole.exact() && !sample.exact());
+    assert_eq!((sample.children, sample.of), (12_000, 60_000));
+    let within = |what: &str, sampled: f64, se: f64, exact: f64| {
+        assert!((sampled - exact).abs() <= 4.0 * se + 1e-9 * exact.abs(), "{what}: {sampled} ± {se} vs {exact}");
+    };
+
+    let (be_s, be_w) = (
+        reunify::decision::breakeven_on(&sc, seed, &base, &sample).unwrap(),
+        reunify::decision::breakeven_on(&sc, seed, &base, &whole).unwrap(),
+    );
+    for (s, w) in be_s.iter().zip(&be_w) {
+        let se = s.breakeven_hazard_ratio_mc_error.unwrap();
+        assert!(se > 0.0 && w.breakeven_hazard_ratio_mc_error.is_none());
+        within("break-even hazard ratio", s.breakeven_hazard_ratio.unwrap(), se, w.breakeven_hazard_ratio.unwrap());
+        // Figures read off the base case are the same either way.
+        assert_eq!((s.max_affordable_price, s.breakdowns_to_avert), (w.max_affordable_price, w.breakdowns_to_avert));
+        assert_eq!((s.resimulated_children, w.resimulated_children), (Some(12_000), None));
+    }
+
+    let (t_s, t_w) = (
+        reunify::decision::tornado_on(&sc, seed, &base, &sample).unwrap(),
+        reunify::decision::tornado_on(&sc, seed, &base, &whole).unwrap(),
+    );
+    assert_eq!(t_s.base, t_w.base, "both start from the run's own base case");
+    let mut errors = 0;
+    for s in &t_s.rows {
+        let w = t_w.rows.iter().find(|w| w.strategy == s.strategy && w.parameter == s.parameter).unwrap();
+        assert_eq!((w.low_net_saving_mc_error, w.high_net_saving_mc_error), (0.0, 0.0));
+        within(&s.parameter, s.low_net_saving, s.low_net_saving_mc_error, w.low_net_saving);
+        within(&s.parameter, s.high_net_saving, s.high_net_saving_mc_error, w.high_net_saving);
+        errors += usize::from(s.low_net_saving_mc_error > 0.0);
+    }
+    assert!(errors > 10, "only {errors} bars carry an error");
+
+    let (w_s, w_w) = (
+        reunify::decision::two_way_on(&sc, seed, &base, &sample, 7, 6).unwrap(),
+        reunify::decision::two_way_on(&sc, seed, &base, &whole, 7, 6).unwrap(),
+    );
+    for (s, w) in w_s.iter().zip(&w_w) {
+        assert_eq!((s.hazard_ratio, s.price), (w.hazard_ratio, w.price));
+        within("two-way", s.net_saving, s.mc_error, w.net_saving);
+    }
+    assert!(w_s.iter().filter(|p| p.mc_error > 0.0).count() > w_s.len() / 2);
+}
+
+/// The growing rule: errors fall as 1/√children, so a sample whose worst error is twice its
+/// tolerance grows about 5.2 times, and one that would reach half the cohort becomes it.
+#[test]
+fn a_sample_grows_by_the_square_of_its_error_ratio_and_ends_as_the_whole_cohort() {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("children = 10080", "children = 1000000");
+    let sc = Scenario::from_toml_str(&text, "big.toml").unwrap();
+    let s = Sampler::new(&sc, 40_000);
+    assert_eq!(s.children, 40_000);
+    assert_eq!(s.larger(&sc, 2.0).children, 208_000);
+    assert_eq!(s.larger(&sc, 0.5).children, 80_000, "at least twice");
+    assert!(s.larger(&sc, 4.0).exact(), "832,000 is more than half the cohort");
+    // Each authority is split into groups with their own names, so their own random streams.
+    let names: std::collections::BTreeSet<&str> = s.scenario().authorities.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names.len(), reunify::sample::SAMPLE_GROUPS);
 }

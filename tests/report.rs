@@ -305,3 +305,26 @@ fn the_plane_draws_at_most_2000_simulations_and_says_so() {
     // Two strategies against the comparator, 2,000 dots each, and one legend marker each.
     assert_eq!(dots, 2 * 2000 + 2, "{dots} circles");
 }
+
+/// A cohort above `SAMPLE_CHILDREN` finds its break-even effect on a sample of the children,
+/// and the run says so: in `summary.json` (the sample and the ratio's Monte Carlo error, below
+/// the 0.005 it is shown to) and in the report, beside the break-even sentence.
+#[test]
+fn a_large_cohort_reports_the_sample_its_break_even_re_simulated() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("children = 10080", "children = 300000")
+        .replace("iterations = 1000", "iterations = 2");
+    let out = run_text(dir.path(), "large.toml", &text);
+    let summary: SummaryFile =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let r = summary.resimulated.as_ref().expect("the analyses re-simulated a sample");
+    assert_eq!((r.children, r.breakeven), (300_000, Some(reunify::sample::SAMPLE_CHILDREN)));
+    for b in &summary.breakeven {
+        let e = b.breakeven_hazard_ratio_mc_error.unwrap();
+        assert!(e > 0.0 && e <= reunify::decision::HR_ROUNDING, "{e}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("The break-even effect re-simulates a sample of 250,000 of the 300,000 children"), "no note");
+}

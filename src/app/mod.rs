@@ -731,11 +731,15 @@ impl Finish {
         // Decision analyses: break-even and tornado re-run the base case under common random
         // numbers; acceptability and value of information re-use the PSA iterations.
         let analyses_start = Instant::now();
-        let (breakeven, tornado, two_way) = with_threads(self.threads_wanted, || {
+        // They read the run's own base case, so a large cohort is re-simulated only by a
+        // sample of its children (crate::sample).
+        let base = crate::sample::BaseCase::of_digest(&run.base);
+        let target = crate::sample::SAMPLE_CHILDREN;
+        let (breakeven, tornado, (two_way, two_way_sample)) = with_threads(self.threads_wanted, || {
             Ok::<_, crate::model::ModelError>((
-                decision::breakeven(sc, self.seed)?,
-                decision::tornado(sc, self.seed)?,
-                decision::two_way(sc, self.seed, TWO_WAY_EFFECTS, TWO_WAY_PRICES)?,
+                decision::breakeven_with(sc, self.seed, &base, target)?,
+                decision::tornado_with(sc, self.seed, &base, target)?,
+                decision::two_way(sc, self.seed, &base, TWO_WAY_EFFECTS, TWO_WAY_PRICES, target)?,
             ))
         })
         .map_err(run_failed)?
@@ -744,7 +748,8 @@ impl Finish {
         let voi = with_threads(self.threads_wanted, || voi::value_of_information(sc, &run, self.output.decision_years))
             .map_err(run_failed)?;
         let analyses_seconds = analyses_start.elapsed().as_secs_f64();
-        let summary = SummaryFile::new(
+        let breakeven_sample = breakeven.iter().find_map(|b| b.resimulated_children);
+        let mut summary = SummaryFile::new(
             sc,
             self.seed,
             &run,
@@ -752,6 +757,14 @@ impl Finish {
             breakeven,
             self.output.decision_years,
         );
+        if breakeven_sample.is_some() || tornado.resimulated_children.is_some() || two_way_sample.is_some() {
+            summary.resimulated = Some(results::summary::Resimulated {
+                children: sc.total_children(),
+                breakeven: breakeven_sample,
+                tornado: tornado.resimulated_children,
+                two_way: two_way_sample,
+            });
+        }
         let curve = analysis::reentry_curve(&run, &names);
         let streamed = streams.finish().map_err(run_failed)?;
         let validation = crate::validation::predict(sc, &curve);

@@ -108,7 +108,22 @@ pub struct SummaryFile {
     /// Flow mode: spend by financial year, net position and payback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetSummary>,
+    /// When the cohort was too large to re-simulate whole: the children each re-simulating
+    /// analysis simulated instead (`crate::sample`). Absent when every child was simulated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resimulated: Option<Resimulated>,
     pub rows: Vec<SummaryRow>,
+}
+
+/// The samples of a large cohort that break-even, tornado and two-way re-simulated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resimulated {
+    /// Children in the run.
+    pub children: u64,
+    /// Children each analysis simulated per evaluation; `None` for one that simulated all.
+    pub breakeven: Option<u64>,
+    pub tornado: Option<u64>,
+    pub two_way: Option<u64>,
 }
 
 fn offered_to(sc: &Scenario, e: &Eligibility) -> String {
@@ -245,6 +260,7 @@ impl SummaryFile {
                 let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
                 crate::budget::summarise(b, run, &names)
             }),
+            resimulated: None,
             rows,
         }
     }

@@ -272,6 +272,11 @@ impl Table for TornadoRow {
             Col::number("low_breakdowns_averted", "breakdowns", "breakdowns averted at the low value"),
             Col::number("high_breakdowns_averted", "breakdowns", "breakdowns averted at the high value"),
             Col::pounds("swing", "|high − low| of the net saving"),
+            Col::pounds(
+                "low_net_saving_mc_error",
+                "Monte Carlo standard error of low_net_saving when a large cohort was re-simulated by a sample of its children (0: every child simulated)",
+            ),
+            Col::pounds("high_net_saving_mc_error", "the same, of high_net_saving"),
         ]
     }
     fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
@@ -286,6 +291,8 @@ impl Table for TornadoRow {
             Cell::num(self.low_breakdowns_averted),
             Cell::num(self.high_breakdowns_averted),
             Cell::num(self.swing),
+            Cell::num(self.low_net_saving_mc_error),
+            Cell::num(self.high_net_saving_mc_error),
         ]);
     }
     fn from_row(row: &Row) -> Result<Self> {
@@ -300,6 +307,8 @@ impl Table for TornadoRow {
             low_breakdowns_averted: row.f64(7)?,
             high_breakdowns_averted: row.f64(8)?,
             swing: row.f64(9)?,
+            low_net_saving_mc_error: row.f64(10)?,
+            high_net_saving_mc_error: row.f64(11)?,
         })
     }
 }
@@ -331,6 +340,10 @@ impl Table for TwoWayPoint {
             Col::number("hazard_ratio", "hazard ratio", "re-entry hazard ratio of supported families (1 = no effect)"),
             Col::pounds("price", "price of support per child"),
             Col::pounds("net_saving", "net saving against the comparator (discounted)"),
+            Col::pounds(
+                "mc_error",
+                "Monte Carlo standard error of net_saving when a large cohort was re-simulated by a sample of its children (0: every child simulated)",
+            ),
         ]
     }
     fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
@@ -339,6 +352,7 @@ impl Table for TwoWayPoint {
             Cell::num(self.hazard_ratio),
             Cell::num(self.price),
             Cell::num(self.net_saving),
+            Cell::num(self.mc_error),
         ]);
     }
     fn from_row(row: &Row) -> Result<Self> {
@@ -347,6 +361,7 @@ impl Table for TwoWayPoint {
             hazard_ratio: row.f64(1)?,
             price: row.f64(2)?,
             net_saving: row.f64(3)?,
+            mc_error: row.f64(4)?,
         })
     }
 }
