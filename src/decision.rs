@@ -110,6 +110,30 @@ pub fn breakeven_on(
     base: &BaseCase,
     sampler: &Sampler,
 ) -> Result<Vec<BreakEven>, ModelError> {
+    breakeven_halving(sc, seed, base, sampler, EXACT_HALVINGS)
+}
+
+/// Halvings of the break-even search's bracket (on the log scale) for a run's outputs: the
+/// ratio to about 1e-12.
+pub const EXACT_HALVINGS: u32 = 40;
+/// Halvings enough for the ratio as shown (two decimals): the bracket, at most about 13 wide
+/// on the log scale, ends under 0.001 wide, so the ratio is within 0.1% of itself. The what-if
+/// page uses it: about a third of the simulations.
+pub const SHOWN_HALVINGS: u32 = 14;
+
+/// Break-even figures for the what-if page: the whole cohort (or a sample above
+/// [`SAMPLE_CHILDREN`]), with the ratio found to the precision it is shown with.
+pub fn breakeven_shown(sc: &Scenario, seed: u64, base: &BaseCase) -> Result<Vec<BreakEven>, ModelError> {
+    breakeven_halving(sc, seed, base, &Sampler::new(sc, SAMPLE_CHILDREN), SHOWN_HALVINGS)
+}
+
+fn breakeven_halving(
+    sc: &Scenario,
+    seed: u64,
+    base: &BaseCase,
+    sampler: &Sampler,
+    halvings: u32,
+) -> Result<Vec<BreakEven>, ModelError> {
     let points = sc.point_values();
     let comp = &base.levels[0];
     let comparator_breakdowns = comp[Metric::Breakdowns];
@@ -161,7 +185,7 @@ pub fn breakeven_on(
             Some(b) => sampler.estimate(|a| a.net_saving, 1, at, b, &full),
         };
         let f = |hr: f64| -> Result<f64, ModelError> { Ok(estimate(&eval(hr)?).value) };
-        let breakeven_hazard_ratio = if q > 0.0 { solve_decreasing(f, 1e-4, 1.0, 50.0)? } else { None };
+        let breakeven_hazard_ratio = if q > 0.0 { solve_decreasing(f, 1e-4, 1.0, 50.0, halvings)? } else { None };
         // The root's Monte Carlo error: the error of the net saving there over its slope.
         let breakeven_hazard_ratio_mc_error = match breakeven_hazard_ratio {
             Some(r) if !sampler.exact() => {
@@ -211,6 +235,7 @@ fn solve_decreasing(
     lo: f64,
     start: f64,
     max: f64,
+    halvings: u32,
 ) -> Result<Option<f64>, ModelError> {
     if f(lo)? < 0.0 {
         return Ok(None);
@@ -225,7 +250,8 @@ fn solve_decreasing(
     let (mut a, mut b) = (lo.ln(), hi.ln());
     // Net saving is a step function of the ratio (breakdowns are counts), so bisection, which
     // needs only a sign change, is the right tool; 40 halvings resolve the ratio to 1e-12.
-    for _ in 0..40 {
+    // (The what-if page stops at the precision it shows: SHOWN_HALVINGS.)
+    for _ in 0..halvings {
         let mid = 0.5 * (a + b);
         if f(mid.exp())? >= 0.0 { a = mid } else { b = mid }
     }

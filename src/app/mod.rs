@@ -11,6 +11,7 @@ pub mod init;
 pub mod interrupt;
 pub mod output;
 pub mod reproduce;
+pub mod serve;
 pub mod shard;
 pub mod staging;
 
@@ -142,6 +143,18 @@ pub enum Command {
     /// the whole run would have written them.
     Merge(shard::MergeArgs),
     /// Re-run the shipped reproduction scenarios and compare with the published figures.
+    /// A local what-if page: change price, effect, take-up or cohort and see the decision
+    /// re-simulated at once.
+    Serve {
+        /// Scenario file.
+        file: PathBuf,
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on; loopback by default, so only this machine can connect.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
     Reproduce {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -363,6 +376,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 }
             }
             Ok(())
+        }
+        Command::Serve { file, port, host } => {
+            let (sc, text) = load_scenario_text(&file)?;
+            let state = serve::State::new(sc, text, file.display().to_string());
+            serve::serve(state, &host, port, |url| {
+                println!("What-if page for {}: open {url} (Ctrl-C stops)", file.display());
+            })
+            .map_err(run_failed)
         }
         Command::Reproduce { format, external, out, iterations, threads } => {
             if iterations == Some(0) {

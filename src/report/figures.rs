@@ -3,6 +3,7 @@
 
 use crate::analysis::Kind;
 use crate::metric::Metric;
+use crate::results::SummaryFile;
 use crate::results::tables::AuthorityRow;
 use crate::voi::VoiRow;
 
@@ -137,8 +138,8 @@ pub fn outcome_chart(d: &ReportData) -> OutcomeChart {
 
 /// The decision chart: each strategy's net saving against the comparator with its 95%
 /// interval, and the chance it saves money.
-pub fn decision_chart(d: &ReportData) -> DecisionChart {
-    let s = &d.summary;
+pub fn decision_chart(s: &SummaryFile) -> DecisionChart {
+    let d = s;
     DecisionChart {
         comparator: s.comparator.clone(),
         psa: s.psa_iterations > 0,

@@ -132,6 +132,20 @@ pub enum ValueUnit {
     Number,
 }
 
+impl ValueUnit {
+    /// The unit in words, for a control's label.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueUnit::Pounds => "£",
+            ValueUnit::Share => "share (0 to 1)",
+            ValueUnit::HazardRatio => "hazard ratio (1 = no effect)",
+            ValueUnit::Years => "years",
+            ValueUnit::PerYear => "per year",
+            ValueUnit::Number => "",
+        }
+    }
+}
+
 /// The unit of a parameter, from its key.
 pub fn value_unit(key: &str) -> ValueUnit {
     let last = key.rsplit('.').next().unwrap_or(key);
@@ -508,7 +522,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
     let ranked = standings(s);
     let decision = if several {
         Some(figure(
-            &figures::decision_chart(d),
+            &figures::decision_chart(&d.summary),
             dir,
             "Each dot is a strategy's net saving against the comparator (the headline figure); the bar spans its 95% interval across simulations. Right of the black line the strategy saves money; left of it, it costs money.",
         )?)

@@ -20,7 +20,7 @@ use super::format::{count, money, number, percent, percent0};
 use super::summary::SummaryFile;
 
 /// One strategy's standing against the comparator.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Standing {
     pub strategy: String,
     /// 1 = the largest expected net saving; the comparator is ranked with a saving of 0.

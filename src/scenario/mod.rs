@@ -104,7 +104,7 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
 pub const TOTAL_NAME: &str = "all";
 
 impl Domain {
-    fn contains(self, v: f64) -> bool {
+    pub fn contains(self, v: f64) -> bool {
         match self {
             Domain::Probability => (0.0..=1.0).contains(&v),
             Domain::Share => v > 0.0 && v < 1.0,
@@ -115,7 +115,7 @@ impl Domain {
         }
     }
 
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             Domain::Probability => "a probability (0 to 1)",
             Domain::Share => "a share strictly between 0 and 1",
@@ -432,14 +432,19 @@ impl Scenario {
         // The document as a plain table too: authorities' overrides are merged into it.
         let table: toml::Table = toml::from_str(text)
             .map_err(|e| ScenarioError::Syntax { file: file.to_string(), message: e.to_string() })?;
-        Builder {
+        let what_if = raw.what_if.clone();
+        let sc = Builder {
             file: file.to_string(),
             params: Vec::new(),
             scope: None,
             shared: BTreeMap::new(),
             warnings: Vec::new(),
         }
-        .build(raw, &table)
+        .build(raw, &table)?;
+        match what_if {
+            Some(w) => sc.with_overrides(&w, file, "what_if."),
+            None => Ok(sc),
+        }
     }
 
     /// The model authority `a` is simulated and priced with.
@@ -496,5 +501,64 @@ impl Scenario {
     /// The same scenario in cohort mode: the `[budget]` set aside.
     pub fn cohort_mode(&self) -> Scenario {
         Scenario { budget: None, ..self.clone() }
+    }
+
+    /// The scenario with some values set: what-if overrides, from `reunify serve` or a
+    /// scenario's own `[what_if]` table. Keys are parameter keys as `inputs.csv` writes them
+    /// (`strategy.support-for-all.cost`), `authority.<name>.children` or
+    /// `scenario.horizon_years`. A parameter set here is a known value: it is fixed, with no
+    /// PSA distribution. Each value is checked against its parameter's range, and errors name
+    /// `file`, `at` followed by the key, and the reason, as validation does.
+    pub fn with_overrides(
+        &self,
+        overrides: &BTreeMap<String, f64>,
+        file: &str,
+        at: &str,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut out = self.clone();
+        for (key, &v) in overrides {
+            let err =
+                |reason: String| ScenarioError::Invalid { file: file.to_string(), path: format!("{at}{key}"), reason };
+            if !v.is_finite() {
+                return Err(err(format!("{v} is not a number")));
+            }
+            if key == "scenario.horizon_years" {
+                if out.budget.is_some() {
+                    return Err(err(
+                        "the scenario is in flow mode: its [budget] sets how long children are followed".into()
+                    ));
+                }
+                if !(MIN_HORIZON_YEARS..=100.0).contains(&v) {
+                    return Err(err(format!(
+                        "{} is not a horizon from one day ({MIN_HORIZON_YEARS:.5} years) to 100 years",
+                        crate::dist::fmt_num(v)
+                    )));
+                }
+                out.meta.horizon_years = v;
+            } else if let Some(name) = key.strip_prefix("authority.").and_then(|k| k.strip_suffix(".children")) {
+                let Some(a) = out.authorities.iter_mut().find(|a| a.name == name) else {
+                    return Err(err(format!("the scenario has no authority {name:?}")));
+                };
+                if v.fract() != 0.0 || !(1.0..MAX_COHORT_CHILDREN as f64).contains(&v) {
+                    return Err(err(format!(
+                        "{} is not a whole number of children from 1 to below 2^40",
+                        crate::dist::fmt_num(v)
+                    )));
+                }
+                a.children = v as u64;
+            } else {
+                let Some(p) = out.params.iter_mut().find(|p| &p.key == key) else {
+                    let keys: Vec<&str> = self.params.iter().map(|p| p.key.as_str()).collect();
+                    let hint =
+                        suggest::suggest(key, &keys).map(|s| format!("; did you mean {s:?}?")).unwrap_or_default();
+                    return Err(err(format!("is not a parameter of the scenario{hint}")));
+                };
+                if !p.domain.contains(v) {
+                    return Err(err(format!("{} is not {}", crate::dist::fmt_num(v), p.domain.describe())));
+                }
+                p.param = Param::fixed(v);
+            }
+        }
+        Ok(out)
     }
 }

@@ -24,6 +24,8 @@ pub(super) struct RawScenario {
     pub(super) budget: Option<RawBudget>,
     #[serde(default)]
     pub(super) validation: Vec<RawComparison>,
+    /// Values set on top of the scenario (`reunify serve`'s "Save as scenario"), by key.
+    pub(super) what_if: Option<std::collections::BTreeMap<String, f64>>,
 }
 
 /// `[[validation]]`: an independent published figure to set the model's prediction against.

@@ -1,0 +1,406 @@
+//! `reunify serve`: a local what-if page. One HTML page and a small JSON API, served by
+//! tiny_http on loopback, answer "and if the provider charged £4,000?" by re-simulating the
+//! scenario with the values changed, under the same seed, so what moves is the decision and
+//! not the noise (common random numbers).
+//!
+//! - `GET /` the page (inline CSS and JavaScript, no external resources);
+//! - `GET /api/scenario` the scenario: its parameters with labels, units, ranges and defaults;
+//! - `POST /api/whatif` `{"overrides": {key: value}, "iterations": K, "client": "…", "seq": n}`
+//!   the headline figures per strategy (the verdict's), break-even, and the decision chart's
+//!   SVG. `K = 0` is the base case alone, found in a few milliseconds; the page then asks for
+//!   PSA iterations to refine the intervals;
+//! - `POST /api/scenario.toml` the edited scenario as TOML: the file's own text with the values
+//!   set in a `[what_if]` table, which `reunify run` applies by the same code, so the run gives
+//!   the page's figures.
+//!
+//! Work is bounded: bodies over 64 KiB are refused, iterations are at most 1,000, a newer
+//! request from the same client stops an older one's simulation between blocks of iterations,
+//! and no request names a path the server reads or writes. Override errors are the messages
+//! validation gives, with HTTP 400.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Result, anyhow};
+use serde::{Deserialize, Serialize};
+use tiny_http::{Header, Method, Request, Response, Server};
+
+use crate::decision;
+use crate::digest::{IterationDigest, RunDigest};
+use crate::results::{self, SummaryFile, verdict};
+use crate::sample::BaseCase;
+use crate::scenario::Scenario;
+use crate::sim::{self, RunOptions};
+
+/// The largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+/// The most PSA iterations one request may ask for.
+pub const MAX_ITERATIONS: u32 = 1000;
+
+const PAGE: &str = include_str!("serve.html");
+
+/// What the server holds: the scenario as loaded, its text, and each client's latest request.
+pub struct State {
+    pub sc: Scenario,
+    pub text: String,
+    pub file: String,
+    latest: Mutex<BTreeMap<String, u64>>,
+}
+
+impl State {
+    pub fn new(sc: Scenario, text: String, file: String) -> State {
+        State { sc, text, file, latest: Mutex::new(BTreeMap::new()) }
+    }
+}
+
+/// A what-if request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIf {
+    #[serde(default)]
+    pub overrides: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub iterations: u32,
+    /// Who asks: a newer request of the same client stops this one.
+    #[serde(default)]
+    pub client: String,
+    /// The client's sequence number, returned as given, so the page drops out-of-date answers.
+    #[serde(default)]
+    pub seq: u64,
+}
+
+/// One strategy's headline figures.
+#[derive(Debug, Serialize)]
+pub struct Headline {
+    pub strategy: String,
+    pub rank: usize,
+    pub is_comparator: bool,
+    pub net_saving: Option<f64>,
+    pub net_saving_interval: Option<(f64, f64)>,
+    pub breakdowns_averted: Option<f64>,
+    pub breakdowns_averted_interval: Option<(f64, f64)>,
+    pub probability_saves: Option<f64>,
+    pub payback: Option<String>,
+    pub breakeven_effect: Option<f64>,
+    pub breakeven_hazard_ratio: Option<f64>,
+    pub breakeven_price: Option<f64>,
+    pub verdict: String,
+}
+
+/// The answer to a what-if request.
+#[derive(Debug, Serialize)]
+pub struct Answer {
+    pub seq: u64,
+    pub iterations: usize,
+    /// The figures are the PSA mean (or the base case when `iterations` is 0).
+    pub headline: String,
+    pub strategies: Vec<Headline>,
+    /// The decision chart: each strategy's net saving with its interval.
+    pub svg: String,
+    pub server_ms: f64,
+}
+
+/// Why a request failed: bad input (400), superseded by a newer request (409), or a failure.
+#[derive(Debug)]
+pub enum Refused {
+    Bad(String),
+    Superseded,
+    Failed(String),
+}
+
+impl From<crate::model::ModelError> for Refused {
+    /// The model cannot be built with these values (a calibration target out of reach, say):
+    /// the values are at fault.
+    fn from(e: crate::model::ModelError) -> Refused {
+        Refused::Bad(e.to_string())
+    }
+}
+
+/// Answers a what-if request. `cancelled` is asked between blocks of iterations.
+pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync)) -> Result<Answer, Refused> {
+    let start = std::time::Instant::now();
+    if req.iterations > MAX_ITERATIONS {
+        return Err(Refused::Bad(format!("iterations: {} is more than {MAX_ITERATIONS}", req.iterations)));
+    }
+    let sc = state.sc.with_overrides(&req.overrides, "what-if", "").map_err(|e| Refused::Bad(e.to_string()))?;
+    let opts = RunOptions { seed: sc.meta.seed, iterations: req.iterations, base_case_only: req.iterations == 0 };
+    let flow = sc.budget.is_some();
+    let mut digests: Vec<Arc<IterationDigest>> = Vec::new();
+    sim::run_map(
+        &sc,
+        opts,
+        &|| {},
+        |r| super::reduce(r, flow).0,
+        |d| {
+            if cancelled() {
+                return Err(Refused::Superseded);
+            }
+            digests.push(d);
+            Ok(())
+        },
+    )?;
+    let base_inputs = crate::model::Inputs::resolve(&sc, &sc.model, &sc.point_values(), 0)
+        .map_err(|e| Refused::Bad(e.to_string()))?;
+    let mut digests = digests.into_iter();
+    let base = digests.next().ok_or_else(|| Refused::Failed("no base case".into()))?;
+    let run = RunDigest { base_inputs, base, psa: digests.collect() };
+    let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
+    let breakeven = decision::breakeven_shown(&sc, sc.meta.seed, &BaseCase::of_digest(&run.base))
+        .map_err(|e| Refused::Bad(e.to_string()))?;
+    let summary = SummaryFile::new(&sc, sc.meta.seed, &run, results::summary_rows(&sc, &run, &names), breakeven, 3.0);
+    let strategies = verdict::standings(&summary)
+        .into_iter()
+        .map(|st| {
+            let b = summary.breakeven.iter().find(|b| b.strategy == st.strategy);
+            Headline {
+                breakeven_hazard_ratio: b.and_then(|b| b.breakeven_hazard_ratio),
+                strategy: st.strategy,
+                rank: st.rank,
+                is_comparator: st.is_comparator,
+                net_saving: st.net_saving,
+                net_saving_interval: st.net_saving_interval,
+                breakdowns_averted: st.breakdowns_averted,
+                breakdowns_averted_interval: st.breakdowns_averted_interval,
+                probability_saves: st.probability_saves,
+                payback: st.payback,
+                breakeven_effect: st.breakeven_effect,
+                breakeven_price: st.breakeven_price,
+                verdict: st.verdict,
+            }
+        })
+        .collect();
+    let svg = crate::report::charts::svg_of(&crate::report::figures::decision_chart(&summary))
+        .map_err(|e| Refused::Failed(e.to_string()))?;
+    Ok(Answer {
+        seq: req.seq,
+        iterations: run.psa.len(),
+        headline: verdict::headline_note(&summary),
+        strategies,
+        svg,
+        server_ms: start.elapsed().as_secs_f64() * 1e3,
+    })
+}
+
+/// A parameter as the page shows it.
+#[derive(Debug, Serialize)]
+pub struct Control {
+    pub key: String,
+    pub label: String,
+    pub unit: String,
+    pub default: f64,
+    /// The 2.5% and 97.5% quantiles of its PSA distribution (the point value twice when fixed).
+    pub range: (f64, f64),
+    pub allowed: &'static str,
+    /// Whether the page shows it first: strategies' own values and the scenario's.
+    pub main: bool,
+}
+
+/// `GET /api/scenario`.
+#[derive(Debug, Serialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub title: String,
+    pub seed: u64,
+    pub iterations: u32,
+    pub comparator: String,
+    pub strategies: Vec<String>,
+    pub controls: Vec<Control>,
+}
+
+pub fn scenario_info(sc: &Scenario) -> ScenarioInfo {
+    let mut controls: Vec<Control> = Vec::new();
+    for a in &sc.authorities {
+        controls.push(Control {
+            key: format!("authority.{}.children", a.name),
+            label: format!("Children returning home ({})", a.name),
+            unit: "children".into(),
+            default: a.children as f64,
+            range: (1.0, (a.children as f64 * 3.0).max(10.0)),
+            allowed: "a whole number of children",
+            main: true,
+        });
+    }
+    if sc.budget.is_none() {
+        controls.push(Control {
+            key: "scenario.horizon_years".into(),
+            label: "Years children are followed".into(),
+            unit: "years".into(),
+            default: sc.meta.horizon_years,
+            range: (1.0, 10.0),
+            allowed: "from one day to 100 years",
+            main: true,
+        });
+    }
+    let comparator = format!("strategy.{}.", sc.model.strategies[0].name);
+    for p in &sc.params {
+        let d = &p.param.dist;
+        let range = if d.is_fixed() { (p.param.point, p.param.point) } else { (d.quantile(0.025), d.quantile(0.975)) };
+        let unit = crate::report::value_unit(&p.key);
+        controls.push(Control {
+            key: p.key.clone(),
+            label: p.label.clone(),
+            unit: unit.describe().into(),
+            default: p.param.point,
+            range,
+            allowed: p.domain.describe(),
+            // The comparator's own values (usual care) are rarely what a meeting asks about.
+            main: (p.key.starts_with("strategy.") && !p.key.starts_with(&comparator)) || p.key == "discount_rate",
+        });
+    }
+    ScenarioInfo {
+        name: sc.meta.name.clone(),
+        title: sc.meta.title.clone(),
+        seed: sc.meta.seed,
+        iterations: sc.meta.iterations,
+        comparator: sc.model.strategies[0].name.clone(),
+        strategies: sc.model.strategies.iter().map(|s| s.name.clone()).collect(),
+        controls,
+    }
+}
+
+/// The scenario's text with the overrides as a `[what_if]` table, and a comment at the top
+/// saying what changed. Refused when the overrides are not valid, or when the file already
+/// has a `[what_if]` table (the new values would need merging into it by hand).
+pub fn saved_toml(state: &State, overrides: &BTreeMap<String, f64>) -> Result<String, Refused> {
+    state.sc.with_overrides(overrides, "what-if", "").map_err(|e| Refused::Bad(e.to_string()))?;
+    let table: toml::Table = toml::from_str(&state.text).map_err(|e| Refused::Failed(e.to_string()))?;
+    if table.contains_key("what_if") {
+        return Err(Refused::Bad(format!(
+            "{} already has a [what_if] table: edit its values there instead",
+            state.file
+        )));
+    }
+    let mut head = format!("# Saved from `reunify serve {}` with these values changed:\n", state.file);
+    let mut tail = String::from("\n[what_if]\n");
+    for (k, v) in overrides {
+        let was = state
+            .sc
+            .params
+            .iter()
+            .find(|p| &p.key == k)
+            .map(|p| crate::dist::fmt_num(p.param.point))
+            .or_else(|| {
+                k.strip_prefix("authority.")
+                    .and_then(|r| r.strip_suffix(".children"))
+                    .and_then(|n| state.sc.authorities.iter().find(|a| a.name == n))
+                    .map(|a| a.children.to_string())
+            })
+            .unwrap_or_else(|| crate::dist::fmt_num(state.sc.meta.horizon_years));
+        head.push_str(&format!("#   {k}: {was} -> {}\n", crate::dist::fmt_num(*v)));
+        // The key is a TOML string; the value a float TOML reads back to the same f64.
+        tail.push_str(&format!("{} = {}\n", toml::Value::String(k.clone()), toml::Value::Float(*v)));
+    }
+    if overrides.is_empty() {
+        head.push_str("#   (none)\n");
+    }
+    Ok(format!(
+        "{head}\n{}{}",
+        state.text.trim_end(),
+        if overrides.is_empty() { "\n".into() } else { format!("\n{tail}") }
+    ))
+}
+
+fn json_response<T: Serialize>(code: u16, body: &T) -> Response<std::io::Cursor<Vec<u8>>> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    Response::from_data(bytes).with_status_code(code).with_header(header("Content-Type", "application/json"))
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid header")
+}
+
+fn error_response(code: u16, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    json_response(code, &serde_json::json!({ "error": message }))
+}
+
+/// Reads a body of at most [`MAX_BODY`] bytes.
+fn body(req: &mut Request) -> Result<Vec<u8>, Response<std::io::Cursor<Vec<u8>>>> {
+    let mut buf = Vec::new();
+    let read = req.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut buf);
+    match read {
+        Err(e) => Err(error_response(400, &format!("cannot read the request: {e}"))),
+        Ok(n) if n > MAX_BODY => Err(error_response(413, &format!("the request is over {} KiB", MAX_BODY / 1024))),
+        Ok(_) => Ok(buf),
+    }
+}
+
+/// Answers one request.
+pub fn respond(state: &State, mut req: Request) {
+    let path = req.url().split('?').next().unwrap_or("").to_string();
+    let response = match (req.method(), path.as_str()) {
+        (Method::Get, "/") => {
+            Response::from_string(PAGE).with_header(header("Content-Type", "text/html; charset=utf-8"))
+        }
+        (Method::Get, "/api/scenario") => json_response(200, &scenario_info(&state.sc)),
+        (Method::Post, "/api/whatif") => match body(&mut req) {
+            Err(r) => r,
+            Ok(b) => match serde_json::from_slice::<WhatIf>(&b) {
+                Err(e) => error_response(400, &format!("not a what-if request: {e}")),
+                Ok(w) => {
+                    // A client that names itself has one simulation at a time: a newer
+                    // request stops an older one. Anonymous requests never stop each other.
+                    let named = !w.client.is_empty();
+                    if named {
+                        let mut latest = state.latest.lock().unwrap_or_else(|p| p.into_inner());
+                        let l = latest.entry(w.client.clone()).or_insert(w.seq);
+                        *l = (*l).max(w.seq);
+                    }
+                    let newer = || {
+                        named
+                            && state
+                                .latest
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get(&w.client)
+                                .is_some_and(|&l| l > w.seq)
+                    };
+                    match what_if(state, &w, &newer) {
+                        Ok(a) => json_response(200, &a),
+                        Err(Refused::Bad(m)) => error_response(400, &m),
+                        Err(Refused::Superseded) => error_response(409, "superseded by a newer request"),
+                        Err(Refused::Failed(m)) => error_response(500, &m),
+                    }
+                }
+            },
+        },
+        (Method::Post, "/api/scenario.toml") => match body(&mut req) {
+            Err(r) => r,
+            Ok(b) => match serde_json::from_slice::<WhatIf>(&b) {
+                Err(e) => error_response(400, &format!("not a what-if request: {e}")),
+                Ok(w) => match saved_toml(state, &w.overrides) {
+                    Ok(t) => Response::from_string(t)
+                        .with_header(header("Content-Type", "application/toml; charset=utf-8"))
+                        .with_header(header(
+                            "Content-Disposition",
+                            &format!("attachment; filename=\"{}-what-if.toml\"", state.sc.meta.name),
+                        )),
+                    Err(Refused::Bad(m)) => error_response(400, &m),
+                    Err(Refused::Superseded | Refused::Failed(_)) => error_response(500, "cannot write the scenario"),
+                },
+            },
+        },
+        (_, "/" | "/api/scenario" | "/api/whatif" | "/api/scenario.toml") => error_response(405, "method not allowed"),
+        _ => error_response(404, "not found"),
+    };
+    // A client that went away is no error of the server's.
+    let _ = req.respond(response);
+}
+
+/// Serves until the process is interrupted. Each request runs on a thread of its own.
+pub fn serve(state: State, host: &str, port: u16, on_ready: impl FnOnce(&str)) -> Result<()> {
+    let server = Server::http((host, port)).map_err(|e| anyhow!("cannot listen on {host}:{port}: {e}"))?;
+    let addr = server.server_addr().to_ip().ok_or_else(|| anyhow!("not an IP address"))?;
+    on_ready(&format!("http://{addr}/"));
+    let state = Arc::new(state);
+    for req in server.incoming_requests() {
+        let state = state.clone();
+        std::thread::spawn(move || respond(&state, req));
+    }
+    Ok(())
+}
+
+/// The headline figure of a strategy, for tests: its net saving as the page shows it.
+pub fn net_saving(a: &Answer, strategy: &str) -> Option<f64> {
+    a.strategies.iter().find(|s| s.strategy == strategy).and_then(|s| s.net_saving)
+}

@@ -1,0 +1,164 @@
+//! `reunify serve` (issue #18) over real HTTP on loopback: the scenario API, what-if answers
+//! that `reunify run` on the saved scenario reproduces, validation messages with HTTP 400,
+//! and bounded work (body size, iterations, unknown routes).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+/// A server on a free port, stopped when dropped.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(file: &str) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reunify"))
+        .args(["serve", file, "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split("open ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "binds to loopback: {line}");
+    Served { child, url }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+fn post(s: &Served, path: &str, body: &Value) -> (u16, String) {
+    let mut r = agent()
+        .post(&format!("{}{}", s.url, path.trim_start_matches('/')))
+        .header("Content-Type", "application/json")
+        .send(body.to_string())
+        .unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+}
+
+fn net_saving(answer: &Value, strategy: &str) -> f64 {
+    answer["strategies"].as_array().unwrap().iter().find(|s| s["strategy"] == strategy).unwrap()["net_saving"]
+        .as_f64()
+        .unwrap()
+}
+
+fn run_saved(toml: &str, dir: &Path, iterations: &str) -> Value {
+    let file = dir.join(format!("saved-{iterations}.toml"));
+    std::fs::write(&file, toml).unwrap();
+    let out = dir.join(format!("out-{iterations}"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_reunify"));
+    cmd.arg("run").arg(&file).args(["--quiet", "--no-report", "--out"]).arg(&out);
+    if iterations == "0" {
+        cmd.arg("--base-case-only");
+    } else {
+        cmd.args(["--iterations", iterations]);
+    }
+    assert!(cmd.status().unwrap().success());
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_page_and_the_scenario_api_are_served() {
+    let s = serve("scenarios/england-2012-13.toml");
+    let mut r = agent().get(&s.url).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.body_mut().read_to_string().unwrap();
+    assert!(page.contains("<title>reunify what-if</title>") && !page.contains("src=\"http"), "self-contained page");
+    let info: Value = serde_json::from_str(
+        &agent().get(&format!("{}api/scenario", s.url)).call().unwrap().body_mut().read_to_string().unwrap(),
+    )
+    .unwrap();
+    let controls = info["controls"].as_array().unwrap();
+    let cost = controls.iter().find(|c| c["key"] == "strategy.support-for-all.cost").expect("a price control");
+    assert_eq!((cost["default"].as_f64(), cost["unit"].as_str()), (Some(5627.0), Some("£")));
+    assert!(cost["label"].as_str().unwrap().contains("price of support"));
+    assert!(controls.iter().any(|c| c["key"] == "authority.England.children" && c["default"] == 10080.0));
+    assert!(controls.iter().any(|c| c["key"] == "scenario.horizon_years"));
+    // Unknown routes and methods.
+    assert_eq!(agent().get(&format!("{}etc/passwd", s.url)).call().unwrap().status().as_u16(), 404);
+    assert_eq!(agent().get(&format!("{}api/whatif", s.url)).call().unwrap().status().as_u16(), 405);
+}
+
+#[test]
+fn a_what_if_answer_is_what_reunify_run_gives_on_the_saved_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = serve("scenarios/england-2012-13.toml");
+    let overrides = json!({ "strategy.support-for-all.cost": 3000.0, "authority.England.children": 5000.0 });
+
+    let (code, body) = post(&s, "/api/whatif", &json!({ "overrides": overrides, "iterations": 0, "seq": 1 }));
+    assert_eq!(code, 200, "{body}");
+    let base: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(base["seq"], 1);
+    assert_eq!(base["iterations"], 0);
+    let (code, default) = post(&s, "/api/whatif", &json!({ "iterations": 0 }));
+    assert_eq!(code, 200);
+    let default: Value = serde_json::from_str(&default).unwrap();
+    assert_ne!(net_saving(&base, "support-for-all"), net_saving(&default, "support-for-all"), "the price moved it");
+
+    let (code, psa) = post(&s, "/api/whatif", &json!({ "overrides": overrides, "iterations": 40, "seq": 2 }));
+    assert_eq!(code, 200, "{psa}");
+    let psa: Value = serde_json::from_str(&psa).unwrap();
+    assert_eq!(psa["iterations"], 40);
+    assert!(psa["svg"].as_str().unwrap().starts_with("<svg"));
+
+    let (code, toml) = post(&s, "/api/scenario.toml", &json!({ "overrides": overrides }));
+    assert_eq!(code, 200, "{toml}");
+    assert!(toml.starts_with("# Saved from `reunify serve scenarios/england-2012-13.toml`"), "{toml}");
+    assert!(toml.contains("#   strategy.support-for-all.cost: 5627 -> 3000"), "{toml}");
+    assert!(toml.contains("[what_if]"));
+
+    // The base case: the run's break-even section carries the base-case net saving.
+    let run = run_saved(&toml, dir.path(), "0");
+    for strategy in ["support-for-all", "targeted-support"] {
+        let b = run["breakeven"].as_array().unwrap().iter().find(|b| b["strategy"] == strategy).unwrap();
+        assert_eq!(b["net_saving"].as_f64().unwrap(), net_saving(&base, strategy), "{strategy}, base case");
+    }
+    // With 40 PSA iterations: the summary's mean net saving, the page's headline figure.
+    let run = run_saved(&toml, dir.path(), "40");
+    for strategy in ["support-for-all", "targeted-support"] {
+        let row = run["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["strategy"] == strategy
+                    && r["authority"] == "all"
+                    && r["kind"] == "increment"
+                    && r["metric"] == "net_saving"
+            })
+            .unwrap();
+        assert_eq!(row["mean"].as_f64().unwrap(), net_saving(&psa, strategy), "{strategy}, 40 iterations");
+    }
+}
+
+#[test]
+fn bad_values_get_the_validation_message_and_work_is_bounded() {
+    let s = serve("scenarios/england-2012-13.toml");
+    let (code, body) =
+        post(&s, "/api/whatif", &json!({ "overrides": { "strategy.support-for-all.take_up": 1.3 }, "iterations": 0 }));
+    assert_eq!(code, 400);
+    assert!(body.contains("strategy.support-for-all.take_up: 1.3 is not a probability (0 to 1)"), "{body}");
+    let (code, body) = post(&s, "/api/whatif", &json!({ "overrides": { "strategy.support-for-all.costs": 3.0 } }));
+    assert_eq!(code, 400);
+    assert!(body.contains("did you mean \\\"strategy.support-for-all.cost\\\""), "{body}");
+    let (code, body) = post(&s, "/api/whatif", &json!({ "iterations": 5000 }));
+    assert_eq!((code, body.contains("more than 1000")), (400, true), "{body}");
+    let (code, _) = post(&s, "/api/whatif", &json!({ "overrides": {}, "path": "/etc/passwd" }));
+    assert_eq!(code, 400, "unknown fields are refused");
+    let big = "x".repeat(70 * 1024);
+    let (code, _) = post(&s, "/api/whatif", &json!({ "client": big }));
+    assert_eq!(code, 413);
+    // The server still answers after all that.
+    assert_eq!(post(&s, "/api/whatif", &json!({})).0, 200);
+}
