@@ -2,7 +2,10 @@
 # The project's test command (the README's second line; .ci/run calls it). It installs what
 # the tests need on a fresh machine, so that no test skips for a missing tool, then runs
 # every test:
-#   1. Chromium (Debian's package), for the report test in headless Chromium, and Slurm with
+#   1. Chromium and ChromeDriver (Debian's packages), for the report test in headless
+#      Chromium and the what-if page's browser test (tests/browser.rs), axe-core from npm
+#      (deploy/browser, pinned by its package-lock.json) for that test's accessibility check,
+#      and Slurm with
 #      munge (slurmctld, slurmd, slurm-client, munge), for the scale-out test on a real
 #      single-node cluster, which starts and stops its own daemons (tests/slurm.rs);
 #   2. cargo test: unit, integration, proptest and CLI tests, real signals included;
@@ -18,6 +21,8 @@ sudo_if_needed() {
 
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 for tool in slurmctld slurmd sbatch munged; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
     packages+=(slurmctld slurmd slurm-client munge)
@@ -28,6 +33,10 @@ if [ ${#packages[@]} -gt 0 ]; then
   echo "test.sh: installing ${packages[*]}" >&2
   sudo_if_needed apt-get update -qq
   DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+if [ ! -f deploy/browser/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix deploy/browser --no-audit --no-fund >/dev/null
 fi
 
 cargo test "$@"
