@@ -168,6 +168,8 @@ async fn the_what_if_page_updates_from_the_keyboard_matches_the_api_and_the_run_
     take_up.send_keys("0.85\u{E004}").await.unwrap();
     shown(&c, 4, 200, "support-for-all").await;
 
+    // The page from its top, as a reader first sees it.
+    c.execute("document.activeElement.blur(); window.scrollTo(0, 0);", vec![]).await.unwrap();
     let png = c.screenshot().await.unwrap();
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
     std::fs::create_dir_all(&shots).unwrap();

@@ -162,3 +162,52 @@ fn bad_values_get_the_validation_message_and_work_is_bounded() {
     // The server still answers after all that.
     assert_eq!(post(&s, "/api/whatif", &json!({})).0, 200);
 }
+
+#[test]
+fn a_strategy_s_years_and_eligibility_rule_can_be_changed_and_are_checked() {
+    let s = serve("scenarios/england-2012-13.toml");
+    let info: Value = serde_json::from_str(
+        &agent().get(&format!("{}api/scenario", s.url)).call().unwrap().body_mut().read_to_string().unwrap(),
+    )
+    .unwrap();
+    let keys: Vec<&str> = info["controls"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
+    for k in ["strategy.support-for-all.effect_years", "strategy.targeted-support.min_risk_score"] {
+        assert!(keys.contains(&k), "no control {k}");
+    }
+    let at = |overrides: Value| -> (u16, Value) {
+        let (code, body) = post(&s, "/api/whatif", &json!({ "overrides": overrides, "iterations": 0 }));
+        (code, serde_json::from_str(&body).unwrap())
+    };
+    let (_, default) = at(json!({}));
+    // Offering targeted support from one risk factor instead of two reaches more children.
+    let (code, wider) = at(json!({ "strategy.targeted-support.min_risk_score": 1.0 }));
+    assert_eq!(code, 200);
+    assert_ne!(net_saving(&wider, "targeted-support"), net_saving(&default, "targeted-support"));
+    assert_eq!(net_saving(&wider, "support-for-all"), net_saving(&default, "support-for-all"), "only that strategy");
+    let (code, longer) = at(json!({ "strategy.support-for-all.effect_years": 2.0 }));
+    assert_eq!(code, 200);
+    assert_ne!(net_saving(&longer, "support-for-all"), net_saving(&default, "support-for-all"));
+    let (code, e) = at(json!({ "strategy.targeted-support.min_risk_score": 9.0 }));
+    assert_eq!(code, 400);
+    assert!(e["error"].as_str().unwrap().contains("9 is not a whole number of risk factors from 0 to 4"), "{e}");
+    let (code, e) = at(json!({ "strategy.support-for-all.min_risk_score": 1.0 }));
+    assert_eq!(code, 400);
+    assert!(e["error"].as_str().unwrap().contains("offered to every child"), "{e}");
+}
+
+/// Ctrl-C (SIGINT) stops the server at once with the interrupted exit code.
+#[test]
+fn the_server_stops_on_ctrl_c() {
+    let mut s = serve("scenarios/england-2012-13.toml");
+    // SAFETY: signals our own child process.
+    assert_eq!(unsafe { libc::kill(s.child.id() as i32, libc::SIGINT) }, 0);
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "still serving after Ctrl-C");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+}

@@ -15,7 +15,8 @@
 //!
 //! Work is bounded: bodies over 64 KiB are refused, iterations are at most 1,000, a newer
 //! request from the same client stops an older one's simulation between blocks of iterations,
-//! and no request names a path the server reads or writes. Override errors are the messages
+//! and no request names a path the server reads or writes. A client that names itself runs one
+//! simulation at a time. Override errors are the messages
 //! validation gives, with HTTP 400.
 
 use std::collections::BTreeMap;
@@ -46,11 +47,13 @@ pub struct State {
     pub text: String,
     pub file: String,
     latest: Mutex<BTreeMap<String, u64>>,
+    /// One lock per named client: its simulations run one at a time.
+    running: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
 }
 
 impl State {
     pub fn new(sc: Scenario, text: String, file: String) -> State {
-        State { sc, text, file, latest: Mutex::new(BTreeMap::new()) }
+        State { sc, text, file, latest: Mutex::new(BTreeMap::new()), running: Mutex::new(BTreeMap::new()) }
     }
 }
 
@@ -232,6 +235,34 @@ pub fn scenario_info(sc: &Scenario) -> ScenarioInfo {
             main: true,
         });
     }
+    for st in sc.model.strategies.iter().skip(1) {
+        for (field, label, default) in [
+            ("support_years", "years of support", st.support_years),
+            ("effect_years", "years the effect lasts", st.effect_years),
+        ] {
+            controls.push(Control {
+                key: format!("strategy.{}.{field}", st.name),
+                label: format!("Support ({}): {label}", st.name),
+                unit: "years".into(),
+                default,
+                range: (0.0, 5.0),
+                allowed: "0 or more years",
+                main: true,
+            });
+        }
+        if let crate::scenario::Eligibility::Rule { min_risk_score, .. } = &st.eligibility {
+            let n = sc.model.risk_factors.len();
+            controls.push(Control {
+                key: format!("strategy.{}.min_risk_score", st.name),
+                label: format!("Support ({}): eligible from this many risk factors", st.name),
+                unit: "risk factors".into(),
+                default: min_risk_score.unwrap_or(0) as f64,
+                range: (0.0, n as f64),
+                allowed: "a whole number of risk factors",
+                main: true,
+            });
+        }
+    }
     let comparator = format!("strategy.{}.", sc.model.strategies[0].name);
     for p in &sc.params {
         let d = &p.param.dist;
@@ -355,7 +386,21 @@ pub fn respond(state: &State, mut req: Request) {
                                 .get(&w.client)
                                 .is_some_and(|&l| l > w.seq)
                     };
-                    match what_if(state, &w, &newer) {
+                    // One simulation per client at a time: a request waits for the client's
+                    // older one, which stops at its next block of iterations once it sees a
+                    // newer request, and then gives way if it is no longer the newest itself.
+                    let lock = named.then(|| {
+                        state
+                            .running
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .entry(w.client.clone())
+                            .or_default()
+                            .clone()
+                    });
+                    let _turn = lock.as_ref().map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
+                    let answer = if newer() { Err(Refused::Superseded) } else { what_if(state, &w, &newer) };
+                    match answer {
                         Ok(a) => json_response(200, &a),
                         Err(Refused::Bad(m)) => error_response(400, &m),
                         Err(Refused::Superseded) => error_response(409, "superseded by a newer request"),

@@ -505,8 +505,9 @@ impl Scenario {
 
     /// The scenario with some values set: what-if overrides, from `reunify serve` or a
     /// scenario's own `[what_if]` table. Keys are parameter keys as `inputs.csv` writes them
-    /// (`strategy.support-for-all.cost`), `authority.<name>.children` or
-    /// `scenario.horizon_years`. A parameter set here is a known value: it is fixed, with no
+    /// (`strategy.support-for-all.cost`), a strategy's `strategy.<name>.effect_years`,
+    /// `.support_years` or `.min_risk_score` (its eligibility rule), `authority.<name>.children`
+    /// or `scenario.horizon_years`. A parameter set here is a known value: it is fixed, with no
     /// PSA distribution. Each value is checked against its parameter's range, and errors name
     /// `file`, `at` followed by the key, and the reason, as validation does.
     pub fn with_overrides(
@@ -535,6 +536,52 @@ impl Scenario {
                     )));
                 }
                 out.meta.horizon_years = v;
+            } else if let Some((name, field)) = key
+                .strip_prefix("strategy.")
+                .and_then(|k| k.rsplit_once('.'))
+                .filter(|(_, f)| matches!(*f, "effect_years" | "support_years" | "min_risk_score"))
+            {
+                // A strategy's own numbers, in the top-level model and every authority's.
+                if !out.model.strategies.iter().any(|s| s.name == name) {
+                    return Err(err(format!("the scenario has no strategy {name:?}")));
+                }
+                let risk_factors = out.model.risk_factors.len();
+                let models =
+                    std::iter::once(&mut out.model).chain(out.authorities.iter_mut().filter_map(|a| a.model.as_mut()));
+                for m in models {
+                    let st =
+                        m.strategies.iter_mut().find(|s| s.name == name).expect("every model has the same strategies");
+                    match field {
+                        "min_risk_score" => {
+                            let Eligibility::Rule { min_risk_score, .. } = &mut st.eligibility else {
+                                return Err(err(format!(
+                                    "{name} is offered to {}: it has no risk-score rule to change",
+                                    if st.eligibility == Eligibility::None { "no one" } else { "every child" }
+                                )));
+                            };
+                            if v.fract() != 0.0 || !(0.0..=risk_factors as f64).contains(&v) {
+                                return Err(err(format!(
+                                    "{} is not a whole number of risk factors from 0 to {risk_factors}",
+                                    crate::dist::fmt_num(v)
+                                )));
+                            }
+                            *min_risk_score = Some(v as u32);
+                        }
+                        _ => {
+                            if v < 0.0 {
+                                return Err(err(format!(
+                                    "{} is not a non-negative number of years",
+                                    crate::dist::fmt_num(v)
+                                )));
+                            }
+                            if field == "effect_years" {
+                                st.effect_years = v;
+                            } else {
+                                st.support_years = v;
+                            }
+                        }
+                    }
+                }
             } else if let Some(name) = key.strip_prefix("authority.").and_then(|k| k.strip_suffix(".children")) {
                 let Some(a) = out.authorities.iter_mut().find(|a| a.name == name) else {
                     return Err(err(format!("the scenario has no authority {name:?}")));
