@@ -286,3 +286,67 @@ fn a_sample_grows_by_the_square_of_its_error_ratio_and_ends_as_the_whole_cohort(
     let names: std::collections::BTreeSet<&str> = s.scenario().authorities.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names.len(), reunify::sample::SAMPLE_GROUPS);
 }
+
+/// With no `[decision]` values, the willingness-to-pay curves at £0 are the cash-only answers
+/// exactly: each strategy's expected net benefit is its mean net saving, and EVPI is the
+/// cash-only EVPI that `evppi.csv` reports. The frontier's ICERs follow from its own rows.
+#[test]
+fn at_zero_willingness_to_pay_the_curves_are_today_s_cash_only_answers() {
+    let sc = Scenario::from_toml_str(&std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap(), "x").unwrap();
+    assert_eq!(sc.values, reunify::scenario::Values::default());
+    let r = reunify::sim::run(&sc, reunify::sim::RunOptions { seed: 7, iterations: 60, base_case_only: false }, &|| {})
+        .unwrap();
+    let run = reunify::digest::RunDigest::of(&r);
+    let (points, frontier) = reunify::wtp::analyse(&sc, &run, 40);
+    assert_eq!(points.len(), 41 * 3);
+    let net = reunify::metric::Metric::NetSaving;
+    let inb: Vec<Vec<f64>> =
+        (1..3).map(|s| run.psa.iter().map(|d| d.decisions(reunify::analysis::View::Total, s)[net]).collect()).collect();
+    for (s, name) in ["support-for-all", "targeted-support"].iter().enumerate() {
+        let at0 = points.iter().find(|p| p.wtp == 0.0 && &p.strategy == name).unwrap();
+        let mean = inb[s].iter().sum::<f64>() / inb[s].len() as f64;
+        assert!((at0.expected_net_benefit - mean).abs() <= 1e-9 * mean.abs(), "{name}");
+    }
+    let at0 = points.iter().find(|p| p.wtp == 0.0).unwrap();
+    let cash = reunify::voi::evpi(&inb);
+    assert!((at0.evpi - cash).abs() <= 1e-9 * cash.abs().max(1.0), "{} vs {cash}", at0.evpi);
+    // The top of the default range is £200,000 per breakdown averted.
+    assert_eq!(points.last().unwrap().wtp, 200_000.0);
+    // ICERs on the frontier: cost difference over effect difference of consecutive rows.
+    let mut on: Vec<_> = frontier.iter().filter(|f| f.standing == "frontier").collect();
+    on.sort_by(|a, b| a.breakdowns_averted.total_cmp(&b.breakdowns_averted));
+    for w in on.windows(2) {
+        let icer =
+            (w[1].incremental_cost - w[0].incremental_cost) / (w[1].breakdowns_averted - w[0].breakdowns_averted);
+        assert!((w[1].icer.unwrap() - icer).abs() <= 1e-9 * icer.abs());
+    }
+}
+
+#[test]
+fn decision_values_are_read_as_a_point_or_a_range_and_checked() {
+    let base = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let sc = Scenario::from_toml_str(
+        &format!(
+            "{base}\n[decision]\nvalue_per_breakdown_averted = [10000, 90000]\nvalue_per_care_year_averted = 5000\n"
+        ),
+        "x",
+    )
+    .unwrap();
+    assert_eq!(
+        (sc.values.breakdown.point, sc.values.breakdown.low, sc.values.breakdown.high),
+        (10000.0, 10000.0, 90000.0)
+    );
+    assert_eq!(
+        (sc.values.care_year.point, sc.values.care_year.high),
+        (5000.0, 10_000.0),
+        "a value's curve runs to twice it"
+    );
+    for bad in [
+        "value_per_breakdown_averted = -5",
+        "value_per_breakdown_averted = [9, 3]",
+        "value_per_breakdown_averted = \"lots\"",
+    ] {
+        let err = Scenario::from_toml_str(&format!("{base}\n[decision]\n{bad}\n"), "x.toml").unwrap_err().to_string();
+        assert!(err.contains("decision.value_per_breakdown_averted"), "{err}");
+    }
+}

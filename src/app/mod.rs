@@ -235,6 +235,8 @@ pub struct RunArgs {
 
 /// The two-way analysis's grid: re-entry hazard ratios simulated, and price steps.
 const TWO_WAY_EFFECTS: usize = 19;
+/// Steps of the willingness-to-pay grid (`wtp.csv`): 41 values across the scenario's range.
+const WTP_STEPS: usize = 40;
 const TWO_WAY_PRICES: usize = 60;
 
 /// Runs beyond this many child-paths (children × runs × strategies) need `--force`.
@@ -789,12 +791,19 @@ impl Finish {
         let curve = analysis::reentry_curve(&run, &names);
         let streamed = streams.finish().map_err(run_failed)?;
         let validation = crate::validation::predict(sc, &curve);
+        let (wtp, frontier) = if sc.model.strategies.len() > 1 {
+            crate::wtp::analyse(sc, &run, WTP_STEPS)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let analyses = output::Analyses {
             tornado: &tornado.rows,
             acceptability: &accept,
             voi: &voi,
             two_way: &two_way,
             validation: &validation,
+            wtp: &wtp,
+            frontier: &frontier,
         };
         output::write_all(staged.path(), &summary, &curve, &analyses, &streamed).map_err(run_failed)?;
         let info = RunInfo {

@@ -169,6 +169,9 @@ pub struct Analyses<'a> {
     pub two_way: &'a [TwoWayPoint],
     /// External validation, when the scenario lists `[[validation]]` figures.
     pub validation: &'a [crate::validation::ValidationRow],
+    /// Willingness to pay per breakdown averted: curves and the frontier.
+    pub wtp: &'a [crate::wtp::WtpPoint],
+    pub frontier: &'a [crate::wtp::FrontierRow],
 }
 
 fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'static str>) -> Result<()> {
@@ -202,6 +205,10 @@ pub fn write_all(
     }
     if !analyses.voi.is_empty() {
         put(dir, analyses.voi, Formats::CSV, &mut written)?;
+    }
+    if !analyses.wtp.is_empty() {
+        put(dir, analyses.wtp, Formats::CSV, &mut written)?;
+        put(dir, analyses.frontier, Formats::CSV, &mut written)?;
     }
     if !analyses.validation.is_empty() {
         put(dir, analyses.validation, Formats::CSV, &mut written)?;

@@ -11,6 +11,7 @@ use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::Metric;
 use crate::validation::ValidationRow;
 use crate::voi::VoiRow;
+use crate::wtp::{FrontierRow, WtpPoint};
 
 /// One table's entry in the dictionary.
 pub struct Entry {
@@ -36,6 +37,8 @@ pub fn entries() -> Vec<Entry> {
         entry::<AcceptPoint>("CSV"),
         entry::<TwoWayPoint>("CSV"),
         entry::<VoiRow>("CSV"),
+        entry::<WtpPoint>("CSV"),
+        entry::<FrontierRow>("CSV"),
         entry::<ValidationRow>("CSV, when the scenario lists `[[validation]]` figures"),
         entry::<AuthorityRow>("CSV, with several authorities"),
         entry::<BudgetStat>("CSV, in flow mode"),

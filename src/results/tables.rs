@@ -17,6 +17,7 @@ use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::{Decisions, Levels, Metric, N_LEVELS, Unit};
 use crate::validation::ValidationRow;
 use crate::voi::VoiRow;
+use crate::wtp::{FrontierRow, WtpPoint};
 
 use super::table::{Cell, Col, Row, Table, penny};
 
@@ -684,6 +685,93 @@ impl Table for ValidationRow {
             population: row.text(13)?,
             period: row.text(14)?,
             definition: row.text(15)?,
+        })
+    }
+}
+
+impl Table for WtpPoint {
+    const NAME: &'static str = "wtp";
+    const ROW: &'static str = "one strategy at one willingness to pay per breakdown averted, over the PSA draws";
+    fn columns() -> Vec<Col> {
+        vec![
+            Col::pounds("wtp", "willingness to pay per breakdown averted"),
+            Col::key("strategy", "strategy name"),
+            Col::pounds(
+                "expected_net_benefit",
+                "mean net monetary benefit against the comparator: wtp × breakdowns averted + other outcomes valued by [decision] + net saving",
+            ),
+            Col::share("probability_best", "share of PSA draws in which the strategy has the largest net benefit"),
+            Col::count(
+                "chosen",
+                "1 = yes, 0 = no",
+                "whether the strategy has the largest expected net benefit (the acceptability frontier)",
+            ),
+            Col::pounds("evpi", "expected value of perfect information per decision at this willingness to pay"),
+        ]
+    }
+    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
+        out.extend([
+            Cell::num(self.wtp),
+            Cell::Text(&self.strategy),
+            Cell::num(self.expected_net_benefit),
+            Cell::num(self.probability_best),
+            Cell::Int(Some(i64::from(self.chosen))),
+            Cell::num(self.evpi),
+        ]);
+    }
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(WtpPoint {
+            wtp: row.f64(0)?,
+            strategy: row.text(1)?,
+            expected_net_benefit: row.f64(2)?,
+            probability_best: row.f64(3)?,
+            chosen: row.int(4)?.unwrap_or(0) != 0,
+            evpi: row.f64(5)?,
+        })
+    }
+}
+
+impl Table for FrontierRow {
+    const NAME: &'static str = "frontier";
+    const ROW: &'static str =
+        "one strategy on the cost-effectiveness frontier at the scenario's values (means over the PSA draws)";
+    fn columns() -> Vec<Col> {
+        vec![
+            Col::key("strategy", "strategy name"),
+            Col::pounds(
+                "incremental_cost",
+                "mean cost against the comparator, less the value of other outcomes averted",
+            ),
+            Col::number("breakdowns_averted", "breakdowns", "mean breakdowns averted"),
+            Col::key(
+                "standing",
+                "`frontier`, `dominated` (costs more and averts no more than another) or `extendedly dominated`",
+            ),
+            Col::key("dominated_by", "the strategy that dominates it"),
+            Col::pounds(
+                "icer",
+                "incremental cost per extra breakdown averted against the previous strategy on the frontier",
+            ),
+        ]
+    }
+    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
+        out.extend([
+            Cell::Text(&self.strategy),
+            Cell::num(self.incremental_cost),
+            Cell::num(self.breakdowns_averted),
+            Cell::Text(&self.standing),
+            Cell::Text(&self.dominated_by),
+            Cell::Float(self.icer.filter(|x| x.is_finite())),
+        ]);
+    }
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(FrontierRow {
+            strategy: row.text(0)?,
+            incremental_cost: row.f64(1)?,
+            breakdowns_averted: row.f64(2)?,
+            standing: row.text(3)?,
+            dominated_by: row.text(4)?,
+            icer: row.float(5)?,
         })
     }
 }

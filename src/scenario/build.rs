@@ -283,6 +283,27 @@ impl Builder {
             }
         };
         let validation = self.comparisons(&raw.validation, &model, &authorities)?;
+        let values = match &raw.decision {
+            None => Values::default(),
+            Some(d) => Values {
+                breakdown: self.value(
+                    "decision.value_per_breakdown_averted",
+                    d.value_per_breakdown_averted.as_ref(),
+                    200_000.0,
+                )?,
+                maltreatment_event: self.value(
+                    "decision.value_per_maltreatment_event_averted",
+                    d.value_per_maltreatment_event_averted.as_ref(),
+                    0.0,
+                )?,
+                care_year: self.value(
+                    "decision.value_per_care_year_averted",
+                    d.value_per_care_year_averted.as_ref(),
+                    0.0,
+                )?,
+                source: d.source.clone(),
+            },
+        };
         Ok(Scenario {
             budget,
             meta,
@@ -291,6 +312,7 @@ impl Builder {
             authorities,
             model,
             validation,
+            values,
             warnings: self.warnings,
         })
     }
@@ -497,6 +519,27 @@ impl Builder {
         }
 
         Ok(Model { reentry, maltreatment, risk_factors, hr_per_failed_return, care, costs, strategies })
+    }
+
+    /// A `[decision]` value: a number of pounds (its curve runs from 0 to `top` or to twice
+    /// the value, whichever is larger), or `[low, high]` (the point is `low`).
+    fn value(&self, path: &str, v: Option<&toml::Value>, top: f64) -> Result<Value, ScenarioError> {
+        let num = |x: &toml::Value| x.as_float().or_else(|| x.as_integer().map(|i| i as f64));
+        let ok = |x: f64| x.is_finite() && (0.0..=1e9).contains(&x);
+        match v {
+            None => Ok(Value { point: 0.0, low: 0.0, high: top }),
+            Some(toml::Value::Array(a)) => match a.as_slice() {
+                [lo, hi] => match (num(lo), num(hi)) {
+                    (Some(lo), Some(hi)) if ok(lo) && ok(hi) && lo < hi => Ok(Value { point: lo, low: lo, high: hi }),
+                    _ => Err(self.err(path, "a range is [low, high] in pounds, from £0 to £1bn, low below high")),
+                },
+                _ => Err(self.err(path, "a range is two numbers, [low, high]")),
+            },
+            Some(x) => match num(x) {
+                Some(p) if ok(p) => Ok(Value { point: p, low: 0.0, high: top.max(2.0 * p) }),
+                _ => Err(self.err(path, format!("{x} is not an amount from £0 to £1bn"))),
+            },
+        }
     }
 
     /// `[[validation]]`: checks each figure and refuses one that a re-entry hazard of the

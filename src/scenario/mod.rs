@@ -220,6 +220,32 @@ pub struct Model {
     pub strategies: Vec<Strategy>,
 }
 
+/// What averting an outcome is worth to the decision maker, in pounds: a point value for
+/// net monetary benefit, and a range for the curves over willingness to pay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Value {
+    pub point: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// `[decision]`'s values, per breakdown, maltreatment event and care-year averted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Values {
+    pub breakdown: Value,
+    pub maltreatment_event: Value,
+    pub care_year: Value,
+    pub source: Option<String>,
+}
+
+impl Default for Values {
+    /// Cash only, with willingness to pay per breakdown averted drawn from £0 to £200,000.
+    fn default() -> Values {
+        let zero = Value { point: 0.0, low: 0.0, high: 0.0 };
+        Values { breakdown: Value { high: 200_000.0, ..zero }, maltreatment_event: zero, care_year: zero, source: None }
+    }
+}
+
 /// An independent published share back in care by a time (`[[validation]]`), in words and
 /// as a number. It is never one the scenario is calibrated to: validation refuses that.
 #[derive(Clone, Debug, PartialEq)]
@@ -409,6 +435,8 @@ pub struct Scenario {
     /// `[[validation]]`: independent figures to set predictions against, none of them a
     /// calibration target.
     pub validation: Vec<Comparison>,
+    /// `[decision]`: what averting each outcome is worth (0 when not given: cash only).
+    pub values: Values,
     /// What validation accepted with a change (a spread too small to sample became a fixed
     /// value), each as "file: field path: what"; the application prints them.
     pub warnings: Vec<String>,

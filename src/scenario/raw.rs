@@ -22,6 +22,7 @@ pub(super) struct RawScenario {
     #[serde(default)]
     pub(super) strategy: Vec<RawStrategy>,
     pub(super) budget: Option<RawBudget>,
+    pub(super) decision: Option<RawDecision>,
     #[serde(default)]
     pub(super) validation: Vec<RawComparison>,
     /// Values set on top of the scenario (`reunify serve`'s "Save as scenario"), by key.
@@ -185,5 +186,15 @@ pub(super) struct RawStrategy {
     pub(super) cost: Option<toml::Value>,
     pub(super) cost_basis: Option<String>,
     pub(super) repeat_on_later_returns: Option<bool>,
+    pub(super) source: Option<String>,
+}
+
+/// `[decision]`: what averting each outcome is worth, a number or `[low, high]` for curves.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDecision {
+    pub(super) value_per_breakdown_averted: Option<toml::Value>,
+    pub(super) value_per_maltreatment_event_averted: Option<toml::Value>,
+    pub(super) value_per_care_year_averted: Option<toml::Value>,
     pub(super) source: Option<String>,
 }
