@@ -10,7 +10,7 @@ use reunify::metric::Metric;
 use reunify::results::SummaryFile;
 use reunify::results::format::{count as thousands, money, percent0};
 
-const CHARTS: [&str; 11] = [
+const CHARTS: [&str; 12] = [
     "decision",
     "reentry_curve",
     "costs",
@@ -22,6 +22,7 @@ const CHARTS: [&str; 11] = [
     "acceptability",
     "evppi",
     "validation",
+    "wtp",
 ];
 
 /// Writes `text` to `dir/name`, runs it quietly into `dir/out` and returns that folder.
@@ -60,6 +61,7 @@ fn a_run_writes_every_chart_and_a_self_contained_report_with_summary_numbers() {
     let addresses: Vec<&str> = html.match_indices("http").map(|(i, _)| &html[i..(i + 30).min(html.len())]).collect();
     assert!(addresses.iter().all(|a| a.starts_with("http://www.w3.org/")), "network addresses: {addresses:?}");
     assert!(!html.contains("<script"), "no JavaScript");
+    assert!(html.contains("per breakdown averted, targeted-support is the better choice"), "where the decision turns");
     assert!(!html.contains("src=\"http"), "no external resources");
     assert_eq!(html.matches("<svg").count(), CHARTS.len(), "every chart inlined");
 

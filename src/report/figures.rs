@@ -328,3 +328,25 @@ pub fn two_way_chart(d: &ReportData) -> Option<TwoWayChart> {
     let hr = s.breakeven.iter().find(|b| b.strategy == st.name).map_or(f64::NAN, |b| b.scenario_hazard_ratio);
     Some(TwoWayChart { strategy: st.name.clone(), comparator: s.comparator.clone(), points, scenario: (st.cost, hr) })
 }
+
+/// Acceptability over willingness to pay per breakdown averted, from `wtp.csv`, with the
+/// points where the strategy of largest expected net benefit changes.
+pub fn wtp_chart(d: &ReportData) -> Option<WtpChart> {
+    if d.wtp.is_empty() {
+        return None;
+    }
+    let s = &d.summary;
+    Some(WtpChart {
+        series: s
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, st)| WtpSeries {
+                name: st.name.clone(),
+                index: i,
+                points: d.wtp.iter().filter(|p| p.strategy == st.name).map(|p| (p.wtp, p.probability_best)).collect(),
+            })
+            .collect(),
+        turns: crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect(),
+    })
+}

@@ -48,6 +48,9 @@ pub struct ReportData {
     pub authorities: Vec<AuthorityRow>,
     /// External validation, when the scenario lists `[[validation]]` figures.
     pub validation: Vec<crate::validation::ValidationRow>,
+    /// Willingness to pay per breakdown averted: curves and the frontier.
+    pub wtp: Vec<crate::wtp::WtpPoint>,
+    pub frontier: Vec<crate::wtp::FrontierRow>,
 }
 
 fn read_text(dir: &Path, name: &str) -> Result<String> {
@@ -85,6 +88,8 @@ impl ReportData {
             voi: optional(dir)?,
             two_way: optional(dir)?,
             validation: optional(dir)?,
+            wtp: optional(dir)?,
+            frontier: optional(dir)?,
             authorities: authority_rows(&summary),
             summary,
         })
@@ -460,6 +465,25 @@ fn validation_section(d: &ReportData, chart: Option<&Markup>) -> Markup {
     }
 }
 
+/// The cost-effectiveness frontier: each strategy's standing and ICER.
+fn frontier_table(d: &ReportData) -> Markup {
+    html! {
+        table {
+            tr { th { "Strategy" } th.num { "Incremental cost" } th.num { "Breakdowns averted" } th { "Standing" } th.num { "Cost per extra breakdown averted (ICER)" } }
+            @for r in &d.frontier {
+                tr {
+                    td { (r.strategy) }
+                    td.num { (money(r.incremental_cost)) }
+                    td.num { (number(r.breakdowns_averted, 1)) }
+                    td { (if r.dominated_by.is_empty() { r.standing.clone() } else { format!("{} by {}", r.standing, r.dominated_by) }) }
+                    td.num { (r.icer.map(money).unwrap_or_else(|| "–".into())) }
+                }
+            }
+        }
+        p.meta { "A strategy that costs more and averts no more breakdowns than another is dominated; one that a mix of its neighbours on the frontier would beat is extendedly dominated. Each ICER is against the previous strategy on the frontier. Costs are means over the simulations, less the value of other outcomes averted." }
+    }
+}
+
 /// How the break-even effect was found when the cohort was too large to re-simulate whole.
 fn breakeven_sample_note(s: &SummaryFile) -> Option<String> {
     let r = s.resimulated.as_ref()?;
@@ -615,6 +639,14 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
         )?),
         None => None,
     };
+    let wtp = match figures::wtp_chart(d) {
+        Some(c) => Some(figure(
+            &c,
+            dir,
+            "Each line is the share of simulations in which the strategy has the largest net monetary benefit, when a breakdown averted is worth the amount across (other outcomes valued as the scenario's [decision] says, 0 by default). Dashed lines mark where the strategy with the largest expected net benefit changes.",
+        )?),
+        None => None,
+    };
     let predicted: Vec<_> = d.validation.iter().filter(|r| r.mean.is_some()).cloned().collect();
     let validation = if predicted.is_empty() {
         None
@@ -696,6 +728,12 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                             }
                         }
                     }
+                }
+                @if let Some(f) = &wtp {
+                    h2 #values { "Valuing children's outcomes" }
+                    p.headline { (crate::results::verdict::wtp_sentence(&d.wtp, &d.summary.comparator)) }
+                    (f)
+                    (frontier_table(d))
                 }
                 h2 { "Scenario inputs" }
                 (inputs_table(d))

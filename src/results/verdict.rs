@@ -434,3 +434,34 @@ pub fn validation_reading(rows: &[crate::validation::ValidationRow]) -> String {
     );
     t
 }
+
+/// Where the decision turns over willingness to pay per breakdown averted, in words: "From
+/// about £100,000 per breakdown averted, targeted-support is the better choice; from about
+/// £190,000, support-for-all. Below that, usual-care." Or which strategy is chosen throughout.
+pub fn wtp_sentence(points: &[crate::wtp::WtpPoint], comparator: &str) -> String {
+    let turns = crate::wtp::turns(points);
+    let (lo, hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p.wtp), h.max(p.wtp)));
+    let first = points.iter().find(|p| p.chosen).map(|p| p.strategy.as_str()).unwrap_or(comparator);
+    if turns.is_empty() {
+        return format!(
+            "Valuing a breakdown averted at anything from {} to {}, {first} has the largest expected net benefit throughout.",
+            money(lo),
+            money(hi)
+        );
+    }
+    let mut t = String::new();
+    for (i, (w, _, to)) in turns.iter().enumerate() {
+        if i == 0 {
+            let _ = write!(t, "From about {} per breakdown averted, {to} is the better choice", money(*w));
+        } else {
+            let _ = write!(t, "; from about {}, {to}", money(*w));
+        }
+    }
+    let _ = write!(
+        t,
+        ". Below that, {first}. (Read off a grid from {} to {}; the ICERs below give the exact thresholds.)",
+        money(lo),
+        money(hi)
+    );
+    t
+}

@@ -32,6 +32,7 @@ mod reentry_curve;
 mod tornado;
 mod two_way;
 mod validation;
+mod wtp;
 
 pub use acceptability::*;
 pub use authorities::*;
@@ -47,6 +48,7 @@ pub use reentry_curve::*;
 pub use tornado::*;
 pub use two_way::*;
 pub use validation::*;
+pub use wtp::*;
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;
