@@ -212,11 +212,27 @@ pub fn value_of_information(
     if run.psa.len() < 3 || sc.model.strategies.len() < 2 {
         return Vec::new();
     }
-    let children = sc.total_children().max(1) as f64;
     let net = crate::metric::Metric::NetSaving;
     let inb: Vec<Vec<f64>> = (1..sc.model.strategies.len())
         .map(|s| run.psa.iter().map(|d| d.decisions(View::Total, s)[net]).collect())
         .collect();
+    value_of_information_of(sc, run, decision_years, &inb)
+}
+
+/// [`value_of_information`] for any incremental net benefit: `inb[s][d]` is strategy `s + 1`'s
+/// against the comparator in PSA draw `d` (the net saving, or a net monetary benefit at a
+/// willingness to pay, [`crate::wtp`]).
+pub fn value_of_information_of(
+    sc: &crate::scenario::Scenario,
+    run: &crate::digest::RunDigest,
+    decision_years: f64,
+    inb: &[Vec<f64>],
+) -> Vec<VoiRow> {
+    if run.psa.len() < 3 || inb.is_empty() {
+        return Vec::new();
+    }
+    let inb = inb.to_vec();
+    let children = sc.total_children().max(1) as f64;
     let row = |kind: &str, name: &str, label: &str, v: f64| VoiRow {
         kind: kind.into(),
         name: name.into(),

@@ -176,6 +176,47 @@ pub fn turns(points: &[WtpPoint]) -> Vec<(f64, String, String)> {
     chosen.windows(2).filter(|w| w[0].1 != w[1].1).map(|w| (w[1].0, w[0].1.to_string(), w[1].1.to_string())).collect()
 }
 
+/// The willingness to pay at which the decision is most uncertain: where the largest
+/// probability of having the largest net benefit is smallest (the first such, on the grid).
+pub fn most_uncertain(points: &[WtpPoint]) -> Option<f64> {
+    let mut best: Option<(f64, f64)> = None;
+    for p in points {
+        let top = points.iter().filter(|q| q.wtp == p.wtp).map(|q| q.probability_best).fold(0.0, f64::max);
+        if best.is_none_or(|(_, b)| top < b) {
+            best = Some((p.wtp, top));
+        }
+    }
+    best.map(|b| b.0)
+}
+
+/// Each strategy's net monetary benefit against the comparator at `wtp`, per PSA draw:
+/// `inb[s - 1][d]`, as [`crate::voi::value_of_information_of`] takes it.
+pub fn incremental_net_benefit(sc: &Scenario, run: &RunDigest, wtp: f64) -> Vec<Vec<f64>> {
+    let v = &sc.values;
+    (1..sc.model.strategies.len())
+        .map(|s| {
+            run.psa
+                .iter()
+                .map(|d| {
+                    let (c, lv, dec) =
+                        (d.levels(View::Total, 0), d.levels(View::Total, s), d.decisions(View::Total, s));
+                    dec[Metric::NetSaving]
+                        + wtp * dec[Metric::BreakdownsAverted]
+                        + v.maltreatment_event.point * (c[Metric::MaltreatmentEvents] - lv[Metric::MaltreatmentEvents])
+                        + v.care_year.point * (c[Metric::CareYears] - lv[Metric::CareYears])
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// EVPI and EVPPI at one willingness to pay per breakdown averted, for `evppi_wtp.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VoiAtWtp {
+    pub wtp: f64,
+    pub row: crate::voi::VoiRow,
+}
+
 /// One strategy on the frontier, at the scenario's values, for `frontier.csv`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrontierRow {

@@ -310,6 +310,15 @@ fn at_zero_willingness_to_pay_the_curves_are_today_s_cash_only_answers() {
     let at0 = points.iter().find(|p| p.wtp == 0.0).unwrap();
     let cash = reunify::voi::evpi(&inb);
     assert!((at0.evpi - cash).abs() <= 1e-9 * cash.abs().max(1.0), "{} vs {cash}", at0.evpi);
+    // At £0 the net benefit is the net saving, so EVPI and EVPPI there are evppi.csv's.
+    assert_eq!(reunify::wtp::incremental_net_benefit(&sc, &run, 0.0), inb);
+    assert_eq!(
+        reunify::voi::value_of_information_of(&sc, &run, 3.0, &inb),
+        reunify::voi::value_of_information(&sc, &run, 3.0)
+    );
+    let at = reunify::wtp::most_uncertain(&points).unwrap();
+    let top_at = |w: f64| points.iter().filter(|p| p.wtp == w).map(|p| p.probability_best).fold(0.0, f64::max);
+    assert!(points.iter().all(|p| top_at(p.wtp) >= top_at(at)), "{at} is where the choice is least sure");
     // The top of the default range is £200,000 per breakdown averted.
     assert_eq!(points.last().unwrap().wtp, 200_000.0);
     // ICERs on the frontier: cost difference over effect difference of consecutive rows.

@@ -62,6 +62,7 @@ fn a_run_writes_every_chart_and_a_self_contained_report_with_summary_numbers() {
     assert!(addresses.iter().all(|a| a.starts_with("http://www.w3.org/")), "network addresses: {addresses:?}");
     assert!(!html.contains("<script"), "no JavaScript");
     assert!(html.contains("per breakdown averted, targeted-support is the better choice"), "where the decision turns");
+    assert!(html.contains("where the choice is most uncertain, perfect information would be worth"), "EVPI there");
     assert!(!html.contains("src=\"http"), "no external resources");
     assert_eq!(html.matches("<svg").count(), CHARTS.len(), "every chart inlined");
 

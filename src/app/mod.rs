@@ -796,6 +796,20 @@ impl Finish {
         } else {
             (Vec::new(), Vec::new())
         };
+        // Value of information where the decision is most uncertain.
+        let voi_at_wtp: Vec<crate::wtp::VoiAtWtp> = match crate::wtp::most_uncertain(&wtp) {
+            Some(at) => {
+                let inb = crate::wtp::incremental_net_benefit(sc, &run, at);
+                with_threads(self.threads_wanted, || {
+                    voi::value_of_information_of(sc, &run, self.output.decision_years, &inb)
+                })
+                .map_err(run_failed)?
+                .into_iter()
+                .map(|row| crate::wtp::VoiAtWtp { wtp: at, row })
+                .collect()
+            }
+            None => Vec::new(),
+        };
         let analyses = output::Analyses {
             tornado: &tornado.rows,
             acceptability: &accept,
@@ -804,6 +818,7 @@ impl Finish {
             validation: &validation,
             wtp: &wtp,
             frontier: &frontier,
+            voi_at_wtp: &voi_at_wtp,
         };
         output::write_all(staged.path(), &summary, &curve, &analyses, &streamed).map_err(run_failed)?;
         let info = RunInfo {

@@ -172,6 +172,7 @@ pub struct Analyses<'a> {
     /// Willingness to pay per breakdown averted: curves and the frontier.
     pub wtp: &'a [crate::wtp::WtpPoint],
     pub frontier: &'a [crate::wtp::FrontierRow],
+    pub voi_at_wtp: &'a [crate::wtp::VoiAtWtp],
 }
 
 fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'static str>) -> Result<()> {
@@ -209,6 +210,9 @@ pub fn write_all(
     if !analyses.wtp.is_empty() {
         put(dir, analyses.wtp, Formats::CSV, &mut written)?;
         put(dir, analyses.frontier, Formats::CSV, &mut written)?;
+    }
+    if !analyses.voi_at_wtp.is_empty() {
+        put(dir, analyses.voi_at_wtp, Formats::CSV, &mut written)?;
     }
     if !analyses.validation.is_empty() {
         put(dir, analyses.validation, Formats::CSV, &mut written)?;

@@ -51,6 +51,7 @@ pub struct ReportData {
     /// Willingness to pay per breakdown averted: curves and the frontier.
     pub wtp: Vec<crate::wtp::WtpPoint>,
     pub frontier: Vec<crate::wtp::FrontierRow>,
+    pub voi_at_wtp: Vec<crate::wtp::VoiAtWtp>,
 }
 
 fn read_text(dir: &Path, name: &str) -> Result<String> {
@@ -90,6 +91,7 @@ impl ReportData {
             validation: optional(dir)?,
             wtp: optional(dir)?,
             frontier: optional(dir)?,
+            voi_at_wtp: optional(dir)?,
             authorities: authority_rows(&summary),
             summary,
         })
@@ -465,6 +467,29 @@ fn validation_section(d: &ReportData, chart: Option<&Markup>) -> Markup {
     }
 }
 
+/// What perfect information is worth where the decision is most uncertain, and how much of it
+/// is about the largest group of inputs.
+fn voi_at_wtp_sentence(d: &ReportData) -> Option<String> {
+    let all = d.voi_at_wtp.iter().find(|r| r.row.kind == "all")?;
+    let top = d
+        .voi_at_wtp
+        .iter()
+        .filter(|r| r.row.kind == "group")
+        .max_by(|a, b| a.row.per_cohort.total_cmp(&b.row.per_cohort));
+    let mut t = format!(
+        "At {} per breakdown averted, where the choice is most uncertain, perfect information would be worth {} for each cohort's decision ({} over {} years of cohorts)",
+        money(all.wtp),
+        money(all.row.per_cohort),
+        money(all.row.population),
+        number(d.summary.decision_years, 1)
+    );
+    if let Some(g) = top {
+        t.push_str(&format!("; {} of it would come from knowing the {} exactly", money(g.row.per_cohort), g.row.name));
+    }
+    t.push_str(". evppi_wtp.csv has every input and group.");
+    Some(t)
+}
+
 /// The cost-effectiveness frontier: each strategy's standing and ICER.
 fn frontier_table(d: &ReportData) -> Markup {
     html! {
@@ -732,6 +757,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                 @if let Some(f) = &wtp {
                     h2 #values { "Valuing children's outcomes" }
                     p.headline { (crate::results::verdict::wtp_sentence(&d.wtp, &d.summary.comparator)) }
+                    @if let Some(t) = voi_at_wtp_sentence(d) { p { (t) } }
                     (f)
                     (frontier_table(d))
                 }

@@ -11,7 +11,7 @@ use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::Metric;
 use crate::validation::ValidationRow;
 use crate::voi::VoiRow;
-use crate::wtp::{FrontierRow, WtpPoint};
+use crate::wtp::{FrontierRow, VoiAtWtp, WtpPoint};
 
 /// One table's entry in the dictionary.
 pub struct Entry {
@@ -39,6 +39,7 @@ pub fn entries() -> Vec<Entry> {
         entry::<VoiRow>("CSV"),
         entry::<WtpPoint>("CSV"),
         entry::<FrontierRow>("CSV"),
+        entry::<VoiAtWtp>("CSV, with a PSA"),
         entry::<ValidationRow>("CSV, when the scenario lists `[[validation]]` figures"),
         entry::<AuthorityRow>("CSV, with several authorities"),
         entry::<BudgetStat>("CSV, in flow mode"),

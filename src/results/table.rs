@@ -119,10 +119,18 @@ impl Cell<'_> {
 pub struct Row<'a> {
     frame: &'a Frame,
     i: usize,
+    /// Columns before this row's first: a table whose rows hold another table's row after
+    /// their own columns reads that row through [`Row::shifted`].
+    offset: usize,
 }
 
 impl Row<'_> {
+    /// The same row with its first `k` columns skipped.
+    pub fn shifted(&self, k: usize) -> Row<'_> {
+        Row { frame: self.frame, i: self.i, offset: self.offset + k }
+    }
     pub fn text(&self, c: usize) -> Result<String> {
+        let c = c + self.offset;
         match &self.frame.cols[c] {
             Data::Text(v) => Ok(v[self.i].clone().unwrap_or_default()),
             Data::Absent => Ok(String::new()),
@@ -130,6 +138,7 @@ impl Row<'_> {
         }
     }
     pub fn int(&self, c: usize) -> Result<Option<i64>> {
+        let c = c + self.offset;
         match &self.frame.cols[c] {
             Data::Int(v) => Ok(v[self.i]),
             Data::Float(v) => Ok(v[self.i].map(|x| x as i64)),
@@ -138,6 +147,7 @@ impl Row<'_> {
         }
     }
     pub fn float(&self, c: usize) -> Result<Option<f64>> {
+        let c = c + self.offset;
         match &self.frame.cols[c] {
             Data::Float(v) => Ok(v[self.i]),
             Data::Int(v) => Ok(v[self.i].map(|x| x as f64)),
@@ -463,7 +473,9 @@ pub fn read_each<T: Table>(dir: &Path, only: Option<&[&str]>, mut f: impl FnMut(
     let df = df.with_context(what)?;
     let frame = load_frame::<T>(df, only).with_context(what)?;
     for i in 0..frame.height {
-        f(T::from_row(&Row { frame: &frame, i }).with_context(|| format!("row {}", i + 1)).with_context(what)?);
+        f(T::from_row(&Row { frame: &frame, i, offset: 0 })
+            .with_context(|| format!("row {}", i + 1))
+            .with_context(what)?);
     }
     Ok(())
 }

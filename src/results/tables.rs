@@ -17,7 +17,7 @@ use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::{Decisions, Levels, Metric, N_LEVELS, Unit};
 use crate::validation::ValidationRow;
 use crate::voi::VoiRow;
-use crate::wtp::{FrontierRow, WtpPoint};
+use crate::wtp::{FrontierRow, VoiAtWtp, WtpPoint};
 
 use super::table::{Cell, Col, Row, Table, penny};
 
@@ -773,5 +773,25 @@ impl Table for FrontierRow {
             dominated_by: row.text(4)?,
             icer: row.float(5)?,
         })
+    }
+}
+
+impl Table for VoiAtWtp {
+    const NAME: &'static str = "evppi_wtp";
+    const ROW: &'static str =
+        "as `evppi`, at the willingness to pay per breakdown averted where the decision is most uncertain";
+    fn columns() -> Vec<Col> {
+        let mut c =
+            vec![Col::pounds("wtp", "willingness to pay per breakdown averted at which the net benefit is valued")];
+        c.extend(VoiRow::columns());
+        c
+    }
+    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
+        out.push(Cell::num(self.wtp));
+        self.row.cells(out);
+    }
+    fn from_row(row: &Row) -> Result<Self> {
+        let wtp = row.f64(0)?;
+        Ok(VoiAtWtp { wtp, row: VoiRow::from_row(&row.shifted(1))? })
     }
 }
