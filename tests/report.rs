@@ -10,7 +10,7 @@ use reunify::metric::Metric;
 use reunify::results::SummaryFile;
 use reunify::results::format::{count as thousands, money, percent0};
 
-const CHARTS: [&str; 12] = [
+const CHARTS: [&str; 13] = [
     "decision",
     "reentry_curve",
     "costs",
@@ -23,6 +23,7 @@ const CHARTS: [&str; 12] = [
     "evppi",
     "validation",
     "wtp",
+    "evppi_wtp",
 ];
 
 /// Writes `text` to `dir/name`, runs it quietly into `dir/out` and returns that folder.

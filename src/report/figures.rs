@@ -234,6 +234,7 @@ pub fn evppi_chart(d: &ReportData) -> Option<EvppiChart> {
     params.sort_by(|a, b| b.population.total_cmp(&a.population));
     Some(EvppiChart {
         decision_years: d.summary.decision_years,
+        wtp: None,
         bars: params
             .iter()
             .take(15)
@@ -348,5 +349,22 @@ pub fn wtp_chart(d: &ReportData) -> Option<WtpChart> {
             })
             .collect(),
         turns: crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect(),
+    })
+}
+
+/// EVPPI at the willingness to pay where the choice is most uncertain (`evppi_wtp.csv`), top
+/// 15 inputs and groups by population value, labelled in words.
+pub fn evppi_wtp_chart(d: &ReportData) -> Option<EvppiChart> {
+    let wtp = d.voi_at_wtp.first()?.wtp;
+    let mut rows: Vec<&VoiRow> = d.voi_at_wtp.iter().map(|r| &r.row).filter(|r| r.kind != "all").collect();
+    rows.sort_by(|a, b| b.population.total_cmp(&a.population));
+    Some(EvppiChart {
+        decision_years: d.summary.decision_years,
+        wtp: Some(wtp),
+        bars: rows
+            .iter()
+            .take(15)
+            .map(|r| (if r.label.is_empty() { r.name.clone() } else { r.label.clone() }, r.population))
+            .collect(),
     })
 }

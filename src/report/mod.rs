@@ -672,6 +672,14 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
         )?),
         None => None,
     };
+    let evppi_wtp = match figures::evppi_wtp_chart(d) {
+        Some(c) => Some(figure(
+            &c,
+            dir,
+            "Each bar is what perfect knowledge of one input (or group of inputs) would be worth, across the cohorts the decision affects, when a breakdown averted is valued where the choice between strategies is most uncertain; longer bars are better research buys.",
+        )?),
+        None => None,
+    };
     let predicted: Vec<_> = d.validation.iter().filter(|r| r.mean.is_some()).cloned().collect();
     let validation = if predicted.is_empty() {
         None
@@ -758,6 +766,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                     h2 #values { "Valuing children's outcomes" }
                     p.headline { (crate::results::verdict::wtp_sentence(&d.wtp, &d.summary.comparator)) }
                     @if let Some(t) = voi_at_wtp_sentence(d) { p { (t) } }
+                    @if let Some(f) = &evppi_wtp { (f) }
                     (f)
                     (frontier_table(d))
                 }

@@ -5,12 +5,24 @@ use super::*;
 /// Chart 8: expected value of perfect parameter information.
 pub struct EvppiChart {
     pub decision_years: f64,
+    /// `None`: the cash-only chart (`evppi`); `Some(w)`: net benefit valued at `w` per
+    /// breakdown averted (`evppi_wtp`).
+    pub wtp: Option<f64>,
     pub bars: Vec<(String, f64)>,
+}
+
+impl EvppiChart {
+    fn title(&self) -> String {
+        match self.wtp {
+            None => "Which uncertainty is worth researching?".into(),
+            Some(w) => format!("Which uncertainty is worth researching, at {} per breakdown averted?", money(w)),
+        }
+    }
 }
 
 impl Chart for EvppiChart {
     fn name(&self) -> &'static str {
-        "evppi"
+        if self.wtp.is_some() { "evppi_wtp" } else { "evppi" }
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
@@ -21,9 +33,8 @@ impl Chart for EvppiChart {
         let top = self.bars.iter().map(|b| b.1).fold(0.0, f64::max);
         let bars: Vec<&(String, f64)> = self.bars.iter().filter(|b| b.1 > 0.005 * top && b.1 >= 1.0).collect();
         if bars.is_empty() {
-            let mut chart = frame(root, "Which uncertainty is worth researching?", 26, 60, 60)
-                .build_cartesian_2d(0f64..1.0, 0f64..1.0)
-                .map_err(e)?;
+            let mut chart =
+                frame(root, self.title(), 26, 60, 60).build_cartesian_2d(0f64..1.0, 0f64..1.0).map_err(e)?;
             chart.configure_mesh().disable_mesh().x_labels(0).y_labels(0).draw().map_err(e)?;
             let style = TextStyle::from((FONT, 22).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
             for (i, line) in [
@@ -46,7 +57,7 @@ impl Chart for EvppiChart {
         let xmax = top * 1.15;
         // At least eight slots, so that two bars are not drawn as slabs.
         let n = bars.len().max(8) as f64;
-        let mut chart = frame(root, "Which uncertainty is worth researching?", 26, 60, 430)
+        let mut chart = frame(root, self.title(), 26, 60, 430)
             .margin_right(60)
             .build_cartesian_2d(0f64..xmax, -0.5f64..n - 0.5)
             .map_err(e)?;
