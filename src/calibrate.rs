@@ -106,16 +106,7 @@ pub fn calibrate(
         if floor >= share {
             return Err(CalibrationError::Unreachable { years, share, floor });
         }
-        // Grow the bracket until it contains the root.
-        let mut hi = 1.0;
-        let mut g_hi = g(hi);
-        while g_hi < 0.0 {
-            hi *= 2.0;
-            if hi > 1e12 {
-                return Err(CalibrationError::TooHigh { years, share });
-            }
-            g_hi = g(hi);
-        }
+        let (hi, g_hi) = bracket(&mut g).ok_or(CalibrationError::TooHigh { years, share })?;
         let rate = illinois(&mut g, (0.0, floor - share), (hi, g_hi));
         h.set_rate(k, rate);
     }
@@ -146,18 +137,25 @@ pub fn scale_to(
         share_by(&scaled, cells, years) - share
     };
     // A shape with no hazard before `years` cannot be scaled to any share.
+    let (hi, g_hi) = bracket(&mut g).ok_or(CalibrationError::TooHigh { years, share })?;
+    let c = illinois(&mut g, (0.0, -share), (hi, g_hi));
+    g(c);
+    Ok((scaled, c))
+}
+
+/// The upper end of a bracket for an increasing `g` with `g(0) < 0`: doubles from 1 until
+/// `g` is no longer negative, and gives up (`None`) past 10¹².
+fn bracket(g: &mut impl FnMut(f64) -> f64) -> Option<(f64, f64)> {
     let mut hi = 1.0;
     let mut g_hi = g(hi);
     while g_hi < 0.0 {
         hi *= 2.0;
         if hi > 1e12 {
-            return Err(CalibrationError::TooHigh { years, share });
+            return None;
         }
         g_hi = g(hi);
     }
-    let c = illinois(&mut g, (0.0, -share), (hi, g_hi));
-    g(c);
-    Ok((scaled, c))
+    Some((hi, g_hi))
 }
 
 /// The Illinois variant of regula falsi on a bracket with `g(a) < 0 ≤ g(b)`: it keeps the

@@ -6,7 +6,8 @@
 //! critical WCAG 2.1 A/AA violations. deploy/test.sh installs Chromium, ChromeDriver and
 //! axe-core; nothing here skips when one is missing.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,18 +26,6 @@ impl Drop for Killed {
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn serve() -> (Killed, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reunify"))
-        .args(["serve", "scenarios/england-2012-13.toml", "--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split("open ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
-    (Killed(child), url)
 }
 
 fn chromedriver() -> (Killed, String) {
@@ -88,7 +77,8 @@ async fn shown(c: &fantoccini::Client, seq: u64, iterations: u64, strategy: &str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_what_if_page_updates_from_the_keyboard_matches_the_api_and_the_run_and_passes_axe() {
-    let (_server, url) = serve();
+    let server = common::serve("scenarios/england-2012-13.toml");
+    let url = server.url.clone();
     let (_driver, webdriver) = chromedriver();
     let mut caps = serde_json::Map::new();
     caps.insert(

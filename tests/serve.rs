@@ -2,37 +2,14 @@
 //! that `reunify run` on the saved scenario reproduces, validation messages with HTTP 400,
 //! and bounded work (body size, iterations, unknown routes).
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+use common::{Served, serve};
 
 use serde_json::{Value, json};
-
-/// A server on a free port, stopped when dropped.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(file: &str) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reunify"))
-        .args(["serve", file, "--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split("open ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "binds to loopback: {line}");
-    Served { child, url }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()

@@ -628,6 +628,21 @@ impl Builder {
         Ok(out)
     }
 
+    /// A calibration target's share gets a label in words ("Baseline: share back in care
+    /// within 5 years"), unless the scenario gave it one.
+    fn label_target(&mut self, share: ParamId, section: &str, kind: &str, years: f64) {
+        let what = if section == "reentry" { "back in care" } else { "maltreated" };
+        let def = &mut self.params[share.0];
+        if def.label == label::default_label(&def.key) {
+            let owner = def.authority.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
+            def.label = format!(
+                "{owner}{kind}: share {what} within {} year{}",
+                crate::dist::fmt_num(years),
+                if years == 1.0 { "" } else { "s" }
+            );
+        }
+    }
+
     fn hazard(&mut self, section: &str, h: &RawHazard) -> Result<HazardSpec, ScenarioError> {
         let knots = h.knots_years.clone();
         if knots.first() != Some(&0.0) {
@@ -700,18 +715,7 @@ impl Builder {
                         Domain::Share,
                         t.source.as_ref().or(src),
                     )?;
-                    let what = if section == "reentry" { "back in care" } else { "maltreated" };
-                    let def = &mut self.params[share.0];
-                    // A label the scenario gave is kept; the default one gains the years.
-                    let given = def.label != label::default_label(&def.key);
-                    let owner = def.authority.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
-                    if !given {
-                        def.label = format!(
-                            "{owner}Baseline: share {what} within {} year{}",
-                            crate::dist::fmt_num(t.years),
-                            if t.years == 1.0 { "" } else { "s" }
-                        );
-                    }
+                    self.label_target(share, section, "Baseline", t.years);
                     let v = self.params[share.0].param.point;
                     if v <= last_share {
                         return Err(self.err(
@@ -742,16 +746,7 @@ impl Builder {
                     Domain::Share,
                     t.source.as_ref().or(src),
                 )?;
-                let what = if section == "reentry" { "back in care" } else { "maltreated" };
-                let def = &mut self.params[share.0];
-                if def.label == label::default_label(&def.key) {
-                    let owner = def.authority.as_ref().map(|a| format!("{a}: ")).unwrap_or_default();
-                    def.label = format!(
-                        "{owner}Baseline scaled to: share {what} within {} year{}",
-                        crate::dist::fmt_num(t.years),
-                        if t.years == 1.0 { "" } else { "s" }
-                    );
-                }
+                self.label_target(share, section, "Baseline scaled to", t.years);
                 Some(Target { years: t.years, share })
             }
         };

@@ -121,3 +121,33 @@ pub fn assert_same_outputs(a: &std::path::Path, b: &std::path::Path) {
         }
     }
 }
+
+/// `reunify serve FILE` on a free loopback port, killed when dropped (tests/serve.rs and
+/// tests/browser.rs).
+pub struct Served {
+    pub child: std::process::Child,
+    /// The page's address, as the server printed it.
+    pub url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `reunify serve FILE --port 0` and reads the address it prints.
+pub fn serve(file: &str) -> Served {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reunify"))
+        .args(["serve", file, "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.split("open ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "binds to loopback: {line}");
+    Served { child, url }
+}

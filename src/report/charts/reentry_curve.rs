@@ -48,20 +48,7 @@ impl Chart for ReentryChart {
             .draw()
             .map_err(e)?;
         y_title(root, "Cumulative share with a first re-entry (%)")?;
-        for s in &self.series {
-            let c = strategy_colour(s.index);
-            let mut band: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.3)).collect();
-            band.extend(s.points.iter().rev().map(|p| (p.0, p.2)));
-            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18)))).map_err(e)?;
-        }
-        for s in &self.series {
-            let c = strategy_colour(s.index);
-            chart
-                .draw_series(LineSeries::new(s.points.iter().map(|p| (p.0, p.1)), c.stroke_width(3)))
-                .map_err(e)?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
-        }
+        draw_curves(&mut chart, &self.series, 0.18, |s| s.name.clone())?;
         if !self.targets.is_empty() {
             chart
                 .draw_series(self.targets.iter().map(|&(m, v)| Circle::new((m, v), 7, BLACK.stroke_width(2))))
@@ -72,4 +59,37 @@ impl Chart for ReentryChart {
         legend(&mut chart, SeriesLabelPosition::LowerRight, 16)?;
         Ok(())
     }
+}
+
+/// Draws curves with their 95% bands (bands first, so no band hides a line), each in its
+/// series' colour and in the legend under `label`; `band` is the bands' opacity.
+pub(super) fn draw_curves<'a, DB>(
+    chart: &mut ChartContext<
+        'a,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    series: &[CurveSeries],
+    band: f64,
+    label: impl Fn(&CurveSeries) -> String,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
+    for s in series {
+        let c = strategy_colour(s.index);
+        let mut area: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.3)).collect();
+        area.extend(s.points.iter().rev().map(|p| (p.0, p.2)));
+        chart.draw_series(std::iter::once(Polygon::new(area, c.mix(band)))).map_err(e)?;
+    }
+    for s in series {
+        let c = strategy_colour(s.index);
+        chart
+            .draw_series(LineSeries::new(s.points.iter().map(|p| (p.0, p.1)), c.stroke_width(3)))
+            .map_err(e)?
+            .label(label(s))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+    }
+    Ok(())
 }

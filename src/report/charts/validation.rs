@@ -121,20 +121,9 @@ impl Chart for ValidationChart {
             .draw()
             .map_err(e)?;
         y_title(root, "Cumulative share back in care (%)")?;
-        for s in &self.series {
-            let c = strategy_colour(s.index);
-            let mut band: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0, p.3)).collect();
-            band.extend(s.points.iter().rev().map(|p| (p.0, p.2)));
-            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.15)))).map_err(e)?;
-        }
-        for s in &self.series {
-            let c = strategy_colour(s.index);
-            chart
-                .draw_series(LineSeries::new(s.points.iter().map(|p| (p.0, p.1)), c.stroke_width(3)))
-                .map_err(e)?
-                .label(format!("{} (predicted, 95% band)", s.name))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
-        }
+        super::reentry_curve::draw_curves(&mut chart, &self.series, 0.15, |s| {
+            format!("{} (predicted, 95% band)", s.name)
+        })?;
         if !self.points.is_empty() {
             chart
                 .draw_series(self.points.iter().map(|(m, v, _)| Circle::new((*m, *v), 7, BLACK.stroke_width(2))))
