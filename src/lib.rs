@@ -18,6 +18,7 @@ pub mod dist;
 pub mod hazard;
 pub mod metric;
 pub mod model;
+pub mod pilot;
 pub mod report;
 pub mod results;
 pub mod rng;

@@ -23,6 +23,8 @@ pub enum Purpose {
     RiskFactors = 2,
     /// A child's per-stay draws: take-up, re-entry, maltreatment, care length, return home.
     Stays = 3,
+    /// A simulated pilot trial's counts in one PSA draw ([`crate::pilot`]), one stream per arm.
+    Trial = 4,
 }
 
 /// The authority index used for streams that belong to the whole iteration, not to one

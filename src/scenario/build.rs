@@ -304,6 +304,12 @@ impl Builder {
                 source: d.source.clone(),
             },
         };
+        let given = raw.decision.as_ref().and_then(|d| d.value_per_breakdown_averted.as_ref());
+        let decision_value = given.filter(|v| !v.is_array()).map(|_| values.breakdown.point);
+        let pilot = match &raw.pilot {
+            None => None,
+            Some(p) => Some(self.pilot(p, &model, decision_value)?),
+        };
         Ok(Scenario {
             budget,
             meta,
@@ -313,7 +319,84 @@ impl Builder {
             model,
             validation,
             values,
+            pilot,
             warnings: self.warnings,
+        })
+    }
+
+    /// `[pilot]`: the trial's strategy, arms, follow-up, sizes, costs and value. The value per
+    /// breakdown averted is the pilot's own, else `[decision]`'s when that is one number, else
+    /// left to the run (where the choice is most uncertain).
+    fn pilot(&self, p: &RawPilot, model: &Model, decision_value: Option<f64>) -> Result<Pilot, ScenarioError> {
+        let strategy = match &p.strategy {
+            None => None,
+            Some(name) => match model.strategies.iter().position(|s| &s.name == name) {
+                Some(0) => {
+                    return Err(self.err(
+                        "pilot.strategy",
+                        format!("{name:?} is the comparator; a pilot trials another strategy's support against it"),
+                    ));
+                }
+                Some(i) => Some(i),
+                None => {
+                    let known: Vec<&str> = model.strategies.iter().skip(1).map(|s| s.name.as_str()).collect();
+                    return Err(self.err(
+                        "pilot.strategy",
+                        format!("no strategy is called {name:?}; the pilot can trial {}", known.join(", ")),
+                    ));
+                }
+            },
+        };
+        if model.strategies.len() < 2 {
+            return Err(self.err("pilot", "a pilot needs a strategy besides the comparator to trial"));
+        }
+        if let Some(a) = p.arms
+            && a != 2
+        {
+            return Err(self.err(
+                "pilot.arms",
+                format!("{a} arms: only two-arm trials (support against usual care) are modelled"),
+            ));
+        }
+        let follow_up_years = p.follow_up_years.unwrap_or(Pilot::FOLLOW_UP_YEARS);
+        if !(follow_up_years.is_finite() && follow_up_years > 0.0 && follow_up_years <= 50.0) {
+            return Err(
+                self.err("pilot.follow_up_years", format!("{follow_up_years} is not a follow-up from 0 to 50 years"))
+            );
+        }
+        let sizes = match &p.sizes {
+            None => Pilot::SIZES.to_vec(),
+            Some(v) => {
+                let ok = !v.is_empty()
+                    && v.len() <= 50
+                    && v.iter().all(|&n| (1..=1_000_000).contains(&n))
+                    && v.windows(2).all(|w| w[0] < w[1]);
+                if !ok {
+                    return Err(self.err(
+                        "pilot.sizes",
+                        "families per arm: 1 to 50 whole numbers from 1 to 1,000,000, each larger than the one before",
+                    ));
+                }
+                v.iter().map(|&n| n as u32).collect()
+            }
+        };
+        let money = |path: &str, v: Option<f64>, default: f64| match v {
+            None => Ok(default),
+            Some(x) if x.is_finite() && (0.0..=1e12).contains(&x) => Ok(x),
+            Some(x) => Err(self.err(path, format!("{x} is not an amount from £0 to £1,000bn"))),
+        };
+        let value = match p.value_per_breakdown_averted {
+            None => decision_value,
+            Some(x) => Some(money("pilot.value_per_breakdown_averted", Some(x), 0.0)?),
+        };
+        Ok(Pilot {
+            strategy,
+            follow_up_years,
+            sizes,
+            fixed_cost: money("pilot.fixed_cost", p.fixed_cost, Pilot::FIXED_COST)?,
+            cost_per_family: money("pilot.cost_per_family", p.cost_per_family, Pilot::COST_PER_FAMILY)?,
+            value_per_breakdown_averted: value,
+            source: p.source.clone(),
         })
     }
 

@@ -246,6 +246,44 @@ impl Default for Values {
     }
 }
 
+/// `[pilot]`: a two-arm trial of a strategy's support against usual care, with `n` families
+/// per arm followed for `follow_up_years`, at each of `sizes`, and what it costs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pilot {
+    /// The strategy trialled (index into the model's strategies, never 0); `None`: the one
+    /// with the largest expected net benefit at the pilot's value.
+    pub strategy: Option<usize>,
+    pub follow_up_years: f64,
+    /// Families per arm, increasing.
+    pub sizes: Vec<u32>,
+    /// £: set-up and evaluation, whatever the size.
+    pub fixed_cost: f64,
+    /// £ per family enrolled, in either arm.
+    pub cost_per_family: f64,
+    /// £ per breakdown averted at which the pilot is valued; `None`: where the choice is most
+    /// uncertain over `[decision]`'s range.
+    pub value_per_breakdown_averted: Option<f64>,
+    pub source: Option<String>,
+}
+
+impl Pilot {
+    /// Defaults when `[pilot]` leaves a key out (assumptions, stated in the README).
+    pub const FOLLOW_UP_YEARS: f64 = 1.0;
+    pub const SIZES: [u32; 5] = [50, 100, 200, 400, 800];
+    pub const FIXED_COST: f64 = 150_000.0;
+    pub const COST_PER_FAMILY: f64 = 3_300.0;
+
+    /// Families enrolled at `n` per arm.
+    pub fn families(n: u32) -> u64 {
+        2 * n as u64
+    }
+
+    /// What the pilot costs at `n` families per arm.
+    pub fn cost(&self, n: u32) -> f64 {
+        self.fixed_cost + self.cost_per_family * Self::families(n) as f64
+    }
+}
+
 /// An independent published share back in care by a time (`[[validation]]`), in words and
 /// as a number. It is never one the scenario is calibrated to: validation refuses that.
 #[derive(Clone, Debug, PartialEq)]
@@ -437,6 +475,8 @@ pub struct Scenario {
     pub validation: Vec<Comparison>,
     /// `[decision]`: what averting each outcome is worth (0 when not given: cash only).
     pub values: Values,
+    /// `[pilot]`: a local trial to value (EVSI and ENBS), when the scenario sets one.
+    pub pilot: Option<Pilot>,
     /// What validation accepted with a change (a spread too small to sample became a fixed
     /// value), each as "file: field path: what"; the application prints them.
     pub warnings: Vec<String>,

@@ -23,6 +23,7 @@ pub(super) struct RawScenario {
     pub(super) strategy: Vec<RawStrategy>,
     pub(super) budget: Option<RawBudget>,
     pub(super) decision: Option<RawDecision>,
+    pub(super) pilot: Option<RawPilot>,
     #[serde(default)]
     pub(super) validation: Vec<RawComparison>,
     /// Values set on top of the scenario (`reunify serve`'s "Save as scenario"), by key.
@@ -186,6 +187,20 @@ pub(super) struct RawStrategy {
     pub(super) cost: Option<toml::Value>,
     pub(super) cost_basis: Option<String>,
     pub(super) repeat_on_later_returns: Option<bool>,
+    pub(super) source: Option<String>,
+}
+
+/// `[pilot]`: a local trial of a strategy's support against usual care, for EVSI and ENBS.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPilot {
+    pub(super) strategy: Option<String>,
+    pub(super) arms: Option<u32>,
+    pub(super) follow_up_years: Option<f64>,
+    pub(super) sizes: Option<Vec<i64>>,
+    pub(super) fixed_cost: Option<f64>,
+    pub(super) cost_per_family: Option<f64>,
+    pub(super) value_per_breakdown_averted: Option<f64>,
     pub(super) source: Option<String>,
 }
 
