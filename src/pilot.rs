@@ -100,28 +100,45 @@ pub struct EvsiRow {
     pub enbs: f64,
 }
 
-/// A pilot valued: what was trialled, at what value, and each size's row.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Valued {
+/// What a valued pilot trialled, at what value and with what result: `summary.json`'s `pilot`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PilotSummary {
+    /// The strategy whose support the trial sets against usual care.
     pub strategy: String,
     pub follow_up_years: f64,
     /// £ per breakdown averted at which net benefit is valued.
     pub wtp: f64,
-    /// Mean over the draws of the arms' shares back in care within the follow-up.
-    pub mean_shares: (f64, f64),
-    /// EVPPI of the arms' true shares: the most any size of this trial can be worth, per
-    /// decision.
+    /// Why that value: "the scenario's value", "where the choice is most uncertain" or "--wtp".
+    pub wtp_from: String,
+    /// Mean over the draws of each arm's share back in care within the follow-up.
+    pub usual_care_share: f64,
+    pub support_share: f64,
+    /// EVPPI of the arms' true shares per decision: the most any size of this trial can be
+    /// worth.
     pub evppi_per_decision: f64,
     /// EVPI per decision, for scale.
     pub evpi_per_decision: f64,
+    pub fixed_cost: f64,
+    pub cost_per_family: f64,
+    /// Cohorts the decision covers: population EVSI is EVSI per decision times this.
+    pub decision_years: f64,
+    /// Families per arm with the largest ENBS, when any size's is above 0.
+    pub best_families_per_arm: Option<u32>,
+    /// Whether that size is the largest studied (a larger trial might be worth more).
+    pub best_is_largest: bool,
+    pub source: Option<String>,
+}
+
+/// A pilot valued: its summary and one row per size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Valued {
+    pub summary: PilotSummary,
     pub rows: Vec<EvsiRow>,
 }
 
-impl Valued {
-    /// The size with the largest ENBS, when any is positive.
-    pub fn best(&self) -> Option<&EvsiRow> {
-        self.rows.iter().filter(|r| r.enbs > 0.0).max_by(|a, b| a.enbs.total_cmp(&b.enbs))
-    }
+/// The size with the largest ENBS, when any is positive.
+pub fn best(rows: &[EvsiRow]) -> Option<&EvsiRow> {
+    rows.iter().filter(|r| r.enbs > 0.0).max_by(|a, b| a.enbs.total_cmp(&b.enbs))
 }
 
 /// EVSI per decision of data `stats[i]` (one column per statistic, over the draws) given the
@@ -180,14 +197,15 @@ pub fn draw_shares(sc: &Scenario, run: &RunDigest, s: usize, years: f64) -> Resu
         .collect()
 }
 
-/// Values `pilot` for a run at `wtp` per breakdown averted: EVSI and ENBS at each size, with
-/// `decisions` cohorts covered by the decision. `None` when the run has too few PSA draws.
+/// Values `pilot` for a run at `wtp` per breakdown averted (chosen for the reason `wtp_from`):
+/// EVSI and ENBS at each size, with `decisions` cohorts covered by the decision. `None` when
+/// the run has too few PSA draws.
 pub fn value(
     sc: &Scenario,
     run: &RunDigest,
     seed: u64,
     pilot: &Pilot,
-    wtp: f64,
+    (wtp, wtp_from): (f64, &str),
     decisions: f64,
 ) -> Result<Option<Valued>, ModelError> {
     if run.psa.len() < 3 || sc.model.strategies.len() < 2 {
@@ -202,7 +220,7 @@ pub fn value(
     let (p0, p1): (Vec<f64>, Vec<f64>) = shares.iter().copied().unzip();
     let informs = [&p0, &p1].iter().any(|v| v.iter().any(|x| *x != v[0]));
     let evppi = evsi(&inb, &[&p0, &p1], informs);
-    let rows = pilot
+    let rows: Vec<EvsiRow> = pilot
         .sizes
         .iter()
         .enumerate()
@@ -221,15 +239,24 @@ pub fn value(
             }
         })
         .collect();
-    Ok(Some(Valued {
+    let top = best(&rows).map(|r| r.families_per_arm);
+    let summary = PilotSummary {
         strategy: sc.model.strategies[s].name.clone(),
         follow_up_years: pilot.follow_up_years,
         wtp,
-        mean_shares: (p0.iter().sum::<f64>() / draws, p1.iter().sum::<f64>() / draws),
+        wtp_from: wtp_from.to_string(),
+        usual_care_share: p0.iter().sum::<f64>() / draws,
+        support_share: p1.iter().sum::<f64>() / draws,
         evppi_per_decision: evppi,
         evpi_per_decision: crate::voi::evpi(&inb).max(0.0),
-        rows,
-    }))
+        fixed_cost: pilot.fixed_cost,
+        cost_per_family: pilot.cost_per_family,
+        decision_years: decisions,
+        best_families_per_arm: top,
+        best_is_largest: top.is_some() && top == pilot.sizes.last().copied(),
+        source: pilot.source.clone(),
+    };
+    Ok(Some(Valued { summary, rows }))
 }
 
 #[cfg(test)]

@@ -116,6 +116,8 @@ pub struct WtpPoint {
     /// Expected value of perfect information per decision at this willingness to pay: the
     /// same for every strategy's row.
     pub evpi: f64,
+    /// The same over every cohort the decision covers (`--decision-years`).
+    pub population_evpi: f64,
 }
 
 /// One draw's outcomes of one strategy against the comparator.
@@ -127,7 +129,8 @@ pub struct Outcome {
     pub other_value: f64,
 }
 
-/// Acceptability, expected net benefit and EVPI at each willingness to pay in `wtps`.
+/// Acceptability, expected net benefit and EVPI at each willingness to pay in `wtps` (the
+/// population EVPI is left per decision: [`analyse`] scales it).
 /// `draws[d][s]` is draw `d`'s outcome of strategy `s` (strategy 0 the comparator, all zero).
 pub fn curves(names: &[String], draws: &[Vec<Outcome>], wtps: &[f64]) -> Vec<WtpPoint> {
     let n = draws.len().max(1) as f64;
@@ -163,6 +166,7 @@ pub fn curves(names: &[String], draws: &[Vec<Outcome>], wtps: &[f64]) -> Vec<Wtp
                 probability_best: best[s],
                 chosen: s == chosen,
                 evpi,
+                population_evpi: evpi,
             });
         }
     }
@@ -234,8 +238,8 @@ pub struct FrontierRow {
 
 /// The curves over willingness to pay per breakdown averted (`steps + 1` values across the
 /// scenario's range) and the frontier at its point values, from the PSA draws (the base case
-/// when there are none).
-pub fn analyse(sc: &Scenario, run: &RunDigest, steps: usize) -> (Vec<WtpPoint>, Vec<FrontierRow>) {
+/// when there are none). Population EVPI counts `decision_years` cohorts.
+pub fn analyse(sc: &Scenario, run: &RunDigest, steps: usize, decision_years: f64) -> (Vec<WtpPoint>, Vec<FrontierRow>) {
     let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
     let v = &sc.values;
     let draws: Vec<Vec<Outcome>> = run
@@ -260,7 +264,10 @@ pub fn analyse(sc: &Scenario, run: &RunDigest, steps: usize) -> (Vec<WtpPoint>, 
         .collect();
     let (lo, hi) = (v.breakdown.low, v.breakdown.high);
     let wtps: Vec<f64> = (0..=steps).map(|k| lo + (hi - lo) * k as f64 / steps.max(1) as f64).collect();
-    let points = curves(&names, &draws, &wtps);
+    let mut points = curves(&names, &draws, &wtps);
+    for p in &mut points {
+        p.population_evpi = p.evpi * decision_years;
+    }
     let n = draws.len().max(1) as f64;
     let mean = |s: usize, f: &dyn Fn(&Outcome) -> f64| draws.iter().map(|d| f(&d[s])).sum::<f64>() / n;
     let pts: Vec<Point> = (0..names.len())

@@ -297,7 +297,7 @@ fn at_zero_willingness_to_pay_the_curves_are_today_s_cash_only_answers() {
     let r = reunify::sim::run(&sc, reunify::sim::RunOptions { seed: 7, iterations: 60, base_case_only: false }, &|| {})
         .unwrap();
     let run = reunify::digest::RunDigest::of(&r);
-    let (points, frontier) = reunify::wtp::analyse(&sc, &run, 40);
+    let (points, frontier) = reunify::wtp::analyse(&sc, &run, 40, 3.0);
     assert_eq!(points.len(), 41 * 3);
     let net = reunify::metric::Metric::NetSaving;
     let inb: Vec<Vec<f64>> =

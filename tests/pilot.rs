@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use assert_cmd::Command;
+
 use rand_distr::{Distribution, Normal};
 use reunify::digest::{IterationDigest, RunDigest};
 use reunify::pilot;
@@ -93,21 +95,26 @@ fn evsi_rises_with_the_trial_and_approaches_the_evppi_of_what_it_measures() {
     let sc = default_scenario();
     let run = digest(&sc, 1000);
     let sizes = [25, 50, 100, 200, 400, 800, 100_000];
-    let v = pilot::value(&sc, &run, sc.meta.seed, &trial(&sizes), WTP, 3.0).unwrap().unwrap();
+    let v = pilot::value(&sc, &run, sc.meta.seed, &trial(&sizes), (WTP, "test"), 3.0).unwrap().unwrap();
     let evsi: Vec<f64> = v.rows.iter().map(|r| r.evsi_per_decision).collect();
     assert!(evsi[0] > 0.0, "{evsi:?}");
     assert!(evsi.windows(2).all(|w| w[0] < w[1]), "EVSI falls somewhere: {evsi:?}");
-    assert!(evsi.iter().all(|&x| x <= v.evppi_per_decision * 1.001), "{evsi:?} above {}", v.evppi_per_decision);
-    let last = evsi[evsi.len() - 1];
-    assert!(last >= 0.98 * v.evppi_per_decision, "{last} against {}", v.evppi_per_decision);
     assert!(
-        v.evppi_per_decision <= v.evpi_per_decision,
+        evsi.iter().all(|&x| x <= v.summary.evppi_per_decision * 1.001),
+        "{evsi:?} above {}",
+        v.summary.evppi_per_decision
+    );
+    let last = evsi[evsi.len() - 1];
+    assert!(last >= 0.98 * v.summary.evppi_per_decision, "{last} against {}", v.summary.evppi_per_decision);
+    assert!(
+        v.summary.evppi_per_decision <= v.summary.evpi_per_decision,
         "EVPPI {} above EVPI {}",
-        v.evppi_per_decision,
-        v.evpi_per_decision
+        v.summary.evppi_per_decision,
+        v.summary.evpi_per_decision
     );
     // The arms' shares within a year, among children offered targeted support.
-    assert!(v.mean_shares.0 > v.mean_shares.1 && v.mean_shares.1 > 0.05, "{:?}", v.mean_shares);
+    let (usual, support) = (v.summary.usual_care_share, v.summary.support_share);
+    assert!(usual > support && support > 0.05, "{usual} {support}");
     // ENBS is the population EVSI less the pilot's cost.
     for r in &v.rows {
         assert_eq!(r.population_evsi, 3.0 * r.evsi_per_decision);
@@ -181,9 +188,118 @@ sizes = [50, 500, 5000]
     let run = digest(&sc, 200);
     let p = sc.pilot.clone().unwrap();
     // At a willingness to pay where the decision is close, so that it is uncertain.
-    let v = pilot::value(&sc, &run, 3, &p, 18_000.0, 3.0).unwrap().unwrap();
-    assert!(v.evpi_per_decision > 0.0, "the decision should be uncertain");
-    assert_eq!(v.evppi_per_decision, 0.0);
+    let v = pilot::value(&sc, &run, 3, &p, (18_000.0, "test"), 3.0).unwrap().unwrap();
+    assert!(v.summary.evpi_per_decision > 0.0, "the decision should be uncertain");
+    assert_eq!(v.summary.evppi_per_decision, 0.0);
     assert!(v.rows.iter().all(|r| r.evsi_per_decision == 0.0 && r.enbs < 0.0), "{:?}", v.rows);
-    assert!(v.best().is_none());
+    assert!(pilot::best(&v.rows).is_none() && v.summary.best_families_per_arm.is_none());
+}
+
+fn reunify() -> Command {
+    Command::cargo_bin("reunify").unwrap()
+}
+
+/// `reunify pilot` prints a row per size and the conclusion in words, and with `--out` writes
+/// `evsi.csv` (read back through its own type), the chart's SVG and PNG, and nothing else.
+#[test]
+fn the_pilot_command_prints_each_size_and_writes_its_table_and_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = reunify()
+        .args(["pilot", "scenarios/england-2012-13.toml", "--sizes", "40,80,160", "--wtp", "130000", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("families per arm") && text.contains("ENBS"), "{text}");
+    assert!(text.contains("A two-arm pilot of targeted-support against usual-care"), "{text}");
+    assert!(text.contains("valued at £130,000 per breakdown averted (the value set for the pilot)"), "{text}");
+    let rows: Vec<pilot::EvsiRow> = reunify::results::table::read(dir.path()).unwrap();
+    assert_eq!(rows.iter().map(|r| r.families_per_arm).collect::<Vec<_>>(), vec![40, 80, 160]);
+    assert!(rows.iter().all(|r| r.pilot_cost == 150_000.0 + 3_300.0 * 2.0 * r.families_per_arm as f64));
+    let mut files: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    assert_eq!(files, ["evsi.csv", "evsi.png", "evsi.svg"]);
+    // In cash alone, support does not pay: no size is worth its cost.
+    let out = reunify().args(["pilot", "scenarios/england-2012-13.toml", "--wtp", "0"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("valued in cash alone") && text.contains("No size studied is worth its cost"), "{text}");
+}
+
+/// Bad settings are refused with exit 2 and the flag or field named, and nothing is written.
+#[test]
+fn bad_pilot_settings_are_refused_with_the_flag_or_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (vec!["--arms", "3"], "--arms: 3 arms: only two-arm trials"),
+        (vec!["--strategy", "usual-care"], "--strategy: \"usual-care\" is the comparator"),
+        (vec!["--strategy", "nobody"], "the pilot can trial support-for-all, targeted-support"),
+        (vec!["--sizes", "100,50"], "--sizes: families per arm"),
+        (vec!["--follow-up-years", "0"], "--follow-up-years: 0 is not a follow-up"),
+        (vec!["--fixed-cost=-1"], "--fixed-cost: -1 is not an amount"),
+    ] {
+        let out = reunify()
+            .args(["pilot", "scenarios/england-2012-13.toml"])
+            .args(&args)
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a refused pilot wrote something");
+    // In a scenario file, the field path is named.
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("sizes = [50, 100, 200, 400, 800]", "sizes = [50, 0]");
+    let err = Scenario::from_toml_str(&text, "x.toml").unwrap_err().to_string();
+    assert!(err.contains("x.toml: pilot.sizes: families per arm"), "{err}");
+}
+
+/// A run of a scenario with `[pilot]` writes `evsi.csv`, summary.json's `pilot` and the
+/// report's section with its chart; `wtp.csv`'s population EVPI is EVPI per decision times the
+/// cohorts, and the report draws it.
+#[test]
+fn a_run_with_a_pilot_writes_its_table_summary_and_report_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    reunify()
+        .args([
+            "run",
+            "scenarios/england-2012-13.toml",
+            "--quiet",
+            "--iterations",
+            "200",
+            "--decision-years",
+            "4",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows: Vec<pilot::EvsiRow> = reunify::results::table::read(&out).unwrap();
+    assert_eq!(rows.len(), 5);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let p = &summary["pilot"];
+    assert_eq!(p["strategy"], "targeted-support");
+    assert_eq!(p["decision_years"], 4.0);
+    assert_eq!(p["wtp_from"], "where the choice between strategies is most uncertain");
+    for r in &rows {
+        assert!((r.population_evsi - 4.0 * r.evsi_per_decision).abs() <= 1e-6 * r.population_evsi.abs().max(1.0));
+    }
+    let wtp: Vec<reunify::wtp::WtpPoint> = reunify::results::table::read(&out).unwrap();
+    // Both are rounded to the penny in the file.
+    assert!(wtp.iter().all(|w| (w.population_evpi - 4.0 * w.evpi).abs() <= 0.03));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(r#"<h2 id="pilot">Is a local pilot worth running?</h2>"#));
+    assert!(html.contains("A two-arm pilot of targeted-support"));
+    for chart in ["evsi", "evpi_curve"] {
+        assert!(out.join(format!("{chart}.png")).exists() && out.join(format!("{chart}.svg")).exists(), "{chart}");
+    }
+    let data = std::fs::read_to_string(out.join("DATA.md")).unwrap();
+    assert!(data.contains("## `evsi` (CSV, when the scenario sets `[pilot]`)"), "{data}");
 }

@@ -10,7 +10,7 @@ use reunify::metric::Metric;
 use reunify::results::SummaryFile;
 use reunify::results::format::{count as thousands, money, percent0};
 
-const CHARTS: [&str; 13] = [
+const CHARTS: [&str; 15] = [
     "decision",
     "reentry_curve",
     "costs",
@@ -24,6 +24,8 @@ const CHARTS: [&str; 13] = [
     "validation",
     "wtp",
     "evppi_wtp",
+    "evpi_curve",
+    "evsi",
 ];
 
 /// Writes `text` to `dir/name`, runs it quietly into `dir/out` and returns that folder.

@@ -10,6 +10,7 @@ pub mod import;
 pub mod init;
 pub mod interrupt;
 pub mod output;
+pub mod pilot;
 pub mod reproduce;
 pub mod serve;
 pub mod shard;
@@ -142,7 +143,8 @@ pub enum Command {
     /// Merge the shard folders of a run (`run FILE --shard I/N`) into its outputs, exactly as
     /// the whole run would have written them.
     Merge(shard::MergeArgs),
-    /// Re-run the shipped reproduction scenarios and compare with the published figures.
+    /// What a local pilot trial of a strategy's support is worth at each size (EVSI, ENBS).
+    Pilot(pilot::PilotArgs),
     /// A local what-if page: change price, effect, take-up or cohort and see the decision
     /// re-simulated at once.
     Serve {
@@ -155,6 +157,7 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
     },
+    /// Re-run the shipped reproduction scenarios and compare with the published figures.
     Reproduce {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -236,7 +239,7 @@ pub struct RunArgs {
 /// The two-way analysis's grid: re-entry hazard ratios simulated, and price steps.
 const TWO_WAY_EFFECTS: usize = 19;
 /// Steps of the willingness-to-pay grid (`wtp.csv`): 41 values across the scenario's range.
-const WTP_STEPS: usize = 40;
+pub(crate) const WTP_STEPS: usize = 40;
 const TWO_WAY_PRICES: usize = 60;
 
 /// Runs beyond this many child-paths (children × runs × strategies) need `--force`.
@@ -280,6 +283,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             None => run_command(&args).map(|_| ()),
         },
         Command::Merge(args) => shard::merge_command(&args),
+        Command::Pilot(args) => pilot::pilot_command(&args),
         Command::Validate { files } => {
             // Every file is checked and reported, good or bad; the exit code is the worst.
             let mut worst: Option<Failure> = None;
@@ -792,7 +796,7 @@ impl Finish {
         let streamed = streams.finish().map_err(run_failed)?;
         let validation = crate::validation::predict(sc, &curve);
         let (wtp, frontier) = if sc.model.strategies.len() > 1 {
-            crate::wtp::analyse(sc, &run, WTP_STEPS)
+            crate::wtp::analyse(sc, &run, WTP_STEPS, self.output.decision_years)
         } else {
             (Vec::new(), Vec::new())
         };
@@ -810,7 +814,18 @@ impl Finish {
             }
             None => Vec::new(),
         };
+        // The local pilot, when the scenario sets one: valued where `pilot::value_at` says.
+        let pilot = match &sc.pilot {
+            Some(p) => with_threads(self.threads_wanted, || {
+                crate::pilot::value(sc, &run, self.seed, p, pilot::value_at(p, &wtp), self.output.decision_years)
+            })
+            .map_err(run_failed)?
+            .map_err(run_failed)?,
+            None => None,
+        };
+        summary.pilot = pilot.as_ref().map(|v| v.summary.clone());
         let analyses = output::Analyses {
+            evsi: pilot.as_ref().map_or(&[], |v| &v.rows),
             tornado: &tornado.rows,
             acceptability: &accept,
             voi: &voi,

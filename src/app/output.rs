@@ -173,6 +173,8 @@ pub struct Analyses<'a> {
     pub wtp: &'a [crate::wtp::WtpPoint],
     pub frontier: &'a [crate::wtp::FrontierRow],
     pub voi_at_wtp: &'a [crate::wtp::VoiAtWtp],
+    /// The local pilot's value at each size, when the scenario sets `[pilot]`.
+    pub evsi: &'a [crate::pilot::EvsiRow],
 }
 
 fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'static str>) -> Result<()> {
@@ -213,6 +215,9 @@ pub fn write_all(
     }
     if !analyses.voi_at_wtp.is_empty() {
         put(dir, analyses.voi_at_wtp, Formats::CSV, &mut written)?;
+    }
+    if !analyses.evsi.is_empty() {
+        put(dir, analyses.evsi, Formats::CSV, &mut written)?;
     }
     if !analyses.validation.is_empty() {
         put(dir, analyses.validation, Formats::CSV, &mut written)?;

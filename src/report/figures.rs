@@ -368,3 +368,20 @@ pub fn evppi_wtp_chart(d: &ReportData) -> Option<EvppiChart> {
             .collect(),
     })
 }
+
+/// Population EVPI over willingness to pay per breakdown averted, from `wtp.csv` (one value
+/// per willingness to pay: every strategy's row holds the same).
+pub fn evpi_curve_chart(d: &ReportData) -> Option<EvpiCurveChart> {
+    let first = d.wtp.first()?.strategy.clone();
+    Some(EvpiCurveChart {
+        points: d.wtp.iter().filter(|p| p.strategy == first).map(|p| (p.wtp, p.population_evpi)).collect(),
+        decision_years: d.summary.decision_years,
+        turns: crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect(),
+    })
+}
+
+/// The local pilot's EVSI, cost and ENBS against its size, from `evsi.csv` and summary.json.
+pub fn evsi_chart(d: &ReportData) -> Option<EvsiChart> {
+    let p = d.summary.pilot.as_ref()?;
+    (!d.evsi.is_empty()).then(|| EvsiChart::of(&d.evsi, p))
+}

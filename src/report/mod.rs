@@ -52,6 +52,8 @@ pub struct ReportData {
     pub wtp: Vec<crate::wtp::WtpPoint>,
     pub frontier: Vec<crate::wtp::FrontierRow>,
     pub voi_at_wtp: Vec<crate::wtp::VoiAtWtp>,
+    /// The local pilot's value at each size, when the scenario sets `[pilot]`.
+    pub evsi: Vec<crate::pilot::EvsiRow>,
 }
 
 fn read_text(dir: &Path, name: &str) -> Result<String> {
@@ -92,6 +94,7 @@ impl ReportData {
             wtp: optional(dir)?,
             frontier: optional(dir)?,
             voi_at_wtp: optional(dir)?,
+            evsi: optional(dir)?,
             authorities: authority_rows(&summary),
             summary,
         })
@@ -191,7 +194,7 @@ h1 { font-size: 1.55em; margin: 0 0 0.2em; } h2 { margin-top: 1.8em; border-bott
 table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin: 0.8em 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; } th.num { text-align: right; }
-th { font-size: 0.95em; }
+th { font-size: 0.95em; } tr.best td { font-weight: bold; background: #eef7f1; }
 figure { margin: 1.5em 0; page-break-inside: avoid; } figcaption { color: #444; font-size: 0.95em; }
 svg { max-width: 100%; height: auto; display: block; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px; margin-right: 0.4em; vertical-align: middle; }
@@ -469,6 +472,29 @@ fn validation_section(d: &ReportData, chart: Option<&Markup>) -> Markup {
 
 /// What perfect information is worth where the decision is most uncertain, and how much of it
 /// is about the largest group of inputs.
+/// The pilot's sizes: EVSI per decision and for the population, cost and ENBS, the best
+/// size marked, and what the trial and its costs are.
+fn evsi_table(d: &ReportData, p: &crate::pilot::PilotSummary) -> Markup {
+    html! {
+        table {
+            tr { th.num { "Families per arm" } th.num { "EVSI per decision" } th.num { "Population EVSI" } th.num { "Pilot cost" } th.num { "Expected net benefit (ENBS)" } }
+            @for r in &d.evsi {
+                tr.best[p.best_families_per_arm == Some(r.families_per_arm)] {
+                    td.num { (count(r.families_per_arm as f64)) } td.num { (money(r.evsi_per_decision)) }
+                    td.num { (money(r.population_evsi)) } td.num { (money(r.pilot_cost)) } td.num { (money(r.enbs)) }
+                }
+            }
+        }
+        p.meta {
+            "The trial enrols children the strategy would offer support to, two arms of equal size, and counts those back in care within the follow-up in each. "
+            "EVSI is estimated by regression on the simulated trial results (Strong, Oakley, Brennan and Breeze 2015); population figures count "
+            (number(p.decision_years, 2)) " cohorts. The pilot costs " (money(p.fixed_cost)) " plus " (money(p.cost_per_family))
+            " per family enrolled in either arm. It is assumed to report before the decision is made; the support its families receive, and what that averts, are left out of its cost. evsi.csv has every size."
+            @if let Some(src) = &p.source { " Sources: " (src) "." }
+        }
+    }
+}
+
 fn voi_at_wtp_sentence(d: &ReportData) -> Option<String> {
     let all = d.voi_at_wtp.iter().find(|r| r.row.kind == "all")?;
     let top = d
@@ -680,6 +706,22 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
         )?),
         None => None,
     };
+    let evpi_curve = match figures::evpi_curve_chart(d) {
+        Some(c) => Some(figure(
+            &c,
+            dir,
+            "The line is what perfect information on every uncertain input would be worth, across the cohorts the decision affects, at each value of a breakdown averted: the most any research could be worth. It peaks where the choice between strategies is closest; dashed lines mark where the strategy with the largest expected net benefit changes.",
+        )?),
+        None => None,
+    };
+    let evsi = match figures::evsi_chart(d) {
+        Some(c) => Some(figure(
+            &c,
+            dir,
+            "For each size of pilot (families in each arm, across), the blue line is what its results would be worth in better decisions across the cohorts the decision affects, the grey line what it costs, and the green line the difference (the expected net benefit of sampling). The dashed line is the most any trial of this support could be worth: the value of knowing both arms' shares exactly.",
+        )?),
+        None => None,
+    };
     let predicted: Vec<_> = d.validation.iter().filter(|r| r.mean.is_some()).cloned().collect();
     let validation = if predicted.is_empty() {
         None
@@ -766,9 +808,16 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                     h2 #values { "Valuing children's outcomes" }
                     p.headline { (crate::results::verdict::wtp_sentence(&d.wtp, &d.summary.comparator)) }
                     @if let Some(t) = voi_at_wtp_sentence(d) { p { (t) } }
-                    @if let Some(f) = &evppi_wtp { (f) }
                     (f)
+                    @if let Some(f) = &evpi_curve { (f) }
+                    @if let Some(f) = &evppi_wtp { (f) }
                     (frontier_table(d))
+                }
+                @if let (Some(p), Some(f)) = (&s.pilot, &evsi) {
+                    h2 #pilot { "Is a local pilot worth running?" }
+                    p.headline { (crate::results::verdict::pilot_sentence(p, &d.evsi, &s.comparator)) }
+                    (f)
+                    (evsi_table(d, p))
                 }
                 h2 { "Scenario inputs" }
                 (inputs_table(d))

@@ -40,6 +40,7 @@ pub fn entries() -> Vec<Entry> {
         entry::<WtpPoint>("CSV"),
         entry::<FrontierRow>("CSV"),
         entry::<VoiAtWtp>("CSV, with a PSA"),
+        entry::<crate::pilot::EvsiRow>("CSV, when the scenario sets `[pilot]`"),
         entry::<ValidationRow>("CSV, when the scenario lists `[[validation]]` figures"),
         entry::<AuthorityRow>("CSV, with several authorities"),
         entry::<BudgetStat>("CSV, in flow mode"),

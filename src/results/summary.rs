@@ -112,6 +112,10 @@ pub struct SummaryFile {
     /// analysis simulated instead (`crate::sample`). Absent when every child was simulated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resimulated: Option<Resimulated>,
+    /// `[pilot]`: what the local trial tests, at what value, and the size worth most
+    /// (`evsi.csv` has every size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot: Option<crate::pilot::PilotSummary>,
     pub rows: Vec<SummaryRow>,
 }
 
@@ -261,6 +265,7 @@ impl SummaryFile {
                 crate::budget::summarise(b, run, &names)
             }),
             resimulated: None,
+            pilot: None,
             rows,
         }
     }

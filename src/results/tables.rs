@@ -15,6 +15,7 @@ use crate::analysis::{CurvePoint, Kind as RowKind, Stat, SummaryRow};
 use crate::budget::BudgetStat;
 use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::metric::{Decisions, Levels, Metric, N_LEVELS, Unit};
+use crate::pilot::EvsiRow;
 use crate::validation::ValidationRow;
 use crate::voi::VoiRow;
 use crate::wtp::{FrontierRow, VoiAtWtp, WtpPoint};
@@ -707,6 +708,7 @@ impl Table for WtpPoint {
                 "whether the strategy has the largest expected net benefit (the acceptability frontier)",
             ),
             Col::pounds("evpi", "expected value of perfect information per decision at this willingness to pay"),
+            Col::pounds("population_evpi", "evpi × the cohorts the decision covers (decision_years)"),
         ]
     }
     fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
@@ -717,6 +719,7 @@ impl Table for WtpPoint {
             Cell::num(self.probability_best),
             Cell::Int(Some(i64::from(self.chosen))),
             Cell::num(self.evpi),
+            Cell::num(self.population_evpi),
         ]);
     }
     fn from_row(row: &Row) -> Result<Self> {
@@ -727,6 +730,7 @@ impl Table for WtpPoint {
             probability_best: row.f64(3)?,
             chosen: row.int(4)?.unwrap_or(0) != 0,
             evpi: row.f64(5)?,
+            population_evpi: row.f64(6)?,
         })
     }
 }
@@ -793,5 +797,41 @@ impl Table for VoiAtWtp {
     fn from_row(row: &Row) -> Result<Self> {
         let wtp = row.f64(0)?;
         Ok(VoiAtWtp { wtp, row: VoiRow::from_row(&row.shifted(1))? })
+    }
+}
+
+impl Table for EvsiRow {
+    const NAME: &'static str = "evsi";
+    const ROW: &'static str =
+        "one size of the local pilot in `[pilot]` (summary.json `pilot` says what it trials and at what value)";
+    fn columns() -> Vec<Col> {
+        vec![
+            Col::count("families_per_arm", "families", "families in each of the trial's two arms"),
+            Col::pounds(
+                "evsi_per_decision",
+                "expected value of the trial's information for one decision (one cohort), by regression",
+            ),
+            Col::pounds("population_evsi", "evsi_per_decision × the cohorts the decision covers (decision_years)"),
+            Col::pounds("pilot_cost", "fixed cost + cost per family × families in both arms"),
+            Col::pounds("enbs", "expected net benefit of sampling: population_evsi − pilot_cost"),
+        ]
+    }
+    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
+        out.extend([
+            Cell::Int(Some(i64::from(self.families_per_arm))),
+            Cell::num(self.evsi_per_decision),
+            Cell::num(self.population_evsi),
+            Cell::num(self.pilot_cost),
+            Cell::num(self.enbs),
+        ]);
+    }
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(EvsiRow {
+            families_per_arm: row.int(0)?.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+            evsi_per_decision: row.f64(1)?,
+            population_evsi: row.f64(2)?,
+            pilot_cost: row.f64(3)?,
+            enbs: row.f64(4)?,
+        })
     }
 }

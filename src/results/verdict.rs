@@ -465,3 +465,66 @@ pub fn wtp_sentence(points: &[crate::wtp::WtpPoint], comparator: &str) -> String
     );
     t
 }
+
+/// "a year", "2 years", "6 months": a follow-up in words.
+fn years_in_words(y: f64) -> String {
+    let months = (y * 12.0).round();
+    if (y - 1.0).abs() < 1e-9 {
+        "a year".into()
+    } else if (y * 12.0 - months).abs() < 1e-6 && months < 12.0 {
+        format!("{} months", months as u32)
+    } else {
+        format!("{} years", number(y, 2))
+    }
+}
+
+/// What a local pilot is worth, in words: what it trials, at what value, the size with the
+/// largest expected net benefit of sampling (or that none is worth its cost), and the most
+/// any trial of it could be worth.
+pub fn pilot_sentence(p: &crate::pilot::PilotSummary, rows: &[crate::pilot::EvsiRow], comparator: &str) -> String {
+    let cohorts = if p.decision_years == 1.0 {
+        "one cohort".to_string()
+    } else {
+        format!("{} cohorts", number(p.decision_years, 2))
+    };
+    let valued = if p.wtp == 0.0 {
+        "valued in cash alone (nothing for a breakdown averted beyond what it costs)".to_string()
+    } else {
+        format!("valued at {} per breakdown averted ({})", money(p.wtp), p.wtp_from)
+    };
+    let mut t = format!(
+        "A two-arm pilot of {} against {comparator}, following each family for {}, {valued}. In the model, {} of the families it would enrol are back in care within {} under {comparator} and {} when offered support. ",
+        p.strategy,
+        years_in_words(p.follow_up_years),
+        percent(p.usual_care_share),
+        years_in_words(p.follow_up_years),
+        percent(p.support_share),
+    );
+    let cap = money(p.evppi_per_decision * p.decision_years);
+    match p.best_families_per_arm.and_then(|n| rows.iter().find(|r| r.families_per_arm == n)) {
+        Some(r) => {
+            let _ = write!(
+                t,
+                "With {} families per arm it is worth {} over {cohorts} of decisions and costs {}: an expected net benefit of sampling of {}, the most of the sizes studied",
+                count(r.families_per_arm as f64),
+                money(r.population_evsi),
+                money(r.pilot_cost),
+                money(r.enbs)
+            );
+            t.push_str(if p.best_is_largest {
+                "; it is also the largest size studied, so a larger pilot may be worth more still. "
+            } else {
+                ". "
+            });
+        }
+        None => {
+            let _ = write!(t, "No size studied is worth its cost over {cohorts} of decisions. ");
+        }
+    }
+    let _ = write!(
+        t,
+        "No trial of it can be worth more than {cap}, the value of knowing both arms' shares exactly; perfect information on everything would be worth {}.",
+        money(p.evpi_per_decision * p.decision_years)
+    );
+    t
+}

@@ -304,11 +304,9 @@ impl Builder {
                 source: d.source.clone(),
             },
         };
-        let given = raw.decision.as_ref().and_then(|d| d.value_per_breakdown_averted.as_ref());
-        let decision_value = given.filter(|v| !v.is_array()).map(|_| values.breakdown.point);
         let pilot = match &raw.pilot {
             None => None,
-            Some(p) => Some(self.pilot(p, &model, decision_value)?),
+            Some(p) => Some(self.pilot(p, &model, values.pilot_value())?),
         };
         Ok(Scenario {
             budget,
@@ -328,76 +326,36 @@ impl Builder {
     /// breakdown averted is the pilot's own, else `[decision]`'s when that is one number, else
     /// left to the run (where the choice is most uncertain).
     fn pilot(&self, p: &RawPilot, model: &Model, decision_value: Option<f64>) -> Result<Pilot, ScenarioError> {
-        let strategy = match &p.strategy {
-            None => None,
-            Some(name) => match model.strategies.iter().position(|s| &s.name == name) {
-                Some(0) => {
-                    return Err(self.err(
-                        "pilot.strategy",
-                        format!("{name:?} is the comparator; a pilot trials another strategy's support against it"),
-                    ));
-                }
-                Some(i) => Some(i),
-                None => {
-                    let known: Vec<&str> = model.strategies.iter().skip(1).map(|s| s.name.as_str()).collect();
-                    return Err(self.err(
-                        "pilot.strategy",
-                        format!("no strategy is called {name:?}; the pilot can trial {}", known.join(", ")),
-                    ));
-                }
-            },
-        };
         if model.strategies.len() < 2 {
             return Err(self.err("pilot", "a pilot needs a strategy besides the comparator to trial"));
         }
-        if let Some(a) = p.arms
-            && a != 2
-        {
-            return Err(self.err(
-                "pilot.arms",
-                format!("{a} arms: only two-arm trials (support against usual care) are modelled"),
-            ));
+        let names: Vec<&str> = model.strategies.iter().map(|s| s.name.as_str()).collect();
+        let field = |path: &'static str| move |reason: String| self.err(path, reason);
+        let mut out = Pilot::defaults(decision_value);
+        if let Some(name) = &p.strategy {
+            out.strategy = Some(Pilot::strategy_named(name, &names).map_err(field("pilot.strategy"))?);
         }
-        let follow_up_years = p.follow_up_years.unwrap_or(Pilot::FOLLOW_UP_YEARS);
-        if !(follow_up_years.is_finite() && follow_up_years > 0.0 && follow_up_years <= 50.0) {
-            return Err(
-                self.err("pilot.follow_up_years", format!("{follow_up_years} is not a follow-up from 0 to 50 years"))
-            );
+        if let Some(a) = p.arms {
+            Pilot::check_arms(a).map_err(field("pilot.arms"))?;
         }
-        let sizes = match &p.sizes {
-            None => Pilot::SIZES.to_vec(),
-            Some(v) => {
-                let ok = !v.is_empty()
-                    && v.len() <= 50
-                    && v.iter().all(|&n| (1..=1_000_000).contains(&n))
-                    && v.windows(2).all(|w| w[0] < w[1]);
-                if !ok {
-                    return Err(self.err(
-                        "pilot.sizes",
-                        "families per arm: 1 to 50 whole numbers from 1 to 1,000,000, each larger than the one before",
-                    ));
-                }
-                v.iter().map(|&n| n as u32).collect()
-            }
-        };
-        let money = |path: &str, v: Option<f64>, default: f64| match v {
-            None => Ok(default),
-            Some(x) if x.is_finite() && (0.0..=1e12).contains(&x) => Ok(x),
-            Some(x) => Err(self.err(path, format!("{x} is not an amount from £0 to £1,000bn"))),
-        };
-        let value = match p.value_per_breakdown_averted {
-            None => decision_value,
-            Some(x) => Some(money("pilot.value_per_breakdown_averted", Some(x), 0.0)?),
-        };
-        Ok(Pilot {
-            strategy,
-            follow_up_years,
-            sizes,
-            fixed_cost: money("pilot.fixed_cost", p.fixed_cost, Pilot::FIXED_COST)?,
-            cost_per_family: money("pilot.cost_per_family", p.cost_per_family, Pilot::COST_PER_FAMILY)?,
-            value_per_breakdown_averted: value,
-            source: p.source.clone(),
-        })
+        if let Some(f) = p.follow_up_years {
+            out.follow_up_years = Pilot::check_follow_up(f).map_err(field("pilot.follow_up_years"))?;
+        }
+        if let Some(v) = &p.sizes {
+            out.sizes = Pilot::check_sizes(v).map_err(field("pilot.sizes"))?;
+        }
+        if let Some(x) = p.fixed_cost {
+            out.fixed_cost = Pilot::check_money(x).map_err(field("pilot.fixed_cost"))?;
+        }
+        if let Some(x) = p.cost_per_family {
+            out.cost_per_family = Pilot::check_money(x).map_err(field("pilot.cost_per_family"))?;
+        }
+        if let Some(x) = p.value_per_breakdown_averted {
+            out.value_per_breakdown_averted =
+                Some(Pilot::check_money(x).map_err(field("pilot.value_per_breakdown_averted"))?);
+        }
+        out.source = p.source.clone();
+        Ok(out)
     }
 
     /// Validates the model sections: risk factors, hazards, failed returns, care, costs and
@@ -610,16 +568,18 @@ impl Builder {
         let num = |x: &toml::Value| x.as_float().or_else(|| x.as_integer().map(|i| i as f64));
         let ok = |x: f64| x.is_finite() && (0.0..=1e9).contains(&x);
         match v {
-            None => Ok(Value { point: 0.0, low: 0.0, high: top }),
+            None => Ok(Value { point: 0.0, low: 0.0, high: top, given: false }),
             Some(toml::Value::Array(a)) => match a.as_slice() {
                 [lo, hi] => match (num(lo), num(hi)) {
-                    (Some(lo), Some(hi)) if ok(lo) && ok(hi) && lo < hi => Ok(Value { point: lo, low: lo, high: hi }),
+                    (Some(lo), Some(hi)) if ok(lo) && ok(hi) && lo < hi => {
+                        Ok(Value { point: lo, low: lo, high: hi, given: false })
+                    }
                     _ => Err(self.err(path, "a range is [low, high] in pounds, from £0 to £1bn, low below high")),
                 },
                 _ => Err(self.err(path, "a range is two numbers, [low, high]")),
             },
             Some(x) => match num(x) {
-                Some(p) if ok(p) => Ok(Value { point: p, low: 0.0, high: top.max(2.0 * p) }),
+                Some(p) if ok(p) => Ok(Value { point: p, low: 0.0, high: top.max(2.0 * p), given: true }),
                 _ => Err(self.err(path, format!("{x} is not an amount from £0 to £1bn"))),
             },
         }

@@ -227,6 +227,9 @@ pub struct Value {
     pub point: f64,
     pub low: f64,
     pub high: f64,
+    /// Given as one number (not a range, not left out): the value a single answer, such as a
+    /// pilot's, is taken at.
+    pub given: bool,
 }
 
 /// `[decision]`'s values, per breakdown, maltreatment event and care-year averted.
@@ -238,10 +241,18 @@ pub struct Values {
     pub source: Option<String>,
 }
 
+impl Values {
+    /// The value per breakdown averted a pilot is taken at by default: `[decision]`'s, when
+    /// it is one number.
+    pub fn pilot_value(&self) -> Option<f64> {
+        self.breakdown.given.then_some(self.breakdown.point)
+    }
+}
+
 impl Default for Values {
     /// Cash only, with willingness to pay per breakdown averted drawn from £0 to £200,000.
     fn default() -> Values {
-        let zero = Value { point: 0.0, low: 0.0, high: 0.0 };
+        let zero = Value { point: 0.0, low: 0.0, high: 0.0, given: false };
         Values { breakdown: Value { high: 200_000.0, ..zero }, maltreatment_event: zero, care_year: zero, source: None }
     }
 }
@@ -281,6 +292,68 @@ impl Pilot {
     /// What the pilot costs at `n` families per arm.
     pub fn cost(&self, n: u32) -> f64 {
         self.fixed_cost + self.cost_per_family * Self::families(n) as f64
+    }
+
+    /// The defaults, valued at `value` per breakdown averted (`None`: where the choice is most
+    /// uncertain); [`Values::pilot_value`] gives a scenario's.
+    pub fn defaults(value: Option<f64>) -> Pilot {
+        Pilot {
+            strategy: None,
+            follow_up_years: Self::FOLLOW_UP_YEARS,
+            sizes: Self::SIZES.to_vec(),
+            fixed_cost: Self::FIXED_COST,
+            cost_per_family: Self::COST_PER_FAMILY,
+            value_per_breakdown_averted: value,
+            source: None,
+        }
+    }
+
+    // The checks below serve both `[pilot]` and `reunify pilot`'s flags; each gives the reason
+    // a value is refused, for the caller to name the field or flag.
+
+    /// The strategy called `name`, among `names` (the comparator first, which cannot be trialled).
+    pub fn strategy_named(name: &str, names: &[&str]) -> Result<usize, String> {
+        match names.iter().position(|s| *s == name) {
+            Some(0) => Err(format!("{name:?} is the comparator; a pilot trials another strategy's support against it")),
+            Some(i) => Ok(i),
+            None => Err(format!("no strategy is called {name:?}; the pilot can trial {}", names[1..].join(", "))),
+        }
+    }
+
+    pub fn check_arms(arms: u32) -> Result<(), String> {
+        if arms == 2 {
+            Ok(())
+        } else {
+            Err(format!("{arms} arms: only two-arm trials (support against usual care) are modelled"))
+        }
+    }
+
+    pub fn check_follow_up(years: f64) -> Result<f64, String> {
+        if years.is_finite() && years > 0.0 && years <= 50.0 {
+            Ok(years)
+        } else {
+            Err(format!("{years} is not a follow-up from 0 to 50 years"))
+        }
+    }
+
+    pub fn check_sizes(sizes: &[i64]) -> Result<Vec<u32>, String> {
+        let ok = !sizes.is_empty()
+            && sizes.len() <= 50
+            && sizes.iter().all(|&n| (1..=1_000_000).contains(&n))
+            && sizes.windows(2).all(|w| w[0] < w[1]);
+        if ok {
+            Ok(sizes.iter().map(|&n| n as u32).collect())
+        } else {
+            Err("families per arm: 1 to 50 whole numbers from 1 to 1,000,000, each larger than the one before".into())
+        }
+    }
+
+    pub fn check_money(x: f64) -> Result<f64, String> {
+        if x.is_finite() && (0.0..=1e12).contains(&x) {
+            Ok(x)
+        } else {
+            Err(format!("{x} is not an amount from £0 to £1,000bn"))
+        }
     }
 }
 

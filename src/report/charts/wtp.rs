@@ -70,3 +70,67 @@ impl Chart for WtpChart {
         Ok(())
     }
 }
+
+/// The expected value of perfect information over willingness to pay per breakdown averted,
+/// for the population of decisions: what resolving every uncertainty would be worth, at each
+/// value of a breakdown averted, with the point where the choice is most uncertain marked.
+pub struct EvpiCurveChart {
+    /// `(willingness to pay, population EVPI)`.
+    pub points: Vec<(f64, f64)>,
+    pub decision_years: f64,
+    /// `(willingness to pay, the strategy chosen from there)`.
+    pub turns: Vec<(f64, String)>,
+}
+
+impl Chart for EvpiCurveChart {
+    fn name(&self) -> &'static str {
+        "evpi_curve"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let xmax = self.points.iter().map(|p| p.0).fold(1.0, f64::max);
+        let top = self.points.iter().map(|p| p.1).fold(0.0, f64::max).max(1.0) * 1.15;
+        let mut chart = frame(root, "What would resolving every uncertainty be worth?", 26, 60, 90)
+            .build_cartesian_2d(0f64..xmax, 0f64..top)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc("Willingness to pay per breakdown averted (£)")
+            .x_label_formatter(&|v| money_tick(*v, xmax))
+            .y_label_formatter(&|v| money_tick(*v, top))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        y_title(
+            root,
+            &format!(
+                "Expected value of perfect information (£, {} years of cohorts)",
+                crate::results::format::number(self.decision_years, 2)
+            ),
+        )?;
+        let c = RGBColor(0, 114, 178);
+        chart
+            .draw_series(AreaSeries::new(self.points.iter().copied(), 0.0, c.mix(0.15)).border_style(c.stroke_width(3)))
+            .map_err(e)?;
+        let right = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
+        let left = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Right, VPos::Top));
+        for (w, name) in &self.turns {
+            chart
+                .draw_series(DashedLineSeries::new(vec![(*w, 0.0), (*w, top)], 8, 6, BLACK.mix(0.6).stroke_width(2)))
+                .map_err(e)?;
+            let (px, py) = chart.backend_coord(&(*w, top * 0.97));
+            let text = format!("{name} from {}", money(*w));
+            if *w > xmax / 2.0 {
+                root.draw(&Text::new(text, (px - 6, py), left.clone())).map_err(e)?;
+            } else {
+                root.draw(&Text::new(text, (px + 6, py), right.clone())).map_err(e)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! `reunify pilot`: what a local two-arm trial of a strategy's support is worth before the
+//! decision is made (EVSI and ENBS, [`crate::pilot`]), at each trial size.
+//!
+//! The trial's settings come from the scenario's `[pilot]` section, or the defaults, with each
+//! flag overriding one of them and checked by the same rules. The command runs the scenario's
+//! PSA in memory (no output folder is needed), prints one row per size and the conclusion in
+//! words, and with `--out` writes `evsi.csv` and the `evsi` chart.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+
+use super::{Failure, Format, bad_input, load_scenario, run_failed, with_threads};
+use crate::digest::{IterationDigest, RunDigest};
+use crate::pilot::Valued;
+use crate::results::format::{count, money};
+use crate::scenario::{Pilot, Scenario};
+use crate::sim::{self, RunOptions};
+
+#[derive(clap::Args, Debug)]
+pub struct PilotArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// The strategy whose support is trialled (default: `[pilot]`'s, else the one with the
+    /// largest expected net benefit at the pilot's value).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Arms of the trial: support against usual care (only 2 is modelled).
+    #[arg(long)]
+    pub arms: Option<u32>,
+    /// Years each family is followed for a re-entry (default 1).
+    #[arg(long)]
+    pub follow_up_years: Option<f64>,
+    /// Families per arm, comma-separated and increasing (default 50,100,200,400,800).
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Option<Vec<i64>>,
+    /// Value per breakdown averted, £ (default: `[pilot]`'s or `[decision]`'s single value,
+    /// else where the choice is most uncertain over `[decision]`'s range).
+    #[arg(long)]
+    pub wtp: Option<f64>,
+    /// The pilot's fixed cost, £ (default £150,000).
+    #[arg(long)]
+    pub fixed_cost: Option<f64>,
+    /// Its cost per family enrolled in either arm, £ (default £3,300).
+    #[arg(long)]
+    pub cost_per_family: Option<f64>,
+    /// PSA iterations (overrides the scenario).
+    #[arg(long)]
+    pub iterations: Option<u32>,
+    /// Random seed (overrides the scenario).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Years of cohorts the decision affects: population EVSI is EVSI per decision times this.
+    #[arg(long, default_value_t = 3.0)]
+    pub decision_years: f64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also write evsi.csv and the evsi chart into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// The pilot the flags describe: the scenario's `[pilot]` (or the defaults) with each flag
+/// given put in its place, checked as `[pilot]` is.
+pub fn settings(sc: &Scenario, a: &PilotArgs) -> Result<Pilot, Failure> {
+    let mut p = sc.pilot.clone().unwrap_or_else(|| Pilot::defaults(sc.values.pilot_value()));
+    let flag = |name: &'static str| move |reason: String| bad_input(anyhow!("--{name}: {reason}"));
+    if sc.model.strategies.len() < 2 {
+        return Err(bad_input(anyhow!("a pilot needs a strategy besides the comparator to trial")));
+    }
+    if let Some(name) = &a.strategy {
+        let names: Vec<&str> = sc.model.strategies.iter().map(|s| s.name.as_str()).collect();
+        p.strategy = Some(Pilot::strategy_named(name, &names).map_err(flag("strategy"))?);
+    }
+    if let Some(n) = a.arms {
+        Pilot::check_arms(n).map_err(flag("arms"))?;
+    }
+    if let Some(f) = a.follow_up_years {
+        p.follow_up_years = Pilot::check_follow_up(f).map_err(flag("follow-up-years"))?;
+    }
+    if let Some(s) = &a.sizes {
+        p.sizes = Pilot::check_sizes(s).map_err(flag("sizes"))?;
+    }
+    if let Some(x) = a.fixed_cost {
+        p.fixed_cost = Pilot::check_money(x).map_err(flag("fixed-cost"))?;
+    }
+    if let Some(x) = a.cost_per_family {
+        p.cost_per_family = Pilot::check_money(x).map_err(flag("cost-per-family"))?;
+    }
+    if let Some(x) = a.wtp {
+        p.value_per_breakdown_averted = Some(Pilot::check_money(x).map_err(flag("wtp"))?);
+    }
+    if !(a.decision_years.is_finite() && a.decision_years > 0.0) {
+        return Err(bad_input(anyhow!("--decision-years: {} is not a number of years above 0", a.decision_years)));
+    }
+    Ok(p)
+}
+
+/// The value per breakdown averted a pilot is taken at, and why: its own (or `[decision]`'s)
+/// single value, else where the choice is most uncertain on the willingness-to-pay curves,
+/// else cash only.
+pub fn value_at(p: &Pilot, points: &[crate::wtp::WtpPoint]) -> (f64, &'static str) {
+    match (p.value_per_breakdown_averted, crate::wtp::most_uncertain(points)) {
+        (Some(x), _) => (x, "the value set for the pilot"),
+        (None, Some(x)) => (x, "where the choice between strategies is most uncertain"),
+        (None, None) => (0.0, "cash only"),
+    }
+}
+
+/// `reunify pilot FILE ...`.
+pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
+    let mut sc = load_scenario(&a.file)?;
+    if a.iterations == Some(0) || a.iterations.is_some_and(|n| n < 10) {
+        return Err(bad_input(anyhow!(
+            "--iterations: a pilot's value is estimated over the PSA draws; give at least 10"
+        )));
+    }
+    if let Some(n) = a.iterations {
+        sc.meta.iterations = n;
+    }
+    if sc.meta.iterations < 10 {
+        return Err(bad_input(anyhow!(
+            "{}: {} PSA iterations; a pilot's value is estimated over the PSA draws, so give --iterations 10 or more",
+            a.file.display(),
+            sc.meta.iterations
+        )));
+    }
+    let pilot = settings(&sc, a)?;
+    let seed = a.seed.unwrap_or(sc.meta.seed);
+    let valued = with_threads(a.threads, || value(&sc, seed, &pilot, a.decision_years))
+        .map_err(run_failed)?
+        .map_err(run_failed)?;
+    if let Some(dir) = &a.out {
+        write(dir, &valued).map_err(run_failed)?;
+    }
+    let comparator = &sc.model.strategies[0].name;
+    match a.format {
+        Format::Json => {
+            let json = serde_json::json!({ "pilot": valued.summary, "sizes": valued.rows });
+            println!("{}", serde_json::to_string_pretty(&json).map_err(run_failed)?);
+        }
+        Format::Table => {
+            println!(
+                "{:>16} {:>18} {:>16} {:>14} {:>14}",
+                "families per arm", "EVSI per decision", "population EVSI", "pilot cost", "ENBS"
+            );
+            for r in &valued.rows {
+                println!(
+                    "{:>16} {:>18} {:>16} {:>14} {:>14}",
+                    count(r.families_per_arm as f64),
+                    money(r.evsi_per_decision),
+                    money(r.population_evsi),
+                    money(r.pilot_cost),
+                    money(r.enbs)
+                );
+            }
+            println!();
+            println!("{}", crate::results::verdict::pilot_sentence(&valued.summary, &valued.rows, comparator));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the scenario's PSA in memory and values the pilot.
+fn value(sc: &Scenario, seed: u64, pilot: &Pilot, decision_years: f64) -> anyhow::Result<Valued> {
+    let opts = RunOptions { seed, iterations: sc.meta.iterations, base_case_only: false };
+    let mut draws = Vec::new();
+    sim::run_map(
+        sc,
+        opts,
+        &|| {},
+        |r| ((r.iteration == 0).then(|| r.inputs.clone()), IterationDigest::of(&r)),
+        |d| {
+            draws.push(d);
+            Ok::<_, crate::model::ModelError>(())
+        },
+    )?;
+    let mut draws = draws.into_iter();
+    let (base_inputs, base) = draws.next().context("the run has no base case")?;
+    let base_inputs = base_inputs.context("the base case keeps its inputs")?;
+    let run = RunDigest { base_inputs, base: Arc::new(base), psa: draws.map(|(_, d)| Arc::new(d)).collect() };
+    let (points, _) = crate::wtp::analyse(sc, &run, super::WTP_STEPS, decision_years);
+    let at = value_at(pilot, &points);
+    crate::pilot::value(sc, &run, seed, pilot, at, decision_years)?.context("too few PSA draws to value a pilot")
+}
+
+/// `--out DIR`: `evsi.csv` and the `evsi` chart, each written whole into a staging folder in
+/// `DIR` and renamed into place.
+fn write(dir: &Path, valued: &Valued) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let staged = tempfile::Builder::new()
+        .prefix(".pilot-")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    crate::results::table::write(staged.path(), &valued.rows, crate::results::table::Formats::CSV)?;
+    let drawn = crate::report::charts::Drawn::new(staged.path());
+    drawn.draw(&crate::report::charts::EvsiChart::new(valued))?;
+    drawn.finish()?;
+    for f in ["evsi.csv", "evsi.svg", "evsi.png"] {
+        std::fs::rename(staged.path().join(f), dir.join(f))
+            .with_context(|| format!("cannot write {}", dir.join(f).display()))?;
+    }
+    Ok(())
+}
