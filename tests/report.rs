@@ -334,3 +334,41 @@ fn a_large_cohort_reports_the_sample_its_break_even_re_simulated() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("The break-even effect re-simulates a sample of 250,000 of the 300,000 children"), "no note");
 }
+
+/// The CHEERS 2022 appendix answers all 28 items, in order, from the scenario and run: the
+/// discount rate, price year, horizon, comparators and PSA iterations are this run's own, and
+/// every item it cannot answer says "Not reported" and why. A scenario without a price year
+/// leaves item 15 unreported.
+#[test]
+fn the_cheers_appendix_answers_each_item_from_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path());
+    let d = reunify::report::ReportData::load(&out, None).unwrap();
+    let items = reunify::report::cheers::items(&d);
+    assert_eq!(items.iter().map(|i| i.number).collect::<Vec<_>>(), (1..=28).collect::<Vec<u8>>());
+    let answer = |n: u8| items[n as usize - 1].answer.clone();
+    assert!(answer(10).contains("3.5% a year"), "{}", answer(10));
+    assert!(answer(15).contains("2014 prices"), "{}", answer(15));
+    assert!(answer(9).starts_with("5 years"), "{}", answer(9));
+    for name in ["usual-care", "support-for-all", "targeted-support"] {
+        assert!(answer(7).contains(name), "{}", answer(7));
+    }
+    assert!(answer(20).contains("40 iterations"), "{}", answer(20));
+    assert!(answer(12).contains("30.0% back in care by 5 years"), "{}", answer(12));
+    assert!(answer(20).contains("EVSI and ENBS of a local pilot"), "{}", answer(20));
+    for i in &items {
+        assert_eq!(i.answer.starts_with("Not reported"), !i.reported, "item {}: {}", i.number, i.answer);
+    }
+    for n in [2, 4, 19, 21, 25, 27, 28] {
+        assert!(!items[n - 1].reported, "item {n}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(r#"<h2 id="cheers">Appendix: CHEERS 2022 checklist</h2>"#));
+    assert_eq!(html.matches("<tr class=\"not-reported\">").count(), items.iter().filter(|i| !i.reported).count());
+
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap().replace("price_year = 2014\n", "");
+    let out = run_text(dir.path(), "no-price-year.toml", &text.replace("iterations = 1000", "iterations = 20"));
+    let d = reunify::report::ReportData::load(&out, None).unwrap();
+    let items = reunify::report::cheers::items(&d);
+    assert!(!items[14].reported && items[14].answer.contains("no price year"), "{}", items[14].answer);
+}

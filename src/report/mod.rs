@@ -7,6 +7,7 @@
 //! interpolated string, so a name such as `<script>` is shown as text.
 
 pub mod charts;
+pub mod cheers;
 pub mod compare;
 pub mod figures;
 
@@ -194,7 +195,7 @@ h1 { font-size: 1.55em; margin: 0 0 0.2em; } h2 { margin-top: 1.8em; border-bott
 table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin: 0.8em 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; } th.num { text-align: right; }
-th { font-size: 0.95em; } tr.best td { font-weight: bold; background: #eef7f1; }
+th { font-size: 0.95em; } tr.not-reported td { color: #666; } pre.diagram { font-size: 0.85em; background: #f7f7f7; padding: 0.8em; overflow-x: auto; } tr.best td { font-weight: bold; background: #eef7f1; }
 figure { margin: 1.5em 0; page-break-inside: avoid; } figcaption { color: #444; font-size: 0.95em; }
 svg { max-width: 100%; height: auto; display: block; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px; margin-right: 0.4em; vertical-align: middle; }
@@ -827,6 +828,8 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                     h2 #validation { "External validation" }
                     (validation_section(d, validation.as_ref()))
                 }
+                h2 #cheers { "Appendix: CHEERS 2022 checklist" }
+                (cheers::section(d))
                 h2 { "Run details" }
                 (run_table(d))
             }
