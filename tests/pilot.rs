@@ -302,4 +302,37 @@ fn a_run_with_a_pilot_writes_its_table_summary_and_report_section() {
     }
     let data = std::fs::read_to_string(out.join("DATA.md")).unwrap();
     assert!(data.contains("## `evsi` (CSV, when the scenario sets `[pilot]`)"), "{data}");
+
+    // The workbook carries both as sheets of numbers, and native charts of them.
+    use calamine::{Data, DataType, Reader, Xlsx, open_workbook};
+    let num = |d: &Data| match d {
+        Data::Float(x) => *x,
+        Data::Int(x) => *x as f64,
+        other => panic!("{other:?} is not a number"),
+    };
+    let mut wb: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    assert!(names.contains(&"Values".to_string()) && names.contains(&"Pilot".to_string()), "{names:?}");
+    let pilot_sheet = wb.worksheet_range("Pilot").unwrap();
+    let sheet_rows: Vec<&[Data]> = pilot_sheet.rows().skip(3).take_while(|r| !r[0].is_empty()).collect();
+    assert_eq!(sheet_rows.len(), rows.len());
+    for (got, r) in sheet_rows.iter().zip(&rows) {
+        assert_eq!(num(&got[0]), r.families_per_arm as f64);
+        assert!((num(&got[4]) - r.enbs).abs() <= 0.01, "{} vs {}", num(&got[4]), r.enbs);
+    }
+    let values = wb.worksheet_range("Values").unwrap();
+    let curve: Vec<&[Data]> = values.rows().skip(3).take_while(|r| !r[0].is_empty()).collect();
+    let first = &wtp[0].strategy;
+    let by_wtp: Vec<&reunify::wtp::WtpPoint> = wtp.iter().filter(|w| &w.strategy == first).collect();
+    assert_eq!(curve.len(), by_wtp.len());
+    let last = curve[0].len() - 1;
+    for (got, w) in curve.iter().zip(&by_wtp) {
+        assert_eq!(num(&got[0]), w.wtp);
+        assert!((num(&got[last]) - w.population_evpi).abs() <= 0.01);
+    }
+    // An .xlsx is a zip whose entry names are stored as plain text: one chart part each for
+    // acceptability, EVPI and the pilot.
+    let bytes = std::fs::read(out.join("results.xlsx")).unwrap();
+    let has = |name: &str| bytes.windows(name.len()).any(|w| w == name.as_bytes());
+    assert!(has("xl/charts/chart1.xml") && has("xl/charts/chart2.xml") && has("xl/charts/chart3.xml"));
 }

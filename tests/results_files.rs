@@ -50,7 +50,7 @@ fn the_workbook_reads_back_with_numbers_as_numbers_and_no_formulas() {
     let mut wb: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Summary", "Budget by financial year", "Authorities", "Break-even", "Inputs", "Data dictionary"]
+        ["Summary", "Budget by financial year", "Authorities", "Break-even", "Values", "Inputs", "Data dictionary"]
     );
     for name in wb.sheet_names() {
         let range = wb.worksheet_range(&name).unwrap();

@@ -230,7 +230,8 @@ pub fn write_all(
         put(dir, &b.stats, Formats::CSV, &mut written)?;
     }
     written.extend_from_slice(streamed);
-    workbook::write(dir, summary, &authorities, &written)?;
+    let extra = workbook::Extra { wtp: analyses.wtp, frontier: analyses.frontier, evsi: analyses.evsi };
+    workbook::write(dir, summary, &authorities, &extra, &written)?;
     let md = dictionary::data_md(&summary.title, &written);
     fs::write(dir.join("DATA.md"), md).with_context(|| format!("cannot write {}", dir.join("DATA.md").display()))
 }

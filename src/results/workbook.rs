@@ -1,15 +1,20 @@
 //! `results.xlsx`: the run as a workbook a commissioner opens in Excel.
 //!
 //! Sheets: Summary (the verdict and the ranked table), Budget by financial year (flow mode),
-//! Authorities (with several), Break-even, Inputs (with labels and sources) and Data
-//! dictionary. Numbers are stored as numbers with number formats (`£#,##0`, `0.0%`, `#,##0`),
+//! Authorities (with several), Break-even, Values (acceptability, expected net benefit and EVPI
+//! over willingness to pay per breakdown averted, and the frontier, with native Excel charts),
+//! Pilot (with `[pilot]`: EVSI, cost and ENBS per size, charted), Inputs (with labels and
+//! sources) and Data dictionary. Numbers are stored as numbers with number formats (`£#,##0`, `0.0%`, `#,##0`),
 //! never as text; headers are bold and frozen and columns sized to their contents. Text is
 //! always written with `write_string`, so a cell that starts with `=` is text, never a formula.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartLegendPosition, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
+    XlsxError,
+};
 
 use super::dictionary;
 use super::summary::{InputRow, SummaryFile};
@@ -23,7 +28,7 @@ const COUNT: &str = "#,##0";
 
 /// A column of a sheet: header, width, and how its cells are formatted.
 struct Column {
-    header: &'static str,
+    header: String,
     width: f64,
     kind: Kind,
 }
@@ -75,7 +80,7 @@ impl Formats {
 /// Writes a table with a frozen header row at `top`; returns the next free row.
 fn table(ws: &mut Worksheet, f: &Formats, top: u32, cols: &[Column], rows: &[Vec<V>]) -> Result<u32, XlsxError> {
     for (c, col) in cols.iter().enumerate() {
-        ws.write_string_with_format(top, c as u16, col.header, &f.header)?;
+        ws.write_string_with_format(top, c as u16, &col.header, &f.header)?;
         ws.set_column_width(c as u16, col.width)?;
     }
     for (r, row) in rows.iter().enumerate() {
@@ -100,8 +105,8 @@ fn table(ws: &mut Worksheet, f: &Formats, top: u32, cols: &[Column], rows: &[Vec
     Ok(top + 1 + rows.len() as u32)
 }
 
-fn col(header: &'static str, width: f64, kind: Kind) -> Column {
-    Column { header, width, kind }
+fn col(header: impl Into<String>, width: f64, kind: Kind) -> Column {
+    Column { header: header.into(), width, kind }
 }
 
 fn summary_sheet(ws: &mut Worksheet, f: &Formats, s: &SummaryFile, ranked: &[Standing]) -> Result<(), XlsxError> {
@@ -335,9 +340,203 @@ fn dictionary_sheet(ws: &mut Worksheet, f: &Formats, written: &[&str]) -> Result
     Ok(())
 }
 
+/// A native Excel line chart (scatter with straight lines) of `series` (name, values column)
+/// against the `x` column, rows `first..=last` of `sheet`.
+fn line_chart(
+    sheet: &str,
+    (first, last): (u32, u32),
+    x: u16,
+    series: &[(String, u16)],
+    titles: [&str; 3],
+    y_format: &str,
+) -> Chart {
+    let mut chart = Chart::new(ChartType::ScatterStraight);
+    for (name, c) in series {
+        chart
+            .add_series()
+            .set_name(name.as_str())
+            .set_categories((sheet, first, x, last, x))
+            .set_values((sheet, first, *c, last, *c));
+    }
+    chart.title().set_name(titles[0]);
+    chart.x_axis().set_name(titles[1]);
+    chart.y_axis().set_name(titles[2]).set_num_format(y_format);
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    chart.set_width(760).set_height(420);
+    chart
+}
+
+/// Willingness to pay per breakdown averted: for each value, each strategy's probability of
+/// the largest net benefit and expected net benefit, EVPI per decision and for the
+/// population; the frontier with ICERs below; native charts of acceptability and EVPI.
+fn values_sheet(
+    ws: &mut Worksheet,
+    f: &Formats,
+    s: &SummaryFile,
+    wtp: &[crate::wtp::WtpPoint],
+    frontier: &[crate::wtp::FrontierRow],
+) -> Result<(), XlsxError> {
+    let name = "Values";
+    ws.set_name(name)?;
+    ws.write_string_with_format(0, 0, super::verdict::wtp_sentence(wtp, &s.comparator), &f.wrap)?;
+    let strategies: Vec<&str> = s.strategies.iter().map(|st| st.name.as_str()).collect();
+    let mut cols = vec![col("Willingness to pay per breakdown averted (£)", 18.0, Kind::Pounds)];
+    for st in &strategies {
+        cols.push(col(format!("Probability of the largest net benefit: {st}"), 16.0, Kind::Share));
+    }
+    for st in &strategies {
+        cols.push(col(format!("Expected net benefit: {st} (£)"), 16.0, Kind::Pounds));
+    }
+    cols.push(col("EVPI per decision (£)", 14.0, Kind::Pounds));
+    cols.push(col(
+        format!("EVPI over {} years of cohorts (£)", super::format::number(s.decision_years, 2)),
+        16.0,
+        Kind::Pounds,
+    ));
+    let mut values: Vec<f64> = wtp.iter().map(|p| p.wtp).collect();
+    values.dedup();
+    let rows: Vec<Vec<V>> = values
+        .iter()
+        .map(|&w| {
+            let at: Vec<&crate::wtp::WtpPoint> = wtp.iter().filter(|p| p.wtp == w).collect();
+            let find = |st: &str| at.iter().find(|p| p.strategy == st);
+            let mut row = vec![V::N(Some(w))];
+            row.extend(strategies.iter().map(|st| V::N(find(st).map(|p| p.probability_best))));
+            row.extend(strategies.iter().map(|st| V::N(find(st).map(|p| p.expected_net_benefit))));
+            row.push(V::N(at.first().map(|p| p.evpi)));
+            row.push(V::N(at.first().map(|p| p.population_evpi)));
+            row
+        })
+        .collect();
+    let top = 2;
+    let next = table(ws, f, top, &cols, &rows)?;
+    let span = (top + 1, next - 1);
+    let n = strategies.len() as u16;
+    let accept: Vec<(String, u16)> =
+        strategies.iter().enumerate().map(|(i, st)| (st.to_string(), 1 + i as u16)).collect();
+    let chart = line_chart(
+        name,
+        span,
+        0,
+        &accept,
+        [
+            "Which strategy is best, for what a breakdown averted is worth?",
+            "Willingness to pay per breakdown averted (£)",
+            "Probability of the largest net benefit",
+        ],
+        "0%",
+    );
+    ws.insert_chart(top, 2 * n + 4, &chart)?;
+    let evpi = line_chart(
+        name,
+        span,
+        0,
+        &[("EVPI over the cohorts the decision affects".to_string(), 2 * n + 2)],
+        [
+            "What would resolving every uncertainty be worth?",
+            "Willingness to pay per breakdown averted (£)",
+            "EVPI (£)",
+        ],
+        POUNDS,
+    );
+    ws.insert_chart(top + 23, 2 * n + 4, &evpi)?;
+    // The frontier, below the curves.
+    let at = next + 2;
+    ws.write_string_with_format(at, 0, "The cost-effectiveness frontier (means over the PSA draws)", &f.title)?;
+    let fcols = [
+        col("Strategy", 24.0, Kind::Key),
+        col("Incremental cost (£)", 16.0, Kind::Pounds),
+        col("Breakdowns averted", 14.0, Kind::Number),
+        col("Standing", 18.0, Kind::Key),
+        col("Dominated by", 18.0, Kind::Key),
+        col("ICER: £ per extra breakdown averted", 18.0, Kind::Pounds),
+    ];
+    let frows: Vec<Vec<V>> = frontier
+        .iter()
+        .map(|r| {
+            vec![
+                V::T(&r.strategy),
+                V::N(Some(r.incremental_cost)),
+                V::N(Some(r.breakdowns_averted)),
+                V::T(&r.standing),
+                V::T(&r.dominated_by),
+                V::N(r.icer),
+            ]
+        })
+        .collect();
+    // The curves' header stays frozen; the frontier's is not.
+    table(ws, f, at + 1, &fcols, &frows)?;
+    ws.set_freeze_panes(top + 1, 0)?;
+    Ok(())
+}
+
+/// The local pilot: the conclusion in words, each size's EVSI, cost and ENBS, and a native
+/// chart of them.
+fn pilot_sheet(
+    ws: &mut Worksheet,
+    f: &Formats,
+    s: &SummaryFile,
+    p: &crate::pilot::PilotSummary,
+    rows: &[crate::pilot::EvsiRow],
+) -> Result<(), XlsxError> {
+    let name = "Pilot";
+    ws.set_name(name)?;
+    ws.merge_range(0, 0, 0, 8, &super::verdict::pilot_sentence(p, rows, &s.comparator), &f.wrap)?;
+    ws.set_row_height(0, 90)?;
+    let cols = [
+        col("Families per arm", 12.0, Kind::Count),
+        col("EVSI per decision (£)", 16.0, Kind::Pounds),
+        col(
+            format!("Population EVSI, {} years of cohorts (£)", super::format::number(p.decision_years, 2)),
+            18.0,
+            Kind::Pounds,
+        ),
+        col("Pilot cost (£)", 14.0, Kind::Pounds),
+        col("Expected net benefit of sampling (£)", 18.0, Kind::Pounds),
+    ];
+    let data: Vec<Vec<V>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                V::N(Some(f64::from(r.families_per_arm))),
+                V::N(Some(r.evsi_per_decision)),
+                V::N(Some(r.population_evsi)),
+                V::N(Some(r.pilot_cost)),
+                V::N(Some(r.enbs)),
+            ]
+        })
+        .collect();
+    let top = 2;
+    let next = table(ws, f, top, &cols, &data)?;
+    let mut chart = line_chart(
+        name,
+        (top + 1, next - 1),
+        0,
+        &[
+            ("Value of the pilot's information (population EVSI)".to_string(), 2),
+            ("Cost of the pilot".to_string(), 3),
+            ("Expected net benefit of sampling (ENBS)".to_string(), 4),
+        ],
+        ["Is a local pilot worth running?", "Families in each arm (log scale)", "£"],
+        POUNDS,
+    );
+    chart.x_axis().set_log_base(10);
+    ws.insert_chart(next + 1, 0, &chart)?;
+    Ok(())
+}
+
+/// The decision analyses the workbook carries beside the summary: curves over willingness to
+/// pay, the frontier, and the local pilot.
+#[derive(Default)]
+pub struct Extra<'a> {
+    pub wtp: &'a [crate::wtp::WtpPoint],
+    pub frontier: &'a [crate::wtp::FrontierRow],
+    pub evsi: &'a [crate::pilot::EvsiRow],
+}
+
 /// Writes `results.xlsx` into `dir`. `written` names the tables the run wrote, for the data
 /// dictionary.
-pub fn write(dir: &Path, s: &SummaryFile, authorities: &[AuthorityRow], written: &[&str]) -> Result<()> {
+pub fn write(dir: &Path, s: &SummaryFile, authorities: &[AuthorityRow], extra: &Extra, written: &[&str]) -> Result<()> {
     let path = dir.join("results.xlsx");
     let f = Formats::new();
     let mut wb = Workbook::new();
@@ -357,6 +556,12 @@ pub fn write(dir: &Path, s: &SummaryFile, authorities: &[AuthorityRow], written:
         }
         if !s.breakeven.is_empty() {
             breakeven_sheet(wb.add_worksheet(), &f, s)?;
+        }
+        if !extra.wtp.is_empty() {
+            values_sheet(wb.add_worksheet(), &f, s, extra.wtp, extra.frontier)?;
+        }
+        if let Some(p) = s.pilot.as_ref().filter(|_| !extra.evsi.is_empty()) {
+            pilot_sheet(wb.add_worksheet(), &f, s, p, extra.evsi)?;
         }
         inputs_sheet(wb.add_worksheet(), &f, &s.inputs)?;
         dictionary_sheet(wb.add_worksheet(), &f, written)?;
