@@ -149,11 +149,38 @@ fn evppi(c: &mut Criterion) {
     g.finish();
 }
 
+/// Decisions that value children's outcomes (#19), from the default scenario's own 1,000 PSA
+/// iterations (the simulation itself outside the timing): the curves over willingness to pay
+/// with the frontier (41 values), EVPI and every EVPPI at the willingness to pay where the
+/// choice is most uncertain, and the local pilot's EVSI and ENBS at its five sizes.
+fn values(c: &mut Criterion) {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let sc = Scenario::from_toml_str(&text, "england-2012-13").unwrap();
+    let run = sim::run(&sc, RunOptions { seed: 1, iterations: 1000, base_case_only: false }, &|| {}).unwrap();
+    let run = reunify::digest::RunDigest::of(&run);
+    let (points, _) = reunify::wtp::analyse(&sc, &run, 40, 3.0);
+    let at = reunify::wtp::most_uncertain(&points).unwrap();
+    let pilot = sc.pilot.clone().unwrap();
+    let mut g = c.benchmark_group("values");
+    g.sample_size(10);
+    g.bench_function("wtp_curves_and_frontier_41_values", |b| b.iter(|| reunify::wtp::analyse(&sc, &run, 40, 3.0)));
+    g.bench_function("evpi_and_evppi_at_the_most_uncertain_wtp", |b| {
+        b.iter(|| {
+            let inb = reunify::wtp::incremental_net_benefit(&sc, &run, at);
+            reunify::voi::value_of_information_of(&sc, &run, 3.0, &inb)
+        })
+    });
+    g.bench_function("pilot_evsi_enbs_5_sizes", |b| {
+        b.iter(|| reunify::pilot::value(&sc, &run, 1, &pilot, (at, "bench"), 3.0).unwrap())
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     // Criterion's own plots would need system fonts, which headless machines lack; the
     // figures that matter are the printed times and throughputs.
     config = Criterion::default().without_plots();
-    targets = job_p, job_n, tornado, evppi, authorities_flow
+    targets = job_p, job_n, tornado, evppi, values, authorities_flow
 }
 criterion_main!(benches);
