@@ -10,7 +10,7 @@ use reunify::metric::Metric;
 use reunify::results::SummaryFile;
 use reunify::results::format::{count as thousands, money, percent0};
 
-const CHARTS: [&str; 15] = [
+const CHARTS: [&str; 16] = [
     "decision",
     "reentry_curve",
     "costs",
@@ -25,6 +25,7 @@ const CHARTS: [&str; 15] = [
     "wtp",
     "evppi_wtp",
     "evpi_curve",
+    "enb",
     "evsi",
 ];
 

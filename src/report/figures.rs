@@ -385,3 +385,29 @@ pub fn evsi_chart(d: &ReportData) -> Option<EvsiChart> {
     let p = d.summary.pilot.as_ref()?;
     (!d.evsi.is_empty()).then(|| EvsiChart::of(&d.evsi, p))
 }
+
+/// Each strategy's expected net benefit over willingness to pay, from `wtp.csv`.
+pub fn enb_chart(d: &ReportData) -> Option<EnbChart> {
+    if d.wtp.is_empty() {
+        return None;
+    }
+    Some(EnbChart {
+        series: d
+            .summary
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(i, st)| WtpSeries {
+                name: st.name.clone(),
+                index: i,
+                points: d
+                    .wtp
+                    .iter()
+                    .filter(|p| p.strategy == st.name)
+                    .map(|p| (p.wtp, p.expected_net_benefit))
+                    .collect(),
+            })
+            .collect(),
+        turns: crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect(),
+    })
+}

@@ -707,6 +707,14 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
         )?),
         None => None,
     };
+    let enb = match figures::enb_chart(d) {
+        Some(c) => Some(figure(
+            &c,
+            dir,
+            "Each line is a strategy's expected net monetary benefit against the comparator (the value of the breakdowns it averts, less its extra cost, averaged over the simulations) when a breakdown averted is worth the amount across; the highest line is the one to choose. Dashed lines mark where the highest line changes.",
+        )?),
+        None => None,
+    };
     let evpi_curve = match figures::evpi_curve_chart(d) {
         Some(c) => Some(figure(
             &c,
@@ -810,6 +818,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                     p.headline { (crate::results::verdict::wtp_sentence(&d.wtp, &d.summary.comparator)) }
                     @if let Some(t) = voi_at_wtp_sentence(d) { p { (t) } }
                     (f)
+                    @if let Some(f) = &enb { (f) }
                     @if let Some(f) = &evpi_curve { (f) }
                     @if let Some(f) = &evppi_wtp { (f) }
                     (frontier_table(d))

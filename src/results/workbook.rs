@@ -440,6 +440,21 @@ fn values_sheet(
         POUNDS,
     );
     ws.insert_chart(top + 23, 2 * n + 4, &evpi)?;
+    let enb: Vec<(String, u16)> =
+        strategies.iter().enumerate().map(|(i, st)| (st.to_string(), 1 + n + i as u16)).collect();
+    let enb = line_chart(
+        name,
+        span,
+        0,
+        &enb,
+        [
+            "Expected net benefit of each strategy",
+            "Willingness to pay per breakdown averted (£)",
+            "Expected net monetary benefit (£)",
+        ],
+        POUNDS,
+    );
+    ws.insert_chart(top + 46, 2 * n + 4, &enb)?;
     // The frontier, below the curves.
     let at = next + 2;
     ws.write_string_with_format(at, 0, "The cost-effectiveness frontier (means over the PSA draws)", &f.title)?;

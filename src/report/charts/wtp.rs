@@ -134,3 +134,60 @@ impl Chart for EvpiCurveChart {
         Ok(())
     }
 }
+
+/// Each strategy's expected net monetary benefit against the comparator over willingness to
+/// pay per breakdown averted: the strategy with the highest line is the one to choose at that
+/// value, and where lines cross the choice turns.
+pub struct EnbChart {
+    /// Each strategy's `(willingness to pay, expected net benefit)`, the comparator's at 0.
+    pub series: Vec<WtpSeries>,
+    pub turns: Vec<(f64, String)>,
+}
+
+impl Chart for EnbChart {
+    fn name(&self) -> &'static str {
+        "enb"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let all = self.series.iter().flat_map(|s| s.points.iter());
+        let xmax = all.clone().map(|p| p.0).fold(1.0, f64::max);
+        let (lo, hi) = all.map(|p| p.1).fold((0f64, 0f64), |(l, h), v| (l.min(v), h.max(v)));
+        let pad = 0.08 * (hi - lo).max(1.0);
+        let (ylo, yhi) = (lo - pad, hi + pad);
+        let mut chart =
+            frame(root, "Expected net benefit of each strategy, for what a breakdown averted is worth", 24, 60, 90)
+                .build_cartesian_2d(0f64..xmax, ylo..yhi)
+                .map_err(e)?;
+        let span = (yhi - ylo).max(yhi.abs()).max(ylo.abs());
+        chart
+            .configure_mesh()
+            .x_desc("Willingness to pay per breakdown averted (£)")
+            .x_label_formatter(&|v| money_tick(*v, xmax))
+            .y_label_formatter(&|v| money_tick(*v, span))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(e)?;
+        y_title(root, "Expected net monetary benefit against the comparator (£)")?;
+        for s in &self.series {
+            let c = strategy_colour(s.index);
+            chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(3)))
+                .map_err(e)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+        }
+        for (w, _) in &self.turns {
+            chart
+                .draw_series(DashedLineSeries::new(vec![(*w, ylo), (*w, yhi)], 8, 6, BLACK.mix(0.6).stroke_width(2)))
+                .map_err(e)?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
+        Ok(())
+    }
+}
