@@ -240,6 +240,7 @@ proptest! {
                 no_report: false,
                 decision_years: 3.0,
                 csv: false,
+                by_authority: false,
             },
             iterations: None,
             seed: None,

@@ -13,8 +13,12 @@ use reunify::metric::Metric;
 use reunify::results::SummaryFile;
 
 /// SMALL with a second authority, a three-year budget, and a cost whose cited source starts
-/// with `=`, run with 20 iterations and `--csv`.
+/// with `=`, run with 20 iterations, `--csv` and `--by-authority`.
 fn run_flow(dir: &Path) -> std::path::PathBuf {
+    run_flow_with(dir, "out", &["--by-authority"])
+}
+
+fn run_flow_with(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
     let text = SMALL
         .replace("iterations = 6", "iterations = 20")
         .replace("children = 5000\n", "children = 5000\n\n[[authority]]\nname = \"Rutland\"\nchildren = 300\n")
@@ -24,8 +28,12 @@ fn run_flow(dir: &Path) -> std::path::PathBuf {
         )
         + "\n[budget]\nfirst_financial_year = 2025\nyears = 3\n";
     let file = write(dir, "flow.toml", &text);
-    let out = dir.join("out");
-    let o = reunify().args(["run", &file, "--out", out.to_str().unwrap(), "--no-report", "--csv"]).output().unwrap();
+    let out = dir.join(name);
+    let o = reunify()
+        .args(["run", &file, "--out", out.to_str().unwrap(), "--no-report", "--csv"])
+        .args(extra)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     out
 }
@@ -276,4 +284,42 @@ fn a_scenario_label_names_its_parameter_in_every_table() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("strategy[1] (\"support\").hr_reentry.label: label must be text"));
+}
+
+/// With several authorities the per-iteration tables hold the total over authorities (`all`)
+/// unless `--by-authority` asks for each authority's rows; the total's rows are the sums of
+/// the authorities' (to the penny, each being rounded), and everything else is the same.
+#[test]
+fn per_iteration_tables_hold_the_total_unless_each_authority_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let each = run_flow(dir.path());
+    let total = run_flow_with(dir.path(), "total", &[]);
+    let rows = |out: &Path, file: &str| -> Vec<Vec<String>> {
+        let mut r = csv::Reader::from_path(out.join(file)).unwrap();
+        r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect()
+    };
+    for (file, per) in [("iterations.csv", 21 * 2), ("budget.csv", 21 * 2 * 3)] {
+        let (e, t) = (rows(&each, file), rows(&total, file));
+        assert_eq!(e.len(), 2 * per, "{file}: two authorities");
+        assert_eq!(t.len(), per, "{file}: the total");
+        assert!(t.iter().all(|r| r[3] == "all"), "{file}");
+        assert!(e.iter().all(|r| r[3] == "Testshire" || r[3] == "Rutland"), "{file}");
+        // Net saving (iterations) or cumulative net position (budget): the total's row is the
+        // sum of the authorities' rows of the same iteration, strategy (and year).
+        let header: Vec<String> =
+            csv::Reader::from_path(each.join(file)).unwrap().headers().unwrap().iter().map(str::to_string).collect();
+        let col = header.iter().position(|h| h == "net_saving" || h == "cumulative_net_cash").unwrap();
+        for row in &t {
+            let key = |r: &Vec<String>| {
+                (r[0].clone(), r[2].clone(), if file == "budget.csv" { r[4].clone() } else { String::new() })
+            };
+            let sum: f64 = e.iter().filter(|r| key(r) == key(row)).filter_map(|r| r[col].parse::<f64>().ok()).sum();
+            if let Ok(v) = row[col].parse::<f64>() {
+                assert!((v - sum).abs() <= 0.011, "{file} {:?}: {v} vs {sum}", key(row));
+            }
+        }
+    }
+    for f in ["summary.json", "authorities.csv", "summary.csv"] {
+        assert_eq!(std::fs::read(each.join(f)).unwrap(), std::fs::read(total.join(f)).unwrap(), "{f}");
+    }
 }

@@ -83,6 +83,14 @@ fn a_many_authority_flow_run_merges_exactly_from_shards_run_on_different_threads
     merge(&shards, &merged, &[]).success();
     assert_same_outputs(&whole, &merged);
     assert!(merged.join("budget.parquet").exists() && merged.join("report.html").exists());
+    // Each authority's rows, asked of the run and of the merge, from the same shards.
+    let whole = dir.path().join("whole-each");
+    run_whole(&file, &whole, &["--by-authority"]);
+    let merged = dir.path().join("merged-each");
+    merge(&shards, &merged, &["--by-authority"]).success();
+    assert_same_outputs(&whole, &merged);
+    let size = |d: &Path| std::fs::metadata(d.join("budget.parquet")).unwrap().len();
+    assert!(size(&merged) > size(&dir.path().join("merged")), "each authority's rows are more than the total's");
 }
 
 #[test]

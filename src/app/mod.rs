@@ -205,6 +205,11 @@ pub struct OutputArgs {
     /// always written as Parquet.
     #[arg(long)]
     pub csv: bool,
+    /// With several authorities, write each authority's rows in the per-iteration tables
+    /// (iterations, budget); by default they hold the total over authorities (`all`), and
+    /// each authority's figures are summarised in summary.csv and authorities.csv.
+    #[arg(long)]
+    pub by_authority: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -656,11 +661,13 @@ pub(crate) fn prepare_run(args: &RunArgs) -> Result<Prepared, Failure> {
 pub(crate) type Item = (Arc<IterationDigest>, Vec<budget::BudgetRow>);
 
 /// Reduces one simulated iteration to what a run keeps of it ([`Item`]), on the thread that
-/// simulated it.
-pub(crate) fn reduce(r: sim::IterationResult, flow: bool) -> Item {
+/// simulated it. Each authority's `budget` rows are made only when `rows` (a run that writes
+/// them, or a shard, whose merge may).
+pub(crate) fn reduce(r: sim::IterationResult, flow: bool, rows: bool) -> Item {
     let spend = if flow { budget::every_authority_spend(&r) } else { Vec::new() };
     let digest = Arc::new(IterationDigest::with_spend(&r, &spend));
-    (digest, budget::iteration_rows(r.iteration, &spend))
+    let rows = if rows { budget::iteration_rows(r.iteration, &spend) } else { Vec::new() };
+    (digest, rows)
 }
 
 /// Runs a scenario file and writes its outputs.
@@ -669,11 +676,12 @@ pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
     let dest = args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
     let bar = Arc::new(progress_bar(p.total));
     let flow = p.sc.budget.is_some();
+    let rows = output::by_authority(&p.sc, &args.output);
     let finish = Finish::of_run(&p, args, dest);
     finish.run(&p.sc, &p.text, |sink| {
         let produced = with_threads(p.threads_wanted, || {
             let bar = bar.clone();
-            sim::run_map(&p.sc, p.opts, &move || bar.tick_one(), |r| reduce(r, flow), &mut *sink)
+            sim::run_map(&p.sc, p.opts, &move || bar.tick_one(), |r| reduce(r, flow, rows), &mut *sink)
         });
         bar.finish();
         produced.map_err(run_failed)?.map_err(run_failed)
@@ -723,7 +731,9 @@ impl Finish {
         let sim_start = Instant::now();
         // The per-iteration tables are written as iterations arrive, on a thread of their own;
         // only the digests are kept for the analyses.
-        let streams = output::Streams::start(staged.path(), sc, self.output.csv).map_err(run_failed)?;
+        let streams =
+            output::Streams::start(staged.path(), sc, self.output.csv, output::by_authority(sc, &self.output))
+                .map_err(run_failed)?;
         let mut digests: Vec<Arc<IterationDigest>> = Vec::new();
         let produced = produce(&mut |(digest, rows)| {
             digests.push(digest.clone());
@@ -854,7 +864,7 @@ impl Finish {
         };
         output::write_json(staged.path(), "run.json", &info).map_err(run_failed)?;
         if !self.output.no_report {
-            let psa = output::psa_rows(&names, sc.authorities.len(), &run);
+            let psa = output::psa_rows(&names, sc.authorities.len(), output::by_authority(sc, &self.output), &run);
             crate::report::write_report(staged.path(), Some(psa)).map_err(run_failed)?;
         }
         let dir = staged.commit().map_err(stage_failed)?;

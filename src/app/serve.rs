@@ -134,7 +134,7 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
         &sc,
         opts,
         &|| {},
-        |r| super::reduce(r, flow).0,
+        |r| super::reduce(r, flow, false).0,
         |d| {
             if cancelled() {
                 return Err(Refused::Superseded);

@@ -296,7 +296,7 @@ fn write_shard(
             p.opts.seed,
             &part,
             tick,
-            |r| reduce(r, flow),
+            |r| reduce(r, flow, true),
             |(digest, rows): Item| -> anyhow::Result<()> {
                 bincode::serde::encode_into_std_write((&*digest, &rows), &mut out, codec())
                     .with_context(|| write_err(DATA))?;

@@ -136,7 +136,7 @@ pub struct IterationRow {
 
 impl Table for IterationRow {
     const NAME: &'static str = "iterations";
-    const ROW: &'static str = "one strategy in one authority in one iteration (the base case or a PSA draw); the sampled inputs of each iteration are in `parameters`";
+    const ROW: &'static str = "one strategy in one iteration (the base case or a PSA draw), for the total over authorities (`authority = all`) or, with one authority or `--by-authority`, for each authority; the sampled inputs of each iteration are in `parameters`";
     fn columns() -> Vec<Col> {
         let mut c = vec![
             iteration_col(),
@@ -495,7 +495,7 @@ fn figure_meaning(line: &str, basis: &str) -> String {
 
 impl Table for BudgetRow {
     const NAME: &'static str = "budget";
-    const ROW: &'static str = "flow mode: one strategy in one authority, iteration and financial year";
+    const ROW: &'static str = "flow mode: one strategy, iteration and financial year, for the total over authorities (`all`) or, with one authority or `--by-authority`, for each authority";
     fn columns() -> Vec<Col> {
         let mut c = vec![
             iteration_col(),
