@@ -69,7 +69,9 @@ pub fn arm_shares(inputs: &Inputs, s: usize, years: f64) -> (f64, f64) {
 pub fn observe(seed: u64, iteration: u32, p: (f64, f64), sizes: &[u32]) -> Vec<(u64, u64)> {
     let arm = |a: u64, share: f64| {
         let mut rng = stream(seed, iteration as u64, ALL_AUTHORITIES, a, Purpose::Trial);
-        let share = share.clamp(0.0, 1.0);
+        // A share is finite by construction; a NaN would make the binomial refuse, so it
+        // observes nothing rather than panic.
+        let share = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
         let (mut last, mut x) = (0u32, 0u64);
         sizes
             .iter()
@@ -271,7 +273,8 @@ mod tests {
         // Same key, same counts; another iteration, other counts.
         assert_eq!(x, observe(7, 3, (0.3, 0.2), &[10, 100, 1000]));
         assert_ne!(x, observe(7, 4, (0.3, 0.2), &[10, 100, 1000]));
-        // Shares of 0 and 1 are certain.
+        // Shares of 0 and 1 are certain, and a share that is not a number observes nothing.
         assert_eq!(observe(1, 1, (0.0, 1.0), &[5, 50]), vec![(0, 5), (0, 50)]);
+        assert_eq!(observe(1, 1, (f64::NAN, 1.0), &[5]), vec![(0, 5)]);
     }
 }
