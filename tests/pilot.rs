@@ -213,7 +213,7 @@ fn the_pilot_command_prints_each_size_and_writes_its_table_and_chart() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("families per arm") && text.contains("ENBS"), "{text}");
     assert!(text.contains("A two-arm pilot of targeted-support against usual-care"), "{text}");
-    assert!(text.contains("valued at £130,000 per breakdown averted (the value set for the pilot)"), "{text}");
+    assert!(text.contains("valued at £130,000 per breakdown averted (given by --wtp)"), "{text}");
     let rows: Vec<pilot::EvsiRow> = reunify::results::table::read(dir.path()).unwrap();
     assert_eq!(rows.iter().map(|r| r.families_per_arm).collect::<Vec<_>>(), vec![40, 80, 160]);
     assert!(rows.iter().all(|r| r.pilot_cost == 150_000.0 + 3_300.0 * 2.0 * r.families_per_arm as f64));
@@ -221,6 +221,15 @@ fn the_pilot_command_prints_each_size_and_writes_its_table_and_chart() {
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     files.sort();
     assert_eq!(files, ["evsi.csv", "evsi.png", "evsi.svg"]);
+    // A value in `[pilot]` is the scenario's.
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("sizes = [50, 100, 200, 400, 800]", "sizes = [50, 100]\nvalue_per_breakdown_averted = 100000");
+    let file = dir.path().join("valued.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = reunify().arg("pilot").arg(&file).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("valued at £100,000 per breakdown averted (the value the scenario sets)"), "{text}");
     // In cash alone, support does not pay: no size is worth its cost.
     let out = reunify().args(["pilot", "scenarios/england-2012-13.toml", "--wtp", "0"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();

@@ -105,7 +105,7 @@ pub fn settings(sc: &Scenario, a: &PilotArgs) -> Result<Pilot, Failure> {
 /// else cash only.
 pub fn value_at(p: &Pilot, points: &[crate::wtp::WtpPoint]) -> (f64, &'static str) {
     match (p.value_per_breakdown_averted, crate::wtp::most_uncertain(points)) {
-        (Some(x), _) => (x, "the value set for the pilot"),
+        (Some(x), _) => (x, "the value the scenario sets"),
         (None, Some(x)) => (x, "where the choice between strategies is most uncertain"),
         (None, None) => (0.0, "cash only"),
     }
@@ -131,7 +131,7 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
     }
     let pilot = settings(&sc, a)?;
     let seed = a.seed.unwrap_or(sc.meta.seed);
-    let valued = with_threads(a.threads, || value(&sc, seed, &pilot, a.decision_years))
+    let valued = with_threads(a.threads, || value(&sc, seed, &pilot, a.decision_years, a.wtp.is_some()))
         .map_err(run_failed)?
         .map_err(run_failed)?;
     if let Some(dir) = &a.out {
@@ -165,8 +165,8 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs the scenario's PSA in memory and values the pilot.
-fn value(sc: &Scenario, seed: u64, pilot: &Pilot, decision_years: f64) -> anyhow::Result<Valued> {
+/// Runs the scenario's PSA in memory and values the pilot (at `--wtp` when `flagged`).
+fn value(sc: &Scenario, seed: u64, pilot: &Pilot, decision_years: f64, flagged: bool) -> anyhow::Result<Valued> {
     let opts = RunOptions { seed, iterations: sc.meta.iterations, base_case_only: false };
     let mut draws = Vec::new();
     sim::run_map(
@@ -184,7 +184,11 @@ fn value(sc: &Scenario, seed: u64, pilot: &Pilot, decision_years: f64) -> anyhow
     let base_inputs = base_inputs.context("the base case keeps its inputs")?;
     let run = RunDigest { base_inputs, base: Arc::new(base), psa: draws.map(|(_, d)| Arc::new(d)).collect() };
     let (points, _) = crate::wtp::analyse(sc, &run, super::WTP_STEPS, decision_years);
-    let at = value_at(pilot, &points);
+    let at = if flagged {
+        (pilot.value_per_breakdown_averted.unwrap_or(0.0), "given by --wtp")
+    } else {
+        value_at(pilot, &points)
+    };
     crate::pilot::value(sc, &run, seed, pilot, at, decision_years)?.context("too few PSA draws to value a pilot")
 }
 
