@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::analysis::{self, View, decision_values, level_values, total_levels, view_tally};
 use crate::budget::{Spend, every_authority_spend, sum_spend};
 use crate::metric::{Decisions, Levels};
-use crate::model::Inputs;
+use crate::model::{Inputs, ModelError};
 use crate::sim::{IterationResult, RunResult};
 
 /// Cumulative counts by month of every strategy, one strategy after another, in one
@@ -242,6 +242,28 @@ impl RunDigest {
             base: Arc::new(IterationDigest::of(&run.base)),
             psa: run.psa.iter().map(|r| Arc::new(IterationDigest::of(r))).collect(),
         }
+    }
+
+    /// Simulates a run in memory, keeping only each iteration's digest and the base case's
+    /// inputs (`reproduce --external`, `reunify pilot`, tests): memory grows with the digests,
+    /// not with the children.
+    pub fn simulate(sc: &crate::scenario::Scenario, opts: crate::sim::RunOptions) -> Result<RunDigest, ModelError> {
+        let mut draws = Vec::new();
+        crate::sim::run_map(
+            sc,
+            opts,
+            &|| {},
+            |r| ((r.iteration == 0).then(|| r.inputs.clone()), IterationDigest::of(&r)),
+            |d| {
+                draws.push(d);
+                Ok::<_, ModelError>(())
+            },
+        )?;
+        let mut draws = draws.into_iter();
+        // `run_map` always runs the base case first, and it keeps its inputs.
+        let (base_inputs, base) = draws.next().expect("the base case always runs");
+        let base_inputs = base_inputs.expect("the base case keeps its inputs");
+        Ok(RunDigest { base_inputs, base: Arc::new(base), psa: draws.map(|(_, d)| Arc::new(d)).collect() })
     }
 
     /// The PSA iterations, or the base case alone when there was no PSA.

@@ -2,39 +2,18 @@
 //! nested Monte Carlo estimate and its bound (the EVPPI of what the trial measures), EVSI of
 //! a trial that measures nothing uncertain, and ENBS.
 
-use std::sync::Arc;
-
 use assert_cmd::Command;
 
 use rand_distr::{Distribution, Normal};
-use reunify::digest::{IterationDigest, RunDigest};
+use reunify::digest::RunDigest;
 use reunify::pilot;
 use reunify::rng::{Purpose, stream};
 use reunify::scenario::{Pilot, Scenario};
-use reunify::sim::{self, RunOptions};
+use reunify::sim::RunOptions;
 use statrs::distribution::{Continuous, ContinuousCDF, Normal as StdNormal};
 
 fn digest(sc: &Scenario, iterations: u32) -> RunDigest {
-    let opts = RunOptions { seed: sc.meta.seed, iterations, base_case_only: false };
-    let mut draws = Vec::new();
-    sim::run_map(
-        sc,
-        opts,
-        &|| {},
-        |r| ((r.iteration == 0).then(|| r.inputs.clone()), IterationDigest::of(&r)),
-        |d| {
-            draws.push(d);
-            Ok::<_, reunify::model::ModelError>(())
-        },
-    )
-    .unwrap();
-    let mut draws = draws.into_iter();
-    let (base_inputs, base) = draws.next().unwrap();
-    RunDigest {
-        base_inputs: base_inputs.unwrap(),
-        base: Arc::new(base),
-        psa: draws.map(|(_, d)| Arc::new(d)).collect(),
-    }
+    RunDigest::simulate(sc, RunOptions { seed: sc.meta.seed, iterations, base_case_only: false }).unwrap()
 }
 
 fn default_scenario() -> Scenario {

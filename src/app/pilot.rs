@@ -7,16 +7,15 @@
 //! words, and with `--out` writes `evsi.csv` and the `evsi` chart.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 
 use super::{Failure, Format, bad_input, load_scenario, run_failed, with_threads};
-use crate::digest::{IterationDigest, RunDigest};
+use crate::digest::RunDigest;
 use crate::pilot::Valued;
 use crate::results::format::{count, money};
 use crate::scenario::{Pilot, Scenario};
-use crate::sim::{self, RunOptions};
+use crate::sim::RunOptions;
 
 #[derive(clap::Args, Debug)]
 pub struct PilotArgs {
@@ -167,22 +166,7 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
 
 /// Runs the scenario's PSA in memory and values the pilot (at `--wtp` when `flagged`).
 fn value(sc: &Scenario, seed: u64, pilot: &Pilot, decision_years: f64, flagged: bool) -> anyhow::Result<Valued> {
-    let opts = RunOptions { seed, iterations: sc.meta.iterations, base_case_only: false };
-    let mut draws = Vec::new();
-    sim::run_map(
-        sc,
-        opts,
-        &|| {},
-        |r| ((r.iteration == 0).then(|| r.inputs.clone()), IterationDigest::of(&r)),
-        |d| {
-            draws.push(d);
-            Ok::<_, crate::model::ModelError>(())
-        },
-    )?;
-    let mut draws = draws.into_iter();
-    let (base_inputs, base) = draws.next().context("the run has no base case")?;
-    let base_inputs = base_inputs.context("the base case keeps its inputs")?;
-    let run = RunDigest { base_inputs, base: Arc::new(base), psa: draws.map(|(_, d)| Arc::new(d)).collect() };
+    let run = RunDigest::simulate(sc, RunOptions { seed, iterations: sc.meta.iterations, base_case_only: false })?;
     let (points, _) = crate::wtp::analyse(sc, &run, super::WTP_STEPS, decision_years);
     let at = if flagged {
         (pilot.value_per_breakdown_averted.unwrap_or(0.0), "given by --wtp")

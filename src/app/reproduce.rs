@@ -9,10 +9,8 @@
 
 use serde::Serialize;
 
-use std::sync::Arc;
-
 use crate::analysis::{self, CurvePoint, View, describe};
-use crate::digest::{IterationDigest, RunDigest};
+use crate::digest::RunDigest;
 use crate::metric::Metric;
 use crate::scenario::Scenario;
 use crate::sim::{self, IterationResult, RunOptions, RunResult};
@@ -53,21 +51,7 @@ pub fn external(iterations: Option<u32>) -> anyhow::Result<External> {
             iterations: iterations.unwrap_or(sc.meta.iterations),
             base_case_only: false,
         };
-        let mut draws = Vec::new();
-        sim::run_map(
-            &sc,
-            opts,
-            &|| {},
-            |r| ((r.iteration == 0).then(|| r.inputs.clone()), IterationDigest::of(&r)),
-            |d| {
-                draws.push(d);
-                Ok::<_, crate::model::ModelError>(())
-            },
-        )?;
-        let mut draws = draws.into_iter();
-        let (base_inputs, base) = draws.next().expect("the base case always runs");
-        let base_inputs = base_inputs.expect("the base case keeps its inputs");
-        let run = RunDigest { base_inputs, base: Arc::new(base), psa: draws.map(|(_, d)| Arc::new(d)).collect() };
+        let run = RunDigest::simulate(&sc, opts)?;
         let comparator = sc.model.strategies[0].name.clone();
         let curve = analysis::reentry_curve(&run, std::slice::from_ref(&comparator));
         out.rows.extend(crate::validation::predict(&sc, &curve));

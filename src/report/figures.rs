@@ -336,20 +336,26 @@ pub fn wtp_chart(d: &ReportData) -> Option<WtpChart> {
     if d.wtp.is_empty() {
         return None;
     }
-    let s = &d.summary;
-    Some(WtpChart {
-        series: s
-            .strategies
-            .iter()
-            .enumerate()
-            .map(|(i, st)| WtpSeries {
-                name: st.name.clone(),
-                index: i,
-                points: d.wtp.iter().filter(|p| p.strategy == st.name).map(|p| (p.wtp, p.probability_best)).collect(),
-            })
-            .collect(),
-        turns: crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect(),
-    })
+    Some(WtpChart { series: wtp_series(d, |p| p.probability_best), turns: wtp_turns(d) })
+}
+
+/// Each strategy's curve over willingness to pay from `wtp.csv`: `(wtp, y(point))`.
+fn wtp_series(d: &ReportData, y: impl Fn(&crate::wtp::WtpPoint) -> f64) -> Vec<WtpSeries> {
+    d.summary
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(i, st)| WtpSeries {
+            name: st.name.clone(),
+            index: i,
+            points: d.wtp.iter().filter(|p| p.strategy == st.name).map(|p| (p.wtp, y(p))).collect(),
+        })
+        .collect()
+}
+
+/// Where the strategy of largest expected net benefit changes, and to which.
+fn wtp_turns(d: &ReportData) -> Vec<(f64, String)> {
+    crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect()
 }
 
 /// EVPPI at the willingness to pay where the choice is most uncertain (`evppi_wtp.csv`), top
@@ -376,7 +382,7 @@ pub fn evpi_curve_chart(d: &ReportData) -> Option<EvpiCurveChart> {
     Some(EvpiCurveChart {
         points: d.wtp.iter().filter(|p| p.strategy == first).map(|p| (p.wtp, p.population_evpi)).collect(),
         decision_years: d.summary.decision_years,
-        turns: crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect(),
+        turns: wtp_turns(d),
     })
 }
 
@@ -391,23 +397,5 @@ pub fn enb_chart(d: &ReportData) -> Option<EnbChart> {
     if d.wtp.is_empty() {
         return None;
     }
-    Some(EnbChart {
-        series: d
-            .summary
-            .strategies
-            .iter()
-            .enumerate()
-            .map(|(i, st)| WtpSeries {
-                name: st.name.clone(),
-                index: i,
-                points: d
-                    .wtp
-                    .iter()
-                    .filter(|p| p.strategy == st.name)
-                    .map(|p| (p.wtp, p.expected_net_benefit))
-                    .collect(),
-            })
-            .collect(),
-        turns: crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect(),
-    })
+    Some(EnbChart { series: wtp_series(d, |p| p.expected_net_benefit), turns: wtp_turns(d) })
 }

@@ -11,6 +11,54 @@ pub struct WtpSeries {
     pub points: Vec<(f64, f64)>,
 }
 
+/// A chart over willingness to pay (£ across) and a number up the side.
+type Plane<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
+/// One line per strategy, in its colour, with its legend entry.
+fn strategy_lines<DB: DrawingBackend>(chart: &mut Plane<'_, DB>, series: &[WtpSeries]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    for s in series {
+        let c = strategy_colour(s.index);
+        chart
+            .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(3)))
+            .map_err(e)?
+            .label(s.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+    }
+    Ok(())
+}
+
+/// A dashed line from `y0` to `y1` at each willingness to pay where the choice turns. With
+/// `label`, turn `i` is labelled "<strategy> from £X" at height `label.0(i)`, anchored at
+/// `label.1`, on the side of its line with room: left of a line in the right half.
+fn turn_lines<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &mut Plane<'_, DB>,
+    turns: &[(f64, String)],
+    (y0, y1): (f64, f64),
+    xmax: f64,
+    label: Option<(&dyn Fn(usize) -> f64, VPos)>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    for (i, (w, name)) in turns.iter().enumerate() {
+        chart
+            .draw_series(DashedLineSeries::new(vec![(*w, y0), (*w, y1)], 8, 6, BLACK.mix(0.6).stroke_width(2)))
+            .map_err(e)?;
+        let Some((at, v)) = label else { continue };
+        let (px, py) = chart.backend_coord(&(*w, at(i)));
+        let text = format!("{name} from {}", money(*w));
+        let (h, dx) = if *w > xmax / 2.0 { (HPos::Right, -6) } else { (HPos::Left, 6) };
+        let style = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(h, v));
+        root.draw(&Text::new(text, (px + dx, py), style)).map_err(e)?;
+    }
+    Ok(())
+}
+
 /// The acceptability curves over willingness to pay, and where the choice turns.
 pub struct WtpChart {
     pub series: Vec<WtpSeries>,
@@ -42,30 +90,10 @@ impl Chart for WtpChart {
             .draw()
             .map_err(e)?;
         y_title(root, "Probability of the largest net benefit (%)")?;
-        for s in &self.series {
-            let c = strategy_colour(s.index);
-            chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(3)))
-                .map_err(e)?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
-        }
-        // Labels sit near the foot of their dashed line, where the curves rarely are, and on
-        // the side of it with room: left of a line in the right half.
-        let right = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Bottom));
-        let left = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Right, VPos::Bottom));
-        for (i, (w, name)) in self.turns.iter().enumerate() {
-            chart
-                .draw_series(DashedLineSeries::new(vec![(*w, 0.0), (*w, 1.05)], 8, 6, BLACK.mix(0.6).stroke_width(2)))
-                .map_err(e)?;
-            let (px, py) = chart.backend_coord(&(*w, 0.03 + 0.05 * i as f64));
-            let text = format!("{name} from {}", money(*w));
-            if *w > xmax / 2.0 {
-                root.draw(&Text::new(text, (px - 6, py), left.clone())).map_err(e)?;
-            } else {
-                root.draw(&Text::new(text, (px + 6, py), right.clone())).map_err(e)?;
-            }
-        }
+        strategy_lines(&mut chart, &self.series)?;
+        // Labels sit near the foot of their dashed line, where the curves rarely are.
+        let at = |i: usize| 0.03 + 0.05 * i as f64;
+        turn_lines(root, &mut chart, &self.turns, (0.0, 1.05), xmax, Some((&at, VPos::Bottom)))?;
         legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         Ok(())
     }
@@ -117,20 +145,8 @@ impl Chart for EvpiCurveChart {
         chart
             .draw_series(AreaSeries::new(self.points.iter().copied(), 0.0, c.mix(0.15)).border_style(c.stroke_width(3)))
             .map_err(e)?;
-        let right = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
-        let left = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Right, VPos::Top));
-        for (w, name) in &self.turns {
-            chart
-                .draw_series(DashedLineSeries::new(vec![(*w, 0.0), (*w, top)], 8, 6, BLACK.mix(0.6).stroke_width(2)))
-                .map_err(e)?;
-            let (px, py) = chart.backend_coord(&(*w, top * 0.97));
-            let text = format!("{name} from {}", money(*w));
-            if *w > xmax / 2.0 {
-                root.draw(&Text::new(text, (px - 6, py), left.clone())).map_err(e)?;
-            } else {
-                root.draw(&Text::new(text, (px + 6, py), right.clone())).map_err(e)?;
-            }
-        }
+        let at = |_: usize| top * 0.97;
+        turn_lines(root, &mut chart, &self.turns, (0.0, top), xmax, Some((&at, VPos::Top)))?;
         Ok(())
     }
 }
@@ -174,19 +190,8 @@ impl Chart for EnbChart {
             .draw()
             .map_err(e)?;
         y_title(root, "Expected net monetary benefit against the comparator (£)")?;
-        for s in &self.series {
-            let c = strategy_colour(s.index);
-            chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(3)))
-                .map_err(e)?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
-        }
-        for (w, _) in &self.turns {
-            chart
-                .draw_series(DashedLineSeries::new(vec![(*w, ylo), (*w, yhi)], 8, 6, BLACK.mix(0.6).stroke_width(2)))
-                .map_err(e)?;
-        }
+        strategy_lines(&mut chart, &self.series)?;
+        turn_lines(root, &mut chart, &self.turns, (ylo, yhi), xmax, None)?;
         legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
         Ok(())
     }
