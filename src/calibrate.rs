@@ -61,19 +61,17 @@ pub fn cells(prevalence: &[f64], ratios: &[f64], effect: Effect, engaged: impl F
     let k = prevalence.len();
     (0..1u64 << k)
         .filter_map(|mask| {
-            let mut weight = 1.0;
-            let mut scale = 1.0;
-            for j in 0..k {
-                if mask >> j & 1 == 1 {
-                    weight *= prevalence[j];
-                    scale *= ratios[j];
-                } else {
-                    weight *= 1.0 - prevalence[j];
-                }
-            }
+            let weight = weight(prevalence, mask);
+            let scale = (0..k).filter(|j| mask >> j & 1 == 1).fold(1.0, |s, j| s * ratios[j]);
             (weight > 0.0).then(|| Cell { weight, scale, engaged: engaged(mask), effect })
         })
         .collect()
+}
+
+/// The share of the population with exactly the risk factors in bit mask `mask`, the factors
+/// being independent: `Π p_j^x_j (1−p_j)^(1−x_j)`, multiplied in factor order.
+pub fn weight(prevalence: &[f64], mask: u64) -> f64 {
+    prevalence.iter().enumerate().fold(1.0, |w, (j, p)| w * if mask >> j & 1 == 1 { *p } else { 1.0 - p })
 }
 
 /// Population-average share with a first event by `t`.

@@ -44,9 +44,7 @@ pub fn arm_shares(inputs: &Inputs, s: usize, years: f64) -> (f64, f64) {
         if !strategy.offered[mask] {
             continue;
         }
-        let weight: f64 = (0..k)
-            .map(|j| if mask >> j & 1 == 1 { inputs.prevalence[j] } else { 1.0 - inputs.prevalence[j] })
-            .product();
+        let weight = crate::calibrate::weight(&inputs.prevalence, mask as u64);
         if weight <= 0.0 {
             continue;
         }

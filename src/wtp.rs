@@ -173,6 +173,12 @@ pub fn curves(names: &[String], draws: &[Vec<Outcome>], wtps: &[f64]) -> Vec<Wtp
     out
 }
 
+/// The lowest and highest willingness to pay on the curves, when there are any.
+pub fn range(points: &[WtpPoint]) -> Option<(f64, f64)> {
+    let lo = points.iter().map(|p| p.wtp).reduce(f64::min)?;
+    Some((lo, points.iter().map(|p| p.wtp).fold(lo, f64::max)))
+}
+
 /// The willingness to pay at which the chosen strategy changes, with the strategies before
 /// and after: where the decision turns, on the grid of `curves`.
 pub fn turns(points: &[WtpPoint]) -> Vec<(f64, String, String)> {

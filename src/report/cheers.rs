@@ -224,19 +224,13 @@ pub fn items(d: &ReportData) -> Vec<Item> {
         );
     }
     out.push(item(12, "Methods", "Measurement of outcomes", measured));
-    let valued = match &s.pilot {
-        _ if d.wtp.is_empty() => {
-            "Outcomes are not valued in money: net saving (cash) is the decision criterion.".to_string()
-        }
-        _ => {
-            let (lo, hi) =
-                d.wtp.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p.wtp), h.max(p.wtp)));
-            format!(
-                "Net monetary benefit = value × breakdowns averted (plus any value the scenario's [decision] sets on maltreatment events and years in care averted) − incremental cost. No published value of a breakdown averted exists, so results are given across {} to {} per breakdown averted (the acceptability curves and the frontier), and with no value (cash only).",
-                money(lo),
-                money(hi)
-            )
-        }
+    let valued = match crate::wtp::range(&d.wtp) {
+        None => "Outcomes are not valued in money: net saving (cash) is the decision criterion.".to_string(),
+        Some((lo, hi)) => format!(
+            "Net monetary benefit = value × breakdowns averted (plus any value the scenario's [decision] sets on maltreatment events and years in care averted) − incremental cost. No published value of a breakdown averted exists, so results are given across {} to {} per breakdown averted (the acceptability curves and the frontier), and with no value (cash only).",
+            money(lo),
+            money(hi)
+        ),
     };
     out.push(item(13, "Methods", "Valuation of outcomes", valued));
     let costs: Vec<String> = s

@@ -440,7 +440,7 @@ pub fn validation_reading(rows: &[crate::validation::ValidationRow]) -> String {
 /// £190,000, support-for-all. Below that, usual-care." Or which strategy is chosen throughout.
 pub fn wtp_sentence(points: &[crate::wtp::WtpPoint], comparator: &str) -> String {
     let turns = crate::wtp::turns(points);
-    let (lo, hi) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| (l.min(p.wtp), h.max(p.wtp)));
+    let (lo, hi) = crate::wtp::range(points).unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
     let first = points.iter().find(|p| p.chosen).map(|p| p.strategy.as_str()).unwrap_or(comparator);
     if turns.is_empty() {
         return format!(
