@@ -179,7 +179,9 @@ fn scenario_evppi_is_non_negative_and_bounded_by_evpi() {
 fn the_two_way_grid_is_linear_in_price_and_crosses_zero_at_the_break_even_price() {
     let sc = holmes();
     let base = BaseCase::of_result(&reunify::sim::run_iteration(&sc, sc.meta.seed, 0, sc.point_values()).unwrap());
-    let (grid, sampled) = reunify::decision::two_way(&sc, sc.meta.seed, &base, 19, 60, SAMPLE_CHILDREN).unwrap();
+    // However small the first sample asked for, a cohort of at most SAMPLE_CHILDREN is whole.
+    assert!(sc.total_children() <= SAMPLE_CHILDREN);
+    let (grid, sampled) = reunify::decision::two_way(&sc, sc.meta.seed, &base, 19, 60, 1_000).unwrap();
     assert_eq!(sampled, None, "holmes-2014's 10,080 children are re-simulated whole");
     assert!(grid.iter().all(|p| p.mc_error == 0.0));
     assert_eq!(grid.len(), 19 * 61);
@@ -267,6 +269,66 @@ fn a_sampled_analysis_is_within_its_reported_error_of_the_whole_cohort() {
         within("two-way", s.net_saving, s.mc_error, w.net_saving);
     }
     assert!(w_s.iter().filter(|p| p.mc_error > 0.0).count() > w_s.len() / 2);
+}
+
+/// What a sampled figure must be below: a hundredth of the width its chart draws, which
+/// always includes £0, and never less than half a pound.
+#[test]
+fn a_chart_is_read_to_a_hundredth_of_the_width_it_draws_from_zero() {
+    use reunify::decision::resolution;
+    assert_eq!(resolution([-3000.0, -1000.0].into_iter()), 30.0, "£0 to −£3,000");
+    assert_eq!(resolution([500.0, 2500.0].into_iter()), 25.0, "£0 to £2,500");
+    assert_eq!(resolution([-1000.0, 4000.0, 200.0].into_iter()), 50.0);
+    assert_eq!(resolution([f64::NAN, -2000.0].into_iter()), 20.0, "a missing value is not a value");
+    assert_eq!(resolution([10.0, 20.0].into_iter()), 0.5, "never below half a pound");
+    assert_eq!(resolution(std::iter::empty()), 0.5);
+}
+
+/// Each re-simulating analysis of a 1,000,000-child cohort, started from a sample of 20,000,
+/// settles on a sample (grown where it must be) whose every Monte Carlo error is below the
+/// rounding of what it shows (0.005 on the break-even ratio; a hundredth of the chart's width
+/// for the tornado and the two-way grid), well short of the whole cohort.
+#[test]
+fn each_sampled_analysis_settles_on_a_sample_whose_errors_are_below_what_it_shows() {
+    use reunify::decision::{HR_ROUNDING, breakeven_with, resolution, tornado_with, two_way};
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("children = 10080", "children = 1000000");
+    let sc = Scenario::from_toml_str(&text, "big.toml").unwrap();
+    let seed = sc.meta.seed;
+    let base = BaseCase::of_result(&reunify::sim::run_iteration(&sc, seed, 0, sc.point_values()).unwrap());
+    let sampled = |n: Option<u64>| {
+        let n = n.expect("a sample, not the whole cohort");
+        assert!((20_000..500_000).contains(&n), "settled on {n} children");
+        n
+    };
+
+    for b in breakeven_with(&sc, seed, &base, 20_000).unwrap() {
+        sampled(b.resimulated_children);
+        assert!(b.breakeven_hazard_ratio_mc_error.unwrap() < HR_ROUNDING, "{b:?}");
+    }
+
+    let t = tornado_with(&sc, seed, &base, 20_000).unwrap();
+    // 20,000 children leave the tornado's errors over a hundredth, so its sample grew.
+    assert!(sampled(t.resimulated_children) > 20_000);
+    assert!(t.error_ratio() <= 1.0);
+    for (name, net, _) in &t.base {
+        let rows: Vec<_> = t.rows.iter().filter(|r| &r.strategy == name).collect();
+        let tol = resolution(rows.iter().flat_map(|r| [r.low_net_saving, r.high_net_saving]).chain([*net]));
+        assert!(tol > 1e6, "{name}: the chart spans {tol} × 100");
+        for r in &rows {
+            assert!(r.low_net_saving_mc_error.max(r.high_net_saving_mc_error) <= tol, "{r:?} against {tol}");
+        }
+        assert!(rows.iter().any(|r| r.low_net_saving_mc_error > 0.0), "{name}: sampled bars carry an error");
+    }
+
+    let (grid, n) = two_way(&sc, seed, &base, 7, 6, 20_000).unwrap();
+    sampled(n);
+    for st in ["support-for-all", "targeted-support"] {
+        let these: Vec<_> = grid.iter().filter(|p| p.strategy == st).collect();
+        let tol = resolution(these.iter().map(|p| p.net_saving));
+        assert!(these.iter().all(|p| p.mc_error <= tol), "{st}");
+    }
 }
 
 /// The growing rule: errors fall as 1/√children, so a sample whose worst error is twice its

@@ -321,19 +321,26 @@ fn a_large_cohort_reports_the_sample_its_break_even_re_simulated() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
         .unwrap()
-        .replace("children = 10080", "children = 300000")
+        .replace("children = 10080", "children = 1000000")
         .replace("iterations = 1000", "iterations = 2");
     let out = run_text(dir.path(), "large.toml", &text);
     let summary: SummaryFile =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     let r = summary.resimulated.as_ref().expect("the analyses re-simulated a sample");
-    assert_eq!((r.children, r.breakeven), (300_000, Some(reunify::sample::SAMPLE_CHILDREN)));
+    assert_eq!(r.children, 1_000_000);
+    let n = r.breakeven.expect("break-even on a sample");
+    assert!((reunify::sample::FIRST_SAMPLE..500_000).contains(&n), "{n} children");
     for b in &summary.breakeven {
+        assert_eq!(b.resimulated_children, Some(n));
         let e = b.breakeven_hazard_ratio_mc_error.unwrap();
         assert!(e > 0.0 && e <= reunify::decision::HR_ROUNDING, "{e}");
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("The break-even effect re-simulates a sample of 250,000 of the 300,000 children"), "no note");
+    let note = format!(
+        "The break-even effect re-simulates a sample of {} of the 1,000,000 children",
+        reunify::results::format::count(n as f64)
+    );
+    assert!(html.contains(&note), "no note: {note}");
 }
 
 /// The CHEERS 2022 appendix answers all 28 items, in order, from the scenario and run: the

@@ -771,12 +771,12 @@ impl Finish {
         // They read the run's own base case, so a large cohort is re-simulated only by a
         // sample of its children (crate::sample).
         let base = crate::sample::BaseCase::of_digest(&run.base);
-        let target = crate::sample::SAMPLE_CHILDREN;
+        let first = crate::sample::FIRST_SAMPLE;
         let (breakeven, tornado, (two_way, two_way_sample)) = with_threads(self.threads_wanted, || {
             Ok::<_, crate::model::ModelError>((
-                decision::breakeven_with(sc, self.seed, &base, target)?,
-                decision::tornado_with(sc, self.seed, &base, target)?,
-                decision::two_way(sc, self.seed, &base, TWO_WAY_EFFECTS, TWO_WAY_PRICES, target)?,
+                decision::breakeven_with(sc, self.seed, &base, first)?,
+                decision::tornado_with(sc, self.seed, &base, first)?,
+                decision::two_way(sc, self.seed, &base, TWO_WAY_EFFECTS, TWO_WAY_PRICES, first)?,
             ))
         })
         .map_err(run_failed)?

@@ -659,7 +659,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
     let mut decisions = Vec::new();
     let resimulated = |sampled: Option<u64>, worst: f64| match (&s.resimulated, sampled) {
         (Some(r), Some(k)) => format!(
-            " To keep this quick, it re-simulates a sample of {} of the {} children (the same children for every bar), and estimates each figure from the run's own base case. The largest Monte Carlo error is {}, less than a thousandth of the chart's span.",
+            " To keep this quick, it re-simulates a sample of {} of the {} children (the same children for every bar), and estimates each figure from the run's own base case. The largest Monte Carlo error is {}, less than a hundredth of the chart's width (about a tenth of the distance between its gridlines).",
             count(k as f64),
             count(r.children as f64),
             money(worst)
