@@ -315,7 +315,8 @@ fn the_plane_draws_at_most_2000_simulations_and_says_so() {
 
 /// A cohort above `SAMPLE_CHILDREN` finds its break-even effect on a sample of the children,
 /// and the run says so: in `summary.json` (the sample and the ratio's Monte Carlo error, below
-/// the 0.005 it is shown to) and in the report, beside the break-even sentence.
+/// the 0.005 it is shown to) and in the report, beside the break-even sentence; the tornado's
+/// and the two-way grid's captions give their own samples.
 #[test]
 fn a_large_cohort_reports_the_sample_its_break_even_re_simulated() {
     let dir = tempfile::tempdir().unwrap();
@@ -341,6 +342,17 @@ fn a_large_cohort_reports_the_sample_its_break_even_re_simulated() {
         reunify::results::format::count(n as f64)
     );
     assert!(html.contains(&note), "no note: {note}");
+    // The tornado and the two-way grid say what shares the sampled children, and what their
+    // largest error is below.
+    let (t, w) = (r.tornado.expect("a sampled tornado"), r.two_way.expect("a sampled grid"));
+    for (n, every, below) in [(t, "bar", "the chart's width"), (w, "square", "the range its colours span, from £0")] {
+        let note = format!(
+            "it re-simulates a sample of {} of the 1,000,000 children (the same children for every {every})",
+            reunify::results::format::count(n as f64)
+        );
+        assert!(html.contains(&note), "no note: {note}");
+        assert!(html.contains(&format!("less than a hundredth of {below}")), "{below}");
+    }
 }
 
 /// The CHEERS 2022 appendix answers all 28 items, in order, from the scenario and run: the

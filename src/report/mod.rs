@@ -657,9 +657,11 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
         "Bars compare outcomes per 100 children returned home under each strategy; whiskers show 95% intervals across simulations.",
     )?);
     let mut decisions = Vec::new();
-    let resimulated = |sampled: Option<u64>, worst: f64| match (&s.resimulated, sampled) {
+    // `every` names what shares the children ("bar", "square"); `below` what the largest error
+    // is below: a hundredth of what the chart draws its figures on (decision::resolution).
+    let resimulated = |sampled: Option<u64>, worst: f64, every: &str, below: &str| match (&s.resimulated, sampled) {
         (Some(r), Some(k)) => format!(
-            " To keep this quick, it re-simulates a sample of {} of the {} children (the same children for every bar), and estimates each figure from the run's own base case. The largest Monte Carlo error is {}, less than a hundredth of the chart's width (about a tenth of the distance between its gridlines).",
+            " To keep this quick, it re-simulates a sample of {} of the {} children (the same children for every {every}), and estimates each figure from the run's own base case. The largest Monte Carlo error is {}, less than a hundredth of {below}.",
             count(k as f64),
             count(r.children as f64),
             money(worst)
@@ -669,12 +671,22 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
     if let Some(c) = figures::tornado_chart(d) {
         let worst =
             d.tornado.iter().map(|r| r.low_net_saving_mc_error.max(r.high_net_saving_mc_error)).fold(0.0, f64::max);
-        let note = resimulated(s.resimulated.as_ref().and_then(|r| r.tornado), worst);
+        let note = resimulated(
+            s.resimulated.as_ref().and_then(|r| r.tornado),
+            worst,
+            "bar",
+            "the chart's width (about a tenth of the distance between its gridlines)",
+        );
         decisions.push(figure(&c, dir, &format!("Each bar moves one uncertain input from its 2.5% quantile (blue) to its 97.5% quantile (orange), with every other input at its point value and the same simulated children; the longest bars are the assumptions that matter most. Each label gives the input's low and high values.{note}"))?);
     }
     if let Some(c) = figures::two_way_chart(d) {
         let worst = d.two_way.iter().map(|p| p.mc_error).fold(0.0, f64::max);
-        let note = resimulated(s.resimulated.as_ref().and_then(|r| r.two_way), worst);
+        let note = resimulated(
+            s.resimulated.as_ref().and_then(|r| r.two_way),
+            worst,
+            "square",
+            "the range its colours span, from £0",
+        );
         decisions.push(figure(&c, dir, &format!("Each square is the net saving at one price of support (across) and one effect on re-entry (down: a hazard ratio of 1 is no effect, lower is a larger cut); green saves money, red costs money. The black line is break-even: support pays for itself below and left of it. The cross marks the scenario's own price and effect.{note}"))?);
     }
     if let Some(c) = figures::acceptability_chart(d) {
