@@ -15,7 +15,19 @@
 //! the bench therefore also times the simulation alone, in this process, on the same threads
 //! (`sim::run_map` dropping each iteration's results), and gives the ratio of the end-to-end
 //! time to both (the target is at most 2). Machines differ, so the ratios are the figures to
-//! compare. Run with `cargo bench --bench big_runs`; `BIG_RUNS_REPEATS` (default 3) sets the
+//! compare.
+//!
+//! Issue #17's benches follow:
+//! - `merge`: the authorities' run cut into 64 shards, each its own process, then merged: the
+//!   merge's time and peak memory;
+//! - `ten-million`: the default scenario's base case with every analysis at 10⁷ children
+//!   (3 strategies): end to end against `run.json`'s `simulate_seconds` (target at most 5×),
+//!   peak memory (target under 200 MB), and the samples the analyses settled on;
+//! - `iterations`: the default scenario at 10⁴ and 10⁵ iterations: time per iteration (no worse
+//!   at 10⁵) and peak memory (target under 300 MB at 10⁵).
+//!
+//! Run with `cargo bench --bench big_runs`, or `cargo bench --bench big_runs -- ten-million`
+//! for the benches whose names contain a word given; `BIG_RUNS_REPEATS` (default 3) sets the
 //! repeats.
 
 use std::path::Path;
@@ -78,9 +90,20 @@ fn bench(name: &str, scenario: &Path, dir: &Path, repeats: usize) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; anything else (a filter) is ignored.
+    // `cargo bench` passes `--bench`; any other argument is a filter on the benches' names.
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
     let repeats: usize = std::env::var("BIG_RUNS_REPEATS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let dir = tempfile::tempdir().unwrap();
+    if wanted("ten-million") {
+        ten_million(dir.path(), repeats);
+    }
+    if wanted("iterations") {
+        iterations(dir.path());
+    }
+    if !(wanted("authorities") || wanted("five-cohorts") || wanted("merge")) {
+        return;
+    }
     let la = dir.path().join("la2024.toml");
     let status = Command::new(EXE)
         .args(["import-dfe", "../shared/data/dfe/la_children_who_ceased_during_the_year_2020_2024.csv"])
@@ -99,9 +122,70 @@ fn main() {
     assert!(status.success());
     let text = std::fs::read_to_string(&five).unwrap();
     std::fs::write(&five, text + "\n[budget]\nfirst_financial_year = 2025\nyears = 5\n").unwrap();
-    bench("authorities", &la, dir.path(), repeats);
-    bench("five-cohorts", &five, dir.path(), repeats);
-    merge_bench(&la, dir.path(), 64);
+    if wanted("authorities") {
+        bench("authorities", &la, dir.path(), repeats);
+    }
+    if wanted("five-cohorts") {
+        bench("five-cohorts", &five, dir.path(), repeats);
+    }
+    if wanted("merge") {
+        merge_bench(&la, dir.path(), 64);
+    }
+}
+
+/// The default scenario with `children` children.
+fn default_with(dir: &Path, children: u64) -> std::path::PathBuf {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    assert!(text.contains("children = 10080"));
+    let path = dir.join(format!("default-{children}.toml"));
+    std::fs::write(&path, text.replace("children = 10080", &format!("children = {children}"))).unwrap();
+    path
+}
+
+/// Issue #17: the base case of 10⁷ children with break-even, tornado, two-way and the report.
+fn ten_million(dir: &Path, repeats: usize) {
+    let scenario = default_with(dir, 10_000_000);
+    for i in 0..repeats {
+        let out = dir.join(format!("ten-million-{i}"));
+        let (wall, rss) = measure(
+            Command::new(EXE).arg("run").arg(&scenario).args(["--base-case-only", "--quiet", "--out"]).arg(&out),
+        );
+        let read = |file: &str| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(out.join(file)).unwrap()).unwrap()
+        };
+        let (run, summary) = (read("run.json"), read("summary.json"));
+        let simulate = run["simulate_seconds"].as_f64().unwrap();
+        let sampled = &summary["resimulated"];
+        println!(
+            "ten-million  run {i}: end to end {wall:5.2} s; run.json simulate_seconds {simulate:5.2} s (ratio {:4.2}, target ≤ 5); analyses {:5.2} s; peak RSS {rss:4.0} MB (target < 200); samples: break-even {}, tornado {}, two-way {}",
+            wall / simulate,
+            run["analyses_seconds"].as_f64().unwrap(),
+            sampled["breakeven"],
+            sampled["tornado"],
+            sampled["two_way"]
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}
+
+/// Issue #17: the default scenario at 10⁴ and 10⁵ iterations, each once.
+fn iterations(dir: &Path) {
+    let scenario = Path::new("scenarios/england-2012-13.toml");
+    for n in [10_000u64, 100_000] {
+        let out = dir.join(format!("iterations-{n}"));
+        let (wall, rss) = measure(
+            Command::new(EXE)
+                .arg("run")
+                .arg(scenario)
+                .args(["--iterations", &n.to_string(), "--quiet", "--out"])
+                .arg(&out),
+        );
+        println!(
+            "iterations   {n:>6}: end to end {wall:6.2} s, {:5.3} ms an iteration; peak RSS {rss:4.0} MB (target < 300 at 10⁵)",
+            wall * 1e3 / n as f64
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+    }
 }
 
 /// Issue #17: the 155-authority flow run cut into `n` shards, each run as its own process, then

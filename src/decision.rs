@@ -8,8 +8,14 @@
 //!   linear in the price.
 //! - **One-way sensitivity (tornado)**: each uncertain parameter at its 2.5% and 97.5%
 //!   quantile with all others at point values, same seed and children throughout.
+//! - **Two-way**: net saving over a grid of re-entry hazard ratios (simulated) by support
+//!   prices (linear, re-priced).
 //! - **Acceptability curve**: the share of PSA iterations in which a strategy saves money,
 //!   re-priced along a grid of support prices without re-simulating.
+//!
+//! Above [`SAMPLE_CHILDREN`] children the re-simulating analyses use a sample
+//! ([`crate::sample`]) grown until each Monte Carlo error is below the rounding of what is
+//! shown: [`HR_ROUNDING`] for the break-even ratio, [`resolution`] for the charts.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
