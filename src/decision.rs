@@ -96,15 +96,12 @@ pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError>
 /// children, grown until its Monte Carlo error is below the rounding the ratio is shown with
 /// (0.005).
 pub fn breakeven_with(sc: &Scenario, seed: u64, base: &BaseCase, first: u64) -> Result<Vec<BreakEven>, ModelError> {
-    let mut sampler = Sampler::start(sc, first);
-    loop {
-        let out = breakeven_on(sc, seed, base, &sampler)?;
+    let (out, _) = Sampler::settle(sc, first, |sampler| {
+        let out = breakeven_on(sc, seed, base, sampler)?;
         let ratio = out.iter().filter_map(|b| b.breakeven_hazard_ratio_mc_error).fold(0.0, f64::max) / HR_ROUNDING;
-        if ratio <= 1.0 || sampler.exact() {
-            return Ok(out);
-        }
-        sampler = sampler.larger(sc, ratio);
-    }
+        Ok((out, ratio))
+    })?;
+    Ok(out)
 }
 
 /// Half the unit the break-even hazard ratio is shown to (two decimals).
@@ -313,15 +310,12 @@ pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
 /// below [`SAMPLE_CHILDREN`], otherwise first about `first` children), grown until every bar
 /// end's Monte Carlo error is below the [`resolution`] of its strategy's chart.
 pub fn tornado_with(sc: &Scenario, seed: u64, base: &BaseCase, first: u64) -> Result<Tornado, ModelError> {
-    let mut sampler = Sampler::start(sc, first);
-    loop {
-        let t = tornado_on(sc, seed, base, &sampler)?;
+    let (t, _) = Sampler::settle(sc, first, |sampler| {
+        let t = tornado_on(sc, seed, base, sampler)?;
         let ratio = t.error_ratio();
-        if ratio <= 1.0 || sampler.exact() {
-            return Ok(t);
-        }
-        sampler = sampler.larger(sc, ratio);
-    }
+        Ok((t, ratio))
+    })?;
+    Ok(t)
 }
 
 /// The rounding of a figure shown on a chart, which a re-simulated sample's Monte Carlo error
@@ -486,9 +480,8 @@ pub fn two_way(
     prices: usize,
     first: u64,
 ) -> Result<(Vec<TwoWayPoint>, Option<u64>), ModelError> {
-    let mut sampler = Sampler::start(sc, first);
-    loop {
-        let points = two_way_on(sc, seed, base, &sampler, hrs, prices)?;
+    let (points, sampler) = Sampler::settle(sc, first, |sampler| {
+        let points = two_way_on(sc, seed, base, sampler, hrs, prices)?;
         let ratio = sc
             .model
             .strategies
@@ -500,11 +493,9 @@ pub fn two_way(
                 these.iter().map(|p| p.mc_error / tol).fold(0.0, f64::max)
             })
             .fold(0.0, f64::max);
-        if ratio <= 1.0 || sampler.exact() {
-            return Ok((points, (!sampler.exact()).then_some(sampler.children)));
-        }
-        sampler = sampler.larger(sc, ratio);
-    }
+        Ok((points, ratio))
+    })?;
+    Ok((points, (!sampler.exact()).then_some(sampler.children)))
 }
 
 /// [`two_way`] on one sampler, without growing it.

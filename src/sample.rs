@@ -171,6 +171,25 @@ impl Sampler {
         Sampler::new(sc, if sc.total_children() <= SAMPLE_CHILDREN { u64::MAX } else { first })
     }
 
+    /// A growing analysis: `analyse` runs on the [`Sampler::start`] sample, then on
+    /// [`Sampler::larger`] ones, until the largest of its Monte Carlo errors over its
+    /// tolerance (the ratio it returns beside its result) is at most 1, or it has simulated
+    /// the whole cohort. Returns the last result and the sample it settled on.
+    pub fn settle<T, E>(
+        sc: &Scenario,
+        first: u64,
+        mut analyse: impl FnMut(&Sampler) -> Result<(T, f64), E>,
+    ) -> Result<(T, Sampler), E> {
+        let mut sampler = Sampler::start(sc, first);
+        loop {
+            let (out, ratio) = analyse(&sampler)?;
+            if ratio <= 1.0 || sampler.exact() {
+                return Ok((out, sampler));
+            }
+            sampler = sampler.larger(sc, ratio);
+        }
+    }
+
     /// The sample whose Monte Carlo errors should be within their tolerances, given that this
     /// one's largest error was `ratio` times its tolerance: errors fall as `1/√children`, so it
     /// has `1.3 · ratio²` times the children (at least twice as many), or the whole cohort

@@ -15,6 +15,19 @@ fn holmes() -> Scenario {
     Scenario::from_toml_str(&text, "holmes-2014.toml").unwrap().cohort_mode()
 }
 
+/// The default scenario with `children` children in its one authority.
+fn default_with(children: u64) -> Scenario {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
+        .unwrap()
+        .replace("children = 10080", &format!("children = {children}"));
+    Scenario::from_toml_str(&text, "big.toml").unwrap()
+}
+
+/// The scenario's own base case, as a run gives it to the analyses.
+fn base_case(sc: &Scenario) -> BaseCase {
+    BaseCase::of_result(&reunify::sim::run_iteration(sc, sc.meta.seed, 0, sc.point_values()).unwrap())
+}
+
 fn net_saving_at(sc: &Scenario, key: &str, value: f64) -> f64 {
     let mut v = sc.point_values();
     let i = sc.params.iter().position(|p| p.key == key).unwrap();
@@ -178,7 +191,7 @@ fn scenario_evppi_is_non_negative_and_bounded_by_evpi() {
 #[test]
 fn the_two_way_grid_is_linear_in_price_and_crosses_zero_at_the_break_even_price() {
     let sc = holmes();
-    let base = BaseCase::of_result(&reunify::sim::run_iteration(&sc, sc.meta.seed, 0, sc.point_values()).unwrap());
+    let base = base_case(&sc);
     // However small the first sample asked for, a cohort of at most SAMPLE_CHILDREN is whole.
     assert!(sc.total_children() <= SAMPLE_CHILDREN);
     let (grid, sampled) = reunify::decision::two_way(&sc, sc.meta.seed, &base, 19, 60, 1_000).unwrap();
@@ -218,12 +231,9 @@ fn the_two_way_grid_is_linear_in_price_and_crosses_zero_at_the_break_even_price(
 /// the sample cannot be exact.
 #[test]
 fn a_sampled_analysis_is_within_its_reported_error_of_the_whole_cohort() {
-    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
-        .unwrap()
-        .replace("children = 10080", "children = 60000");
-    let sc = Scenario::from_toml_str(&text, "big.toml").unwrap();
+    let sc = default_with(60_000);
     let seed = sc.meta.seed;
-    let base = BaseCase::of_result(&reunify::sim::run_iteration(&sc, seed, 0, sc.point_values()).unwrap());
+    let base = base_case(&sc);
     let whole = Sampler::new(&sc, u64::MAX);
     let sample = Sampler::new(&sc, 12_000);
     assert!(whole.exact() && !sample.exact());
@@ -291,12 +301,9 @@ fn a_chart_is_read_to_a_hundredth_of_the_width_it_draws_from_zero() {
 #[test]
 fn each_sampled_analysis_settles_on_a_sample_whose_errors_are_below_what_it_shows() {
     use reunify::decision::{HR_ROUNDING, breakeven_with, resolution, tornado_with, two_way};
-    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
-        .unwrap()
-        .replace("children = 10080", "children = 1000000");
-    let sc = Scenario::from_toml_str(&text, "big.toml").unwrap();
+    let sc = default_with(1_000_000);
     let seed = sc.meta.seed;
-    let base = BaseCase::of_result(&reunify::sim::run_iteration(&sc, seed, 0, sc.point_values()).unwrap());
+    let base = base_case(&sc);
     let sampled = |n: Option<u64>| {
         let n = n.expect("a sample, not the whole cohort");
         assert!((20_000..500_000).contains(&n), "settled on {n} children");
@@ -335,10 +342,7 @@ fn each_sampled_analysis_settles_on_a_sample_whose_errors_are_below_what_it_show
 /// tolerance grows about 5.2 times, and one that would reach half the cohort becomes it.
 #[test]
 fn a_sample_grows_by_the_square_of_its_error_ratio_and_ends_as_the_whole_cohort() {
-    let text = std::fs::read_to_string("scenarios/england-2012-13.toml")
-        .unwrap()
-        .replace("children = 10080", "children = 1000000");
-    let sc = Scenario::from_toml_str(&text, "big.toml").unwrap();
+    let sc = default_with(1_000_000);
     let s = Sampler::new(&sc, 40_000);
     assert_eq!(s.children, 40_000);
     assert_eq!(s.larger(&sc, 2.0).children, 208_000);

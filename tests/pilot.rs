@@ -2,8 +2,9 @@
 //! nested Monte Carlo estimate and its bound (the EVPPI of what the trial measures), EVSI of
 //! a trial that measures nothing uncertain, and ENBS.
 
-use assert_cmd::Command;
+mod common;
 
+use common::reunify;
 use rand_distr::{Distribution, Normal};
 use reunify::digest::RunDigest;
 use reunify::pilot;
@@ -172,10 +173,6 @@ sizes = [50, 500, 5000]
     assert_eq!(v.summary.evppi_per_decision, 0.0);
     assert!(v.rows.iter().all(|r| r.evsi_per_decision == 0.0 && r.enbs < 0.0), "{:?}", v.rows);
     assert!(pilot::best(&v.rows).is_none() && v.summary.best_families_per_arm.is_none());
-}
-
-fn reunify() -> Command {
-    Command::cargo_bin("reunify").unwrap()
 }
 
 /// `reunify pilot` prints a row per size and the conclusion in words, and with `--out` writes
