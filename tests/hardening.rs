@@ -222,7 +222,7 @@ fn defect_10_runs_beyond_10_to_the_12_child_paths_need_force_and_threads_are_cap
     assert!(!dir.path().join("big").exists());
     let f = write(dir.path(), "ok.toml", SMALL);
     // Iterations are held in memory: more than a million is refused, in the file or the flag.
-    refused(&["run", &f, "--iterations", "4294967295"], "--iterations 4294967295 is more than 1000000");
+    refused(&["run", &f, "--iterations", "4294967295"], "--iterations 4294967295 is more than 1,000,000");
     let many = small_with(dir.path(), "iterations = 6", "iterations = 4294967295");
     refused(&["validate", &many], "scenario.iterations: 4294967295 is not a number of PSA iterations");
     let o = run_ok(&f, &dir.path().join("res"), &["--threads", "10000", "--no-report"]);

@@ -13,6 +13,7 @@ pub mod output;
 pub mod pilot;
 pub mod reproduce;
 pub mod serve;
+pub mod settings;
 pub mod shard;
 pub mod staging;
 
@@ -177,6 +178,19 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The `--threads` flag of the commands that simulate.
+    fn threads(&self) -> Option<usize> {
+        match self {
+            Command::Run(a) => a.output.threads,
+            Command::Merge(a) => a.output.threads,
+            Command::Pilot(a) => a.threads,
+            Command::Reproduce { threads, .. } => *threads,
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Table,
@@ -247,12 +261,7 @@ const TWO_WAY_EFFECTS: usize = 19;
 pub(crate) const WTP_STEPS: usize = 40;
 const TWO_WAY_PRICES: usize = 60;
 
-/// Runs beyond this many child-paths (children × runs × strategies) need `--force`.
-pub const MAX_CHILD_PATHS: f64 = 1e12;
-
-/// A conservative speed for the run-time estimate: child-paths a second on one core (the
-/// default scenario runs 3 strategies for about 12.8 M children a second per core).
-const PATHS_PER_CORE_SECOND: f64 = 10e6;
+pub use settings::MAX_CHILD_PATHS;
 
 /// Parses arguments, runs, and returns the process exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
@@ -281,13 +290,15 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
 }
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
+    // Flags are checked once, before any work, and the worker pool is built once.
+    let threads = settings::install_pool(settings::threads(cli.command.threads())?);
     match cli.command {
         Command::Run(args) => match args.shard {
-            Some(spec) => shard::run_shard_command(&args, spec),
-            None if args.checkpoint => shard::run_checkpointed(&args).map(|_| ()),
-            None => run_command(&args).map(|_| ()),
+            Some(spec) => shard::run_shard_command(&args, spec, threads),
+            None if args.checkpoint => shard::run_checkpointed(&args, threads).map(|_| ()),
+            None => run_command(&args, threads).map(|_| ()),
         },
-        Command::Merge(args) => shard::merge_command(&args),
+        Command::Merge(args) => shard::merge_command(&args, threads),
         Command::Pilot(args) => pilot::pilot_command(&args),
         Command::Validate { files } => {
             // Every file is checked and reported, good or bad; the exit code is the worst.
@@ -396,16 +407,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             })
             .map_err(run_failed)
         }
-        Command::Reproduce { format, external, out, iterations, threads } => {
-            if iterations == Some(0) {
-                return Err(bad_input(anyhow!(
-                    "--iterations must be at least 1: replications estimate each figure's Monte Carlo error"
-                )));
-            }
+        Command::Reproduce { format, external, out, iterations, threads: _ } => {
+            let iterations = settings::iterations(iterations, 1)?;
             if external {
-                let ext = with_threads(threads, || reproduce::external(iterations))
-                    .map_err(run_failed)?
-                    .map_err(run_failed)?;
+                let ext = reproduce::external(iterations).map_err(run_failed)?;
                 if let Some(dir) = out {
                     write_validation(&dir, &ext).map_err(run_failed)?;
                 }
@@ -416,8 +421,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 // The table reports agreement; it is not a test the model must pass.
                 return Ok(());
             }
-            let rows =
-                with_threads(threads, || reproduce::reproduce(iterations)).map_err(run_failed)?.map_err(run_failed)?;
+            let rows = reproduce::reproduce(iterations).map_err(run_failed)?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&rows).map_err(run_failed)?),
                 Format::Table => print!("{}", reproduce::table(&rows)),
@@ -515,17 +519,6 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
-/// Runs `f` on a pool of `threads` workers, or on rayon's global pool.
-pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
-    match threads {
-        None => Ok(f()),
-        Some(n) => {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().context("cannot start worker threads")?;
-            Ok(pool.install(f))
-        }
-    }
-}
-
 #[derive(Serialize)]
 struct RunInfo<'a> {
     crate_version: &'a str,
@@ -575,36 +568,19 @@ pub struct RunOutcome {
     pub summary: SummaryFile,
 }
 
-/// Checks the options that every way of finishing a run shares (`run`, `merge`), and returns
-/// the threads to use: `--threads` capped at the machine's cores, with a warning.
-pub(crate) fn check_finish_options(output: &OutputArgs) -> Result<Option<usize>, Failure> {
-    let (threads, decision_years) = (output.threads, output.decision_years);
-    if threads == Some(0) {
-        return Err(bad_input(anyhow!("--threads must be at least 1")));
-    }
-    if !(decision_years.is_finite() && decision_years > 0.0 && decision_years <= 100.0) {
-        return Err(bad_input(anyhow!(
-            "--decision-years {decision_years} is not a number of years from above 0 to 100"
-        )));
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    Ok(match threads {
-        Some(n) if n > cores => {
-            eprintln!("warning: --threads {n} is more than the {cores} cores of this machine; using {cores}");
-            Some(cores)
-        }
-        t => t,
-    })
+/// Checks the options that every way of finishing a run shares (`run`, `merge`), by the rules
+/// every command shares ([`settings`]).
+pub(crate) fn check_finish_options(output: &OutputArgs) -> Result<(), Failure> {
+    settings::decision_years(output.decision_years).map(|_| ())
 }
 
-/// A scenario loaded for a run, with the run's options checked.
+/// A scenario loaded for a run, with the run's options checked and `--seed` and
+/// `--iterations` written onto it.
 pub(crate) struct Prepared {
     pub started: Instant,
     pub sc: Scenario,
     pub text: String,
     pub opts: RunOptions,
-    /// `--threads`, capped at the cores.
-    pub threads_wanted: Option<usize>,
     /// The threads the run uses.
     pub threads: usize,
     /// Iterations including the base case.
@@ -612,49 +588,24 @@ pub(crate) struct Prepared {
 }
 
 /// Loads a run's scenario and checks its options and size.
-pub(crate) fn prepare_run(args: &RunArgs) -> Result<Prepared, Failure> {
+pub(crate) fn prepare_run(args: &RunArgs, threads: usize) -> Result<Prepared, Failure> {
     let started = Instant::now();
-    let (sc, text) = load_scenario_text(&args.file)?;
-    if args.iterations == Some(0) {
-        return Err(bad_input(anyhow!("--iterations must be at least 1")));
-    }
-    if let Some(n) = args.iterations.filter(|n| *n > crate::scenario::MAX_ITERATIONS) {
-        return Err(bad_input(anyhow!(
-            "--iterations {n} is more than {} (each iteration's results are kept in memory)",
-            crate::scenario::MAX_ITERATIONS
-        )));
-    }
-    let threads_wanted = check_finish_options(&args.output)?;
-    let opts = RunOptions {
-        seed: args.seed.unwrap_or(sc.meta.seed),
-        iterations: args.iterations.unwrap_or(sc.meta.iterations),
-        base_case_only: args.base_case_only,
-    };
-    // Iterations including the base case, and the threads the run will use.
+    let iterations = settings::iterations(args.iterations, 1)?;
+    check_finish_options(&args.output)?;
+    let (mut sc, text) = load_scenario_text(&args.file)?;
+    settings::apply(&mut sc, args.seed, iterations);
+    let opts = RunOptions { seed: sc.meta.seed, iterations: sc.meta.iterations, base_case_only: args.base_case_only };
+    // Iterations including the base case.
     let total = if opts.base_case_only { 1 } else { opts.iterations as u64 + 1 };
-    let threads = threads_wanted.unwrap_or_else(rayon::current_num_threads);
-    let runs = total as f64;
-    let paths = sc.total_children() as f64 * runs * sc.model.strategies.len() as f64;
-    let estimate = paths / (PATHS_PER_CORE_SECOND * threads as f64);
-    if paths > MAX_CHILD_PATHS && !args.force {
-        return Err(bad_input(anyhow!(
-            "this run is {} child-paths ({} children × {} runs × {} strategies), beyond the limit of 10^12; at about {} it would take about {}. Lower --iterations or the cohort, or pass --force",
-            crate::dist::fmt_num(paths),
-            count(sc.total_children() as f64),
-            count(runs),
-            sc.model.strategies.len(),
-            format_args!("{} million a second on {threads} threads", PATHS_PER_CORE_SECOND / 1e6 * threads as f64),
-            duration(estimate)
-        )));
-    }
+    let estimate = settings::check_size(&sc, total, threads, Some(args.force))?;
     if estimate > 60.0 {
         eprintln!(
             "note: {} child-paths; this run will take about {} (progress is shown as it goes; Ctrl-C stops it and keeps any previous result)",
-            crate::dist::fmt_num(paths),
+            crate::dist::fmt_num(settings::child_paths(&sc, total)),
             duration(estimate)
         );
     }
-    Ok(Prepared { started, sc, text, opts, threads_wanted, threads, total })
+    Ok(Prepared { started, sc, text, opts, threads, total })
 }
 
 /// One iteration as a run keeps it: its digest, and its rows of `budget` (flow mode).
@@ -671,20 +622,17 @@ pub(crate) fn reduce(r: sim::IterationResult, flow: bool, rows: bool) -> Item {
 }
 
 /// Runs a scenario file and writes its outputs.
-pub fn run_command(args: &RunArgs) -> Result<RunOutcome, Failure> {
-    let p = prepare_run(args)?;
+pub fn run_command(args: &RunArgs, threads: usize) -> Result<RunOutcome, Failure> {
+    let p = prepare_run(args, threads)?;
     let dest = args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
     let bar = Arc::new(progress_bar(p.total));
     let flow = p.sc.budget.is_some();
     let rows = output::by_authority(&p.sc, &args.output);
     let finish = Finish::of_run(&p, args, dest);
     finish.run(&p.sc, &p.text, |sink| {
-        let produced = with_threads(p.threads_wanted, || {
-            let bar = bar.clone();
-            sim::run_map(&p.sc, p.opts, &move || bar.tick_one(), |r| reduce(r, flow, rows), &mut *sink)
-        });
+        let produced = sim::run_map(&p.sc, p.opts, &|| bar.tick_one(), |r| reduce(r, flow, rows), &mut *sink);
         bar.finish();
-        produced.map_err(run_failed)?.map_err(run_failed)
+        produced.map_err(run_failed)
     })
 }
 
@@ -697,7 +645,6 @@ pub(crate) struct Finish {
     pub scenario_file: String,
     pub seed: u64,
     pub base_case_only: bool,
-    pub threads_wanted: Option<usize>,
     pub threads: usize,
     /// `csv`, `quiet`, `no_report` and `decision_years` are read from here.
     pub output: OutputArgs,
@@ -711,7 +658,6 @@ impl Finish {
             scenario_file: args.file.display().to_string(),
             seed: p.opts.seed,
             base_case_only: p.opts.base_case_only,
-            threads_wanted: p.threads_wanted,
             threads: p.threads,
             output: args.output.clone(),
         }
@@ -772,18 +718,12 @@ impl Finish {
         // sample of its children (crate::sample).
         let base = crate::sample::BaseCase::of_digest(&run.base);
         let first = crate::sample::FIRST_SAMPLE;
-        let (breakeven, tornado, (two_way, two_way_sample)) = with_threads(self.threads_wanted, || {
-            Ok::<_, crate::model::ModelError>((
-                decision::breakeven_with(sc, self.seed, &base, first)?,
-                decision::tornado_with(sc, self.seed, &base, first)?,
-                decision::two_way(sc, self.seed, &base, TWO_WAY_EFFECTS, TWO_WAY_PRICES, first)?,
-            ))
-        })
-        .map_err(run_failed)?
-        .map_err(run_failed)?;
+        let breakeven = decision::breakeven_with(sc, self.seed, &base, first).map_err(run_failed)?;
+        let tornado = decision::tornado_with(sc, self.seed, &base, first).map_err(run_failed)?;
+        let (two_way, two_way_sample) =
+            decision::two_way(sc, self.seed, &base, TWO_WAY_EFFECTS, TWO_WAY_PRICES, first).map_err(run_failed)?;
         let accept = decision::acceptability(sc, &run, 60);
-        let voi = with_threads(self.threads_wanted, || voi::value_of_information(sc, &run, self.output.decision_years))
-            .map_err(run_failed)?;
+        let voi = voi::value_of_information(sc, &run, self.output.decision_years);
         let analyses_seconds = analyses_start.elapsed().as_secs_f64();
         let breakeven_sample = breakeven.iter().find_map(|b| b.resimulated_children);
         let mut summary = SummaryFile::new(
@@ -814,23 +754,19 @@ impl Finish {
         let voi_at_wtp: Vec<crate::wtp::VoiAtWtp> = match crate::wtp::most_uncertain(&wtp) {
             Some(at) => {
                 let inb = crate::wtp::incremental_net_benefit(sc, &run, at);
-                with_threads(self.threads_wanted, || {
-                    voi::value_of_information_of(sc, &run, self.output.decision_years, &inb)
-                })
-                .map_err(run_failed)?
-                .into_iter()
-                .map(|row| crate::wtp::VoiAtWtp { wtp: at, row })
-                .collect()
+                voi::value_of_information_of(sc, &run, self.output.decision_years, &inb)
+                    .into_iter()
+                    .map(|row| crate::wtp::VoiAtWtp { wtp: at, row })
+                    .collect()
             }
             None => Vec::new(),
         };
         // The local pilot, when the scenario sets one: valued where `pilot::value_at` says.
         let pilot = match &sc.pilot {
-            Some(p) => with_threads(self.threads_wanted, || {
+            Some(p) => {
                 crate::pilot::value(sc, &run, self.seed, p, pilot::value_at(p, &wtp), self.output.decision_years)
-            })
-            .map_err(run_failed)?
-            .map_err(run_failed)?,
+                    .map_err(run_failed)?
+            }
             None => None,
         };
         summary.pilot = pilot.as_ref().map(|v| v.summary.clone());

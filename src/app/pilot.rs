@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 
-use super::{Failure, Format, bad_input, load_scenario, run_failed, with_threads};
+use super::{Failure, Format, bad_input, load_scenario, run_failed, settings};
 use crate::digest::RunDigest;
 use crate::pilot::Valued;
 use crate::results::format::{count, money};
@@ -93,9 +93,6 @@ pub fn settings(sc: &Scenario, a: &PilotArgs) -> Result<Pilot, Failure> {
     if let Some(x) = a.wtp {
         p.value_per_breakdown_averted = Some(Pilot::check_money(x).map_err(flag("wtp"))?);
     }
-    if !(a.decision_years.is_finite() && a.decision_years > 0.0) {
-        return Err(bad_input(anyhow!("--decision-years: {} is not a number of years above 0", a.decision_years)));
-    }
     Ok(p)
 }
 
@@ -112,15 +109,10 @@ pub fn value_at(p: &Pilot, points: &[crate::wtp::WtpPoint]) -> (f64, &'static st
 
 /// `reunify pilot FILE ...`.
 pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
+    let iterations = settings::iterations(a.iterations, 10)?;
+    let decision_years = settings::decision_years(a.decision_years)?;
     let mut sc = load_scenario(&a.file)?;
-    if a.iterations == Some(0) || a.iterations.is_some_and(|n| n < 10) {
-        return Err(bad_input(anyhow!(
-            "--iterations: a pilot's value is estimated over the PSA draws; give at least 10"
-        )));
-    }
-    if let Some(n) = a.iterations {
-        sc.meta.iterations = n;
-    }
+    settings::apply(&mut sc, a.seed, iterations);
     if sc.meta.iterations < 10 {
         return Err(bad_input(anyhow!(
             "{}: {} PSA iterations; a pilot's value is estimated over the PSA draws, so give --iterations 10 or more",
@@ -129,10 +121,8 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
         )));
     }
     let pilot = settings(&sc, a)?;
-    let seed = a.seed.unwrap_or(sc.meta.seed);
-    let valued = with_threads(a.threads, || value(&sc, seed, &pilot, a.decision_years, a.wtp.is_some()))
-        .map_err(run_failed)?
-        .map_err(run_failed)?;
+    settings::check_size(&sc, sc.meta.iterations as u64, rayon::current_num_threads(), None)?;
+    let valued = value(&sc, sc.meta.seed, &pilot, decision_years, a.wtp.is_some()).map_err(run_failed)?;
     if let Some(dir) = &a.out {
         write(dir, &valued).map_err(run_failed)?;
     }

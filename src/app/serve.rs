@@ -127,6 +127,9 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
         return Err(Refused::Bad(format!("iterations: {} is more than {MAX_ITERATIONS}", req.iterations)));
     }
     let sc = state.sc.with_overrides(&req.overrides, "what-if", "").map_err(|e| Refused::Bad(e.to_string()))?;
+    // The same bound on work as `run`, without `--force`: a page cannot ask for more.
+    super::settings::check_size(&sc, req.iterations as u64 + 1, rayon::current_num_threads(), None)
+        .map_err(|f| Refused::Bad(f.error.to_string()))?;
     let opts = RunOptions { seed: sc.meta.seed, iterations: req.iterations, base_case_only: req.iterations == 0 };
     let flow = sc.budget.is_some();
     let mut digests: Vec<Arc<IterationDigest>> = Vec::new();

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use super::Prepared;
 use super::{
     Failure, Finish, Item, RunArgs, bad_input, prepare_run, progress_bar, reduce, run_failed, sha256_hex, stage_failed,
-    staging, with_threads,
+    staging,
 };
 use crate::budget::BudgetRow;
 use crate::digest::IterationDigest;
@@ -290,22 +290,20 @@ fn write_shard(
     let part = Part { base: manifest.shard == 0, psa: manifest.range() };
     let flow = p.sc.budget.is_some();
     let mut written = 0u64;
-    let produced = with_threads(p.threads_wanted, || {
-        sim::run_part(
-            &p.sc,
-            p.opts.seed,
-            &part,
-            tick,
-            |r| reduce(r, flow, true),
-            |(digest, rows): Item| -> anyhow::Result<()> {
-                bincode::serde::encode_into_std_write((&*digest, &rows), &mut out, codec())
-                    .with_context(|| write_err(DATA))?;
-                written += 1;
-                Ok(())
-            },
-        )
-    });
-    produced.map_err(run_failed)?.map_err(run_failed)?;
+    sim::run_part(
+        &p.sc,
+        p.opts.seed,
+        &part,
+        tick,
+        |r| reduce(r, flow, true),
+        |(digest, rows): Item| -> anyhow::Result<()> {
+            bincode::serde::encode_into_std_write((&*digest, &rows), &mut out, codec())
+                .with_context(|| write_err(DATA))?;
+            written += 1;
+            Ok(())
+        },
+    )
+    .map_err(run_failed)?;
     out.flush().with_context(|| write_err(DATA)).map_err(run_failed)?;
     manifest.records = written;
     (manifest.data_sha256, manifest.data_bytes) = out.finish();
@@ -316,8 +314,8 @@ fn write_shard(
 
 /// `reunify run FILE --shard I/N`: simulates one shard into its folder, unless that folder
 /// already holds it whole.
-pub fn run_shard_command(args: &RunArgs, spec: ShardSpec) -> Result<(), Failure> {
-    let p = prepare_run(args)?;
+pub fn run_shard_command(args: &RunArgs, spec: ShardSpec, threads: usize) -> Result<(), Failure> {
+    let p = prepare_run(args, threads)?;
     let dest = args.output.out.clone().unwrap_or_else(|| default_dir(&p.sc.meta.name, spec));
     let manifest = planned(&p, &args.file.display().to_string(), spec);
     let words = range_words(spec.index, &manifest.range());
@@ -356,8 +354,8 @@ pub const CHECKPOINT_BLOCKS: u32 = 100;
 /// `reunify run FILE --checkpoint`: runs block by block (shards) into a checkpoint folder
 /// beside the output (`.<name>.checkpoint`), resuming from the blocks already there, then
 /// merges them into the output and removes the checkpoint.
-pub fn run_checkpointed(args: &RunArgs) -> Result<super::RunOutcome, Failure> {
-    let p = prepare_run(args)?;
+pub fn run_checkpointed(args: &RunArgs, threads: usize) -> Result<super::RunOutcome, Failure> {
+    let p = prepare_run(args, threads)?;
     let dest = args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.sc.meta.name.clone());
     let checkpoint = dest.with_file_name(format!(".{name}.checkpoint"));
@@ -534,9 +532,9 @@ fn check_set(given: Vec<(PathBuf, Manifest)>) -> anyhow::Result<Vec<(PathBuf, Ma
 
 /// `reunify merge SHARD_DIR... --out DIR`: checks the shards and writes everything a whole run
 /// writes. Nothing is written when a shard is missing, doubled, of another run or damaged.
-pub fn merge_command(args: &MergeArgs) -> Result<(), Failure> {
+pub fn merge_command(args: &MergeArgs, threads: usize) -> Result<(), Failure> {
     let started = Instant::now();
-    let threads_wanted = super::check_finish_options(&args.output)?;
+    super::check_finish_options(&args.output)?;
     let given = args
         .shards
         .iter()
@@ -558,8 +556,7 @@ pub fn merge_command(args: &MergeArgs) -> Result<(), Failure> {
         scenario_file: m0.scenario_file.clone(),
         seed: m0.seed,
         base_case_only: m0.base_case_only,
-        threads_wanted,
-        threads: threads_wanted.unwrap_or_else(rayon::current_num_threads),
+        threads,
         output: args.output.clone(),
     };
     let total: u64 = shards.iter().map(|(_, m)| m.records).sum();
