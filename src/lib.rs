@@ -3,7 +3,7 @@
 //!
 //! The model is specified in `MODEL.md`. The library's core (`scenario`, `dist`, `model`,
 //! `calibrate`, `hazard`, `discount`, `rng`, `sim`, `tally`, `digest`, `analysis`, `budget`,
-//! `decision`, `sample`, `voi`, `validation`, `wtp`) is pure: it never prints, reads files or the environment, and never sees clap
+//! `decision`, `sample`, `voi`, `validation`, `wtp`, `ssda903`) is pure: it never prints, reads files or the environment, and never sees clap
 //! types. Input, output and signals live in `app` and `report`, which depend on the core and
 //! never the other way round.
 
@@ -25,6 +25,7 @@ pub mod rng;
 pub mod sample;
 pub mod scenario;
 pub mod sim;
+pub mod ssda903;
 pub mod tally;
 pub mod validation;
 pub mod voi;

@@ -7,6 +7,7 @@
 //! (interrupted by SIGINT or SIGTERM, see [`interrupt`]); nothing is written on failure.
 
 pub mod import;
+pub mod import903;
 pub mod init;
 pub mod interrupt;
 pub mod output;
@@ -141,6 +142,11 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Fit an authority's own baseline from its SSDA903 returns (Header and Episodes files of
+    /// one or more collection years): a scenario, fit.json, the Kaplan–Meier table and a
+    /// cleaning log, safe to share (no child ID or date of birth; counts from 1 to 4 as c).
+    #[command(name = "import-903")]
+    Import903(import903::Import903Args),
     /// Merge the shard folders of a run (`run FILE --shard I/N`) into its outputs, exactly as
     /// the whole run would have written them.
     Merge(shard::MergeArgs),
@@ -300,6 +306,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         },
         Command::Merge(args) => shard::merge_command(&args, threads),
         Command::Pilot(args) => pilot::pilot_command(&args),
+        Command::Import903(args) => import903::command(&args),
         Command::Validate { files } => {
             // Every file is checked and reported, good or bad; the exit code is the worst.
             let mut worst: Option<Failure> = None;

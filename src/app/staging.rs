@@ -71,14 +71,17 @@ pub fn check_destination(dest: &Path) -> Result<(), StageError> {
     if !meta.is_dir() {
         return refuse("is a file, not a reunify output folder");
     }
-    if dest.join("run.json").is_file() || dest.join(super::shard::MANIFEST).is_file() {
+    // run.json marks a run, manifest.json a shard, fit.json an import-903 folder.
+    if ["run.json", "fit.json", super::shard::MANIFEST].iter().any(|f| dest.join(f).is_file()) {
         return Ok(());
     }
     let mut entries = fs::read_dir(dest).map_err(io(format!("cannot read {shown}")))?;
     if entries.next().is_none() {
         return Ok(());
     }
-    refuse("is a folder that is not empty and holds no run.json or shard manifest.json, so it is not a reunify result")
+    refuse(
+        "is a folder that is not empty and holds no run.json, fit.json or shard manifest.json, so it is not a reunify result",
+    )
 }
 
 /// An exclusive lock on an output folder, removed when dropped.

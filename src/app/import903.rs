@@ -1,0 +1,513 @@
+//! `reunify import-903 PATH... --out DIR`: an authority's own baseline from its SSDA903
+//! returns (issue #28). This is the command-line half: it finds the files, reads their text,
+//! hands them to the core's [`crate::ssda903`], and writes the outputs into `DIR` through one
+//! staging folder, so nothing is written on failure.
+//!
+//! **Finding the files.** A PATH may be a file, a year's folder (`2019/header.csv`,
+//! `2019/episodes.csv`, as the Children's Social Care Demand Model expects), or a folder of
+//! year folders. Every `.csv` found is recognised by its columns, whatever its name, as the
+//! DfE validator does. A file's collection year (the year of its 31 March) comes from a year
+//! in its name or its folder's name (`2019-episodes.csv`, `2019/`), else from its latest date.
+//!
+//! **Outputs** (all safe to share outside the authority: no child ID, date of birth, postcode
+//! or URN is written, and with suppression, the default, every count from 1 to 4 is `c`):
+//! `scenario.toml` (a complete scenario: the fitted `[reentry]`, risk factors and care after
+//! re-entry, the rest from `--template`), `fit.json`, `reentry_km.csv` (the observed curve by
+//! month) and `cleaning_log.csv`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Failure, bad_input, run_failed, staging};
+use crate::scenario::Scenario;
+use crate::ssda903::read::{LogEntry, Table};
+use crate::ssda903::{self, FACTORS, Fit, Input};
+
+#[derive(clap::Args, Debug)]
+pub struct Import903Args {
+    /// 903 files, year folders, or a folder of year folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The folder to write the scenario, fit.json, the Kaplan–Meier table and the cleaning log into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Scenario to take prices, strategies and every other setting from.
+    #[arg(long, default_value = "scenarios/england-2012-13.toml")]
+    pub template: PathBuf,
+    /// Follow time at home to this date (default: the latest return's 31 March).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub extract_date: Option<String>,
+    /// Fit on returns before the last N years, and compare the model with those years.
+    #[arg(long, value_name = "N")]
+    pub holdout_years: Option<u32>,
+    /// Reasons an episode ends (REC) that are a return home.
+    #[arg(long, value_delimiter = ',', default_value = "E4A,E4B")]
+    pub returns: Vec<String>,
+    /// The hazard's knots in years, from 0 (default 0, 14 days, 3 and 6 months, 1, 2, 5 years).
+    #[arg(long, value_delimiter = ',')]
+    pub knots_years: Option<Vec<f64>>,
+    /// The authority's name, for the scenario.
+    #[arg(long, default_value = "local-authority")]
+    pub name: String,
+    /// Show counts from 1 to 4 (by default they are shown as c, the DfE convention).
+    #[arg(long)]
+    pub no_suppression: bool,
+}
+
+/// One row of `reentry_km.csv`: the observed share back in care by month since the return.
+/// Counts are text so that a suppressed one can be `c`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KmRow {
+    pub months: u32,
+    pub at_risk: String,
+    pub reentries: String,
+    pub censored: String,
+    pub share_back: f64,
+    pub share_back_lo: f64,
+    pub share_back_hi: f64,
+}
+
+/// A count as it may be shown: `c` for 1 to 4 under suppression.
+fn shown(n: u64, suppress: bool) -> String {
+    if suppress && (1..=4).contains(&n) { "c".into() } else { n.to_string() }
+}
+
+fn shown_json(n: u64, suppress: bool) -> Value {
+    if suppress && (1..=4).contains(&n) { Value::from("c") } else { Value::from(n) }
+}
+
+/// Checks the flags before any file is read.
+fn options(a: &Import903Args) -> Result<ssda903::Options, Failure> {
+    let flag = |name: &str, reason: String| bad_input(anyhow!("--{name}: {reason}"));
+    let extract = match &a.extract_date {
+        None => None,
+        Some(t) => match ssda903::read::parse_date(t) {
+            Ok(Some(d)) => Some(d),
+            _ => return Err(flag("extract-date", format!("{t} is not a date (YYYY-MM-DD or dd/mm/YYYY)"))),
+        },
+    };
+    if a.holdout_years == Some(0) {
+        return Err(flag("holdout-years", "give at least 1 year to hold out".into()));
+    }
+    let returns: Vec<String> =
+        a.returns.iter().map(|r| r.trim().to_ascii_uppercase()).filter(|r| !r.is_empty()).collect();
+    if returns.is_empty() {
+        return Err(flag("returns", "give at least one reason episode ceased (REC), such as E4A".into()));
+    }
+    let knots = a.knots_years.clone().unwrap_or_else(|| ssda903::DEFAULT_KNOTS.to_vec());
+    if knots.first() != Some(&0.0) || knots.windows(2).any(|w| w[1] <= w[0]) || knots.iter().any(|k| !k.is_finite()) {
+        return Err(flag("knots-years", "knots must start at 0 and increase, in years".into()));
+    }
+    if let Some(problem) = crate::scenario::name_problem(&a.name) {
+        return Err(flag("name", format!("{:?} {problem}", a.name)));
+    }
+    Ok(ssda903::Options { returns, knots, extract, holdout_years: a.holdout_years })
+}
+
+/// A year written in a name: the first 4-digit run from 1990 to 2099.
+fn year_in(name: &str) -> Option<i32> {
+    let b = name.as_bytes();
+    (0..b.len().saturating_sub(3)).find_map(|i| {
+        let w = &b[i..i + 4];
+        let before = i == 0 || !b[i - 1].is_ascii_digit();
+        let after = b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
+        let y: i32 = std::str::from_utf8(w).ok()?.parse().ok()?;
+        (w.iter().all(u8::is_ascii_digit) && before && after && (1990..2100).contains(&y)).then_some(y)
+    })
+}
+
+/// The files under the paths given, each with the year its name or folder gives.
+fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<i32>)>, Failure> {
+    let mut out = Vec::new();
+    let csvs = |dir: &Path| -> Result<Vec<PathBuf>, Failure> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| bad_input(anyhow!("cannot read {}: {e}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        v.sort();
+        Ok(v)
+    };
+    let name_year = |p: &Path| {
+        p.file_name()
+            .and_then(|n| year_in(&n.to_string_lossy()))
+            .or_else(|| p.parent().and_then(|d| d.file_name()).and_then(|n| year_in(&n.to_string_lossy())))
+    };
+    let is_csv = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    for p in paths {
+        if p.is_file() {
+            out.push((p.clone(), name_year(p)));
+        } else if p.is_dir() {
+            for entry in csvs(p)? {
+                if entry.is_dir() {
+                    for f in csvs(&entry)?.into_iter().filter(|f| f.is_file() && is_csv(f)) {
+                        out.push((f.clone(), name_year(&f)));
+                    }
+                } else if is_csv(&entry) {
+                    out.push((entry.clone(), name_year(&entry)));
+                }
+            }
+        } else {
+            return Err(bad_input(anyhow!("{}: no such file or folder", p.display())));
+        }
+    }
+    if out.is_empty() {
+        return Err(bad_input(anyhow!("no .csv files were found under the paths given")));
+    }
+    Ok(out)
+}
+
+/// The collection year of a table with no year in its name: the year of the 31 March on or
+/// after its latest date.
+fn latest_year(t: &Table) -> Option<i32> {
+    let latest: Option<NaiveDate> = match t {
+        Table::Episodes(rows) => rows.iter().map(|r| r.dec.unwrap_or(r.decom).max(r.decom)).max(),
+        Table::Header(_) => None,
+    };
+    latest.map(|d| if d.month() <= 3 { d.year() } else { d.year() + 1 })
+}
+
+/// `reunify import-903`.
+pub fn command(a: &Import903Args) -> Result<(), Failure> {
+    let opts = options(a)?;
+    staging::check_destination(&a.out).map_err(super::stage_failed)?;
+    let template = super::read_text(&a.template).map_err(bad_input)?;
+    let files = discover(&a.paths)?;
+    let mut log: Vec<LogEntry> = Vec::new();
+    let mut labels = Vec::new();
+    let mut tables = Vec::new();
+    for (i, (path, year)) in files.iter().enumerate() {
+        let label = path.display().to_string();
+        let text = super::read_text(path).map_err(bad_input)?;
+        let table = ssda903::read::read_table(&text, &label, i, &mut log).map_err(bad_input)?;
+        labels.push(label);
+        tables.push((table, *year));
+    }
+    // A Header file without a year takes the latest year of the Episodes files.
+    let known = tables.iter().filter_map(|(t, y)| y.or_else(|| latest_year(t))).max();
+    let inputs: Vec<Input> = tables
+        .into_iter()
+        .zip(&labels)
+        .map(|((table, year), label)| {
+            let year = year.or_else(|| latest_year(&table)).or(known).unwrap_or(1990);
+            Input { label: label.clone(), year, table }
+        })
+        .collect();
+    let fit = ssda903::fit(inputs, &opts, &labels, &mut log).map_err(bad_input)?;
+    let suppress = !a.no_suppression;
+    let text = scenario_text(&template, &fit, a, suppress).map_err(bad_input)?;
+    let out_name = a.out.join("scenario.toml").display().to_string();
+    Scenario::from_toml_str(&text, &out_name).map_err(run_failed)?;
+
+    let staged = staging::StagedDir::new(&a.out).map_err(super::stage_failed)?;
+    let dir = staged.path();
+    std::fs::write(dir.join("scenario.toml"), &text).map_err(run_failed)?;
+    let fit_json = fit_json(&fit, a, &opts, suppress);
+    std::fs::write(dir.join("fit.json"), serde_json::to_string_pretty(&fit_json).map_err(run_failed)? + "\n")
+        .map_err(run_failed)?;
+    write_csv(&dir.join("reentry_km.csv"), &km_rows(&fit, suppress)).map_err(run_failed)?;
+    write_csv(&dir.join("cleaning_log.csv"), &log).map_err(run_failed)?;
+    let done = staged.commit().map_err(super::stage_failed)?;
+    println!(
+        "{}: {} returns home, {} back in care, from {} collection years ({} to {}); {} lines in the cleaning log",
+        done.display(),
+        shown(fit.returns_home, suppress),
+        shown(fit.reentries, suppress),
+        fit.last_year - fit.first_year + 1,
+        fit.first_year,
+        fit.last_year,
+        log.len()
+    );
+    println!("Note: {}", ssda903::LIMIT);
+    Ok(())
+}
+
+fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    for r in rows {
+        w.serialize(r)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The observed curve by whole month since the return, to five years, while at least five
+/// returns are at risk under suppression (a smaller risk set would show a child's own path).
+pub fn km_rows(fit: &Fit, suppress: bool) -> Vec<KmRow> {
+    let mut rows = Vec::new();
+    let mut prev = 0.0;
+    for m in 0..=60u32 {
+        let t = m as f64 / 12.0;
+        let Some((f, lo, hi)) = ssda903::fit::km_at(&fit.km, t) else { break };
+        let at_risk = fit.km.iter().find(|s| s.years >= prev).map_or(0, |s| s.at_risk);
+        if suppress && at_risk < 5 {
+            break;
+        }
+        let within = |s: &&ssda903::fit::KmStep| s.years >= prev && (s.years < t || (m == 0 && s.years <= t));
+        let (d, c) = fit.km.iter().filter(within).fold((0, 0), |(d, c), s| (d + s.events, c + s.censored));
+        rows.push(KmRow {
+            months: m,
+            at_risk: shown(at_risk, suppress),
+            reentries: shown(d, suppress),
+            censored: shown(c, suppress),
+            share_back: f,
+            share_back_lo: lo,
+            share_back_hi: hi,
+        });
+        prev = t;
+    }
+    rows
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let p = 10f64.powi(digits);
+    (x * p).round() / p
+}
+
+/// `fit.json`: counts (suppressed), the hazard, hazard ratios, prevalences, care after
+/// re-entry and the hold-out comparison.
+fn fit_json(fit: &Fit, a: &Import903Args, opts: &ssda903::Options, suppress: bool) -> Value {
+    let h = &fit.hazard;
+    let mut ratios = serde_json::Map::new();
+    let mut left_out = serde_json::Map::new();
+    let mut prevalence = serde_json::Map::new();
+    for (j, name) in FACTORS.iter().enumerate() {
+        if let Some((e, lo, hi)) = h.hazard_ratio(j) {
+            ratios.insert((*name).into(), json!({ "estimate": round(e, 4), "lo": round(lo, 4), "hi": round(hi, 4) }));
+        }
+        let p = &fit.prevalence[j];
+        prevalence.insert((*name).into(), json!(round(p.with as f64 / p.of.max(1) as f64, 4)));
+    }
+    for (j, why) in &h.left_out {
+        left_out.insert(FACTORS[*j].into(), json!(why));
+    }
+    json!({
+        "returns_home": shown_json(fit.returns_home, suppress),
+        "reentries": shown_json(fit.reentries, suppress),
+        "censored": shown_json(fit.censored, suppress),
+        "extract_date": fit.extract.to_string(),
+        "collection_years": [fit.first_year, fit.last_year],
+        "returns_per_year": round(fit.returns_per_year, 1),
+        "returns_codes": opts.returns,
+        "fitted_returns": shown_json(fit.fitted_returns, suppress),
+        "knots_years": h.knots,
+        "rates_per_year": h.rates.iter().map(|r| round(*r, 6)).collect::<Vec<_>>(),
+        "rates_lo": h.rates_lo.iter().map(|r| round(*r, 6)).collect::<Vec<_>>(),
+        "rates_hi": h.rates_hi.iter().map(|r| round(*r, 6)).collect::<Vec<_>>(),
+        "hazard_ratios": ratios,
+        "left_out": left_out,
+        "prevalence": prevalence,
+        "care_after_reentry": fit.care.as_ref().map(|c| json!({
+            "median_years": round(c.median_years, 4),
+            "sigma": round(c.sigma, 4),
+            "ended": shown_json(c.ended, suppress),
+            "still_in_care": shown_json(c.censored, suppress),
+            "return_home_share": if fit.care_ended > 0 { json!(round(fit.care_went_home as f64 / fit.care_ended as f64, 4)) } else { Value::Null },
+        })),
+        "holdout": fit.holdout.as_ref().map(|ho| ho.rows.iter().map(|r| json!({
+            "months": r.months,
+            "observed": round(r.observed, 4), "observed_lo": round(r.observed_lo, 4), "observed_hi": round(r.observed_hi, 4),
+            "predicted": round(r.predicted, 4), "predicted_lo": round(r.predicted_lo, 4), "predicted_hi": round(r.predicted_hi, 4),
+        })).collect::<Vec<_>>()),
+        "holdout_from": fit.holdout.as_ref().map(|ho| ho.cut.to_string()),
+        "holdout_returns": fit.holdout.as_ref().map(|ho| shown_json(ho.returns, suppress)),
+        "suppression": if suppress { "counts from 1 to 4 are shown as c (DfE convention)" } else { "off (--no-suppression): small counts are shown" },
+        "limit": ssda903::LIMIT,
+        "name": a.name,
+    })
+}
+
+/// A table value for a share with a beta distribution from its count, or a fixed share.
+fn beta_of(with: u64, of: u64) -> toml::Value {
+    if with > 0 && with < of {
+        let mut t = toml::Table::new();
+        t.insert("dist".into(), "beta".into());
+        t.insert("events".into(), toml::Value::Integer(with as i64));
+        t.insert("n".into(), toml::Value::Integer(of as i64));
+        toml::Value::Table(t)
+    } else {
+        toml::Value::Float(with as f64 / of.max(1) as f64)
+    }
+}
+
+fn lognormal_of(median: f64, lo: f64, hi: f64) -> toml::Value {
+    let mut t = toml::Table::new();
+    t.insert("dist".into(), "lognormal".into());
+    t.insert("median".into(), round(median, 6).into());
+    t.insert("ci95".into(), toml::Value::Array(vec![round(lo, 6).into(), round(hi, 6).into()]));
+    toml::Value::Table(t)
+}
+
+/// The template's names for the risk factors 903 data measures, and their 903 names.
+const TEMPLATE_NAMES: [(&str, &str); 3] = [
+    ("aged_over_10", "aged_10_plus"),
+    ("neglect", "abuse_or_neglect"),
+    ("previous_failed_return", "previous_failed_return"),
+];
+
+/// The fitted scenario: the template with its authorities, re-entry hazard, risk factors,
+/// care after re-entry and validation figures replaced by what the 903 files give.
+fn scenario_text(template: &str, fit: &Fit, a: &Import903Args, suppress: bool) -> anyhow::Result<String> {
+    let mut doc: toml::Table = toml::from_str(template).map_err(|e| anyhow!("the template is not valid TOML: {e}"))?;
+    let period = format!("returns home from 1 April {} to {}", fit.first_year - 1, fit.extract);
+    let files = format!("{}'s SSDA903 returns, collection years {} to {}", a.name, fit.first_year, fit.last_year);
+    let counts = format!(
+        "{} returns home, {} re-entries",
+        shown(fit.fitted_returns, suppress),
+        shown(fit.hazard.events.iter().sum(), suppress)
+    );
+    let meta = doc
+        .get_mut("scenario")
+        .and_then(|s| s.as_table_mut())
+        .ok_or_else(|| anyhow!("the template has no [scenario]"))?;
+    meta.insert("name".into(), a.name.clone().into());
+    meta.insert(
+        "title".into(),
+        format!("{}, children who returned home from care ({} to {})", a.name, fit.first_year, fit.last_year).into(),
+    );
+    let mut auth = toml::Table::new();
+    auth.insert("name".into(), a.name.clone().into());
+    auth.insert("children".into(), toml::Value::Integer((fit.returns_per_year.round() as i64).max(1)));
+    auth.insert("source".into(), format!("{files}: mean returns home a year, {period}").into());
+    doc.insert("authority".into(), toml::Value::Array(vec![toml::Value::Table(auth)]));
+    // The re-entry hazard: each piece's rate a gamma from its estimate and standard error.
+    let h = &fit.hazard;
+    let rates: Vec<toml::Value> = (0..h.knots.len())
+        .map(|k| {
+            if h.events[k] == 0 {
+                toml::Value::Float(0.0)
+            } else {
+                let mut t = toml::Table::new();
+                t.insert("dist".into(), "gamma".into());
+                t.insert("mean".into(), round(h.rates[k], 6).into());
+                t.insert("sd".into(), round(h.rates[k] * h.log_rate_se[k], 6).max(1e-6).into());
+                toml::Value::Table(t)
+            }
+        })
+        .collect();
+    let mut reentry = toml::Table::new();
+    reentry.insert("knots_years".into(), toml::Value::Array(h.knots.iter().map(|k| round(*k, 6).into()).collect()));
+    reentry.insert("rates_per_year".into(), toml::Value::Array(rates));
+    reentry.insert(
+        "source".into(),
+        format!("Fitted by reunify import-903 to {files} ({period}; {counts}): piecewise-constant hazard for a child with none of the risk factors, Poisson regression with log exposure as offset (IRLS); each rate a gamma from its estimate and standard error. {}", ssda903::LIMIT).into(),
+    );
+    doc.insert("reentry".into(), toml::Value::Table(reentry));
+    // Risk factors: those estimated, with their hazard ratios and prevalences.
+    let mut factors = Vec::new();
+    for (j, name) in FACTORS.iter().enumerate() {
+        let Some((e, lo, hi)) = h.hazard_ratio(j) else { continue };
+        let p = &fit.prevalence[j];
+        let mut t = toml::Table::new();
+        t.insert("name".into(), (*name).into());
+        t.insert("prevalence".into(), beta_of(p.with, p.of));
+        t.insert("hr_reentry".into(), lognormal_of(e, lo, hi));
+        t.insert("hr_maltreatment".into(), 1.0.into());
+        t.insert("source".into(), format!("Fitted by reunify import-903 to {files} ({period}): prevalence among the returns home (beta from its count); hazard ratio from the Poisson regression (log-normal from its estimate and standard error). No 903 field measures maltreatment: its ratio is 1").into());
+        factors.push(toml::Value::Table(t));
+    }
+    doc.insert("risk_factor".into(), toml::Value::Array(factors));
+    if let Some((e, lo, hi)) = h.hazard_ratio(1) {
+        let mut t = toml::Table::new();
+        t.insert("hr_per_failed_return".into(), lognormal_of(e, lo, hi));
+        t.insert(
+            "source".into(),
+            format!("The hazard ratio of previous_failed_return fitted to {files}, applied per failed return").into(),
+        );
+        doc.insert("failed_returns".into(), toml::Value::Table(t));
+    }
+    if let Some(c) = &fit.care {
+        let mut t = toml::Table::new();
+        let se = c.log_median_se;
+        t.insert(
+            "median_years".into(),
+            lognormal_of(c.median_years, c.median_years * (-1.96 * se).exp(), c.median_years * (1.96 * se).exp()),
+        );
+        t.insert("sigma".into(), round(c.sigma, 4).into());
+        if fit.care_ended > 0 {
+            t.insert("return_home_probability".into(), beta_of(fit.care_went_home, fit.care_ended));
+        }
+        t.insert("source".into(), format!("Fitted by reunify import-903 to {files}: log-normal duration of the periods of care after a re-entry ({} ended, {} still open at the extract, censored; EM); return home: the share of those that ended that ended in a return home (beta from its count)", shown(c.ended, suppress), shown(c.censored, suppress)).into());
+        doc.insert("care_after_breakdown".into(), toml::Value::Table(t));
+    }
+    // Strategies' eligibility rules name the template's risk factors: use the 903 names.
+    let present: Vec<&str> =
+        FACTORS.iter().enumerate().filter(|(j, _)| h.hazard_ratio(*j).is_some()).map(|(_, n)| *n).collect();
+    if let Some(strategies) = doc.get_mut("strategy").and_then(|s| s.as_array_mut()) {
+        for s in strategies.iter_mut().filter_map(|s| s.as_table_mut()) {
+            let Some(rule) = s.get_mut("eligibility").and_then(|e| e.as_table_mut()) else { continue };
+            let names: Vec<String> = rule
+                .get("any_of")
+                .and_then(|v| v.as_array())
+                .map(|v| {
+                    v.iter()
+                        .filter_map(|n| n.as_str())
+                        .map(|n| TEMPLATE_NAMES.iter().find(|(t, _)| *t == n).map_or(n, |(_, f)| *f).to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let kept: Vec<toml::Value> =
+                names.iter().filter(|n| present.contains(&n.as_str())).map(|n| n.clone().into()).collect();
+            if kept.is_empty() {
+                s.insert("eligibility".into(), "all".into());
+                continue;
+            }
+            let n = kept.len() as i64;
+            rule.insert("any_of".into(), toml::Value::Array(kept));
+            if let Some(m) = rule.get("min_risk_score").and_then(|m| m.as_integer()) {
+                rule.insert("min_risk_score".into(), toml::Value::Integer(m.min(n)));
+            }
+        }
+    }
+    // The template's validation figures are another population's; the hold-out years are
+    // this authority's own.
+    doc.remove("validation");
+    if let Some(ho) = &fit.holdout {
+        let rows: Vec<toml::Value> = ho
+            .rows
+            .iter()
+            .map(|r| {
+                let mut t = toml::Table::new();
+                t.insert(
+                    "figure".into(),
+                    format!("Back in care within {} months of returning home (held-out years)", r.months).into(),
+                );
+                t.insert("published".into(), format!("{:.1}%", 100.0 * r.observed).into());
+                t.insert("share".into(), round(r.observed, 4).into());
+                t.insert("rounding".into(), 0.00005.into());
+                t.insert("years".into(), (r.months as f64 / 12.0).into());
+                t.insert(
+                    "source".into(),
+                    format!("{files}: Kaplan–Meier of the returns home from {} on, which the fit did not see", ho.cut)
+                        .into(),
+                );
+                t.insert(
+                    "population".into(),
+                    format!("{} returns home from {} to {}", shown(ho.returns, suppress), ho.cut, fit.extract).into(),
+                );
+                t.insert(
+                    "period".into(),
+                    format!("Held out: the model was fitted on returns home before {}", ho.cut).into(),
+                );
+                t.insert(
+                    "definition".into(),
+                    "Returns home (REC E4A or E4B), as the model; followed to the extract date and the 18th birthday"
+                        .into(),
+                );
+                toml::Value::Table(t)
+            })
+            .collect();
+        if !rows.is_empty() {
+            doc.insert("validation".into(), toml::Value::Array(rows));
+        }
+    }
+    let header = format!(
+        "# Generated by `reunify import-903` from {files}.\n# [[authority]], [reentry], [[risk_factor]], [failed_returns], [care_after_breakdown] and [[validation]]\n# are fitted; every other setting comes from the template ({}).\n# {}\n\n",
+        a.template.display(),
+        ssda903::LIMIT
+    );
+    Ok(header + &toml::to_string(&doc)?)
+}

@@ -1,0 +1,282 @@
+//! An authority's own baseline from its SSDA903 returns (issue #28): read the Header and
+//! Episodes tables of several collection years ([`read`]), follow every child home and back
+//! into care ([`history`]), and fit the re-entry hazard, its risk factors and the care after a
+//! re-entry with their uncertainty, checked on held-out years ([`fit`]).
+//!
+//! Pure, like the rest of the core: the command line (`app::import903`) finds and reads the
+//! files and writes the outputs; this module sees their text and returns numbers. No child ID
+//! or date of birth leaves it: [`Fit`] holds counts, shares and rates only.
+//!
+//! **Stated limit**: a child who re-enters the care of another authority is not in this
+//! authority's returns, so such a re-entry is seen as time at home. The fitted rates are
+//! re-entries into *this* authority's care.
+
+pub mod fit;
+pub mod history;
+pub mod read;
+pub mod synthetic;
+
+use chrono::{Datelike, Months, NaiveDate};
+
+pub use history::FACTORS;
+use read::{LogEntry, Table};
+
+/// What a reader of the outputs must know about what 903 data cannot show.
+pub const LIMIT: &str = "A child who re-enters another authority's care cannot be seen in this authority's 903 returns; such a re-entry counts as time at home, so the rates are re-entries into this authority's care.";
+
+/// The default knots, in years: 0, 14 days, 3 months, 6 months, 1, 2 and 5 years.
+pub const DEFAULT_KNOTS: [f64; 7] = [0.0, 14.0 / 365.25, 0.25, 0.5, 1.0, 2.0, 5.0];
+
+/// The months at which the hold-out comparison is made, where follow-up allows.
+pub const HOLDOUT_MONTHS: [u32; 4] = [3, 6, 12, 24];
+
+/// One file's table and the collection year it belongs to (the year of its 31 March).
+pub struct Input {
+    pub label: String,
+    pub year: i32,
+    pub table: Table,
+}
+
+/// How to fit.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// REC codes that are a return home (default E4A and E4B).
+    pub returns: Vec<String>,
+    pub knots: Vec<f64>,
+    /// The date time at home is followed to (default: the latest year's 31 March).
+    pub extract: Option<NaiveDate>,
+    /// Fit on returns before the last `n` years and compare with those years.
+    pub holdout_years: Option<u32>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            returns: vec!["E4A".into(), "E4B".into()],
+            knots: DEFAULT_KNOTS.to_vec(),
+            extract: None,
+            holdout_years: None,
+        }
+    }
+}
+
+/// Why no fit could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum FitError {
+    #[error("no Episodes file was given (a file with the columns CHILD, DECOM, RNE, DEC and REC)")]
+    NoEpisodes,
+    #[error("no Header file was given (a file with the columns CHILD and DOB): ages and 18th birthdays need it")]
+    NoHeader,
+    #[error("{0}")]
+    TooFew(String),
+}
+
+/// A prevalence: returns with the factor among those fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prevalence {
+    pub with: u64,
+    pub of: u64,
+}
+
+/// One row of the hold-out comparison.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct HoldoutRow {
+    pub months: u32,
+    pub observed: f64,
+    pub observed_lo: f64,
+    pub observed_hi: f64,
+    pub predicted: f64,
+    pub predicted_lo: f64,
+    pub predicted_hi: f64,
+}
+
+/// The hold-out check: returns from `cut` on, against the model fitted on those before.
+#[derive(Clone, Debug)]
+pub struct Holdout {
+    pub cut: NaiveDate,
+    pub returns: u64,
+    pub reentries: u64,
+    pub rows: Vec<HoldoutRow>,
+}
+
+/// Everything fitted, and the counts behind it.
+#[derive(Clone, Debug)]
+pub struct Fit {
+    pub first_year: i32,
+    pub last_year: i32,
+    pub extract: NaiveDate,
+    pub children: usize,
+    pub episodes: usize,
+    pub periods: usize,
+    pub short_breaks: usize,
+    pub returns_without_dob: usize,
+    /// Every return home followed (before the extract and the 18th birthday).
+    pub returns_home: u64,
+    pub reentries: u64,
+    pub censored: u64,
+    /// Mean returns home a year over the collection years read.
+    pub returns_per_year: f64,
+    /// The observed curve over every return.
+    pub km: Vec<fit::KmStep>,
+    /// The hazard, fitted on the returns before the hold-out cut (all, without one).
+    pub hazard: fit::HazardFit,
+    /// Returns the hazard was fitted on.
+    pub fitted_returns: u64,
+    pub prevalence: Vec<Prevalence>,
+    /// Returns home by whole year of age at the return, 0 to 17.
+    pub age_at_return: Vec<u64>,
+    pub care: Option<fit::LogNormalFit>,
+    /// Periods of care after a re-entry that ended, and of those, how many in a return home.
+    pub care_ended: u64,
+    pub care_went_home: u64,
+    pub holdout: Option<Holdout>,
+    /// The model's share back at each knot-free time of the observed curve's grid, for the
+    /// chart: (years, predicted share) over every return's covariates.
+    pub fitted_curve: Vec<(f64, f64)>,
+}
+
+/// Reads histories from the tables and fits them.
+pub fn fit(inputs: Vec<Input>, opts: &Options, labels: &[String], log: &mut Vec<LogEntry>) -> Result<Fit, FitError> {
+    let mut headers = Vec::new();
+    let mut episodes = Vec::new();
+    let (mut first_year, mut last_year) = (i32::MAX, i32::MIN);
+    for input in inputs {
+        first_year = first_year.min(input.year);
+        last_year = last_year.max(input.year);
+        match input.table {
+            Table::Header(rows) => headers.extend(rows.into_iter().map(|r| (input.year, r))),
+            Table::Episodes(rows) => episodes.extend(rows.into_iter().map(|r| (input.year, r))),
+        }
+    }
+    if episodes.is_empty() {
+        return Err(FitError::NoEpisodes);
+    }
+    if headers.is_empty() {
+        return Err(FitError::NoHeader);
+    }
+    let h = history::build(&headers, episodes, labels, &opts.returns, log);
+    let extract = opts.extract.unwrap_or_else(|| NaiveDate::from_ymd_opt(last_year, 3, 31).expect("31 March"));
+    let all: Vec<&history::Return> = h.returns.iter().collect();
+    let spells = fit::spells_of(&all, extract);
+    if spells.is_empty() {
+        return Err(FitError::TooFew(format!(
+            "no return home (REC {}) before the extract date {extract} was found in the episodes",
+            opts.returns.join(" or ")
+        )));
+    }
+    let reentries = spells.iter().filter(|s| s.1).count() as u64;
+    let km = fit::kaplan_meier(&spells.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>());
+    let cut = opts
+        .holdout_years
+        .map(|n| extract.checked_sub_months(Months::new(12 * n)).and_then(|d| d.succ_opt()).unwrap_or(extract));
+    let (train, test): (Vec<&history::Return>, Vec<&history::Return>) = match cut {
+        Some(c) => all.iter().partition(|r| r.date < c),
+        None => (all.clone(), Vec::new()),
+    };
+    let train_spells = fit::spells_of(&train, cut.unwrap_or(extract));
+    let train_events = train_spells.iter().filter(|s| s.1).count();
+    if train_events < fit::MIN_EVENTS as usize {
+        return Err(FitError::TooFew(format!(
+            "{} re-entries {}: at least {} are needed to fit a hazard",
+            if train_events == 0 { "no".to_string() } else { "fewer than 5".to_string() },
+            if cut.is_some() { "before the hold-out years" } else { "in the data" },
+            fit::MIN_EVENTS
+        )));
+    }
+    // The knots the data can support: a knot beyond anyone's follow-up has no exposure.
+    let longest = train_spells.iter().map(|s| s.0).fold(0.0, f64::max);
+    let knots: Vec<f64> = opts.knots.iter().copied().filter(|k| *k < longest).collect();
+    for k in opts.knots.iter().filter(|k| **k >= longest) {
+        log.push(LogEntry {
+            file: String::new(),
+            line: 0,
+            field: "knots_years".into(),
+            action: format!("knot at {k} years left out: no return was followed that long"),
+        });
+    }
+    let hazard = fit::fit_hazard(&train_spells, &knots);
+    for (j, why) in &hazard.left_out {
+        log.push(LogEntry {
+            file: String::new(),
+            line: 0,
+            field: FACTORS[*j].into(),
+            action: format!("left out: {why}"),
+        });
+    }
+    let prevalence = (0..5)
+        .map(|j| Prevalence {
+            with: train_spells.iter().filter(|s| s.2[j]).count() as u64,
+            of: train_spells.len() as u64,
+        })
+        .collect();
+    let mut age_at_return = vec![0u64; 18];
+    for r in &train {
+        if r.spell(cut.unwrap_or(extract)).is_some() {
+            age_at_return[(r.age as usize).min(17)] += 1;
+        }
+    }
+    let care_spells = fit::care_spells(&h.care_after_reentry, extract);
+    let care = fit::fit_lognormal(&care_spells);
+    let ended: Vec<&history::CareSpell> =
+        h.care_after_reentry.iter().filter(|s| s.end.is_some_and(|e| e <= extract)).collect();
+    let holdout = cut.map(|c| {
+        let test_spells = fit::spells_of(&test, extract);
+        let km = fit::kaplan_meier(&test_spells.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>());
+        let xs: Vec<[bool; 5]> = test_spells.iter().map(|s| s.2).collect();
+        let months: Vec<u32> =
+            HOLDOUT_MONTHS.iter().copied().filter(|m| fit::km_at(&km, *m as f64 / 12.0).is_some()).collect();
+        let predicted = hazard.predict(&xs, &months.iter().map(|m| *m as f64 / 12.0).collect::<Vec<_>>());
+        let rows = months
+            .iter()
+            .zip(predicted)
+            .map(|(m, (p, plo, phi))| {
+                let (o, olo, ohi) = fit::km_at(&km, *m as f64 / 12.0).expect("filtered above");
+                HoldoutRow {
+                    months: *m,
+                    observed: o,
+                    observed_lo: olo,
+                    observed_hi: ohi,
+                    predicted: p,
+                    predicted_lo: plo,
+                    predicted_hi: phi,
+                }
+            })
+            .collect();
+        Holdout {
+            cut: c,
+            returns: test_spells.len() as u64,
+            reentries: test_spells.iter().filter(|s| s.1).count() as u64,
+            rows,
+        }
+    });
+    let year_start = NaiveDate::from_ymd_opt(first_year - 1, 4, 1).expect("1 April");
+    let in_years = h.returns.iter().filter(|r| r.date >= year_start && r.date <= extract).count();
+    let years = (extract.year() - first_year + 1).max(1) as f64;
+    let grid: Vec<f64> = (0..=60).map(|m| m as f64 / 12.0).filter(|t| *t <= longest).collect();
+    let xs: Vec<[bool; 5]> = spells.iter().map(|s| s.2).collect();
+    let fitted_curve = grid.iter().copied().zip(hazard.point(&xs, &grid)).collect();
+    Ok(Fit {
+        first_year,
+        last_year,
+        extract,
+        children: h.children,
+        episodes: h.episodes,
+        periods: h.periods,
+        short_breaks: h.short_breaks,
+        returns_without_dob: h.returns_without_dob,
+        returns_home: spells.len() as u64,
+        reentries,
+        censored: spells.len() as u64 - reentries,
+        returns_per_year: in_years as f64 / years,
+        km,
+        fitted_returns: train_spells.len() as u64,
+        hazard,
+        prevalence,
+        age_at_return,
+        care,
+        care_ended: ended.len() as u64,
+        care_went_home: ended.iter().filter(|s| s.went_home).count() as u64,
+        holdout,
+        fitted_curve,
+    })
+}
