@@ -119,7 +119,12 @@ fn outputs(out: &Path) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = std::fs::read_dir(out)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -145,7 +150,25 @@ fn year_folders_give_a_scenario_that_runs_and_outputs_safe_to_share() {
         .stdout(predicate::str::contains("returns home").and(predicate::str::contains("another authority's care")));
     let files = outputs(&out);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["cleaning_log.csv", "fit.json", "reentry_km.csv", "scenario.toml"]);
+    assert_eq!(
+        names,
+        [
+            "cleaning_log.csv",
+            "fit.html",
+            "fit.json",
+            "holdout.png",
+            "holdout.svg",
+            "local_fit.png",
+            "local_fit.svg",
+            "reentry_km.csv",
+            "scenario.toml"
+        ]
+    );
+    let page = &files.iter().find(|(n, _)| n == "fit.html").unwrap().1;
+    assert!(
+        page.contains("Checked on years the fit did not see")
+            && page.contains("an earlier return home that broke down")
+    );
     // No child ID, date of birth, postcode or URN reaches any output.
     let generated = generate(&small_truth());
     let header = &generated.last().unwrap().header;
@@ -160,7 +183,7 @@ fn year_folders_give_a_scenario_that_runs_and_outputs_safe_to_share() {
     let km = &files.iter().find(|(n, _)| n == "reentry_km.csv").unwrap().1;
     let mut rows = csv::Reader::from_reader(km.as_bytes());
     let mut suppressed = 0;
-    for r in rows.deserialize::<reunify::app::import903::KmRow>() {
+    for r in rows.deserialize::<reunify::ssda903::KmRow>() {
         let r = r.unwrap();
         for c in [&r.at_risk, &r.reentries, &r.censored] {
             assert!(!matches!(c.as_str(), "1" | "2" | "3" | "4"), "{r:?}");
@@ -302,6 +325,12 @@ fn dirty_rows_are_logged_with_file_line_and_field_and_the_rest_is_fitted() {
     assert!(at(lines - 1, "DEC").contains("overlaps the child's next episode"));
     for e in &log {
         assert!(!e.action.contains("Z1") && !e.action.contains("Z4"), "no child ID in the log: {e:?}");
+    }
+    // The page summarises the log with its counts suppressed: each kind happened once here.
+    let page = std::fs::read_to_string(out.join("fit.html")).unwrap();
+    assert!(page.contains("ends before it starts: episode left out</td><td class=\"num\">c</td>"), "{page}");
+    for small in 1..=4 {
+        assert!(!page.contains(&format!("<td class=\"num\">{small}</td>")), "a count of {small} in fit.html");
     }
 }
 

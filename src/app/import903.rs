@@ -19,13 +19,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Failure, bad_input, run_failed, staging};
 use crate::scenario::Scenario;
 use crate::ssda903::read::{LogEntry, Table};
-use crate::ssda903::{self, FACTORS, Fit, Input};
+use crate::ssda903::{self, FACTORS, Fit, Input, km_rows, shown};
 
 #[derive(clap::Args, Debug)]
 pub struct Import903Args {
@@ -56,24 +56,6 @@ pub struct Import903Args {
     /// Show counts from 1 to 4 (by default they are shown as c, the DfE convention).
     #[arg(long)]
     pub no_suppression: bool,
-}
-
-/// One row of `reentry_km.csv`: the observed share back in care by month since the return.
-/// Counts are text so that a suppressed one can be `c`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct KmRow {
-    pub months: u32,
-    pub at_risk: String,
-    pub reentries: String,
-    pub censored: String,
-    pub share_back: f64,
-    pub share_back_lo: f64,
-    pub share_back_hi: f64,
-}
-
-/// A count as it may be shown: `c` for 1 to 4 under suppression.
-fn shown(n: u64, suppress: bool) -> String {
-    if suppress && (1..=4).contains(&n) { "c".into() } else { n.to_string() }
 }
 
 fn shown_json(n: u64, suppress: bool) -> Value {
@@ -208,8 +190,10 @@ pub fn command(a: &Import903Args) -> Result<(), Failure> {
     let fit_json = fit_json(&fit, a, &opts, suppress);
     std::fs::write(dir.join("fit.json"), serde_json::to_string_pretty(&fit_json).map_err(run_failed)? + "\n")
         .map_err(run_failed)?;
-    write_csv(&dir.join("reentry_km.csv"), &km_rows(&fit, suppress)).map_err(run_failed)?;
+    let km = km_rows(&fit, suppress);
+    write_csv(&dir.join("reentry_km.csv"), &km).map_err(run_failed)?;
     write_csv(&dir.join("cleaning_log.csv"), &log).map_err(run_failed)?;
+    crate::report::fit_page::write(dir, &fit, &a.name, &km, &log, suppress).map_err(run_failed)?;
     let done = staged.commit().map_err(super::stage_failed)?;
     println!(
         "{}: {} returns home, {} back in care, from {} collection years ({} to {}); {} lines in the cleaning log",
@@ -232,34 +216,6 @@ fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> anyhow::Result<()> {
     }
     w.flush()?;
     Ok(())
-}
-
-/// The observed curve by whole month since the return, to five years, while at least five
-/// returns are at risk under suppression (a smaller risk set would show a child's own path).
-pub fn km_rows(fit: &Fit, suppress: bool) -> Vec<KmRow> {
-    let mut rows = Vec::new();
-    let mut prev = 0.0;
-    for m in 0..=60u32 {
-        let t = m as f64 / 12.0;
-        let Some((f, lo, hi)) = ssda903::fit::km_at(&fit.km, t) else { break };
-        let at_risk = fit.km.iter().find(|s| s.years >= prev).map_or(0, |s| s.at_risk);
-        if suppress && at_risk < 5 {
-            break;
-        }
-        let within = |s: &&ssda903::fit::KmStep| s.years >= prev && (s.years < t || (m == 0 && s.years <= t));
-        let (d, c) = fit.km.iter().filter(within).fold((0, 0), |(d, c), s| (d + s.events, c + s.censored));
-        rows.push(KmRow {
-            months: m,
-            at_risk: shown(at_risk, suppress),
-            reentries: shown(d, suppress),
-            censored: shown(c, suppress),
-            share_back: f,
-            share_back_lo: lo,
-            share_back_hi: hi,
-        });
-        prev = t;
-    }
-    rows
 }
 
 fn round(x: f64, digits: i32) -> f64 {

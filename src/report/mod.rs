@@ -10,6 +10,7 @@ pub mod charts;
 pub mod cheers;
 pub mod compare;
 pub mod figures;
+pub mod fit_page;
 
 use std::collections::BTreeMap;
 use std::path::Path;

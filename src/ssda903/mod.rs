@@ -21,6 +21,15 @@ use chrono::{Datelike, Months, NaiveDate};
 pub use history::FACTORS;
 use read::{LogEntry, Table};
 
+/// Each factor in words, for people (the names stay in the tables and the scenario).
+pub const FACTOR_LABELS: [&str; 5] = [
+    "aged 10 or over at the return",
+    "an earlier return home that broke down",
+    "in care because of abuse or neglect (CIN N1)",
+    "accommodated under section 20 (LS V2)",
+    "an unplanned return home (REC E4B)",
+];
+
 /// What a reader of the outputs must know about what 903 data cannot show.
 pub const LIMIT: &str = "A child who re-enters another authority's care cannot be seen in this authority's 903 returns; such a re-entry counts as time at home, so the rates are re-entries into this authority's care.";
 
@@ -279,4 +288,50 @@ pub fn fit(inputs: Vec<Input>, opts: &Options, labels: &[String], log: &mut Vec<
         holdout,
         fitted_curve,
     })
+}
+
+/// One row of `reentry_km.csv`: the observed share back in care by month since the return.
+/// Counts are text so that a suppressed one can be `c`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KmRow {
+    pub months: u32,
+    pub at_risk: String,
+    pub reentries: String,
+    pub censored: String,
+    pub share_back: f64,
+    pub share_back_lo: f64,
+    pub share_back_hi: f64,
+}
+
+/// A count as it may be shown: `c` for 1 to 4 under suppression.
+pub fn shown(n: u64, suppress: bool) -> String {
+    if suppress && (1..=4).contains(&n) { "c".into() } else { n.to_string() }
+}
+
+/// The observed curve by whole month since the return, to five years, while at least five
+/// returns are at risk under suppression (a smaller risk set would show a child's own path).
+pub fn km_rows(fit: &Fit, suppress: bool) -> Vec<KmRow> {
+    let mut rows = Vec::new();
+    let mut prev = 0.0;
+    for m in 0..=60u32 {
+        let t = m as f64 / 12.0;
+        let Some((f, lo, hi)) = fit::km_at(&fit.km, t) else { break };
+        let at_risk = fit.km.iter().find(|s| s.years >= prev).map_or(0, |s| s.at_risk);
+        if suppress && at_risk < 5 {
+            break;
+        }
+        let within = |s: &&fit::KmStep| s.years >= prev && (s.years < t || (m == 0 && s.years <= t));
+        let (d, c) = fit.km.iter().filter(within).fold((0, 0), |(d, c), s| (d + s.events, c + s.censored));
+        rows.push(KmRow {
+            months: m,
+            at_risk: shown(at_risk, suppress),
+            reentries: shown(d, suppress),
+            censored: shown(c, suppress),
+            share_back: f,
+            share_back_lo: lo,
+            share_back_hi: hi,
+        });
+        prev = t;
+    }
+    rows
 }
