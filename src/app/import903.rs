@@ -435,10 +435,14 @@ fn scenario_text(template: &str, fit: &Fit, a: &Import903Args, suppress: bool) -
                 t.insert("share".into(), round(r.observed, 4).into());
                 t.insert("rounding".into(), 0.00005.into());
                 t.insert("years".into(), (r.months as f64 / 12.0).into());
+                // No comma: the report shortens a source to its first author and year.
                 t.insert(
                     "source".into(),
-                    format!("{files}: Kaplan–Meier of the returns home from {} on, which the fit did not see", ho.cut)
-                        .into(),
+                    format!(
+                        "{} SSDA903 returns {}–{}: Kaplan–Meier of the returns home from {} on (not seen by the fit)",
+                        a.name, fit.first_year, fit.last_year, ho.cut
+                    )
+                    .into(),
                 );
                 t.insert(
                     "population".into(),

@@ -10,7 +10,7 @@ use anyhow::Result;
 use maud::{DOCTYPE, PreEscaped, html};
 
 use super::charts::{Drawn, HoldoutChart, LocalFitChart};
-use crate::results::format::{number, percent};
+use crate::results::format::{count, number, percent};
 use crate::ssda903::read::LogEntry;
 use crate::ssda903::{FACTOR_LABELS, FACTORS, Fit, KmRow, LIMIT, fit::km_at, shown};
 
@@ -30,7 +30,9 @@ pub fn write(dir: &Path, fit: &Fit, name: &str, km: &[KmRow], log: &[LogEntry], 
         _ => None,
     };
     drawn.finish()?;
-    let n = |x: u64| shown(x, suppress);
+    // Counts with thousands separators, or c.
+    let n = |x: u64| if shown(x, suppress) == "c" { "c".to_string() } else { count(x as f64) };
+    let ratio = |x: f64| format!("{x:.2}");
     let at = |years: f64| km_at(&fit.km, years).map(|(f, _, _)| percent(f));
     let h = &fit.hazard;
     // The cleaning log summarised by field and what was done, counts suppressed.
@@ -66,7 +68,7 @@ pub fn write(dir: &Path, fit: &Fit, name: &str, km: &[KmRow], log: &[LogEntry], 
                     tr { th { "Children" } th.num { "Hazard ratio" } th.num { "95% interval" } th.num { "Share of returns" } }
                     @for (j, label) in FACTOR_LABELS.iter().enumerate() {
                         @if let Some((e, lo, hi)) = h.hazard_ratio(j) {
-                            tr { td { (label) } td.num { (number(e, 2)) } td.num { (number(lo, 2)) " to " (number(hi, 2)) } td.num { (percent(fit.prevalence[j].with as f64 / fit.prevalence[j].of.max(1) as f64)) } }
+                            tr { td { (label) } td.num { (ratio(e)) } td.num { (ratio(lo)) " to " (ratio(hi)) } td.num { (percent(fit.prevalence[j].with as f64 / fit.prevalence[j].of.max(1) as f64)) } }
                         }
                     }
                 }
