@@ -76,3 +76,112 @@ fn defect_01_the_what_if_server_refuses_work_beyond_the_run_limit() {
     assert!(!body.contains("--force"), "a page cannot pass --force: {body}");
     assert_eq!(post(&s.url, &json!({})).0, 200, "the server still answers");
 }
+
+/// A raw HTTP/1.1 request on loopback, so that `Host`, `Origin` and `Content-Type` are exactly
+/// what a hostile page's browser would send; returns the status and the whole response.
+fn raw(url: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let code = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (code, out)
+}
+
+/// Item 3: another site's page cannot use the server: a `text/plain` POST (which browsers
+/// send cross-site without asking) is refused, so is a foreign `Origin`, and a foreign `Host`
+/// (a rebound DNS name) gets nothing, not even the scenario's text.
+#[test]
+fn defect_03_the_what_if_server_refuses_other_sites_and_foreign_hosts() {
+    let s = serve("scenarios/england-2012-13.toml");
+    let own = s.url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let body = r#"{"overrides": {}, "iterations": 0}"#;
+    let json = ("Content-Type", "application/json");
+    let host = ("Host", own.as_str());
+    let (code, out) = raw(
+        &s.url,
+        "POST",
+        "/api/whatif",
+        &[host, ("Content-Type", "text/plain"), ("Origin", "http://evil.example")],
+        body,
+    );
+    assert!(code == 403 || code == 415, "{out}");
+    let (code, out) = raw(&s.url, "POST", "/api/whatif", &[host, ("Content-Type", "text/plain")], body);
+    assert_eq!(code, 415, "{out}");
+    let (code, out) = raw(&s.url, "POST", "/api/whatif", &[host, json, ("Origin", "http://evil.example")], body);
+    assert_eq!(code, 403, "{out}");
+    let (code, out) = raw(&s.url, "GET", "/api/scenario", &[("Host", "evil.example:80")], "");
+    assert_eq!(code, 421, "{out}");
+    assert!(!out.contains("england-2012-13"), "{out}");
+    let (code, _) = raw(&s.url, "GET", "/", &[("Host", "attacker.example")], "");
+    assert_eq!(code, 421);
+    // The page's own requests still work: its own origin, JSON, and `localhost` as the host.
+    let origin = format!("http://{own}");
+    let (code, out) = raw(&s.url, "POST", "/api/whatif", &[host, json, ("Origin", origin.as_str())], body);
+    assert_eq!(code, 200, "{out}");
+    let port = own.rsplit(':').next().unwrap();
+    let local = format!("localhost:{port}");
+    assert_eq!(raw(&s.url, "GET", "/api/scenario", &[("Host", local.as_str())], "").0, 200);
+}
+
+/// Item 2: "Save as scenario" works for a name that is not ASCII: the download gets an ASCII
+/// fallback name and the exact name in UTF-8 (RFC 8187), never an HTTP 500.
+#[test]
+fn defect_02_save_as_scenario_works_for_a_name_that_is_not_ascii() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap().replacen(
+        "name = \"england-2012-13\"",
+        "name = \"ynys-môn–2024\"",
+        1,
+    );
+    let f = write(dir.path(), "ynys.toml", &text);
+    let s = serve(&f);
+    let own = s.url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let (code, out) = raw(
+        &s.url,
+        "POST",
+        "/api/scenario.toml",
+        &[("Host", own.as_str()), ("Content-Type", "application/json")],
+        r#"{"overrides": {"strategy.support-for-all.cost": 4000}}"#,
+    );
+    assert_eq!(code, 200, "{out}");
+    assert!(out.contains("filename=\"ynys-m_n_2024-what-if.toml\""), "{out}");
+    assert!(out.contains("filename*=UTF-8''ynys-m%C3%B4n%E2%80%932024-what-if.toml"), "{out}");
+}
+
+/// Item 6: a shard manifest is checked by the rules `--shard I/N` obeys: `"shards": 0` is
+/// refused (it divided by zero), and one shard of a split into a million names the first few
+/// missing shards and counts the rest (it built a line for each).
+#[test]
+fn defect_06_merge_refuses_zero_shards_and_counts_a_million_missing_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", SMALL);
+    let shard = dir.path().join("s0");
+    reunify().args(["run", &f, "--shard", "0/2", "--quiet", "--out"]).arg(&shard).assert().success();
+    let manifest = shard.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let out = dir.path().join("merged");
+    for (shards, expect) in [("0", "shard 0 of 0 does not exist"), ("1000000", "and 999994 more shards are missing")] {
+        // The split's own numbers, as a run with --shard 0/N would have written them.
+        let mut m: Value = serde_json::from_str(&text).unwrap();
+        let n: u64 = shards.parse().unwrap();
+        let iterations = m["iterations"].as_u64().unwrap();
+        m["shards"] = json!(n);
+        m["last_iteration"] = json!(if n == 0 { 0 } else { iterations / n });
+        std::fs::write(&manifest, m.to_string()).unwrap();
+        let o = reunify().arg("merge").arg(&shard).arg("--out").arg(&out).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(expect), "{err}");
+        assert!(err.len() < 2000, "{} bytes of error", err.len());
+    }
+    assert!(!out.exists());
+}

@@ -49,11 +49,20 @@ pub struct State {
     latest: Mutex<BTreeMap<String, u64>>,
     /// One lock per named client: its simulations run one at a time.
     running: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
+    /// The `Host` values this server answers to, set once it is bound ([`allowed_hosts`]).
+    hosts: std::sync::OnceLock<Vec<String>>,
 }
 
 impl State {
     pub fn new(sc: Scenario, text: String, file: String) -> State {
-        State { sc, text, file, latest: Mutex::new(BTreeMap::new()), running: Mutex::new(BTreeMap::new()) }
+        State {
+            sc,
+            text,
+            file,
+            latest: Mutex::new(BTreeMap::new()),
+            running: Mutex::new(BTreeMap::new()),
+            hosts: std::sync::OnceLock::new(),
+        }
     }
 }
 
@@ -359,8 +368,92 @@ fn body(req: &mut Request) -> Result<Vec<u8>, Response<std::io::Cursor<Vec<u8>>>
     }
 }
 
+/// The `Host` header values a server bound to `addr` (asked for as `host`) answers to: the
+/// address itself, `localhost` and the name it was asked for, each with the port. A server
+/// bound to every interface also answers to any IP address with its port. A name that is not
+/// one of these is refused, so a page that rebinds its own domain name to this machine (DNS
+/// rebinding) cannot read from it.
+pub fn allowed_hosts(addr: std::net::SocketAddr, host: &str) -> Vec<String> {
+    let port = addr.port();
+    let ip = match addr.ip() {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    };
+    let mut v = vec![format!("{ip}:{port}"), format!("localhost:{port}"), format!("{host}:{port}")];
+    if addr.ip().is_unspecified() {
+        v.push(format!("*:{port}"));
+    }
+    v
+}
+
+fn host_allowed(hosts: &[String], value: &str) -> bool {
+    let value = value.to_ascii_lowercase();
+    hosts.iter().any(|h| match h.strip_prefix("*:") {
+        // Any IP literal with the port: no DNS name can rebind to it.
+        Some(port) => value.rsplit_once(':').is_some_and(|(ip, p)| {
+            p == port && ip.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok()
+        }),
+        None => *h == value,
+    })
+}
+
+/// Refuses what no page of this server sends: a `Host` it does not answer to (DNS
+/// rebinding), an `Origin` other than its own (another site's page, which a browser lets send
+/// a form-like POST without asking first), and a POST whose body is not declared JSON (which
+/// is what makes a browser ask first for any cross-site request).
+fn refused_by_origin(state: &State, req: &Request) -> Option<Response<std::io::Cursor<Vec<u8>>>> {
+    let hosts = state.hosts.get()?;
+    let get = |name: &str| {
+        req.headers()
+            .iter()
+            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str().to_string())
+    };
+    match get("Host") {
+        Some(h) if host_allowed(hosts, &h) => {}
+        _ => return Some(error_response(421, "this server answers only to its own address (Host)")),
+    }
+    if let Some(origin) = get("Origin") {
+        let own = origin.strip_prefix("http://").is_some_and(|h| host_allowed(hosts, h));
+        if !own {
+            return Some(error_response(403, "requests from other sites' pages are refused (Origin)"));
+        }
+    }
+    if *req.method() == Method::Post {
+        let json = get("Content-Type")
+            .is_some_and(|t| t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        if !json {
+            return Some(error_response(415, "send the request as JSON (Content-Type: application/json)"));
+        }
+    }
+    None
+}
+
+/// `Content-Disposition` for a download named `name`: an ASCII fallback (anything else, and
+/// quotes and backslashes, as `_`) and the exact name in UTF-8 (RFC 6266, RFC 8187), so any
+/// scenario name makes a valid header.
+fn attachment(name: &str) -> String {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// Answers one request.
 pub fn respond(state: &State, mut req: Request) {
+    if let Some(r) = refused_by_origin(state, &req) {
+        let _ = req.respond(r);
+        return;
+    }
     let path = req.url().split('?').next().unwrap_or("").to_string();
     let response = match (req.method(), path.as_str()) {
         (Method::Get, "/") => {
@@ -421,7 +514,7 @@ pub fn respond(state: &State, mut req: Request) {
                         .with_header(header("Content-Type", "application/toml; charset=utf-8"))
                         .with_header(header(
                             "Content-Disposition",
-                            &format!("attachment; filename=\"{}-what-if.toml\"", state.sc.meta.name),
+                            &attachment(&format!("{}-what-if.toml", state.sc.meta.name)),
                         )),
                     Err(Refused::Bad(m)) => error_response(400, &m),
                     Err(Refused::Superseded | Refused::Failed(_)) => error_response(500, "cannot write the scenario"),
@@ -439,6 +532,7 @@ pub fn respond(state: &State, mut req: Request) {
 pub fn serve(state: State, host: &str, port: u16, on_ready: impl FnOnce(&str)) -> Result<()> {
     let server = Server::http((host, port)).map_err(|e| anyhow!("cannot listen on {host}:{port}: {e}"))?;
     let addr = server.server_addr().to_ip().ok_or_else(|| anyhow!("not an IP address"))?;
+    let _ = state.hosts.set(allowed_hosts(addr, &host.to_ascii_lowercase()));
     on_ready(&format!("http://{addr}/"));
     let state = Arc::new(state);
     for req in server.incoming_requests() {

@@ -59,6 +59,13 @@ impl FromStr for ShardSpec {
         let bad = || format!("`{s}` is not a shard: write I/N, shard I (from 0) of N, as in 3/8");
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let (index, count): (u32, u32) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        ShardSpec::new(index, count)
+    }
+}
+
+impl ShardSpec {
+    /// Shard `index` of `count`, which must exist.
+    pub fn new(index: u32, count: u32) -> Result<ShardSpec, String> {
         if count == 0 || index >= count {
             return Err(format!("shard {index} of {count} does not exist: shards are numbered from 0 to N − 1"));
         }
@@ -172,8 +179,15 @@ fn codec() -> impl bincode::config::Config {
 }
 
 /// A manifest from its bytes.
-pub fn parse_manifest(bytes: &[u8]) -> serde_json::Result<Manifest> {
-    serde_json::from_slice(bytes)
+pub fn parse_manifest(bytes: &[u8]) -> anyhow::Result<Manifest> {
+    let m: Manifest = serde_json::from_slice(bytes)?;
+    // The same rules as `--shard I/N` and `--iterations`, so nothing after this divides by
+    // zero shards or plans for more iterations than a run may have.
+    ShardSpec::new(m.shard, m.shards).map_err(|e| anyhow!("{e}"))?;
+    if m.iterations > crate::scenario::MAX_ITERATIONS {
+        anyhow::bail!("{} iterations is more than a run may have ({})", m.iterations, crate::scenario::MAX_ITERATIONS);
+    }
+    Ok(m)
 }
 
 /// One iteration's record from a shard's data: its digest and its `budget` rows.
@@ -514,18 +528,25 @@ fn check_set(given: Vec<(PathBuf, Manifest)>) -> anyhow::Result<Vec<(PathBuf, Ma
         }
         by_index.insert(m.shard, (dir, m));
     }
-    let missing: Vec<String> = (0..first.shards)
-        .filter(|i| !by_index.contains_key(i))
-        .map(|i| {
-            format!(
-                "shard {i} of {} is missing: {}",
-                first.shards,
-                range_words(i, &psa_range(i, first.shards, first.iterations))
-            )
-        })
-        .collect();
-    if !missing.is_empty() {
-        anyhow::bail!("{}", missing.join("; "));
+    // The missing shards, the first few by name: a set of a million shards missing all but
+    // one must not build a million lines.
+    const NAMED: usize = 5;
+    let absent = first.shards as usize - by_index.len();
+    if absent > 0 {
+        let named: Vec<String> = (0..first.shards)
+            .filter(|i| !by_index.contains_key(i))
+            .take(NAMED)
+            .map(|i| {
+                format!(
+                    "shard {i} of {} is missing: {}",
+                    first.shards,
+                    range_words(i, &psa_range(i, first.shards, first.iterations))
+                )
+            })
+            .collect();
+        let more =
+            if absent > NAMED { format!("; and {} more shards are missing", absent - NAMED) } else { String::new() };
+        anyhow::bail!("{}{more}", named.join("; "));
     }
     Ok(by_index.into_values().collect())
 }
