@@ -175,7 +175,7 @@ fn defect_06_merge_refuses_zero_shards_and_counts_a_million_missing_ones() {
         let n: u64 = shards.parse().unwrap();
         let iterations = m["iterations"].as_u64().unwrap();
         m["shards"] = json!(n);
-        m["last_iteration"] = json!(if n == 0 { 0 } else { iterations / n });
+        m["last_iteration"] = json!(iterations.checked_div(n).unwrap_or(0));
         std::fs::write(&manifest, m.to_string()).unwrap();
         let o = reunify().arg("merge").arg(&shard).arg("--out").arg(&out).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
