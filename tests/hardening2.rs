@@ -185,3 +185,32 @@ fn defect_06_merge_refuses_zero_shards_and_counts_a_million_missing_ones() {
     }
     assert!(!out.exists());
 }
+
+/// Item 10: a reader that stops reading ends the process quietly, and a full disk is a clear
+/// error, never a panic.
+#[test]
+fn defect_10_broken_pipes_end_quietly_and_a_full_disk_is_a_clear_error() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reunify"))
+        .args(["tornado", "scenarios/holmes-2014.toml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the analysis prints anything, as `| head -0` would: every
+    // write then meets a closed pipe.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+    use std::os::unix::process::ExitStatusExt;
+    assert!(o.status.success() || o.status.signal() == Some(13), "{:?}", o.status);
+    for args in [vec!["init"], vec!["validate", "scenarios/holmes-2014.toml"]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_reunify")).args(&args).stdout(full).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("cannot write to standard output: No space left on device"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}

@@ -14,10 +14,7 @@ pub const TEMPLATE: &str = include_str!("template.toml");
 
 pub fn write(file: Option<&Path>, force: bool) -> Result<(), Failure> {
     match file {
-        None => {
-            print!("{TEMPLATE}");
-            Ok(())
-        }
+        None => super::stdout::write_all(TEMPLATE).map_err(run_failed),
         Some(path) => {
             // symlink_metadata: a dangling symbolic link is something there too.
             if std::fs::symlink_metadata(path).is_ok() && !force {

@@ -17,6 +17,7 @@ pub mod serve;
 pub mod settings;
 pub mod shard;
 pub mod staging;
+pub mod stdout;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,43 @@
+//! Standard output that ends well: a reader that stops reading (`reunify tornado X | head`)
+//! ends the process quietly, as it ends `cat`, and a standard output that cannot be written
+//! (`reunify init > /dev/full`) is a clear error with exit code 1, never a panic.
+//!
+//! Rust ignores SIGPIPE, so a closed pipe makes every `println!` fail, and `println!` panics
+//! on failure. [`install`] restores SIGPIPE's default action (the process ends at the first
+//! write to a closed pipe, silently) and installs a panic hook that turns the panic of a
+//! failed print into the error message a user should read. Commands that write a whole
+//! document to standard output ([`write_all`]) report the error themselves.
+
+use std::io::Write;
+
+/// Restores SIGPIPE's default and installs the hook; the binary calls it once at start.
+pub fn install() {
+    // SAFETY: setting a signal's disposition to its default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if let Some(reason) = message.strip_prefix("failed printing to stdout: ") {
+            eprintln!("error: cannot write to standard output: {reason}");
+            std::process::exit(super::EXIT_RUN_FAILED);
+        }
+        default(info);
+    }));
+}
+
+/// Writes `text` to standard output whole, or says why not; a closed pipe is not an error.
+pub fn write_all(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot write to standard output: {e}")),
+        Ok(()) => Ok(()),
+    }
+}
