@@ -108,7 +108,15 @@ pub struct Inputs {
     /// The factor `calibrate_scale_to` put on each hazard's rates, when it has one.
     pub reentry_scale: Option<ScaleFit>,
     pub maltreatment_scale: Option<ScaleFit>,
+    /// `[age_at_return]`, when given: each child draws an age and its path ends at 18.
+    pub age: Option<crate::scenario::AgeAtReturn>,
+    /// The risk factor `aged_10_plus`, when the model has it and ages are drawn: its bit then
+    /// follows the drawn age instead of its prevalence.
+    pub aged_10_plus: Option<usize>,
 }
+
+/// The risk factor whose bit follows a child's drawn age, when `[age_at_return]` is given.
+pub const AGED_10_PLUS: &str = "aged_10_plus";
 
 /// Draws every parameter for PSA iteration `iteration` (1-based). Fixed parameters keep
 /// their point value and consume no randomness.
@@ -280,6 +288,11 @@ impl Inputs {
             maltreatment_fit,
             reentry_scale,
             maltreatment_scale,
+            age: sc.age_at_return.clone(),
+            aged_10_plus: sc
+                .age_at_return
+                .as_ref()
+                .and_then(|_| model.risk_factors.iter().position(|r| r.name == AGED_10_PLUS)),
         })
     }
 

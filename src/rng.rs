@@ -25,6 +25,9 @@ pub enum Purpose {
     Stays = 3,
     /// A simulated pilot trial's counts in one PSA draw ([`crate::pilot`]), one stream per arm.
     Trial = 4,
+    /// A child's age at the return home, when the scenario gives `[age_at_return]`: a stream
+    /// of its own, so that scenarios without ages draw exactly what they drew before.
+    Age = 5,
 }
 
 /// The authority index used for streams that belong to the whole iteration, not to one

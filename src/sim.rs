@@ -249,6 +249,9 @@ impl<const FLOW: bool> Outcome<FLOW> {
 /// A child's fixed characteristics in one iteration.
 struct Child {
     mask: u64,
+    /// When the child's path ends, in the run's years: its 18th birthday when ages are drawn
+    /// (`[age_at_return]`), else never.
+    end: f64,
     scale_reentry: f64,
     scale_maltreatment: f64,
     inv_scale_reentry: f64,
@@ -288,10 +291,13 @@ fn walk<const FLOW: bool>(
     out: &mut Outcome<FLOW>,
 ) -> usize {
     out.clear();
-    let h = inputs.horizon;
+    // The horizon, or the 18th birthday when it comes first: no re-entry, care or support
+    // from then on.
+    let h = inputs.horizon.min(child.end);
     if start >= h {
         return 0;
     }
+    let h_factor = if h == inputs.horizon { inputs.horizon_factor } else { inputs.discount.factor(h) };
     let disc = inputs.discount;
     let mut t0 = start;
     // The discount factor at t0, once known: a stay that follows care starts where the care
@@ -361,7 +367,7 @@ fn walk<const FLOW: bool>(
         // only if that stay is supported, which saves an `exp` for most episodes.
         let priced = inputs.discounts_care;
         let f_care_end = if care_end == h {
-            Some(inputs.horizon_factor)
+            Some(h_factor)
         } else if priced {
             Some(f_at * draws.care_factor(k, inputs))
         } else {
@@ -497,8 +503,20 @@ fn simulate_cohort<const FLOW: bool>(
                 start = y as f64 + rng.random::<f64>();
             }
         }
+        // The age at the return, from a stream of its own: the path ends at 18, and
+        // `aged_10_plus` is what the age says.
+        let mut end = f64::INFINITY;
+        if let Some(age) = &inputs.age {
+            let mut rng = child_key.stream(Purpose::Age);
+            let a = age.age(rng.random::<f64>(), rng.random::<f64>());
+            end = start + (18.0 - a);
+            if let Some(j) = inputs.aged_10_plus {
+                mask = (mask & !(1 << j)) | (((a >= 10.0) as u64) << j);
+            }
+        }
         let child = Child {
             mask,
+            end,
             scale_reentry: inputs.scale_reentry[mask as usize],
             scale_maltreatment: inputs.scale_maltreatment[mask as usize],
             inv_scale_reentry: inputs.inv_scale_reentry[mask as usize],

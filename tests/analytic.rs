@@ -228,3 +228,62 @@ support_years = 0.5
     assert_share(t.first_reentries_before_month(12) as f64 / N as f64, 0.2, N, "share by 1 year");
     assert_share(t.children_with_breakdown as f64 / N as f64, 0.35, N, "share by 5 years");
 }
+
+/// `[age_at_return]` with every child aged 17 (17 + u for a uniform u): the path ends at 18,
+/// `1 − u` years after the return, so with a constant hazard λ the share ever back in care is
+/// `E[1 − exp(−λ(1 − u))] = 1 − (1 − e^(−λ))/λ`, whatever the horizon beyond a year.
+#[test]
+fn a_child_s_path_ends_at_18() {
+    let (lambda, h) = (0.8, 5.0);
+    let ages = "[age_at_return]\nshares_by_year_of_age = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]\n";
+    let r = run(&constant(lambda, h, ages), false);
+    let p = base_level(&r, 0, Metric::ChildrenWithBreakdown) / N as f64;
+    assert_share(p, 1.0 - (1.0 - (-lambda).exp()) / lambda, N, "P(re-entry before 18)");
+    assert_eq!(
+        reunify::scenario::AgeAtReturn::new(&[0.0; 17].iter().chain([1.0].iter()).copied().collect::<Vec<_>>(), None)
+            .unwrap()
+            .share_turning_18_within(h),
+        1.0
+    );
+    // Without [age_at_return] nothing ends at 18: the same hazard over the whole horizon.
+    let r = run(&constant(lambda, h, ""), false);
+    let p = base_level(&r, 0, Metric::ChildrenWithBreakdown) / N as f64;
+    assert_share(p, 1.0 - (-lambda * h).exp(), N, "P(re-entry by H) without ages");
+}
+
+/// With ages drawn, `aged_10_plus` follows the age, not its prevalence: children all aged
+/// under 10 never carry its hazard ratio of 5, whatever its prevalence says; all aged 10 to 11
+/// always do (and none reaches 18 within a year).
+#[test]
+fn aged_10_plus_follows_the_drawn_age() {
+    let (lambda, h) = (0.2, 1.0);
+    let factor = "[[risk_factor]]\nname = \"aged_10_plus\"\nprevalence = 0.9\nhr_reentry = 5.0\n";
+    let young = format!(
+        "[age_at_return]\nshares_by_year_of_age = [0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n{factor}"
+    );
+    let r = run(&constant(lambda, h, &young), false);
+    let p = base_level(&r, 0, Metric::ChildrenWithBreakdown) / N as f64;
+    assert_share(p, 1.0 - (-lambda * h).exp(), N, "young: the baseline only");
+    let older = format!(
+        "[age_at_return]\nshares_by_year_of_age = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0.5, 0, 0, 0, 0, 0, 0]\n{factor}"
+    );
+    let r = run(&constant(lambda, h, &older), false);
+    let p = base_level(&r, 0, Metric::ChildrenWithBreakdown) / N as f64;
+    assert_share(p, 1.0 - (-5.0 * lambda * h).exp(), N, "aged 10 or 11: the ratio always");
+}
+
+/// `[age_at_return]` is checked: 18 shares, each a share, summing to 1.
+#[test]
+fn age_at_return_is_checked() {
+    for (shares, why) in [
+        ("[1]", "give 18 shares"),
+        ("[0.5, 0.6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]", "sum to 1.1"),
+        ("[-0.5, 1.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]", "at age 0, -0.5"),
+    ] {
+        let text = format!(
+            "[scenario]\nname = \"t\"\nhorizon_years = 1\n[[authority]]\nname = \"A\"\nchildren = 10\n[reentry]\nknots_years = [0.0]\nrates_per_year = [0.1]\n[[strategy]]\nname = \"u\"\neligibility = \"none\"\n[age_at_return]\nshares_by_year_of_age = {shares}\n"
+        );
+        let err = Scenario::from_toml_str(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("t.toml: age_at_return.shares_by_year_of_age") && err.contains(why), "{err}");
+    }
+}

@@ -220,6 +220,15 @@ fn year_folders_give_a_scenario_that_runs_and_outputs_safe_to_share() {
         .success();
     let summary = std::fs::read_to_string(run.join("summary.json")).unwrap();
     assert!(summary.contains("Anyshire"), "the run is the authority's");
+    // Its report shows the authority's own curve beside the model, and the paths ended at 18.
+    let report = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(
+        run.join("local_fit.svg").exists()
+            && report.contains("The baseline was fitted to this authority's own children")
+    );
+    assert!(report.contains("turn 18 within the 5 years followed"), "the report says how many paths ended at 18");
+    let scenario = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(scenario.contains("[age_at_return]") && scenario.contains("[[reentry.observed]]"));
     // The what-if page works on it: a price change on the fitted scenario is answered.
     let served = common::serve(out.join("scenario.toml").to_str().unwrap());
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();

@@ -256,6 +256,7 @@ fn fit_json(fit: &Fit, a: &Import903Args, opts: &ssda903::Options, suppress: boo
         "hazard_ratios": ratios,
         "left_out": left_out,
         "prevalence": prevalence,
+        "age_at_return": ssda903::age_shares(&fit.age_at_return, suppress).iter().map(|v| round(*v, 6)).collect::<Vec<_>>(),
         "care_after_reentry": fit.care.as_ref().map(|c| json!({
             "median_years": round(c.median_years, 4),
             "sigma": round(c.sigma, 4),
@@ -351,6 +352,19 @@ fn scenario_text(template: &str, fit: &Fit, a: &Import903Args, suppress: bool) -
         "source".into(),
         format!("Fitted by reunify import-903 to {files} ({period}; {counts}): piecewise-constant hazard for a child with none of the risk factors, Poisson regression with log exposure as offset (IRLS); each rate a gamma from its estimate and standard error. {}", ssda903::LIMIT).into(),
     );
+    // The observed curve, shown beside the model in a run's report (never fitted to).
+    let observed: Vec<toml::Value> = km_rows(fit, suppress)
+        .iter()
+        .map(|r| {
+            let mut t = toml::Table::new();
+            t.insert("months".into(), (r.months as f64).into());
+            t.insert("share".into(), round(r.share_back, 4).into());
+            t.insert("lo".into(), round(r.share_back_lo, 4).into());
+            t.insert("hi".into(), round(r.share_back_hi, 4).into());
+            toml::Value::Table(t)
+        })
+        .collect();
+    reentry.insert("observed".into(), toml::Value::Array(observed));
     doc.insert("reentry".into(), toml::Value::Table(reentry));
     // Risk factors: those estimated, with their hazard ratios and prevalences.
     let mut factors = Vec::new();
@@ -389,6 +403,23 @@ fn scenario_text(template: &str, fit: &Fit, a: &Import903Args, suppress: bool) -
         t.insert("source".into(), format!("Fitted by reunify import-903 to {files}: log-normal duration of the periods of care after a re-entry ({} ended, {} still open at the extract, censored; EM); return home: the share of those that ended that ended in a return home (beta from its count)", shown(c.ended, suppress), shown(c.censored, suppress)).into());
         doc.insert("care_after_breakdown".into(), toml::Value::Table(t));
     }
+    // Ages at the return: each simulated child draws one, and its path ends at 18.
+    let mut ages = toml::Table::new();
+    ages.insert(
+        "shares_by_year_of_age".into(),
+        toml::Value::Array(
+            ssda903::age_shares(&fit.age_at_return, suppress).iter().map(|v| round(*v, 6).into()).collect(),
+        ),
+    );
+    ages.insert(
+        "source".into(),
+        format!(
+            "{files} ({period}): age in whole years at the return home{}",
+            if suppress { "; a year of age with 1 to 4 returns is merged into its neighbour" } else { "" }
+        )
+        .into(),
+    );
+    doc.insert("age_at_return".into(), toml::Value::Table(ages));
     // Strategies' eligibility rules name the template's risk factors: use the 903 names.
     let present: Vec<&str> =
         FACTORS.iter().enumerate().filter(|(j, _)| h.hazard_ratio(*j).is_some()).map(|(_, n)| *n).collect();

@@ -41,6 +41,28 @@ pub fn curve_chart(d: &ReportData) -> ReentryChart {
     ReentryChart { horizon_months: s.horizon_years * 12.0, series, targets }
 }
 
+/// The authority's observed curve (`[reentry] observed`) beside the model's comparator, when
+/// the scenario carries one.
+pub fn local_curve_chart(d: &ReportData) -> Option<LocalFitChart> {
+    let s = &d.summary;
+    let observed = &s.calibration.observed;
+    if observed.is_empty() {
+        return None;
+    }
+    let psa = s.psa_iterations > 0;
+    let fitted = d
+        .curve
+        .iter()
+        .filter(|r| r.strategy == s.comparator)
+        .map(|r| (r.month as f64, if psa { r.mean.unwrap_or(r.base) } else { r.base }))
+        .collect();
+    Some(LocalFitChart {
+        observed: observed.iter().map(|p| (p.months, p.share, p.lo, p.hi)).collect(),
+        fitted,
+        fitted_label: format!("Model, {} ({})", s.comparator, if psa { "mean of simulations" } else { "base case" }),
+    })
+}
+
 pub fn cost_chart(d: &ReportData) -> CostChart {
     let bars = d
         .summary

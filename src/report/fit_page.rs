@@ -22,7 +22,8 @@ pub fn write(dir: &Path, fit: &Fit, name: &str, km: &[KmRow], log: &[LogEntry], 
     let last = observed.last().map_or(0.0, |p| p.0);
     let fitted: Vec<(f64, f64)> =
         fit.fitted_curve.iter().map(|(t, f)| (t * 12.0, *f)).filter(|(m, _)| *m <= last + 1e-9).collect();
-    let fit_svg = drawn.draw(&LocalFitChart { observed, fitted })?;
+    let fitted_label = "Fitted model (piecewise-constant hazard with risk factors)".to_string();
+    let fit_svg = drawn.draw(&LocalFitChart { observed, fitted, fitted_label })?;
     let holdout_svg = match &fit.holdout {
         Some(ho) if !ho.rows.is_empty() => {
             Some(drawn.draw(&HoldoutChart { rows: ho.rows.clone(), from: ho.cut.format("%-d %B %Y").to_string() })?)

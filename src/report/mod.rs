@@ -403,12 +403,20 @@ fn inputs_table(d: &ReportData) -> Markup {
     }
 }
 
-fn calibration_section(d: &ReportData) -> Markup {
+fn calibration_section(d: &ReportData, local: Option<&Markup>) -> Markup {
     let c = &d.summary.calibration;
     let knots: Vec<String> = c.reentry_knots.iter().map(|k| number(*k, 2)).collect();
     let rates: Vec<String> = c.reentry_rates.iter().map(|r| format!("{r:.4}")).collect();
     html! {
         p { "Fitted baseline re-entry rates per year, by piece starting at " (knots.join(", ")) " years: " (rates.join(", ")) "." }
+        @if let Some(figure) = local {
+            p { "The baseline was fitted to this authority's own children (reunify import-903). Its observed share back in care is set beside the model's:" }
+            (figure)
+        }
+        @if let Some(share) = c.ended_at_18 {
+            p { "Each child draws an age at the return home from the scenario's ages, and nobody re-enters care from their 18th birthday: "
+                (percent(share)) " of the children returning home turn 18 within the " (number(d.summary.horizon_years, 0)) " years followed, and their paths (at home or in care) end there." }
+        }
         @if c.reentry.is_empty() && c.maltreatment.is_empty() {
             p { "The scenario gives its rates directly; nothing was calibrated." }
         } @else {
@@ -611,6 +619,14 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
             &chart,
             dir,
             "Top: each bar is one strategy's spend in a financial year (undiscounted cash), split into support, breakdown and care, and other costs; outlines mark the strategy. Bottom: each line is a strategy's cumulative saving against the comparator minus its extra support spend, at the end of each financial year; above zero it is ahead, and it has paid back once it stays above zero to the end of the window. Shaded bands are 95% intervals across simulations.",
+        )?),
+        None => None,
+    };
+    let local = match figures::local_curve_chart(d) {
+        Some(chart) => Some(figure(
+            &chart,
+            dir,
+            "The grey line is the share of this authority's returns home back in care by months since the return, from its 903 returns (Kaplan–Meier, with its 95% band); the blue line is the model's share for the comparator. The observed curve ends a child's follow-up at 18 as if it could go on; the model's children leave at 18, so the model runs below it where many turn 18. Beyond that, where they part the model does not reproduce the authority's own children.",
         )?),
         None => None,
     };
@@ -845,7 +861,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                 h2 { "Scenario inputs" }
                 (inputs_table(d))
                 h2 { "Calibration fit" }
-                (calibration_section(d))
+                (calibration_section(d, local.as_ref()))
                 @if !d.validation.is_empty() {
                     h2 #validation { "External validation" }
                     (validation_section(d, validation.as_ref()))

@@ -43,6 +43,13 @@ pub struct Calibration {
     pub reentry_scale: Option<crate::calibrate::ScaleFit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maltreatment_scale: Option<crate::calibrate::ScaleFit>,
+    /// With `[age_at_return]`: the share of children whose 18th birthday comes within the
+    /// horizon, whose paths end there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at_18: Option<f64>,
+    /// The authority's own observed share back in care (`[reentry] observed`), when given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<crate::scenario::ObservedPoint>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -244,6 +251,8 @@ impl SummaryFile {
                 maltreatment: base.maltreatment_fit.clone(),
                 reentry_scale: base.reentry_scale,
                 maltreatment_scale: base.maltreatment_scale,
+                ended_at_18: sc.age_at_return.as_ref().map(|a| a.share_turning_18_within(sc.horizon())),
+                observed: sc.observed_reentry.clone(),
             },
             inputs: sc
                 .params

@@ -137,7 +137,7 @@ impl Builder {
         Ok(ParamId(self.params.len() - 1))
     }
 
-    pub(super) fn build(mut self, raw: RawScenario, table: &toml::Table) -> Result<Scenario, ScenarioError> {
+    pub(super) fn build(mut self, mut raw: RawScenario, table: &toml::Table) -> Result<Scenario, ScenarioError> {
         let m = raw.scenario;
         if m.name.trim().is_empty() || m.name.contains(['/', '\\']) || m.name.starts_with('.') {
             return Err(self.err("scenario.name", "must be a non-empty name usable as a folder name"));
@@ -201,6 +201,10 @@ impl Builder {
         }
         if raw.authority.iter().all(|a| a.children == 0) {
             return Err(self.err("authority", "every authority has 0 children: at least one child must return home"));
+        }
+        let observed_reentry = self.observed(raw.reentry.observed.take().unwrap_or_default())?;
+        if raw.maltreatment.as_ref().is_some_and(|m| m.observed.is_some()) {
+            return Err(self.err("maltreatment.observed", "only [reentry] takes an observed curve"));
         }
         let model = self.model(RawModel {
             reentry: raw.reentry,
@@ -308,7 +312,16 @@ impl Builder {
             None => None,
             Some(p) => Some(self.pilot(p, &model, values.pilot_value())?),
         };
+        let age_at_return = match &raw.age_at_return {
+            None => None,
+            Some(a) => Some(
+                AgeAtReturn::new(&a.shares_by_year_of_age, a.source.clone())
+                    .map_err(|why| self.err("age_at_return.shares_by_year_of_age", why))?,
+            ),
+        };
         Ok(Scenario {
+            age_at_return,
+            observed_reentry,
             budget,
             meta,
             params: self.params,
@@ -686,7 +699,32 @@ impl Builder {
         }
     }
 
+    /// `[reentry] observed`: months from 0 increasing, each share within its interval in [0, 1].
+    fn observed(&self, points: Vec<ObservedPoint>) -> Result<Vec<ObservedPoint>, ScenarioError> {
+        for (i, p) in points.iter().enumerate() {
+            let ok = p.months.is_finite()
+                && p.months >= 0.0
+                && (0.0..=1.0).contains(&p.lo)
+                && (0.0..=1.0).contains(&p.hi)
+                && p.lo <= p.share
+                && p.share <= p.hi;
+            if !ok {
+                return Err(self.err(
+                    format!("reentry.observed[{i}]"),
+                    "needs months from 0 and lo ≤ share ≤ hi, each a share from 0 to 1",
+                ));
+            }
+            if i > 0 && p.months <= points[i - 1].months {
+                return Err(self.err(format!("reentry.observed[{i}].months"), "must increase on the point before"));
+            }
+        }
+        Ok(points)
+    }
+
     fn hazard(&mut self, section: &str, h: &RawHazard) -> Result<HazardSpec, ScenarioError> {
+        if h.observed.is_some() {
+            return Err(self.err(format!("{section}.observed"), "only the top-level [reentry] takes an observed curve"));
+        }
         let knots = h.knots_years.clone();
         if knots.first() != Some(&0.0) {
             return Err(self.err(format!("{section}.knots_years"), "must start at 0.0"));

@@ -550,9 +550,83 @@ pub struct Scenario {
     pub values: Values,
     /// `[pilot]`: a local trial to value (EVSI and ENBS), when the scenario sets one.
     pub pilot: Option<Pilot>,
+    /// `[age_at_return]`: children's ages at the return home, when given; each child's path
+    /// then ends at its 18th birthday.
+    pub age_at_return: Option<AgeAtReturn>,
+    /// `[reentry] observed`: the authority's own observed share back in care by month, when
+    /// the scenario was fitted to its data; shown beside the model, never fitted to.
+    pub observed_reentry: Vec<ObservedPoint>,
     /// What validation accepted with a change (a spread too small to sample became a fixed
     /// value), each as "file: field path: what"; the application prints them.
     pub warnings: Vec<String>,
+}
+
+/// One point of an observed re-entry curve: the share back in care by `months` since the
+/// return, with its 95% interval.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedPoint {
+    pub months: f64,
+    pub share: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+/// The distribution of age at the return home, by whole year of age from 0 to 17. A child
+/// drawn into year `y` is `y + u` years old for a uniform `u`, so its 18th birthday comes
+/// `18 − y − u` years after the return; no re-entry happens from then on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgeAtReturn {
+    /// `cumulative[y]`: the share aged below `y + 1`; the last is exactly 1.
+    pub cumulative: [f64; 18],
+    pub source: Option<String>,
+}
+
+impl AgeAtReturn {
+    /// The number of years of age there are shares for: 0 to 17.
+    pub const YEARS: usize = 18;
+
+    /// From shares that are each at least 0 and sum to 1 (within 0.001; they are scaled to
+    /// sum to exactly 1).
+    pub fn new(shares: &[f64], source: Option<String>) -> Result<AgeAtReturn, String> {
+        if shares.len() != Self::YEARS {
+            return Err(format!("give 18 shares, for ages 0 to 17, not {}", shares.len()));
+        }
+        if let Some((y, v)) = shares.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+            return Err(format!("the share at age {y}, {v}, is not a share from 0 to 1"));
+        }
+        let total: f64 = shares.iter().sum();
+        if (total - 1.0).abs() > 1e-3 {
+            return Err(format!("the shares sum to {}, not 1", crate::dist::fmt_num(total)));
+        }
+        let mut cumulative = [0.0; 18];
+        let mut acc = 0.0;
+        for (y, v) in shares.iter().enumerate() {
+            acc += v / total;
+            cumulative[y] = acc;
+        }
+        cumulative[17] = 1.0;
+        Ok(AgeAtReturn { cumulative, source })
+    }
+
+    /// Age in years at the return from two uniforms: the year of age by the first, the
+    /// fraction of it by the second.
+    pub fn age(&self, u_year: f64, u_fraction: f64) -> f64 {
+        let y = self.cumulative.iter().position(|c| u_year < *c).unwrap_or(17);
+        y as f64 + u_fraction
+    }
+
+    /// The share of children whose 18th birthday comes within `years` of their return home:
+    /// the paths that end at 18 within a horizon of `years`.
+    pub fn share_turning_18_within(&self, years: f64) -> f64 {
+        (0..Self::YEARS)
+            .map(|y| {
+                let p = self.cumulative[y] - if y == 0 { 0.0 } else { self.cumulative[y - 1] };
+                // Aged y + u, 18 within `years` when u > 18 − years − y.
+                p * (1.0 - (18.0 - years - y as f64).clamp(0.0, 1.0))
+            })
+            .sum()
+    }
 }
 
 impl Scenario {

@@ -5,6 +5,8 @@
 
 use serde::Deserialize;
 
+use super::ObservedPoint;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawScenario {
@@ -24,10 +26,19 @@ pub(super) struct RawScenario {
     pub(super) budget: Option<RawBudget>,
     pub(super) decision: Option<RawDecision>,
     pub(super) pilot: Option<RawPilot>,
+    pub(super) age_at_return: Option<RawAge>,
     #[serde(default)]
     pub(super) validation: Vec<RawComparison>,
     /// Values set on top of the scenario (`reunify serve`'s "Save as scenario"), by key.
     pub(super) what_if: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+/// `[age_at_return]`: the share of children returning home at each whole year of age, 0 to 17.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAge {
+    pub(super) shares_by_year_of_age: Vec<f64>,
+    pub(super) source: Option<String>,
 }
 
 /// `[[validation]]`: an independent published figure to set the model's prediction against.
@@ -126,6 +137,9 @@ pub(super) struct RawHazard {
     pub(super) rates_per_year: Option<Vec<toml::Value>>,
     pub(super) calibrate_to: Option<Vec<RawTarget>>,
     pub(super) calibrate_scale_to: Option<RawTarget>,
+    /// `[reentry]` only: the authority's observed share back in care (`reunify import-903`),
+    /// shown beside the model in the report's calibration section.
+    pub(super) observed: Option<Vec<ObservedPoint>>,
     pub(super) source: Option<String>,
 }
 

@@ -335,3 +335,47 @@ pub fn km_rows(fit: &Fit, suppress: bool) -> Vec<KmRow> {
     }
     rows
 }
+
+/// Shares of returns home by year of age, 0 to 17, from their counts. Under suppression a
+/// year with 1 to 4 returns is merged into its neighbour with more (repeatedly, until no year
+/// holds 1 to 4), so that no share reveals a count the outputs show as `c`.
+pub fn age_shares(counts: &[u64], suppress: bool) -> Vec<f64> {
+    let mut c = counts.to_vec();
+    while suppress && let Some(y) = c.iter().position(|n| (1..=4).contains(n)) {
+        let total: u64 = c.iter().sum();
+        if total == c[y] {
+            break; // one year holds everything: nothing to merge it with
+        }
+        // The nearest year with returns, the larger of the two when both are as near.
+        let near = (1..c.len())
+            .find_map(|d| {
+                let lo = y.checked_sub(d).filter(|&i| c[i] > 0);
+                let hi = Some(y + d).filter(|&i| i < c.len() && c[i] > 0);
+                match (lo, hi) {
+                    (Some(a), Some(b)) => Some(if c[a] >= c[b] { a } else { b }),
+                    (a, b) => a.or(b),
+                }
+            })
+            .expect("another year has returns");
+        c[near] += c[y];
+        c[y] = 0;
+    }
+    let total = c.iter().sum::<u64>().max(1) as f64;
+    c.iter().map(|n| *n as f64 / total).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age_shares;
+
+    #[test]
+    fn small_years_of_age_are_merged_into_a_neighbour_under_suppression() {
+        let mut counts = vec![0u64; 18];
+        (counts[0], counts[1], counts[2], counts[17]) = (3, 40, 2, 55);
+        let s = age_shares(&counts, true);
+        assert_eq!(s[0], 0.0);
+        assert_eq!(s[2], 0.0);
+        assert!((s[1] - 0.45).abs() < 1e-12 && (s[17] - 0.55).abs() < 1e-12);
+        assert!((age_shares(&counts, false)[0] - 0.03).abs() < 1e-12);
+    }
+}

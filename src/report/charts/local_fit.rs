@@ -8,6 +8,8 @@ use super::*;
 pub struct LocalFitChart {
     pub observed: Vec<(f64, f64, f64, f64)>,
     pub fitted: Vec<(f64, f64)>,
+    /// The fitted line in the legend.
+    pub fitted_label: String,
 }
 
 impl Chart for LocalFitChart {
@@ -43,7 +45,7 @@ impl Chart for LocalFitChart {
         chart
             .draw_series(LineSeries::new(self.fitted.iter().copied(), c.stroke_width(3)))
             .map_err(e)?
-            .label("Fitted model (piecewise-constant hazard with risk factors)")
+            .label(self.fitted_label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
         legend(&mut chart, SeriesLabelPosition::LowerRight, 16)?;
         Ok(())
