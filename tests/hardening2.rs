@@ -214,3 +214,82 @@ fn defect_10_broken_pipes_end_quietly_and_a_full_disk_is_a_clear_error() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// Item 7: every command that writes checks where before any work, and never writes over
+/// what is not its own: `run --checkpoint` refuses a foreign `--out` at once, `compare --out`
+/// refuses a file it did not write and names its default after both folders, `pilot --out` and
+/// `reproduce --external --out` refuse a run's folder, and `merge --out` refuses its own shard.
+#[test]
+fn defect_07_output_folders_are_checked_first_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", SMALL);
+    let user = dir.path().join("notes");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("mine.txt"), "mine").unwrap();
+    reunify()
+        .args(["run", &f, "--checkpoint", "--quiet", "--out"])
+        .arg(&user)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a reunify result"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!leftovers.iter().any(|n| n.to_string_lossy().contains("checkpoint")), "{leftovers:?}");
+    // Two runs of one scenario, compared: the default page is named after both folders.
+    let (a, b) = (dir.path().join("run-a"), dir.path().join("run-b"));
+    for (out, seed) in [(&a, "1"), (&b, "2")] {
+        reunify()
+            .args(["run", &f, "--quiet", "--no-report", "--iterations", "20", "--seed", seed, "--out"])
+            .arg(out)
+            .assert()
+            .success();
+    }
+    reunify().arg("compare").arg(&a).arg(&b).assert().success();
+    assert!(dir.path().join("compare-run-a-vs-run-b.html").exists());
+    let toml = dir.path().join("keep.toml");
+    std::fs::write(&toml, SMALL).unwrap();
+    reunify()
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(&toml)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a comparison page"));
+    assert_eq!(std::fs::read_to_string(&toml).unwrap(), SMALL, "the file is untouched");
+    // A page it wrote itself may be replaced.
+    reunify()
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(dir.path().join("compare-run-a-vs-run-b.html"))
+        .assert()
+        .success();
+    // pilot and reproduce --external do not write into a run's folder.
+    reunify()
+        .args(["pilot", "scenarios/england-2012-13.toml", "--iterations", "20", "--sizes", "50", "--out"])
+        .arg(&a)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a reunify result folder (it has run.json)"));
+    reunify()
+        .args(["reproduce", "--external", "--iterations", "2", "--out"])
+        .arg(&a)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run.json"));
+    assert!(!a.join("evsi.csv").exists() && !a.join("validation.csv").exists());
+    // merge --out cannot name one of its own shards.
+    let shard = dir.path().join("s");
+    reunify().args(["run", &f, "--shard", "0/1", "--quiet", "--out"]).arg(&shard).assert().success();
+    reunify()
+        .arg("merge")
+        .arg(&shard)
+        .arg("--out")
+        .arg(&shard)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is one of the shards being merged"));
+    assert!(shard.join("manifest.json").exists());
+}

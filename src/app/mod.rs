@@ -417,10 +417,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Reproduce { format, external, out, iterations, threads: _ } => {
             let iterations = settings::iterations(iterations, 1)?;
+            if let Some(dir) = &out {
+                staging::check_side_folder(dir).map_err(stage_failed)?;
+            }
             if external {
                 let ext = reproduce::external(iterations).map_err(run_failed)?;
-                if let Some(dir) = out {
-                    write_validation(&dir, &ext).map_err(run_failed)?;
+                if let Some(dir) = &out {
+                    write_validation(dir, &ext).map_err(run_failed)?;
                 }
                 match format {
                     Format::Json => println!("{}", serde_json::to_string_pretty(&ext.rows).map_err(run_failed)?),
@@ -563,8 +566,17 @@ fn compare_command(a: &Path, b: &Path, out: Option<&Path>) -> Result<(), Failure
     let (na, nb) = (a.display().to_string(), b.display().to_string());
     print!("{}", crate::report::compare::text(&na, &sa, &nb, &sb));
     let html = crate::report::compare::page(&na, &sa, &nb, &sb).map_err(run_failed)?;
-    let default = b.parent().unwrap_or(Path::new(".")).join(format!("compare-{}-vs-{}.html", sa.scenario, sb.scenario));
+    // Named after both folders, so that two runs of one scenario do not share a name.
+    let folder = |p: &Path, s: &SummaryFile| {
+        std::fs::canonicalize(p)
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| s.scenario.clone())
+    };
+    let default =
+        b.parent().unwrap_or(Path::new(".")).join(format!("compare-{}-vs-{}.html", folder(a, &sa), folder(b, &sb)));
     let path = out.map(Path::to_path_buf).unwrap_or(default);
+    staging::check_page(&path).map_err(stage_failed)?;
     write_atomically(&path, &html).map_err(run_failed)?;
     println!("Comparison: {}", path.display());
     Ok(())

@@ -110,6 +110,9 @@ pub fn value_at(p: &Pilot, points: &[crate::wtp::WtpPoint]) -> (f64, &'static st
 /// `reunify pilot FILE ...`.
 pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
     let iterations = settings::iterations(a.iterations, 10)?;
+    if let Some(dir) = &a.out {
+        super::staging::check_side_folder(dir).map_err(super::stage_failed)?;
+    }
     let decision_years = settings::decision_years(a.decision_years)?;
     let mut sc = load_scenario(&a.file)?;
     settings::apply(&mut sc, a.seed, iterations);

@@ -371,6 +371,8 @@ pub const CHECKPOINT_BLOCKS: u32 = 100;
 pub fn run_checkpointed(args: &RunArgs, threads: usize) -> Result<super::RunOutcome, Failure> {
     let p = prepare_run(args, threads)?;
     let dest = args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
+    // The output folder is checked before any block is simulated, not after all of them.
+    staging::check_destination(&dest).map_err(stage_failed)?;
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.sc.meta.name.clone());
     let checkpoint = dest.with_file_name(format!(".{name}.checkpoint"));
     std::fs::create_dir_all(&checkpoint)
@@ -563,6 +565,15 @@ pub fn merge_command(args: &MergeArgs, threads: usize) -> Result<(), Failure> {
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(bad_input)?;
     let shards = check_set(given).map_err(bad_input)?;
+    if let Some(out) = &args.output.out {
+        let same = |d: &Path| std::fs::canonicalize(d).ok().is_some_and(|d| std::fs::canonicalize(out).ok() == Some(d));
+        if let Some((d, _)) = shards.iter().find(|(d, _)| same(d)) {
+            return Err(bad_input(anyhow!(
+                "--out {} is one of the shards being merged; choose another folder",
+                d.display()
+            )));
+        }
+    }
     for (dir, m) in &shards {
         verify(dir, m).map_err(bad_input)?;
     }

@@ -72,7 +72,7 @@ pub fn check_destination(dest: &Path) -> Result<(), StageError> {
         return refuse("is a file, not a reunify output folder");
     }
     // run.json marks a run, manifest.json a shard, fit.json an import-903 folder.
-    if ["run.json", "fit.json", super::shard::MANIFEST].iter().any(|f| dest.join(f).is_file()) {
+    if RESULT_MARKERS.iter().any(|f| dest.join(f).is_file()) {
         return Ok(());
     }
     let mut entries = fs::read_dir(dest).map_err(io(format!("cannot read {shown}")))?;
@@ -82,6 +82,42 @@ pub fn check_destination(dest: &Path) -> Result<(), StageError> {
     refuse(
         "is a folder that is not empty and holds no run.json, fit.json or shard manifest.json, so it is not a reunify result",
     )
+}
+
+/// The files a result folder holds that mark it as one: a run, an `import-903` fit, a shard.
+const RESULT_MARKERS: [&str; 3] = ["run.json", "fit.json", "manifest.json"];
+
+/// Checks a folder that a command adds a few files to (`pilot --out`, `reproduce --external
+/// --out`): it must not be a result folder, whose files belong to its own report and summary.
+pub fn check_side_folder(dir: &Path) -> Result<(), StageError> {
+    if let Some(m) = RESULT_MARKERS.iter().find(|m| dir.join(m).is_file()) {
+        return Err(StageError::NotAResult {
+            path: dir.display().to_string(),
+            reason: format!("is a reunify result folder (it has {m}), and its files belong to its own report"),
+        });
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(StageError::NotAResult {
+            path: dir.display().to_string(),
+            reason: "is a file, not a folder".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The mark a page that reunify writes on its own carries, so that it may replace it.
+pub const PAGE_MARK: &str = r#"<meta name="generator" content="reunify compare">"#;
+
+/// Checks a file a command writes whole (`compare --out`): absent, or a page it wrote before.
+pub fn check_page(path: &Path) -> Result<(), StageError> {
+    match fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Ok(bytes) if String::from_utf8_lossy(&bytes).contains(PAGE_MARK) => Ok(()),
+        _ => Err(StageError::NotAResult {
+            path: path.display().to_string(),
+            reason: "exists and is not a comparison page reunify wrote".into(),
+        }),
+    }
 }
 
 /// An exclusive lock on an output folder, removed when dropped.

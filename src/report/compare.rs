@@ -136,7 +136,7 @@ pub fn page(a_name: &str, a: &SummaryFile, b_name: &str, b: &SummaryFile) -> Res
     Ok(html! {
         (DOCTYPE)
         html lang="en" {
-            head { meta charset="utf-8"; title { "Comparison: " (a.title) " and " (b.title) } style { (PreEscaped(super::CSS)) } }
+            head { meta charset="utf-8"; (PreEscaped(crate::app::staging::PAGE_MARK)) title { "Comparison: " (a.title) " and " (b.title) } style { (PreEscaped(super::CSS)) } }
             body {
                 h1 { "Comparison of two runs" }
                 p.meta { "A: " code { (a_name) } " (" (a.title) ")" br; "B: " code { (b_name) } " (" (b.title) ")" }
