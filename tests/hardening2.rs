@@ -293,3 +293,59 @@ fn defect_07_output_folders_are_checked_first_and_never_overwritten() {
         .stderr(predicate::str::contains("is one of the shards being merged"));
     assert!(shard.join("manifest.json").exists());
 }
+
+/// Runs the binary with `args`, killing it if it has not ended within two minutes (a hang,
+/// not a slow run: each of these ends in about a second).
+fn ends(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_reunify"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..1200 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("{args:?} did not end: a chart loops on a value that is not finite");
+}
+
+/// Item 5: charts never loop on an infinite or NaN value: a damaged tornado.csv or wtp.csv
+/// is redrawn (axes fall back to a finite range), and so is a huge decision-years pilot chart.
+#[test]
+fn defect_05_charts_end_on_infinite_and_nan_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    reunify()
+        .args(["run", "scenarios/england-2012-13.toml", "--iterations", "40", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    for (table, column, value) in [
+        ("tornado.csv", "high_net_saving", "inf"),
+        ("wtp.csv", "evpi", "NaN"),
+        ("tornado.csv", "low_net_saving", "-inf"),
+    ] {
+        let path = out.join(table);
+        let mut rows: Vec<Vec<String>> = csv::Reader::from_path(&path)
+            .unwrap()
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let header: Vec<String> =
+            csv::Reader::from_path(&path).unwrap().headers().unwrap().iter().map(str::to_string).collect();
+        let i = header.iter().position(|h| h == column).unwrap();
+        rows[0][i] = value.to_string();
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(&header).unwrap();
+        for r in &rows {
+            w.write_record(r).unwrap();
+        }
+        w.flush().unwrap();
+        let o = ends(&["report".as_ref(), out.as_os_str()]);
+        assert!(o.status.success(), "{table} {value}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+}

@@ -36,7 +36,7 @@ impl Chart for AcceptabilityChart {
             .fold(0.0, f64::max);
         let xmax = if moving > 0.0 { (moving * 1.25).min(all_max) } else { all_max };
         let mut chart = frame(root, "How likely is support to save money, at each price?", 26, 60, 80)
-            .build_cartesian_2d(0f64..xmax, 0f64..1.05)
+            .build_finite(0f64..xmax, 0f64..1.05)
             .map_err(e)?;
         chart
             .configure_mesh()

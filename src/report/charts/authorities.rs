@@ -57,7 +57,7 @@ impl Chart for AuthorityChart {
             .margin_right(50)
             .x_label_area_size(60)
             .y_label_area_size(300)
-            .build_cartesian_2d(lo..hi, 0f64..n)
+            .build_finite(lo..hi, 0f64..n)
             .map_err(e)?;
         let span = hi - lo;
         chart

@@ -51,7 +51,7 @@ impl Chart for BudgetChart {
         // A little more room above the plot than the shared frame gives, so that a tick at the
         // top of the axis never meets the axis title written above it.
         let mut builder = frame(&top, "Spend by financial year (cash)", 24, 35, 90);
-        let mut chart = builder.margin_top(20).build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax).map_err(e)?;
+        let mut chart = builder.margin_top(20).build_finite(-0.5f64..ny - 0.5, 0f64..ymax).map_err(e)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -128,7 +128,7 @@ impl Chart for BudgetChart {
             40,
             90,
         )
-        .build_cartesian_2d(-0.5f64..ny - 0.5, lo..hi)
+        .build_finite(-0.5f64..ny - 0.5, lo..hi)
         .map_err(e)?;
         year_money_mesh(&mut chart, &self.years, "end of ", span, 15)?;
         y_title(&bottom, "Net (£)")?;

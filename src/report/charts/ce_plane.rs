@@ -29,7 +29,7 @@ impl Chart for PlaneChart {
         let xm = pts().fold(1.0f64, |a, p| a.max(p.0.abs())) * 1.15;
         let ym = pts().fold(1.0f64, |a, p| a.max(p.1.abs())) * 1.15;
         let mut chart = frame(root, format!("Cost-effectiveness plane against {}", self.comparator), 26, 60, 90)
-            .build_cartesian_2d(-xm..xm, -ym..ym)
+            .build_finite(-xm..xm, -ym..ym)
             .map_err(e)?;
         let quadrants = [
             ((0.0, -ym), (xm, 0.0), RGBColor(0, 158, 115), "Saves money and averts breakdowns", (0.97, -0.92)),

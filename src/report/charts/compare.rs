@@ -45,7 +45,7 @@ impl Chart for CompareChart {
         let width = 0.8 / per_year;
         let ymax = bars.iter().flat_map(|b| b.2.spend.iter().copied()).fold(1.0, f64::max) * 1.15;
         let mut chart = frame(&top, "Total spend by financial year (cash)", 20, 40, 90)
-            .build_cartesian_2d(-0.5f64..ny - 0.5, 0f64..ymax)
+            .build_finite(-0.5f64..ny - 0.5, 0f64..ymax)
             .map_err(e)?;
         year_money_mesh(&mut chart, &self.years, "", ymax, 14)?;
         y_title(&top, "£, undiscounted")?;
@@ -77,7 +77,7 @@ impl Chart for CompareChart {
         let span = hi - lo;
         let mut chart =
             frame(&bottom, "Cumulative net position against the comparator (cash; above zero: ahead)", 20, 40, 90)
-                .build_cartesian_2d(-0.5f64..ny - 0.5, lo..hi)
+                .build_finite(-0.5f64..ny - 0.5, lo..hi)
                 .map_err(e)?;
         year_money_mesh(&mut chart, &self.years, "end of ", span, 14)?;
         y_title(&bottom, "£")?;

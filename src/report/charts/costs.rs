@@ -34,7 +34,7 @@ impl Chart for CostChart {
         let ymax = self.bars.iter().map(|b| b.support + b.breakdown + b.other).fold(1.0, f64::max) * 1.15;
         let n = self.bars.len() as f64;
         let mut chart = frame(root, format!("Where the money goes ({})", self.subtitle), 26, 50, 90)
-            .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..ymax)
+            .build_finite(-0.5f64..n - 0.5, 0f64..ymax)
             .map_err(e)?;
         chart
             .configure_mesh()

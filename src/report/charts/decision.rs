@@ -52,7 +52,7 @@ impl Chart for DecisionChart {
             .margin_right(50)
             .x_label_area_size(60)
             .y_label_area_size(10)
-            .build_cartesian_2d(lo..hi, 0f64..n)
+            .build_finite(lo..hi, 0f64..n)
             .map_err(e)?;
         let span = hi - lo;
         chart

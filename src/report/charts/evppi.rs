@@ -33,8 +33,7 @@ impl Chart for EvppiChart {
         let top = self.bars.iter().map(|b| b.1).fold(0.0, f64::max);
         let bars: Vec<&(String, f64)> = self.bars.iter().filter(|b| b.1 > 0.005 * top && b.1 >= 1.0).collect();
         if bars.is_empty() {
-            let mut chart =
-                frame(root, self.title(), 26, 60, 60).build_cartesian_2d(0f64..1.0, 0f64..1.0).map_err(e)?;
+            let mut chart = frame(root, self.title(), 26, 60, 60).build_finite(0f64..1.0, 0f64..1.0).map_err(e)?;
             chart.configure_mesh().disable_mesh().x_labels(0).y_labels(0).draw().map_err(e)?;
             let style = TextStyle::from((FONT, 22).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
             for (i, line) in [
@@ -59,7 +58,7 @@ impl Chart for EvppiChart {
         let n = bars.len().max(8) as f64;
         let mut chart = frame(root, self.title(), 26, 60, 430)
             .margin_right(60)
-            .build_cartesian_2d(0f64..xmax, -0.5f64..n - 0.5)
+            .build_finite(0f64..xmax, -0.5f64..n - 0.5)
             .map_err(e)?;
         chart
             .configure_mesh()

@@ -53,7 +53,7 @@ impl Chart for EvsiChart {
         let (ylo, yhi) = (lo - if lo < 0.0 { pad } else { 0.0 }, hi + 0.35 * (hi - lo).max(1.0));
         let title = format!("Is a local pilot worth running, at {} per breakdown averted?", money(self.wtp));
         let mut chart =
-            frame(root, title, 26, 60, 90).build_cartesian_2d((xlo..xhi).log_scale(), ylo..yhi).map_err(e)?;
+            frame(root, title, 26, 60, 90).build_cartesian_2d((xlo..xhi).log_scale(), finite(ylo..yhi)).map_err(e)?;
         let span = (yhi - ylo).max(yhi.abs()).max(ylo.abs());
         chart
             .configure_mesh()

@@ -24,7 +24,7 @@ impl Chart for LocalFitChart {
         let xmax = self.observed.iter().map(|p| p.0).chain(self.fitted.iter().map(|p| p.0)).fold(1.0, f64::max);
         let ymax = self.observed.iter().map(|p| p.3).chain(self.fitted.iter().map(|p| p.1)).fold(0.05, f64::max) * 1.15;
         let mut chart = frame(root, "Back in care, by months since returning home: observed and fitted", 26, 60, 80)
-            .build_cartesian_2d(0f64..xmax, 0f64..ymax.min(1.0))
+            .build_finite(0f64..xmax, 0f64..ymax.min(1.0))
             .map_err(e)?;
         chart
             .configure_mesh()
@@ -73,7 +73,7 @@ impl Chart for HoldoutChart {
         let ymax = self.rows.iter().map(|r| r.observed_hi.max(r.predicted_hi)).fold(0.05, f64::max) * 1.2;
         let caption = format!("Held-out returns home (from {}): observed and predicted", self.from);
         let mut chart =
-            frame(root, caption, 26, 60, 80).build_cartesian_2d(-0.5f64..n - 0.5, 0f64..ymax.min(1.0)).map_err(e)?;
+            frame(root, caption, 26, 60, 80).build_finite(-0.5f64..n - 0.5, 0f64..ymax.min(1.0)).map_err(e)?;
         let labels: Vec<String> = self.rows.iter().map(|r| format!("{} months", r.months)).collect();
         chart
             .configure_mesh()

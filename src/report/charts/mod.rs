@@ -100,6 +100,51 @@ fn nice_step(span: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * p).find(|s| *s >= raw).unwrap_or(10.0 * p)
 }
 
+/// A range plotters can lay ticks on: finite ends with a finite, positive width, else 0 to 1.
+/// An infinite or NaN end (a damaged table, an overflowing sum) would make plotters look for
+/// tick positions for ever.
+fn finite(r: std::ops::Range<f64>) -> std::ops::Range<f64> {
+    if r.start.is_finite() && r.end.is_finite() && (r.end - r.start).is_finite() && r.end > r.start {
+        r
+    } else {
+        0.0..1.0
+    }
+}
+
+/// `build_cartesian_2d` on ranges made [`finite`] first: every chart builds its axes so.
+trait BuildFinite<'a, DB: DrawingBackend> {
+    #[allow(clippy::type_complexity)]
+    fn build_finite(
+        &mut self,
+        x: std::ops::Range<f64>,
+        y: std::ops::Range<f64>,
+    ) -> Result<
+        ChartContext<
+            'a,
+            DB,
+            Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+        >,
+        plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>,
+    >;
+}
+
+impl<'a, 'b, DB: DrawingBackend> BuildFinite<'a, DB> for ChartBuilder<'a, 'b, DB> {
+    fn build_finite(
+        &mut self,
+        x: std::ops::Range<f64>,
+        y: std::ops::Range<f64>,
+    ) -> Result<
+        ChartContext<
+            'a,
+            DB,
+            Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+        >,
+        plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>,
+    > {
+        self.build_cartesian_2d(finite(x), finite(y))
+    }
+}
+
 /// Money axis ticks in one unit for the whole axis, with enough decimals that no two ticks
 /// read the same (see [`crate::results::format::money_ticks`]).
 fn money_tick(v: f64, span: f64) -> String {

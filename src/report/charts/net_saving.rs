@@ -51,7 +51,7 @@ impl Chart for NetSavingChart {
             .map(|s| format!("{}: probability of saving money {}", s.name, crate::results::format::percent0(s.p_saves)))
             .collect::<Vec<_>>()
             .join("; ");
-        let mut chart = frame(root, title, 24, 60, 70).build_cartesian_2d(lo..hi, 0f64..cmax).map_err(e)?;
+        let mut chart = frame(root, title, 24, 60, 70).build_finite(lo..hi, 0f64..cmax).map_err(e)?;
         let span = hi - lo;
         chart
             .configure_mesh()

@@ -27,7 +27,7 @@ impl Chart for OutcomeChart {
         let n = self.groups.len() as f64;
         let k = self.strategies.len().max(1) as f64;
         let mut chart = frame(root, "Outcomes per 100 children returned home", 26, 50, 70)
-            .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..ymax)
+            .build_finite(-0.5f64..n - 0.5, 0f64..ymax)
             .map_err(e)?;
         chart
             .configure_mesh()

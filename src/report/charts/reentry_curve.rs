@@ -34,7 +34,7 @@ impl Chart for ReentryChart {
             .fold(0.05, f64::max)
             * 1.15;
         let mut chart = frame(root, "Children back in care, by months since returning home", 26, 60, 80)
-            .build_cartesian_2d(0f64..self.horizon_months.max(1.0), 0f64..ymax)
+            .build_finite(0f64..self.horizon_months.max(1.0), 0f64..ymax)
             .map_err(e)?;
         chart
             .configure_mesh()

@@ -34,7 +34,7 @@ impl Chart for TornadoChart {
         let n = self.bars.len().max(1) as f64;
         let caption =
             format!("What drives the net saving of {} (base case {}, black line)", self.strategy, money(self.base));
-        let mut chart = frame(root, caption, 24, 60, 430).build_cartesian_2d(lo..hi, -0.5f64..n - 0.5).map_err(e)?;
+        let mut chart = frame(root, caption, 24, 60, 430).build_finite(lo..hi, -0.5f64..n - 0.5).map_err(e)?;
         let span = hi - lo;
         chart
             .configure_mesh()

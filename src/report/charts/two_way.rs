@@ -62,7 +62,7 @@ impl Chart for TwoWayChart {
         let (h0, h1) = (hrs[0] - dh / 2.0, hrs[hrs.len() - 1] + dh / 2.0);
         let caption =
             format!("What {} must achieve, at what price (net saving against {})", self.strategy, self.comparator);
-        let mut chart = frame(root, caption, 22, 60, 70).build_cartesian_2d(p0..p1, h0..h1).map_err(e)?;
+        let mut chart = frame(root, caption, 22, 60, 70).build_finite(p0..p1, h0..h1).map_err(e)?;
         chart
             .configure_mesh()
             .disable_mesh()

@@ -106,7 +106,7 @@ impl Chart for ValidationChart {
         // Room on the right for the labels of figures at the last month.
         let xmax = self.horizon_months * 1.3;
         let mut chart = frame(root, "Predicted and published shares back in care", 26, 60, 80)
-            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+            .build_finite(0f64..xmax, 0f64..ymax)
             .map_err(e)?;
         let horizon = self.horizon_months;
         chart

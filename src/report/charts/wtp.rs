@@ -77,7 +77,7 @@ impl Chart for WtpChart {
     {
         let xmax = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max);
         let mut chart = frame(root, "Which strategy is best, for what a breakdown averted is worth?", 26, 60, 80)
-            .build_cartesian_2d(0f64..xmax, 0f64..1.05)
+            .build_finite(0f64..xmax, 0f64..1.05)
             .map_err(e)?;
         chart
             .configure_mesh()
@@ -122,7 +122,7 @@ impl Chart for EvpiCurveChart {
         let xmax = self.points.iter().map(|p| p.0).fold(1.0, f64::max);
         let top = self.points.iter().map(|p| p.1).fold(0.0, f64::max).max(1.0) * 1.15;
         let mut chart = frame(root, "What would resolving every uncertainty be worth?", 26, 60, 90)
-            .build_cartesian_2d(0f64..xmax, 0f64..top)
+            .build_finite(0f64..xmax, 0f64..top)
             .map_err(e)?;
         chart
             .configure_mesh()
@@ -176,7 +176,7 @@ impl Chart for EnbChart {
         let (ylo, yhi) = (lo - pad, hi + pad);
         let mut chart =
             frame(root, "Expected net benefit of each strategy, for what a breakdown averted is worth", 24, 60, 90)
-                .build_cartesian_2d(0f64..xmax, ylo..yhi)
+                .build_finite(0f64..xmax, ylo..yhi)
                 .map_err(e)?;
         let span = (yhi - ylo).max(yhi.abs()).max(ylo.abs());
         chart
