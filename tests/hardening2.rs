@@ -349,3 +349,53 @@ fn defect_05_charts_end_on_infinite_and_nan_values() {
         assert!(o.status.success(), "{table} {value}: {}", String::from_utf8_lossy(&o.stderr));
     }
 }
+
+/// Items 9 and 11: what cannot run, or would reach the terminal raw, is refused by `validate`:
+/// a text longer than a workbook cell (it failed at the very end of a run), a title with an
+/// escape sequence, and a name with invisible characters (a look-alike), in a scenario or
+/// from a DfE table.
+#[test]
+fn defect_09_11_validate_refuses_long_texts_escapes_and_look_alike_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(32_768);
+    let f = write(
+        dir.path(),
+        "long.toml",
+        &SMALL.replacen("name = \"support\"", &format!("name = \"support\"\nsource = \"{long}\""), 1),
+    );
+    refused(&["validate", &f], "strategy[1].source: is 32768 characters; a text may hold at most 32767");
+    let f =
+        write(dir.path(), "esc.toml", &SMALL.replacen("[scenario]", "[scenario]\ntitle = \"Anyshire\\u001b[2J\"", 1));
+    refused(&["validate", &f], "scenario.title: must not contain control or invisible characters");
+    let f = write(dir.path(), "bidi.toml", &SMALL.replacen("name = \"support\"", "name = \"sup\u{200B}port\"", 1));
+    refused(&["validate", &f], "must not contain invisible characters");
+    let csv = dir.path().join("dfe.csv");
+    std::fs::write(&csv, "geog_l,geog_n,CLA_ceaPar\nNATIONAL,England,20\nLA,Any\u{202E}shire,10\nLA,Anyshire,10\n")
+        .unwrap();
+    let out = dir.path().join("x.toml");
+    reunify()
+        .args(["import-dfe"])
+        .arg(&csv)
+        .args(["--year", "2013", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invisible characters"));
+}
+
+/// Item 12: files written whole (`init`, `compare`, `import-dfe`) get the user's umask, as a
+/// shell's `>` would, not a temporary file's 0600.
+#[test]
+fn defect_12_written_files_get_the_user_s_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("new.toml");
+    reunify().arg("init").arg(&f).assert().success();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let umask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())
+        .unwrap();
+    assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o666 & !umask);
+}

@@ -505,8 +505,28 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    // A temporary file is private (0600); the file it becomes gets what the user's umask
+    // gives any new file, as `>` in a shell would.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = 0o666 & !umask();
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     tmp.persist(path).map_err(|e| anyhow!("cannot write {}: {}", path.display(), e.error))?;
     Ok(())
+}
+
+/// The process's umask, read from `/proc/self/status` (reading it with `umask(2)` would
+/// change it for a moment under other threads); 022 where that is not there.
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("Umask:").and_then(|v| u32::from_str_radix(v.trim(), 8).ok()))
+        })
+        .unwrap_or(0o022)
 }
 
 /// Reads a text file, naming the file and, for text that is not UTF-8, the encoding.

@@ -138,7 +138,21 @@ impl Builder {
     }
 
     pub(super) fn build(mut self, mut raw: RawScenario, table: &toml::Table) -> Result<Scenario, ScenarioError> {
+        // Every text must fit a workbook cell, which the run writes at its very end.
+        if let Some((path, n)) = longest_text(table, String::new()).filter(|(_, n)| *n > MAX_TEXT) {
+            return Err(
+                self.err(path, format!("is {n} characters; a text may hold at most {MAX_TEXT} (one workbook cell)"))
+            );
+        }
         let m = raw.scenario;
+        for (field, text) in [("scenario.title", &m.title), ("scenario.description", &m.description)] {
+            if text.as_deref().is_some_and(|t| t.chars().any(|c| (c.is_control() && c != '\n') || invisible(c))) {
+                return Err(self.err(
+                    field,
+                    "must not contain control or invisible characters (escape sequences would reach the terminal)",
+                ));
+            }
+        }
         if m.name.trim().is_empty() || m.name.contains(['/', '\\']) || m.name.starts_with('.') {
             return Err(self.err("scenario.name", "must be a non-empty name usable as a folder name"));
         }
@@ -915,4 +929,34 @@ fn repeats(name: &str, other: &str, earlier: &str) -> String {
     } else {
         format!("\"{name}\" is the same name as {earlier} (\"{other}\") but for case or spacing")
     }
+}
+
+/// The longest text value in a TOML value, with its path and length in characters.
+fn longest_text(v: &toml::Table, at: String) -> Option<(String, usize)> {
+    fn walk(v: &toml::Value, at: String, best: &mut Option<(String, usize)>) {
+        match v {
+            toml::Value::String(s) => {
+                let n = s.chars().count();
+                if best.as_ref().is_none_or(|b| n > b.1) {
+                    *best = Some((at, n));
+                }
+            }
+            toml::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, format!("{at}[{i}]"), best);
+                }
+            }
+            toml::Value::Table(t) => {
+                for (k, x) in t {
+                    walk(x, if at.is_empty() { k.clone() } else { format!("{at}.{k}") }, best);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = None;
+    for (k, x) in v {
+        walk(x, if at.is_empty() { k.clone() } else { format!("{at}.{k}") }, &mut best);
+    }
+    best
 }

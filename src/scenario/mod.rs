@@ -91,6 +91,10 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
         Some("must not start or end with spaces")
     } else if name.chars().any(char::is_control) {
         Some("must not contain control characters (tabs, line breaks)")
+    } else if name.chars().any(invisible) {
+        Some(
+            "must not contain invisible characters (zero-width spaces, joiners, or direction marks and overrides), which make look-alike names",
+        )
     } else if !name.chars().next().is_some_and(char::is_alphanumeric) {
         Some(
             "does not start with a letter or digit (a name starting with =, +, - or @ would be read as a formula by spreadsheets)",
@@ -99,6 +103,17 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
         None
     }
 }
+
+/// Characters that change how text is laid out without showing (Unicode's format characters
+/// that matter here): the soft hyphen, zero-width spaces and joiners, the Arabic letter mark,
+/// direction marks, embeddings, overrides and isolates, invisible operators and the
+/// byte-order mark. Two names that differ only by them look the same.
+pub fn invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{61C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
+}
+
+/// The most characters a text value may hold: what one cell of a workbook holds.
+pub const MAX_TEXT: usize = 32_767;
 
 /// The name of the total over authorities in every output table.
 pub const TOTAL_NAME: &str = "all";
