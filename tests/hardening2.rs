@@ -399,3 +399,43 @@ fn defect_12_written_files_get_the_user_s_umask() {
         .unwrap();
     assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o666 & !umask);
 }
+
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Item 4: the server remembers a bounded set of clients: over 2,000 requests with distinct
+/// ids its memory stays flat (it grew by 235 MB), and an id longer than a page's is refused.
+#[test]
+fn defect_04_memory_stays_flat_over_2000_distinct_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", SMALL);
+    let s = serve(&f);
+    let pid = s.child.id();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let ask = |client: &str| {
+        let body = json!({ "overrides": {}, "iterations": 0, "client": client, "seq": 1 }).to_string();
+        agent
+            .post(&format!("{}api/whatif", s.url))
+            .header("Content-Type", "application/json")
+            .send(body)
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for i in 0..200 {
+        assert_eq!(ask(&format!("{i:064}")), 200);
+    }
+    let before = rss_kb(pid);
+    for i in 200..2200 {
+        assert_eq!(ask(&format!("{i:064}")), 200);
+    }
+    let after = rss_kb(pid);
+    assert!(after < before + 20_000, "RSS grew from {before} kB to {after} kB over 2,000 clients");
+    assert_eq!(ask(&"x".repeat(65)), 400, "an id longer than 64 characters is refused");
+}

@@ -36,6 +36,13 @@ use crate::sim::{self, RunOptions};
 
 /// The largest request body accepted.
 pub const MAX_BODY: usize = 64 * 1024;
+/// The longest client id a page may send (the page's own are 36-character UUIDs).
+pub const MAX_CLIENT_ID: usize = 64;
+/// The most clients whose latest request is remembered; beyond it, the idle ones are
+/// forgotten, so memory does not grow with the number of distinct ids sent.
+pub const MAX_CLIENTS: usize = 256;
+/// Worker threads answering requests: the most requests computed at once.
+pub const WORKERS: usize = 8;
 /// The most PSA iterations one request may ask for.
 pub const MAX_ITERATIONS: u32 = 1000;
 
@@ -448,6 +455,20 @@ fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
+/// Keeps the set of remembered clients bounded: past [`MAX_CLIENTS`], every client with no
+/// simulation running is forgotten (a client that comes back starts afresh, which only means
+/// its next request is not compared with its last).
+fn forget_idle_clients(state: &State) {
+    let mut running = state.running.lock().unwrap_or_else(|p| p.into_inner());
+    if running.len() < MAX_CLIENTS {
+        return;
+    }
+    // A lock held only by the map is a client with nothing running.
+    running.retain(|_, lock| Arc::strong_count(lock) > 1);
+    let mut latest = state.latest.lock().unwrap_or_else(|p| p.into_inner());
+    latest.retain(|client, _| running.contains_key(client));
+}
+
 /// Answers one request.
 pub fn respond(state: &State, mut req: Request) {
     if let Some(r) = refused_by_origin(state, &req) {
@@ -464,11 +485,15 @@ pub fn respond(state: &State, mut req: Request) {
             Err(r) => r,
             Ok(b) => match serde_json::from_slice::<WhatIf>(&b) {
                 Err(e) => error_response(400, &format!("not a what-if request: {e}")),
+                Ok(w) if w.client.chars().count() > MAX_CLIENT_ID => {
+                    error_response(400, &format!("client: an id of at most {MAX_CLIENT_ID} characters"))
+                }
                 Ok(w) => {
                     // A client that names itself has one simulation at a time: a newer
                     // request stops an older one. Anonymous requests never stop each other.
                     let named = !w.client.is_empty();
                     if named {
+                        forget_idle_clients(state);
                         let mut latest = state.latest.lock().unwrap_or_else(|p| p.into_inner());
                         let l = latest.entry(w.client.clone()).or_insert(w.seq);
                         *l = (*l).max(w.seq);
@@ -528,16 +553,27 @@ pub fn respond(state: &State, mut req: Request) {
     let _ = req.respond(response);
 }
 
-/// Serves until the process is interrupted. Each request runs on a thread of its own.
+/// Serves until the process is interrupted, on [`WORKERS`] threads.
 pub fn serve(state: State, host: &str, port: u16, on_ready: impl FnOnce(&str)) -> Result<()> {
     let server = Server::http((host, port)).map_err(|e| anyhow!("cannot listen on {host}:{port}: {e}"))?;
     let addr = server.server_addr().to_ip().ok_or_else(|| anyhow!("not an IP address"))?;
     let _ = state.hosts.set(allowed_hosts(addr, &host.to_ascii_lowercase()));
     on_ready(&format!("http://{addr}/"));
     let state = Arc::new(state);
-    for req in server.incoming_requests() {
-        let state = state.clone();
-        std::thread::spawn(move || respond(&state, req));
+    let server = Arc::new(server);
+    // A fixed set of workers: N requests at once never mean N threads.
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let (state, server) = (state.clone(), server.clone());
+            std::thread::spawn(move || {
+                for req in server.incoming_requests() {
+                    respond(&state, req);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        let _ = w.join();
     }
     Ok(())
 }
