@@ -176,6 +176,19 @@ impl IterationDigest {
         years: usize,
     ) -> Result<(), String> {
         let bad = |what: &str, got: usize, want: usize| Err(format!("{what}: {got} where the scenario needs {want}"));
+        // No figure a run computes is infinite, and its parameters and prices are numbers: an
+        // infinity is damage that would reach every sum and chart after it. (A level may be
+        // NaN: a share of no children.)
+        let finite = self.values.iter().all(|v| v.is_finite())
+            && self.levels.iter().all(|l| l.0.iter().all(|v| !v.is_infinite()))
+            && self.priced_support.iter().all(|(a, b)| a.is_finite() && b.is_finite())
+            && self.spend.as_ref().is_none_or(|(spend, breakdowns)| {
+                spend.iter().flatten().all(|y| y.cash.iter().chain(&y.discounted).all(|v| v.is_finite()))
+                    && breakdowns.iter().flatten().all(|v| v.is_finite())
+            });
+        if !finite {
+            return Err("it holds a figure that is infinite, or a parameter or price that is not a number".into());
+        }
         if self.strategies != strategies {
             return bad("strategies", self.strategies, strategies);
         }

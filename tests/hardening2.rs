@@ -439,3 +439,34 @@ fn defect_04_memory_stays_flat_over_2000_distinct_clients() {
     assert!(after < before + 20_000, "RSS grew from {before} kB to {after} kB over 2,000 clients");
     assert_eq!(ask(&"x".repeat(65)), 400, "an id longer than 64 characters is refused");
 }
+
+/// Item 5: a shard record whose figures are not finite (infinite costs) is refused when it is
+/// read back for a merge, so nothing after it sums or draws an infinity.
+#[test]
+fn defect_05_a_shard_record_with_an_infinite_figure_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", SMALL);
+    let shard = dir.path().join("s");
+    reunify().args(["run", &f, "--shard", "0/1", "--quiet", "--out"]).arg(&shard).assert().success();
+    let sc = reunify::scenario::Scenario::from_toml_str(SMALL, "x.toml").unwrap();
+    let bytes = std::fs::read(shard.join("iterations.bin")).unwrap();
+    let (mut digest, rows) = reunify::app::shard::decode_record(&mut bytes.as_slice()).unwrap();
+    assert_eq!(reunify::app::shard::check_record(&sc, &digest, &rows), Ok(()));
+    digest.priced_support[0].0 = f64::INFINITY;
+    let err = reunify::app::shard::check_record(&sc, &digest, &rows).unwrap_err();
+    assert!(err.contains("infinite"), "{err}");
+}
+
+/// Item 12: comparing a base case with a PSA run does not call their difference exact.
+#[test]
+fn defect_12_a_base_case_against_a_psa_mean_is_not_called_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", SMALL);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    reunify().args(["run", &f, "--quiet", "--no-report", "--base-case-only", "--out"]).arg(&a).assert().success();
+    reunify().args(["run", &f, "--quiet", "--no-report", "--iterations", "20", "--out"]).arg(&b).assert().success();
+    let o = reunify().arg("compare").arg(&a).arg(&b).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains("exact"), "{text}");
+    assert!(text.contains("a base case against a PSA mean"), "{text}");
+}

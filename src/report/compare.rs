@@ -35,11 +35,15 @@ fn change(d: &Difference) -> String {
     }
 }
 
-fn verdict(d: &Difference) -> &'static str {
+/// What a difference is, against the runs' Monte Carlo error: exact only between two
+/// base cases; a base case against a PSA mean has error on one side that the other cannot
+/// show, so no verdict is given.
+fn verdict(d: &Difference, both_base: bool) -> &'static str {
     match d.within_mc_error {
         Some(true) => "within Monte Carlo error",
         Some(false) => "beyond Monte Carlo error",
-        None if d.metric.is_some() => "exact (base case)",
+        None if d.metric.is_some() && both_base => "exact (both base cases)",
+        None if d.metric.is_some() => "a base case against a PSA mean: Monte Carlo error not comparable",
         None => "",
     }
 }
@@ -70,7 +74,7 @@ pub fn text(a_name: &str, a: &SummaryFile, b_name: &str, b: &SummaryFile) -> Str
             value(&d, 0),
             value(&d, 1),
             change(&d),
-            verdict(&d)
+            verdict(&d, !a.has_psa() && !b.has_psa())
         );
     }
     let settings = setting_changes(a, b);
@@ -146,7 +150,7 @@ pub fn page(a_name: &str, a: &SummaryFile, b_name: &str, b: &SummaryFile) -> Res
                     @for d in &diffs {
                         tr {
                             td { (d.strategy) } td { (d.figure) }
-                            td.num { (value(d, 0)) } td.num { (value(d, 1)) } td.num { (change(d)) } td { (verdict(d)) }
+                            td.num { (value(d, 0)) } td.num { (value(d, 1)) } td.num { (change(d)) } td { (verdict(d, !a.has_psa() && !b.has_psa())) }
                         }
                     }
                 }
