@@ -191,7 +191,16 @@ fn breakeven_halving(
             Some(b) => sampler.estimate(|a| a.net_saving, 1, at, b, &full),
         };
         let f = |hr: f64| -> Result<f64, ModelError> { Ok(estimate(&eval(hr)?).value) };
-        let breakeven_hazard_ratio = if q > 0.0 { solve_decreasing(f, 1e-4, 1.0, 50.0, halvings)? } else { None };
+        // With nothing priced at all (support free and every outcome free), every effect breaks
+        // even: no ratio is *the* break-even one.
+        let nothing_priced = support_cost == 0.0 && comp[Metric::TotalCost] == 0.0 && lv[Metric::TotalCost] == 0.0;
+        if nothing_priced {
+            undefined.push(
+                "nothing costs anything (support and every outcome are free), so every effect breaks even: the break-even hazard ratio is undefined".to_string(),
+            );
+        }
+        let breakeven_hazard_ratio =
+            if q > 0.0 && !nothing_priced { solve_decreasing(f, 1e-4, 1.0, 50.0, halvings)? } else { None };
         // The root's Monte Carlo error: the error of the net saving there over its slope.
         let breakeven_hazard_ratio_mc_error = match breakeven_hazard_ratio {
             Some(r) if !sampler.exact() => {

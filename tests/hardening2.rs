@@ -470,3 +470,19 @@ fn defect_12_a_base_case_against_a_psa_mean_is_not_called_exact() {
     assert!(!text.contains("exact"), "{text}");
     assert!(text.contains("a base case against a PSA mean"), "{text}");
 }
+
+/// Item 12: when nothing costs anything, the break-even hazard ratio is undefined, with the
+/// reason, not 50 (the top of the search).
+#[test]
+fn defect_12_break_even_is_undefined_when_nothing_costs_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let free =
+        SMALL.replacen("amount = 61614", "amount = 0", 1).replacen("take_up = 0.9", "take_up = 0.9\ncost = 0", 1);
+    let f = write(dir.path(), "free.toml", &free);
+    let out = dir.path().join("o");
+    reunify().args(["run", &f, "--quiet", "--no-report", "--base-case-only", "--out"]).arg(&out).assert().success();
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let b = &summary["breakeven"][0];
+    assert!(b["breakeven_hazard_ratio"].is_null(), "{b}");
+    assert!(b["undefined"].to_string().contains("nothing costs anything"), "{b}");
+}
