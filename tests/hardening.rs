@@ -7,7 +7,7 @@ use std::path::Path;
 use predicates::prelude::*;
 
 mod common;
-use common::{SMALL, reunify, write};
+use common::{SMALL, refused, reunify, write};
 
 /// SMALL with `from` replaced by `to` (which must occur), written to `dir/x.toml`.
 fn small_with(dir: &Path, from: &str, to: &str) -> String {
@@ -19,10 +19,6 @@ fn run_ok(file: &str, out: &Path, extra: &[&str]) -> std::process::Output {
     let o = reunify().args(["run", file, "--out", out.to_str().unwrap(), "--quiet"]).args(extra).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o
-}
-
-fn refused(args: &[&str], message: &str) {
-    reunify().args(args).assert().code(2).stderr(predicate::str::contains(message));
 }
 
 #[test]

@@ -7,21 +7,7 @@ mod common;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
-use common::{SMALL, reunify, serve, write};
-
-fn refused(args: &[&str], message: &str) {
-    reunify().args(args).assert().code(2).stderr(predicate::str::contains(message));
-}
-
-fn post(url: &str, body: &Value) -> (u16, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut r = agent
-        .post(&format!("{url}api/whatif"))
-        .header("Content-Type", "application/json")
-        .send(body.to_string())
-        .unwrap();
-    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-}
+use common::{SMALL, refused, reunify, serve, write};
 
 /// Item 8: `--threads`, `--iterations` and `--decision-years` obey one rule in every command
 /// that takes them, and a value refused is refused before any work, with the flag named.
@@ -69,12 +55,14 @@ fn defect_08_threads_beyond_the_cores_are_capped_by_pilot_too() {
 #[test]
 fn defect_01_the_what_if_server_refuses_work_beyond_the_run_limit() {
     let s = serve("scenarios/england-2012-13.toml");
-    let (code, body) =
-        post(&s.url, &json!({ "overrides": { "authority.England.children": 1_099_511_627_775u64 }, "iterations": 0 }));
+    let (code, body) = s.post(
+        "/api/whatif",
+        &json!({ "overrides": { "authority.England.children": 1_099_511_627_775u64 }, "iterations": 0 }),
+    );
     assert_eq!(code, 400, "{body}");
     assert!(body.contains("beyond the limit of 10^12"), "{body}");
     assert!(!body.contains("--force"), "a page cannot pass --force: {body}");
-    assert_eq!(post(&s.url, &json!({})).0, 200, "the server still answers");
+    assert_eq!(s.post("/api/whatif", &json!({})).0, 200, "the server still answers");
 }
 
 /// A raw HTTP/1.1 request on loopback, so that `Host`, `Origin` and `Content-Type` are exactly
@@ -417,16 +405,8 @@ fn defect_04_memory_stays_flat_over_2000_distinct_clients() {
     let f = write(dir.path(), "x.toml", SMALL);
     let s = serve(&f);
     let pid = s.child.id();
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let ask = |client: &str| {
-        let body = json!({ "overrides": {}, "iterations": 0, "client": client, "seq": 1 }).to_string();
-        agent
-            .post(&format!("{}api/whatif", s.url))
-            .header("Content-Type", "application/json")
-            .send(body)
-            .unwrap()
-            .status()
-            .as_u16()
+        s.post("/api/whatif", &json!({ "overrides": {}, "iterations": 0, "client": client, "seq": 1 })).0
     };
     for i in 0..200 {
         assert_eq!(ask(&format!("{i:064}")), 200);

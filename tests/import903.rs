@@ -231,14 +231,11 @@ fn year_folders_give_a_scenario_that_runs_and_outputs_safe_to_share() {
     assert!(scenario.contains("[age_at_return]") && scenario.contains("[[reentry.observed]]"));
     // The what-if page works on it: a price change on the fitted scenario is answered.
     let served = common::serve(out.join("scenario.toml").to_str().unwrap());
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut r = agent
-        .post(&format!("{}api/whatif", served.url))
-        .header("Content-Type", "application/json")
-        .send(r#"{"overrides": {"strategy.support-for-all.cost": 4000}, "iterations": 0}"#)
-        .unwrap();
-    let body = r.body_mut().read_to_string().unwrap();
-    assert_eq!(r.status().as_u16(), 200, "{body}");
+    let (code, body) = served.post(
+        "/api/whatif",
+        &serde_json::json!({"overrides": {"strategy.support-for-all.cost": 4000}, "iterations": 0}),
+    );
+    assert_eq!(code, 200, "{body}");
     assert!(body.contains("support-for-all"), "{body}");
     drop(served);
     // Running the import again replaces its own folder.

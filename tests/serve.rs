@@ -7,22 +7,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Served, serve};
+use common::{agent, serve};
 
 use serde_json::{Value, json};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
-
-fn post(s: &Served, path: &str, body: &Value) -> (u16, String) {
-    let mut r = agent()
-        .post(&format!("{}{}", s.url, path.trim_start_matches('/')))
-        .header("Content-Type", "application/json")
-        .send(body.to_string())
-        .unwrap();
-    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-}
 
 fn net_saving(answer: &Value, strategy: &str) -> f64 {
     answer["strategies"].as_array().unwrap().iter().find(|s| s["strategy"] == strategy).unwrap()["net_saving"]
@@ -73,23 +60,23 @@ fn a_what_if_answer_is_what_reunify_run_gives_on_the_saved_scenario() {
     let s = serve("scenarios/england-2012-13.toml");
     let overrides = json!({ "strategy.support-for-all.cost": 3000.0, "authority.England.children": 5000.0 });
 
-    let (code, body) = post(&s, "/api/whatif", &json!({ "overrides": overrides, "iterations": 0, "seq": 1 }));
+    let (code, body) = s.post("/api/whatif", &json!({ "overrides": overrides, "iterations": 0, "seq": 1 }));
     assert_eq!(code, 200, "{body}");
     let base: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(base["seq"], 1);
     assert_eq!(base["iterations"], 0);
-    let (code, default) = post(&s, "/api/whatif", &json!({ "iterations": 0 }));
+    let (code, default) = s.post("/api/whatif", &json!({ "iterations": 0 }));
     assert_eq!(code, 200);
     let default: Value = serde_json::from_str(&default).unwrap();
     assert_ne!(net_saving(&base, "support-for-all"), net_saving(&default, "support-for-all"), "the price moved it");
 
-    let (code, psa) = post(&s, "/api/whatif", &json!({ "overrides": overrides, "iterations": 40, "seq": 2 }));
+    let (code, psa) = s.post("/api/whatif", &json!({ "overrides": overrides, "iterations": 40, "seq": 2 }));
     assert_eq!(code, 200, "{psa}");
     let psa: Value = serde_json::from_str(&psa).unwrap();
     assert_eq!(psa["iterations"], 40);
     assert!(psa["svg"].as_str().unwrap().starts_with("<svg"));
 
-    let (code, toml) = post(&s, "/api/scenario.toml", &json!({ "overrides": overrides }));
+    let (code, toml) = s.post("/api/scenario.toml", &json!({ "overrides": overrides }));
     assert_eq!(code, 200, "{toml}");
     assert!(toml.starts_with("# Saved from `reunify serve scenarios/england-2012-13.toml`"), "{toml}");
     assert!(toml.contains("#   strategy.support-for-all.cost: 5627 -> 3000"), "{toml}");
@@ -123,21 +110,21 @@ fn a_what_if_answer_is_what_reunify_run_gives_on_the_saved_scenario() {
 fn bad_values_get_the_validation_message_and_work_is_bounded() {
     let s = serve("scenarios/england-2012-13.toml");
     let (code, body) =
-        post(&s, "/api/whatif", &json!({ "overrides": { "strategy.support-for-all.take_up": 1.3 }, "iterations": 0 }));
+        s.post("/api/whatif", &json!({ "overrides": { "strategy.support-for-all.take_up": 1.3 }, "iterations": 0 }));
     assert_eq!(code, 400);
     assert!(body.contains("strategy.support-for-all.take_up: 1.3 is not a probability (0 to 1)"), "{body}");
-    let (code, body) = post(&s, "/api/whatif", &json!({ "overrides": { "strategy.support-for-all.costs": 3.0 } }));
+    let (code, body) = s.post("/api/whatif", &json!({ "overrides": { "strategy.support-for-all.costs": 3.0 } }));
     assert_eq!(code, 400);
     assert!(body.contains("did you mean \\\"strategy.support-for-all.cost\\\""), "{body}");
-    let (code, body) = post(&s, "/api/whatif", &json!({ "iterations": 5000 }));
+    let (code, body) = s.post("/api/whatif", &json!({ "iterations": 5000 }));
     assert_eq!((code, body.contains("more than 1000")), (400, true), "{body}");
-    let (code, _) = post(&s, "/api/whatif", &json!({ "overrides": {}, "path": "/etc/passwd" }));
+    let (code, _) = s.post("/api/whatif", &json!({ "overrides": {}, "path": "/etc/passwd" }));
     assert_eq!(code, 400, "unknown fields are refused");
     let big = "x".repeat(70 * 1024);
-    let (code, _) = post(&s, "/api/whatif", &json!({ "client": big }));
+    let (code, _) = s.post("/api/whatif", &json!({ "client": big }));
     assert_eq!(code, 413);
     // The server still answers after all that.
-    assert_eq!(post(&s, "/api/whatif", &json!({})).0, 200);
+    assert_eq!(s.post("/api/whatif", &json!({})).0, 200);
 }
 
 #[test]
@@ -152,7 +139,7 @@ fn a_strategy_s_years_and_eligibility_rule_can_be_changed_and_are_checked() {
         assert!(keys.contains(&k), "no control {k}");
     }
     let at = |overrides: Value| -> (u16, Value) {
-        let (code, body) = post(&s, "/api/whatif", &json!({ "overrides": overrides, "iterations": 0 }));
+        let (code, body) = s.post("/api/whatif", &json!({ "overrides": overrides, "iterations": 0 }));
         (code, serde_json::from_str(&body).unwrap())
     };
     let (_, default) = at(json!({}));

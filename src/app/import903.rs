@@ -59,7 +59,7 @@ pub struct Import903Args {
 }
 
 fn shown_json(n: u64, suppress: bool) -> Value {
-    if suppress && (1..=4).contains(&n) { Value::from("c") } else { Value::from(n) }
+    if ssda903::hidden(n, suppress) { Value::from("c") } else { Value::from(n) }
 }
 
 /// Checks the flags before any file is read.

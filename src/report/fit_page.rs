@@ -12,7 +12,7 @@ use maud::{DOCTYPE, PreEscaped, html};
 use super::charts::{Drawn, HoldoutChart, LocalFitChart};
 use crate::results::format::{count, number, percent};
 use crate::ssda903::read::LogEntry;
-use crate::ssda903::{FACTOR_LABELS, FACTORS, Fit, KmRow, LIMIT, fit::km_at, shown};
+use crate::ssda903::{FACTOR_LABELS, FACTORS, Fit, KmRow, LIMIT, fit::km_at, hidden};
 
 /// Draws the charts into `dir` and writes `fit.html` there.
 pub fn write(dir: &Path, fit: &Fit, name: &str, km: &[KmRow], log: &[LogEntry], suppress: bool) -> Result<()> {
@@ -32,7 +32,7 @@ pub fn write(dir: &Path, fit: &Fit, name: &str, km: &[KmRow], log: &[LogEntry], 
     };
     drawn.finish()?;
     // Counts with thousands separators, or c.
-    let n = |x: u64| if shown(x, suppress) == "c" { "c".to_string() } else { count(x as f64) };
+    let n = |x: u64| if hidden(x, suppress) { "c".to_string() } else { count(x as f64) };
     let ratio = |x: f64| format!("{x:.2}");
     let at = |years: f64| km_at(&fit.km, years).map(|(f, _, _)| percent(f));
     let h = &fit.hazard;

@@ -305,7 +305,12 @@ pub struct KmRow {
 
 /// A count as it may be shown: `c` for 1 to 4 under suppression.
 pub fn shown(n: u64, suppress: bool) -> String {
-    if suppress && (1..=4).contains(&n) { "c".into() } else { n.to_string() }
+    if hidden(n, suppress) { "c".into() } else { n.to_string() }
+}
+
+/// Whether a count is shown as `c`: from 1 to 4, under suppression (the DfE convention).
+pub fn hidden(n: u64, suppress: bool) -> bool {
+    suppress && (1..=4).contains(&n)
 }
 
 /// The observed curve by whole month since the return, to five years, while at least five
@@ -341,7 +346,7 @@ pub fn km_rows(fit: &Fit, suppress: bool) -> Vec<KmRow> {
 /// holds 1 to 4), so that no share reveals a count the outputs show as `c`.
 pub fn age_shares(counts: &[u64], suppress: bool) -> Vec<f64> {
     let mut c = counts.to_vec();
-    while suppress && let Some(y) = c.iter().position(|n| (1..=4).contains(n)) {
+    while let Some(y) = c.iter().position(|n| hidden(*n, suppress)) {
         let total: u64 = c.iter().sum();
         if total == c[y] {
             break; // one year holds everything: nothing to merge it with

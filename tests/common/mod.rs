@@ -137,6 +137,28 @@ impl Drop for Served {
     }
 }
 
+impl Served {
+    /// POSTs `body` as JSON to `path` (`/api/whatif`, say): the status and the response body.
+    pub fn post(&self, path: &str, body: &serde_json::Value) -> (u16, String) {
+        let mut r = agent()
+            .post(&format!("{}{}", self.url, path.trim_start_matches('/')))
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    }
+}
+
+/// An HTTP client that returns error statuses as responses, for tests of the server.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+/// Runs the binary with `args` and checks it exits 2 (bad input) saying `message`.
+pub fn refused(args: &[&str], message: &str) {
+    reunify().args(args).assert().code(2).stderr(predicates::str::contains(message));
+}
+
 /// Starts `reunify serve FILE --port 0` and reads the address it prints.
 pub fn serve(file: &str) -> Served {
     use std::io::BufRead;

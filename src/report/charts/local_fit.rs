@@ -23,21 +23,13 @@ impl Chart for LocalFitChart {
     {
         let xmax = self.observed.iter().map(|p| p.0).chain(self.fitted.iter().map(|p| p.0)).fold(1.0, f64::max);
         let ymax = self.observed.iter().map(|p| p.3).chain(self.fitted.iter().map(|p| p.1)).fold(0.05, f64::max) * 1.15;
-        let mut chart = frame(root, "Back in care, by months since returning home: observed and fitted", 26, 60, 80)
-            .build_finite(0f64..xmax, 0f64..ymax.min(1.0))
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc("Months since return home")
-            .x_labels(((xmax / 6.0).ceil() as usize + 1).min(25))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| crate::results::format::percent_ticks(0.05)(v))
-            .label_style((FONT, 16))
-            .axis_desc_style((FONT, 18))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
-        y_title(root, "Cumulative share back in care (%)")?;
+        let mut chart = super::reentry_curve::months_chart(
+            root,
+            "Back in care, by months since returning home: observed and fitted",
+            xmax,
+            ymax.min(1.0),
+            "Cumulative share back in care (%)",
+        )?;
         let observed =
             CurveSeries { name: "Observed (Kaplan–Meier, 95% band)".into(), index: 0, points: self.observed.clone() };
         super::reentry_curve::draw_curves(&mut chart, &[observed], 0.2, |s| s.name.clone())?;

@@ -111,21 +111,17 @@ fn finite(r: std::ops::Range<f64>) -> std::ops::Range<f64> {
     }
 }
 
+/// A chart's plotting area with numeric axes across and up.
+type Plane<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+
 /// `build_cartesian_2d` on ranges made [`finite`] first: every chart builds its axes so.
 trait BuildFinite<'a, DB: DrawingBackend> {
-    #[allow(clippy::type_complexity)]
     fn build_finite(
         &mut self,
         x: std::ops::Range<f64>,
         y: std::ops::Range<f64>,
-    ) -> Result<
-        ChartContext<
-            'a,
-            DB,
-            Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-        >,
-        plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>,
-    >;
+    ) -> Result<Plane<'a, DB>, plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>>;
 }
 
 impl<'a, 'b, DB: DrawingBackend> BuildFinite<'a, DB> for ChartBuilder<'a, 'b, DB> {
@@ -133,14 +129,7 @@ impl<'a, 'b, DB: DrawingBackend> BuildFinite<'a, DB> for ChartBuilder<'a, 'b, DB
         &mut self,
         x: std::ops::Range<f64>,
         y: std::ops::Range<f64>,
-    ) -> Result<
-        ChartContext<
-            'a,
-            DB,
-            Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-        >,
-        plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>,
-    > {
+    ) -> Result<Plane<'a, DB>, plotters::drawing::DrawingAreaErrorKind<DB::ErrorType>> {
         self.build_cartesian_2d(finite(x), finite(y))
     }
 }

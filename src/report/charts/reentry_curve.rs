@@ -33,21 +33,13 @@ impl Chart for ReentryChart {
             .chain(self.targets.iter().map(|t| t.1))
             .fold(0.05, f64::max)
             * 1.15;
-        let mut chart = frame(root, "Children back in care, by months since returning home", 26, 60, 80)
-            .build_finite(0f64..self.horizon_months.max(1.0), 0f64..ymax)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc("Months since return home")
-            .x_labels(((self.horizon_months / 6.0).ceil() as usize + 1).min(25))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| crate::results::format::percent_ticks(0.05)(v))
-            .label_style((FONT, 16))
-            .axis_desc_style((FONT, 18))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(e)?;
-        y_title(root, "Cumulative share with a first re-entry (%)")?;
+        let mut chart = months_chart(
+            root,
+            "Children back in care, by months since returning home",
+            self.horizon_months,
+            ymax,
+            "Cumulative share with a first re-entry (%)",
+        )?;
         draw_curves(&mut chart, &self.series, 0.18, |s| s.name.clone())?;
         if !self.targets.is_empty() {
             chart
@@ -59,6 +51,35 @@ impl Chart for ReentryChart {
         legend(&mut chart, SeriesLabelPosition::LowerRight, 16)?;
         Ok(())
     }
+}
+
+/// The frame, mesh and y-axis title of a chart of shares back in care by months since the
+/// return: months across to `months` (at least 1), ticked every six, and shares up to `ymax`.
+pub(super) fn months_chart<'a, DB>(
+    root: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    months: f64,
+    ymax: f64,
+    y_desc: &str,
+) -> Result<Plane<'a, DB>>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
+    let mut chart = frame(root, caption, 26, 60, 80).build_finite(0f64..months.max(1.0), 0f64..ymax).map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("Months since return home")
+        .x_labels(((months / 6.0).ceil() as usize + 1).min(25))
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| crate::results::format::percent_ticks(0.05)(v))
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(e)?;
+    y_title(root, y_desc)?;
+    Ok(chart)
 }
 
 /// Draws curves with their 95% bands (bands first, so no band hides a line), each in its
