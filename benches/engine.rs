@@ -129,7 +129,7 @@ fn tornado(c: &mut Criterion) {
     let mut g = c.benchmark_group("tornado");
     g.sample_size(10).throughput(Throughput::Elements(sc.total_children() * (2 * uncertain + 1)));
     g.bench_function(format!("default_scenario_{uncertain}_parameters"), |b| {
-        b.iter(|| reunify::decision::tornado(&sc, 1).unwrap())
+        b.iter(|| reunify::decision::Resimulation::simulate(&sc, 1).unwrap().tornado().unwrap())
     });
     g.finish();
 }

@@ -20,10 +20,10 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::View;
-use crate::digest::RunDigest;
+use crate::digest::{IterationDigest, RunDigest};
 use crate::metric::Metric;
 use crate::model::ModelError;
+use crate::price::View;
 use crate::sample::{BaseCase, Evaluation, FIRST_SAMPLE, SAMPLE_CHILDREN, Sampler};
 use crate::scenario::{Scenario, SupportBasis};
 use crate::sim::run_iteration;
@@ -84,40 +84,145 @@ pub fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// Break-even figures for every non-comparator strategy, re-simulating the base case.
-pub fn breakeven(sc: &Scenario, seed: u64) -> Result<Vec<BreakEven>, ModelError> {
-    let base = BaseCase::of_result(&run_iteration(sc, seed, 0, sc.point_values())?);
-    breakeven_with(sc, seed, &base, FIRST_SAMPLE)
+/// The run's base case re-simulated under common random numbers with one input changed at a
+/// time: the object that break-even, tornado and two-way analyses hang off.
+///
+/// Every figure read off the base case itself comes from `base` (the run's own, from its
+/// digest, so the whole cohort is never simulated again). What needs other inputs is found by
+/// re-simulating the children of a [`Sampler`]: every child at or below [`SAMPLE_CHILDREN`],
+/// otherwise first about [`FIRST_SAMPLE`] children, grown until each Monte Carlo error is below
+/// the rounding of what is shown ([`Resimulation::first_sample`] changes the start,
+/// [`Resimulation::on`] fixes the sample).
+#[derive(Clone, Debug)]
+pub struct Resimulation<'a> {
+    sc: &'a Scenario,
+    seed: u64,
+    base: BaseCase,
+    sampling: Sampling,
+    /// The break-even ratio only to the precision it is shown with, even on the whole cohort.
+    shown_precision: bool,
 }
 
-/// Break-even figures from the run's own base case: every figure but the break-even hazard
-/// ratio is read off it; that ratio is a root found by re-simulating the children of a
-/// [`Sampler`]: every child at or below [`SAMPLE_CHILDREN`], otherwise first about `first`
-/// children, grown until its Monte Carlo error is below the rounding the ratio is shown with
-/// (0.005).
-pub fn breakeven_with(sc: &Scenario, seed: u64, base: &BaseCase, first: u64) -> Result<Vec<BreakEven>, ModelError> {
-    let (out, _) = Sampler::settle(sc, first, |sampler| {
-        let out = breakeven_on(sc, seed, base, sampler)?;
-        let ratio = out.iter().filter_map(|b| b.breakeven_hazard_ratio_mc_error).fold(0.0, f64::max) / HR_ROUNDING;
-        Ok((out, ratio))
-    })?;
-    Ok(out)
+/// How a [`Resimulation`] chooses its children.
+#[derive(Clone, Debug)]
+enum Sampling {
+    /// Grown from about `first` children until the errors are small enough ([`Sampler::settle`]).
+    Settled { first: u64 },
+    /// This sample, never grown.
+    Fixed(Box<Sampler>),
+}
+
+impl<'a> Resimulation<'a> {
+    /// From a base case already simulated.
+    pub fn new(sc: &'a Scenario, seed: u64, base: BaseCase) -> Resimulation<'a> {
+        Resimulation { sc, seed, base, sampling: Sampling::Settled { first: FIRST_SAMPLE }, shown_precision: false }
+    }
+
+    /// From the run's own base case.
+    pub fn of_digest(sc: &'a Scenario, seed: u64, base: &IterationDigest) -> Resimulation<'a> {
+        Resimulation::new(sc, seed, BaseCase::of_digest(base))
+    }
+
+    /// Simulates the base case first (the `breakeven` and `tornado` commands, which have no run).
+    pub fn simulate(sc: &'a Scenario, seed: u64) -> Result<Resimulation<'a>, ModelError> {
+        Ok(Resimulation::new(sc, seed, BaseCase::of_result(&run_iteration(sc, seed, 0, sc.point_values())?)))
+    }
+
+    /// Starts a growing sample at about `first` children rather than [`FIRST_SAMPLE`].
+    pub fn first_sample(mut self, first: u64) -> Resimulation<'a> {
+        self.sampling = Sampling::Settled { first };
+        self
+    }
+
+    /// Re-simulates exactly these children, without growing them.
+    pub fn on(mut self, sampler: Sampler) -> Resimulation<'a> {
+        self.sampling = Sampling::Fixed(Box::new(sampler));
+        self
+    }
+
+    /// For the what-if page, which answers while the user types: the whole cohort, or a sample
+    /// of [`SAMPLE_CHILDREN`] above it, and the break-even ratio found to the precision it is
+    /// shown with ([`SHOWN_HALVINGS`]), in about a third of the simulations.
+    pub fn for_the_page(self) -> Resimulation<'a> {
+        let sampler = Sampler::new(self.sc, SAMPLE_CHILDREN);
+        Resimulation { shown_precision: true, ..self.on(sampler) }
+    }
+
+    /// The base case every analysis starts from.
+    pub fn base(&self) -> &BaseCase {
+        &self.base
+    }
+
+    /// Runs `analyse` on the sample this re-simulation uses; returns its result and the
+    /// children re-simulated when they were a sample (`None`: all of them).
+    fn sampled<T>(
+        &self,
+        mut analyse: impl FnMut(&Sampler) -> Result<(T, f64), ModelError>,
+    ) -> Result<(T, Option<u64>), ModelError> {
+        let (out, sampler) = match &self.sampling {
+            Sampling::Settled { first } => Sampler::settle(self.sc, *first, analyse)?,
+            Sampling::Fixed(sampler) => (analyse(sampler)?.0, (**sampler).clone()),
+        };
+        Ok((out, (!sampler.exact()).then_some(sampler.children)))
+    }
+
+    /// Break-even figures for every non-comparator strategy. Every figure but the break-even
+    /// hazard ratio is read off the base case; that ratio is a root found by re-simulating,
+    /// grown until its Monte Carlo error is below the rounding it is shown with
+    /// ([`HR_ROUNDING`]). On the whole cohort the ratio is found to about 1e-12; on a sample,
+    /// whose ratio is only as good as its Monte Carlo error, to the precision it is shown with.
+    pub fn breakeven(&self) -> Result<Vec<BreakEven>, ModelError> {
+        let (sc, seed, base) = (self.sc, self.seed, &self.base);
+        let (out, _) = self.sampled(|sampler| {
+            let halvings = if sampler.exact() && !self.shown_precision { EXACT_HALVINGS } else { SHOWN_HALVINGS };
+            let out = breakeven_halving(sc, seed, base, sampler, halvings)?;
+            let ratio = out.iter().filter_map(|b| b.breakeven_hazard_ratio_mc_error).fold(0.0, f64::max) / HR_ROUNDING;
+            Ok((out, ratio))
+        })?;
+        Ok(out)
+    }
+
+    /// One-way sensitivity of every uncertain parameter between its 2.5% and 97.5% quantiles,
+    /// grown until every bar end's Monte Carlo error is below the [`resolution`] of its
+    /// strategy's chart.
+    pub fn tornado(&self) -> Result<Tornado, ModelError> {
+        let (t, _) = self.sampled(|sampler| {
+            let t = tornado_on(self.sc, self.seed, &self.base, sampler)?;
+            let ratio = t.error_ratio();
+            Ok((t, ratio))
+        })?;
+        Ok(t)
+    }
+
+    /// Net saving of every strategy over a grid of `hrs` re-entry hazard ratios (from 0.3, or
+    /// lower if the scenario's own effect reaches lower, to 1.2) by `prices + 1` prices (0 to
+    /// 3× the scenario's price). Each hazard ratio is simulated once; the net saving is linear
+    /// in the price (support cost is price × the quantity it multiplies), so every price
+    /// follows from that one run. With authorities that set their own price, the grid prices
+    /// every authority alike. A sample grows until every net saving's Monte Carlo error is
+    /// below the [`resolution`] of the chart; the children it settled on are returned with it.
+    pub fn two_way(&self, hrs: usize, prices: usize) -> Result<(Vec<TwoWayPoint>, Option<u64>), ModelError> {
+        let sc = self.sc;
+        self.sampled(|sampler| {
+            let points = two_way_on(sc, self.seed, &self.base, sampler, hrs, prices)?;
+            let ratio = sc
+                .model
+                .strategies
+                .iter()
+                .skip(1)
+                .map(|st| {
+                    let these: Vec<&TwoWayPoint> = points.iter().filter(|p| p.strategy == st.name).collect();
+                    let tol = resolution(these.iter().map(|p| p.net_saving));
+                    these.iter().map(|p| p.mc_error / tol).fold(0.0, f64::max)
+                })
+                .fold(0.0, f64::max);
+            Ok((points, ratio))
+        })
+    }
 }
 
 /// Half the unit the break-even hazard ratio is shown to (two decimals).
 pub const HR_ROUNDING: f64 = 0.005;
-
-/// [`breakeven_with`] on one sampler, without growing it. On the whole cohort the ratio is
-/// found to about 1e-12; on a sample, whose ratio is only as good as its Monte Carlo error
-/// (at most 0.005), to the precision it is shown with, in about a third of the simulations.
-pub fn breakeven_on(
-    sc: &Scenario,
-    seed: u64,
-    base: &BaseCase,
-    sampler: &Sampler,
-) -> Result<Vec<BreakEven>, ModelError> {
-    breakeven_halving(sc, seed, base, sampler, if sampler.exact() { EXACT_HALVINGS } else { SHOWN_HALVINGS })
-}
 
 /// Halvings of the break-even search's bracket (on the log scale) for a run's outputs: the
 /// ratio to about 1e-12.
@@ -127,12 +232,7 @@ pub const EXACT_HALVINGS: u32 = 40;
 /// page uses it: about a third of the simulations.
 pub const SHOWN_HALVINGS: u32 = 14;
 
-/// Break-even figures for the what-if page: the whole cohort (or a sample above
-/// [`SAMPLE_CHILDREN`]), with the ratio found to the precision it is shown with.
-pub fn breakeven_shown(sc: &Scenario, seed: u64, base: &BaseCase) -> Result<Vec<BreakEven>, ModelError> {
-    breakeven_halving(sc, seed, base, &Sampler::new(sc, SAMPLE_CHILDREN), SHOWN_HALVINGS)
-}
-
+/// Break-even figures on one sampler, the ratio's bracket halved `halvings` times.
 fn breakeven_halving(
     sc: &Scenario,
     seed: u64,
@@ -308,25 +408,6 @@ pub struct Tornado {
 /// A parameter index, its low and high values, and the evaluations at each.
 type Perturbed = (usize, f64, f64, Evaluation, Evaluation);
 
-/// One-way sensitivity of every uncertain parameter between its 2.5% and 97.5% quantiles,
-/// re-simulating the base case.
-pub fn tornado(sc: &Scenario, seed: u64) -> Result<Tornado, ModelError> {
-    let base = BaseCase::of_result(&run_iteration(sc, seed, 0, sc.point_values())?);
-    tornado_with(sc, seed, &base, FIRST_SAMPLE)
-}
-
-/// The tornado from the run's own base case, re-simulating a [`Sampler`] (every child at or
-/// below [`SAMPLE_CHILDREN`], otherwise first about `first` children), grown until every bar
-/// end's Monte Carlo error is below the [`resolution`] of its strategy's chart.
-pub fn tornado_with(sc: &Scenario, seed: u64, base: &BaseCase, first: u64) -> Result<Tornado, ModelError> {
-    let (t, _) = Sampler::settle(sc, first, |sampler| {
-        let t = tornado_on(sc, seed, base, sampler)?;
-        let ratio = t.error_ratio();
-        Ok((t, ratio))
-    })?;
-    Ok(t)
-}
-
 /// The rounding of a figure shown on a chart, which a re-simulated sample's Monte Carlo error
 /// must stay below: a hundredth of the width the chart draws for its values (from the lowest
 /// to the highest of them and £0, as the tornado and two-way charts always show £0), and never
@@ -362,8 +443,8 @@ impl Tornado {
     }
 }
 
-/// [`tornado_with`] on one sampler, without growing it.
-pub fn tornado_on(sc: &Scenario, seed: u64, base: &BaseCase, sampler: &Sampler) -> Result<Tornado, ModelError> {
+/// The tornado on one sampler, without growing it.
+fn tornado_on(sc: &Scenario, seed: u64, base: &BaseCase, sampler: &Sampler) -> Result<Tornado, ModelError> {
     let points = sc.point_values();
     let uncertain: Vec<usize> = (0..sc.params.len()).filter(|&i| !sc.params[i].param.dist.is_fixed()).collect();
     let eval = |v: Vec<f64>| -> Result<Evaluation, ModelError> {
@@ -472,43 +553,8 @@ pub struct TwoWayPoint {
     pub mc_error: f64,
 }
 
-/// Net saving of every strategy over a grid of `hrs` re-entry hazard ratios (from 0.3, or
-/// lower if the scenario's own effect reaches lower, to 1.2) by `prices + 1` prices (0 to 3×
-/// the scenario's price), in the base case under common random numbers. Each hazard ratio is
-/// simulated once; the net saving is linear in the price (support cost is price × the
-/// quantity it multiplies), so every price follows from that one run. With authorities that
-/// set their own price, the grid prices every authority alike. Above [`SAMPLE_CHILDREN`] it
-/// re-simulates a sample of first about `first` children, grown until every net saving's
-/// Monte Carlo error is below the [`resolution`] of the chart; the children it settled on are
-/// returned with it.
-pub fn two_way(
-    sc: &Scenario,
-    seed: u64,
-    base: &BaseCase,
-    hrs: usize,
-    prices: usize,
-    first: u64,
-) -> Result<(Vec<TwoWayPoint>, Option<u64>), ModelError> {
-    let (points, sampler) = Sampler::settle(sc, first, |sampler| {
-        let points = two_way_on(sc, seed, base, sampler, hrs, prices)?;
-        let ratio = sc
-            .model
-            .strategies
-            .iter()
-            .skip(1)
-            .map(|st| {
-                let these: Vec<&TwoWayPoint> = points.iter().filter(|p| p.strategy == st.name).collect();
-                let tol = resolution(these.iter().map(|p| p.net_saving));
-                these.iter().map(|p| p.mc_error / tol).fold(0.0, f64::max)
-            })
-            .fold(0.0, f64::max);
-        Ok((points, ratio))
-    })?;
-    Ok((points, (!sampler.exact()).then_some(sampler.children)))
-}
-
-/// [`two_way`] on one sampler, without growing it.
-pub fn two_way_on(
+/// The two-way grid on one sampler, without growing it.
+fn two_way_on(
     sc: &Scenario,
     seed: u64,
     base: &BaseCase,

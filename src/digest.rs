@@ -14,11 +14,12 @@
 
 use std::sync::Arc;
 
-use crate::analysis::{self, View, decision_values, level_values, total_levels, view_tally};
-use crate::budget::{Spend, every_authority_spend, sum_spend};
 use crate::metric::{Decisions, Levels};
 use crate::model::{Inputs, ModelError};
+use crate::price;
+use crate::price::{View, decision_values, level_values, total_levels, view_tally};
 use crate::sim::{IterationResult, RunResult};
+use crate::spend::{Spend, every_authority_spend, sum_spend};
 
 /// Cumulative counts by month of every strategy, one strategy after another, in one
 /// allocation: 16 bits when they fit (a cohort under 65,536 children), 32 when they fit (under
@@ -120,7 +121,7 @@ impl IterationDigest {
             let merged = view_tally(r, s, View::Total);
             let own = (0..authorities).map(|a| levels[(1 + a) * strategies + s]);
             levels[s] = total_levels(own, &merged, &r.inputs, s);
-            priced_support.push(analysis::priced_support(r, s, View::Total));
+            priced_support.push(price::priced_support(r, s, View::Total));
             by_month.push(merged.first_reentry_by_month);
             children.push(merged.children);
         }
@@ -277,6 +278,19 @@ impl RunDigest {
         let (base_inputs, base) = draws.next().expect("the base case always runs");
         let base_inputs = base_inputs.expect("the base case keeps its inputs");
         Ok(RunDigest { base_inputs, base: Arc::new(base), psa: draws.map(|(_, d)| Arc::new(d)).collect() })
+    }
+
+    /// A run from its iterations' digests, the base case first and then the PSA iterations
+    /// in order, as `run`, `merge` and the what-if page collect them; `None` when there are
+    /// none. The base case's inputs are resolved again from the scenario's point values.
+    pub fn assemble(
+        sc: &crate::scenario::Scenario,
+        digests: impl IntoIterator<Item = Arc<IterationDigest>>,
+    ) -> Result<Option<RunDigest>, ModelError> {
+        let mut digests = digests.into_iter();
+        let Some(base) = digests.next() else { return Ok(None) };
+        let base_inputs = Inputs::resolve(sc, &sc.model, &sc.point_values(), 0)?;
+        Ok(Some(RunDigest { base_inputs, base, psa: digests.collect() }))
     }
 
     /// The PSA iterations, or the base case alone when there was no PSA.

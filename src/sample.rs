@@ -18,9 +18,9 @@
 //! difference of group `g`. At or below [`SAMPLE_CHILDREN`] the analyses simulate the whole
 //! cohort and every figure is exact (standard error 0), as before sampling existed.
 
-use crate::analysis::{View, decision_values, iteration_metrics, priced_support};
 use crate::digest::IterationDigest;
 use crate::metric::{Decisions, Levels, Metric};
+use crate::price::{View, decision_values, iteration_metrics, priced_support};
 use crate::scenario::{Authority, Scenario};
 use crate::sim::IterationResult;
 

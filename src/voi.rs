@@ -208,7 +208,7 @@ pub fn value_of_information(
     run: &crate::digest::RunDigest,
     decision_years: f64,
 ) -> Vec<VoiRow> {
-    use crate::analysis::View;
+    use crate::price::View;
     if run.psa.len() < 3 || sc.model.strategies.len() < 2 {
         return Vec::new();
     }

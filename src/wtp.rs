@@ -19,9 +19,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::View;
 use crate::digest::RunDigest;
 use crate::metric::Metric;
+use crate::price::View;
 use crate::scenario::Scenario;
 
 /// One strategy's expected incremental cost and effect against the comparator.

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{base_level, run, scenario};
-use reunify::analysis::{View, view_tally};
 use reunify::metric::Metric;
+use reunify::price::{View, view_tally};
 use reunify::scenario::Scenario;
 
 const N: u64 = 200_000;

@@ -4,8 +4,8 @@
 mod common;
 
 use common::run;
-use reunify::analysis::{View, iteration_metrics};
 use reunify::metric::{Levels, Metric};
+use reunify::price::{View, iteration_metrics};
 use reunify::scenario::Scenario;
 
 const MODEL: &str = r#"
@@ -240,9 +240,9 @@ take_up = 0.2
 /// flow mode, the spend by financial year.
 #[test]
 fn the_digest_of_an_iteration_is_its_tallies_priced_exactly() {
-    use reunify::analysis::{priced_support, view_levels, view_tally};
-    use reunify::budget::iteration_spend;
     use reunify::digest::IterationDigest;
+    use reunify::price::{priced_support, view_levels, view_tally};
+    use reunify::spend::iteration_spend;
     let sc = scenario_with(LONDON, "\n[budget]\nfirst_financial_year = 2025\nyears = 3\n");
     let r = run(&sc, true);
     for it in std::iter::once(&r.base).chain(&r.psa) {

@@ -4,11 +4,12 @@
 mod common;
 
 use common::{run, scenario};
-use reunify::analysis::{View, iteration_metrics};
-use reunify::budget::{cumulative_net, iteration_spend, payback_year, summarise};
+use reunify::budget::{cumulative_net, payback_year, summarise};
 use reunify::digest::RunDigest;
 use reunify::metric::Metric;
+use reunify::price::{View, iteration_metrics};
 use reunify::scenario::Scenario;
+use reunify::spend::iteration_spend;
 
 /// A constant-hazard scenario in flow mode: nobody goes home again after a breakdown.
 fn flow(children: u64, lambda: f64, budget: &str, strategies: &str) -> Scenario {
@@ -92,7 +93,7 @@ fn financial_years_add_up_to_the_window_in_cash_and_discounted() {
         let m = iteration_metrics(it, View::Total);
         for s in 0..2 {
             let whole = &m.levels[s];
-            let sum = |f: &dyn Fn(&reunify::budget::YearSpend) -> f64| spend[s].iter().map(f).sum::<f64>();
+            let sum = |f: &dyn Fn(&reunify::spend::YearSpend) -> f64| spend[s].iter().map(f).sum::<f64>();
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
             assert!(close(sum(&|y| y.cash[3]), whole[Metric::TotalCostUndiscounted]));
             assert!(close(sum(&|y| y.discounted[3]), whole[Metric::TotalCost]));

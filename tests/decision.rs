@@ -3,7 +3,7 @@
 mod common;
 
 use common::{run, scenario};
-use reunify::decision::{acceptability, breakeven, tornado};
+use reunify::decision::{Resimulation, acceptability};
 use reunify::rng::{Purpose, stream};
 use reunify::sample::{BaseCase, SAMPLE_CHILDREN, Sampler};
 use reunify::scenario::Scenario;
@@ -33,14 +33,13 @@ fn net_saving_at(sc: &Scenario, key: &str, value: f64) -> f64 {
     let i = sc.params.iter().position(|p| p.key == key).unwrap();
     v[i] = value;
     let r = reunify::sim::run_iteration(sc, sc.meta.seed, 0, v).unwrap();
-    reunify::analysis::iteration_metrics(&r, reunify::analysis::View::Total).decisions[1]
-        [reunify::metric::Metric::NetSaving]
+    reunify::price::iteration_metrics(&r, reunify::price::View::Total).decisions[1][reunify::metric::Metric::NetSaving]
 }
 
 #[test]
 fn holmes_break_even_is_56_72m_over_61_614() {
     let sc = holmes();
-    let b = &breakeven(&sc, sc.meta.seed).unwrap()[0];
+    let b = &Resimulation::simulate(&sc, sc.meta.seed).unwrap().breakeven().unwrap()[0];
     assert!((b.breakdowns_to_avert.unwrap() - 10080.0 * 5627.0 / 61614.0).abs() < 1e-6);
     assert!((b.cost_per_breakdown.unwrap() - 61614.0).abs() < 1e-6);
     // 47% → about 38%: the comparator rate is a simulated binomial share of 10,080 children.
@@ -52,7 +51,7 @@ fn holmes_break_even_is_56_72m_over_61_614() {
 #[test]
 fn the_break_even_hazard_ratio_and_price_make_support_cost_neutral() {
     let sc = holmes();
-    let b = &breakeven(&sc, sc.meta.seed).unwrap()[0];
+    let b = &Resimulation::simulate(&sc, sc.meta.seed).unwrap().breakeven().unwrap()[0];
     let hr = b.breakeven_hazard_ratio.expect("Holmes support can pay for itself");
     // Net saving changes sign across the solved ratio (it is a step function of the ratio).
     assert!(net_saving_at(&sc, "strategy.support-for-all.hr_reentry", hr * 0.999) >= 0.0);
@@ -90,7 +89,7 @@ cost = 5627
 #[test]
 fn the_tornado_ranks_the_effect_first_and_gives_unrelated_inputs_no_swing() {
     let sc = scenario(4000, 5.0, RICH);
-    let t = tornado(&sc, 1).unwrap();
+    let t = Resimulation::simulate(&sc, 1).unwrap().tornado().unwrap();
     assert_eq!(t.rows.len(), 5);
     assert!(t.rows.windows(2).all(|w| w[0].swing >= w[1].swing));
     assert_eq!(t.rows[0].parameter, "strategy.support.hr_reentry");
@@ -110,12 +109,8 @@ fn acceptability_falls_with_price_and_matches_p_saves_at_a_fixed_price() {
     assert_eq!(curve.len(), 61);
     assert!(curve.windows(2).all(|w| w[1].probability <= w[0].probability));
     let at_price = curve.iter().find(|p| p.price == 5627.0).unwrap();
-    let rows = reunify::analysis::summarise(
-        &r,
-        &["usual-care".into(), "support".into()],
-        "all",
-        reunify::analysis::View::Total,
-    );
+    let rows =
+        reunify::analysis::summarise(&r, &["usual-care".into(), "support".into()], "all", reunify::price::View::Total);
     let p = reunify::analysis::find(
         &rows,
         "support",
@@ -194,11 +189,11 @@ fn the_two_way_grid_is_linear_in_price_and_crosses_zero_at_the_break_even_price(
     let base = base_case(&sc);
     // However small the first sample asked for, a cohort of at most SAMPLE_CHILDREN is whole.
     assert!(sc.total_children() <= SAMPLE_CHILDREN);
-    let (grid, sampled) = reunify::decision::two_way(&sc, sc.meta.seed, &base, 19, 60, 1_000).unwrap();
+    let (grid, sampled) = Resimulation::new(&sc, sc.meta.seed, base).first_sample(1_000).two_way(19, 60).unwrap();
     assert_eq!(sampled, None, "holmes-2014's 10,080 children are re-simulated whole");
     assert!(grid.iter().all(|p| p.mc_error == 0.0));
     assert_eq!(grid.len(), 19 * 61);
-    let b = &breakeven(&sc, sc.meta.seed).unwrap()[0];
+    let b = &Resimulation::simulate(&sc, sc.meta.seed).unwrap().breakeven().unwrap()[0];
     let at = |hr: f64| -> Vec<(f64, f64)> {
         grid.iter().filter(|p| (p.hazard_ratio - hr).abs() < 1e-12).map(|p| (p.price, p.net_saving)).collect()
     };
@@ -243,8 +238,8 @@ fn a_sampled_analysis_is_within_its_reported_error_of_the_whole_cohort() {
     };
 
     let (be_s, be_w) = (
-        reunify::decision::breakeven_on(&sc, seed, &base, &sample).unwrap(),
-        reunify::decision::breakeven_on(&sc, seed, &base, &whole).unwrap(),
+        Resimulation::new(&sc, seed, base.clone()).on(sample.clone()).breakeven().unwrap(),
+        Resimulation::new(&sc, seed, base.clone()).on(whole.clone()).breakeven().unwrap(),
     );
     for (s, w) in be_s.iter().zip(&be_w) {
         let se = s.breakeven_hazard_ratio_mc_error.unwrap();
@@ -256,8 +251,8 @@ fn a_sampled_analysis_is_within_its_reported_error_of_the_whole_cohort() {
     }
 
     let (t_s, t_w) = (
-        reunify::decision::tornado_on(&sc, seed, &base, &sample).unwrap(),
-        reunify::decision::tornado_on(&sc, seed, &base, &whole).unwrap(),
+        Resimulation::new(&sc, seed, base.clone()).on(sample.clone()).tornado().unwrap(),
+        Resimulation::new(&sc, seed, base.clone()).on(whole.clone()).tornado().unwrap(),
     );
     assert_eq!(t_s.base, t_w.base, "both start from the run's own base case");
     let mut errors = 0;
@@ -271,8 +266,8 @@ fn a_sampled_analysis_is_within_its_reported_error_of_the_whole_cohort() {
     assert!(errors > 10, "only {errors} bars carry an error");
 
     let (w_s, w_w) = (
-        reunify::decision::two_way_on(&sc, seed, &base, &sample, 7, 6).unwrap(),
-        reunify::decision::two_way_on(&sc, seed, &base, &whole, 7, 6).unwrap(),
+        Resimulation::new(&sc, seed, base.clone()).on(sample.clone()).two_way(7, 6).unwrap().0,
+        Resimulation::new(&sc, seed, base.clone()).on(whole.clone()).two_way(7, 6).unwrap().0,
     );
     for (s, w) in w_s.iter().zip(&w_w) {
         assert_eq!((s.hazard_ratio, s.price), (w.hazard_ratio, w.price));
@@ -300,7 +295,7 @@ fn a_chart_is_read_to_a_hundredth_of_the_width_it_draws_from_zero() {
 /// for the tornado and the two-way grid), well short of the whole cohort.
 #[test]
 fn each_sampled_analysis_settles_on_a_sample_whose_errors_are_below_what_it_shows() {
-    use reunify::decision::{HR_ROUNDING, breakeven_with, resolution, tornado_with, two_way};
+    use reunify::decision::{HR_ROUNDING, resolution};
     let sc = default_with(1_000_000);
     let seed = sc.meta.seed;
     let base = base_case(&sc);
@@ -310,12 +305,12 @@ fn each_sampled_analysis_settles_on_a_sample_whose_errors_are_below_what_it_show
         n
     };
 
-    for b in breakeven_with(&sc, seed, &base, 20_000).unwrap() {
+    for b in Resimulation::new(&sc, seed, base.clone()).first_sample(20_000).breakeven().unwrap() {
         sampled(b.resimulated_children);
         assert!(b.breakeven_hazard_ratio_mc_error.unwrap() < HR_ROUNDING, "{b:?}");
     }
 
-    let t = tornado_with(&sc, seed, &base, 20_000).unwrap();
+    let t = Resimulation::new(&sc, seed, base.clone()).first_sample(20_000).tornado().unwrap();
     // 20,000 children leave the tornado's errors over a hundredth, so its sample grew.
     assert!(sampled(t.resimulated_children) > 20_000);
     assert!(t.error_ratio() <= 1.0);
@@ -329,7 +324,7 @@ fn each_sampled_analysis_settles_on_a_sample_whose_errors_are_below_what_it_show
         assert!(rows.iter().any(|r| r.low_net_saving_mc_error > 0.0), "{name}: sampled bars carry an error");
     }
 
-    let (grid, n) = two_way(&sc, seed, &base, 7, 6, 20_000).unwrap();
+    let (grid, n) = Resimulation::new(&sc, seed, base).first_sample(20_000).two_way(7, 6).unwrap();
     sampled(n);
     for st in ["support-for-all", "targeted-support"] {
         let these: Vec<_> = grid.iter().filter(|p| p.strategy == st).collect();
@@ -367,7 +362,7 @@ fn at_zero_willingness_to_pay_the_curves_are_today_s_cash_only_answers() {
     assert_eq!(points.len(), 41 * 3);
     let net = reunify::metric::Metric::NetSaving;
     let inb: Vec<Vec<f64>> =
-        (1..3).map(|s| run.psa.iter().map(|d| d.decisions(reunify::analysis::View::Total, s)[net]).collect()).collect();
+        (1..3).map(|s| run.psa.iter().map(|d| d.decisions(reunify::price::View::Total, s)[net]).collect()).collect();
     for (s, name) in ["support-for-all", "targeted-support"].iter().enumerate() {
         let at0 = points.iter().find(|p| p.wtp == 0.0 && &p.strategy == name).unwrap();
         let mean = inb[s].iter().sum::<f64>() / inb[s].len() as f64;

@@ -278,7 +278,7 @@ fn a_zero_discount_rate_makes_discounted_equal_undiscounted() {
 
 #[test]
 fn totals_equal_the_sum_of_authorities() {
-    use reunify::analysis::{View, view_tally};
+    use reunify::price::{View, view_tally};
     let r = run(&rich(5.0, 0.035, COSTS, SUPPORT), true);
     for it in std::iter::once(&r.base).chain(&r.psa) {
         for s in 0..2 {

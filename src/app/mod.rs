@@ -30,14 +30,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::analysis;
+use crate::analyses::{self, Analyses};
 use crate::budget;
+use crate::decision::Resimulation;
 use crate::digest::{IterationDigest, RunDigest};
 use crate::results::format::{count, money};
 use crate::results::{self, SummaryFile};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions};
-use crate::{decision, voi};
 
 /// Exit code for bad input.
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -262,12 +262,6 @@ pub struct RunArgs {
     pub checkpoint: bool,
 }
 
-/// The two-way analysis's grid: re-entry hazard ratios simulated, and price steps.
-const TWO_WAY_EFFECTS: usize = 19;
-/// Steps of the willingness-to-pay grid (`wtp.csv`): 41 values across the scenario's range.
-pub(crate) const WTP_STEPS: usize = 40;
-const TWO_WAY_PRICES: usize = 60;
-
 pub use settings::MAX_CHILD_PATHS;
 
 /// Parses arguments, runs, and returns the process exit code.
@@ -379,7 +373,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Breakeven { file, seed } => {
             let sc = load_scenario(&file)?;
-            let rows = decision::breakeven(&sc, seed.unwrap_or(sc.meta.seed)).map_err(run_failed)?;
+            let rows = Resimulation::simulate(&sc, seed.unwrap_or(sc.meta.seed))
+                .and_then(|r| r.breakeven())
+                .map_err(run_failed)?;
             for b in &rows {
                 println!("{}", results::verdict::breakeven_sentence(b, sc.horizon()));
             }
@@ -387,7 +383,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Tornado { file, top, seed } => {
             let sc = load_scenario(&file)?;
-            let t = decision::tornado(&sc, seed.unwrap_or(sc.meta.seed)).map_err(run_failed)?;
+            let t = Resimulation::simulate(&sc, seed.unwrap_or(sc.meta.seed))
+                .and_then(|r| r.tornado())
+                .map_err(run_failed)?;
             for (name, net, averted) in &t.base {
                 println!("{name}: base case net saving {}, breakdowns averted {}", money(*net), count(*averted));
                 println!(
@@ -655,7 +653,7 @@ pub(crate) type Item = (Arc<IterationDigest>, Vec<budget::BudgetRow>);
 /// simulated it. Each authority's `budget` rows are made only when `rows` (a run that writes
 /// them, or a shard, whose merge may).
 pub(crate) fn reduce(r: sim::IterationResult, flow: bool, rows: bool) -> Item {
-    let spend = if flow { budget::every_authority_spend(&r) } else { Vec::new() };
+    let spend = if flow { crate::spend::every_authority_spend(&r) } else { Vec::new() };
     let digest = Arc::new(IterationDigest::with_spend(&r, &spend));
     let rows = if rows { budget::iteration_rows(r.iteration, &spend) } else { Vec::new() };
     (digest, rows)
@@ -734,13 +732,9 @@ impl Finish {
         }
         // The writer may still be writing queued iterations; it finishes while the analyses run.
         let simulate_seconds = sim_start.elapsed().as_secs_f64();
-        let base_inputs = crate::model::Inputs::resolve(sc, &sc.model, &sc.point_values(), 0).map_err(run_failed)?;
-        let mut digests = digests.into_iter();
-        let run = RunDigest {
-            base_inputs,
-            base: digests.next().ok_or_else(|| run_failed(anyhow!("the run has no base case")))?,
-            psa: digests.collect(),
-        };
+        let run = RunDigest::assemble(sc, digests)
+            .map_err(run_failed)?
+            .ok_or_else(|| run_failed(anyhow!("the run has no base case")))?;
         let capped = run.capped();
         if capped > 0 {
             eprintln!(
@@ -751,77 +745,26 @@ impl Finish {
         }
 
         let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
-        // Decision analyses: break-even and tornado re-run the base case under common random
-        // numbers; acceptability and value of information re-use the PSA iterations.
         let analyses_start = Instant::now();
-        // They read the run's own base case, so a large cohort is re-simulated only by a
-        // sample of its children (crate::sample).
-        let base = crate::sample::BaseCase::of_digest(&run.base);
-        let first = crate::sample::FIRST_SAMPLE;
-        let breakeven = decision::breakeven_with(sc, self.seed, &base, first).map_err(run_failed)?;
-        let tornado = decision::tornado_with(sc, self.seed, &base, first).map_err(run_failed)?;
-        let (two_way, two_way_sample) =
-            decision::two_way(sc, self.seed, &base, TWO_WAY_EFFECTS, TWO_WAY_PRICES, first).map_err(run_failed)?;
-        let accept = decision::acceptability(sc, &run, 60);
-        let voi = voi::value_of_information(sc, &run, self.output.decision_years);
+        let settings = analyses::Settings {
+            seed: self.seed,
+            decision_years: self.output.decision_years,
+            scope: analyses::Scope::Run,
+        };
+        let analyses = Analyses::compute(sc, &run, &settings, sc.pilot.as_ref()).map_err(run_failed)?;
         let analyses_seconds = analyses_start.elapsed().as_secs_f64();
-        let breakeven_sample = breakeven.iter().find_map(|b| b.resimulated_children);
         let mut summary = SummaryFile::new(
             sc,
             self.seed,
             &run,
             results::summary_rows(sc, &run, &names),
-            breakeven,
+            analyses.breakeven.clone(),
             self.output.decision_years,
         );
-        if breakeven_sample.is_some() || tornado.resimulated_children.is_some() || two_way_sample.is_some() {
-            summary.resimulated = Some(results::summary::Resimulated {
-                children: sc.total_children(),
-                breakeven: breakeven_sample,
-                tornado: tornado.resimulated_children,
-                two_way: two_way_sample,
-            });
-        }
-        let curve = analysis::reentry_curve(&run, &names);
+        summary.resimulated = analyses.resimulated(sc);
+        summary.pilot = analyses.pilot.as_ref().map(|v| v.summary.clone());
         let streamed = streams.finish().map_err(run_failed)?;
-        let validation = crate::validation::predict(sc, &curve);
-        let (wtp, frontier) = if sc.model.strategies.len() > 1 {
-            crate::wtp::analyse(sc, &run, WTP_STEPS, self.output.decision_years)
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        // Value of information where the decision is most uncertain.
-        let voi_at_wtp: Vec<crate::wtp::VoiAtWtp> = match crate::wtp::most_uncertain(&wtp) {
-            Some(at) => {
-                let inb = crate::wtp::incremental_net_benefit(sc, &run, at);
-                voi::value_of_information_of(sc, &run, self.output.decision_years, &inb)
-                    .into_iter()
-                    .map(|row| crate::wtp::VoiAtWtp { wtp: at, row })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        // The local pilot, when the scenario sets one: valued where `pilot::value_at` says.
-        let pilot = match &sc.pilot {
-            Some(p) => {
-                crate::pilot::value(sc, &run, self.seed, p, pilot::value_at(p, &wtp), self.output.decision_years)
-                    .map_err(run_failed)?
-            }
-            None => None,
-        };
-        summary.pilot = pilot.as_ref().map(|v| v.summary.clone());
-        let analyses = output::Analyses {
-            evsi: pilot.as_ref().map_or(&[], |v| &v.rows),
-            tornado: &tornado.rows,
-            acceptability: &accept,
-            voi: &voi,
-            two_way: &two_way,
-            validation: &validation,
-            wtp: &wtp,
-            frontier: &frontier,
-            voi_at_wtp: &voi_at_wtp,
-        };
-        output::write_all(staged.path(), &summary, &curve, &analyses, &streamed).map_err(run_failed)?;
+        output::write_all(staged.path(), &summary, &analyses, &streamed).map_err(run_failed)?;
         let info = RunInfo {
             crate_version: env!("CARGO_PKG_VERSION"),
             scenario: &sc.meta.name,

@@ -13,17 +13,16 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::analysis::{CurvePoint, View};
+use crate::analyses::Analyses;
 use crate::budget;
-use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
 use crate::digest::{IterationDigest, RunDigest};
 use crate::metric::Metric;
+use crate::price::View;
 use crate::report::{PsaRow, PsaRows};
 use crate::results::table::{self, Formats, Table, Writer};
 use crate::results::tables::{AuthorityRow, BudgetRow, IterationRow, ParameterRow};
 use crate::results::{SummaryFile, authority_rows, dictionary, workbook};
 use crate::scenario::Scenario;
-use crate::voi::VoiRow;
 
 pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()> {
     let path = dir.join(name);
@@ -181,22 +180,6 @@ pub fn psa_rows(names: &[String], authorities: usize, by_authority: bool, run: &
     psa
 }
 
-/// The decision analyses a run writes beside its tables.
-pub struct Analyses<'a> {
-    pub tornado: &'a [TornadoRow],
-    pub acceptability: &'a [AcceptPoint],
-    pub voi: &'a [VoiRow],
-    pub two_way: &'a [TwoWayPoint],
-    /// External validation, when the scenario lists `[[validation]]` figures.
-    pub validation: &'a [crate::validation::ValidationRow],
-    /// Willingness to pay per breakdown averted: curves and the frontier.
-    pub wtp: &'a [crate::wtp::WtpPoint],
-    pub frontier: &'a [crate::wtp::FrontierRow],
-    pub voi_at_wtp: &'a [crate::wtp::VoiAtWtp],
-    /// The local pilot's value at each size, when the scenario sets `[pilot]`.
-    pub evsi: &'a [crate::pilot::EvsiRow],
-}
-
 fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'static str>) -> Result<()> {
     table::write(dir, rows, formats)?;
     written.push(T::NAME);
@@ -205,42 +188,37 @@ fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'s
 
 /// Writes every summary table, `summary.json`, `results.xlsx` and `DATA.md` into `dir`, beside
 /// the per-iteration tables already `streamed` there ([`Streams`]).
-pub fn write_all(
-    dir: &Path,
-    summary: &SummaryFile,
-    curve: &[CurvePoint],
-    analyses: &Analyses,
-    streamed: &[&'static str],
-) -> Result<()> {
+pub fn write_all(dir: &Path, summary: &SummaryFile, analyses: &Analyses, streamed: &[&'static str]) -> Result<()> {
     let mut written = Vec::new();
     write_json(dir, "summary.json", summary)?;
     put(dir, &summary.rows, Formats::CSV, &mut written)?;
     put(dir, &summary.inputs, Formats::CSV, &mut written)?;
-    put(dir, curve, Formats::CSV, &mut written)?;
-    if !analyses.tornado.is_empty() {
-        put(dir, analyses.tornado, Formats::CSV, &mut written)?;
+    put(dir, &analyses.curve, Formats::CSV, &mut written)?;
+    if let Some(t) = analyses.tornado.as_ref().filter(|t| !t.rows.is_empty()) {
+        put(dir, &t.rows, Formats::CSV, &mut written)?;
     }
     if !analyses.acceptability.is_empty() {
-        put(dir, analyses.acceptability, Formats::CSV, &mut written)?;
+        put(dir, &analyses.acceptability, Formats::CSV, &mut written)?;
     }
     if !analyses.two_way.is_empty() {
-        put(dir, analyses.two_way, Formats::CSV, &mut written)?;
+        put(dir, &analyses.two_way, Formats::CSV, &mut written)?;
     }
     if !analyses.voi.is_empty() {
-        put(dir, analyses.voi, Formats::CSV, &mut written)?;
+        put(dir, &analyses.voi, Formats::CSV, &mut written)?;
     }
     if !analyses.wtp.is_empty() {
-        put(dir, analyses.wtp, Formats::CSV, &mut written)?;
-        put(dir, analyses.frontier, Formats::CSV, &mut written)?;
+        put(dir, &analyses.wtp, Formats::CSV, &mut written)?;
+        put(dir, &analyses.frontier, Formats::CSV, &mut written)?;
     }
     if !analyses.voi_at_wtp.is_empty() {
-        put(dir, analyses.voi_at_wtp, Formats::CSV, &mut written)?;
+        put(dir, &analyses.voi_at_wtp, Formats::CSV, &mut written)?;
     }
-    if !analyses.evsi.is_empty() {
-        put(dir, analyses.evsi, Formats::CSV, &mut written)?;
+    let evsi = analyses.pilot.as_ref().map_or(&[][..], |v| &v.rows[..]);
+    if !evsi.is_empty() {
+        put(dir, evsi, Formats::CSV, &mut written)?;
     }
     if !analyses.validation.is_empty() {
-        put(dir, analyses.validation, Formats::CSV, &mut written)?;
+        put(dir, &analyses.validation, Formats::CSV, &mut written)?;
     }
     let authorities: Vec<AuthorityRow> = authority_rows(summary);
     if !authorities.is_empty() {
@@ -250,7 +228,7 @@ pub fn write_all(
         put(dir, &b.stats, Formats::CSV, &mut written)?;
     }
     written.extend_from_slice(streamed);
-    let extra = workbook::Extra { wtp: analyses.wtp, frontier: analyses.frontier, evsi: analyses.evsi };
+    let extra = workbook::Extra { wtp: &analyses.wtp, frontier: &analyses.frontier, evsi };
     workbook::write(dir, summary, &authorities, &extra, &written)?;
     let md = dictionary::data_md(&summary.title, &written);
     fs::write(dir.join("DATA.md"), md).with_context(|| format!("cannot write {}", dir.join("DATA.md").display()))

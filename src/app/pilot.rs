@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 
 use super::{Failure, Format, bad_input, load_scenario, run_failed, settings};
+use crate::analyses::{Analyses, Scope, Settings};
 use crate::digest::RunDigest;
 use crate::pilot::Valued;
 use crate::results::format::{count, money};
@@ -96,17 +97,6 @@ pub fn settings(sc: &Scenario, a: &PilotArgs) -> Result<Pilot, Failure> {
     Ok(p)
 }
 
-/// The value per breakdown averted a pilot is taken at, and why: its own (or `[decision]`'s)
-/// single value, else where the choice is most uncertain on the willingness-to-pay curves,
-/// else cash only.
-pub fn value_at(p: &Pilot, points: &[crate::wtp::WtpPoint]) -> (f64, &'static str) {
-    match (p.value_per_breakdown_averted, crate::wtp::most_uncertain(points)) {
-        (Some(x), _) => (x, "the value the scenario sets"),
-        (None, Some(x)) => (x, "where the choice between strategies is most uncertain"),
-        (None, None) => (0.0, "cash only"),
-    }
-}
-
 /// `reunify pilot FILE ...`.
 pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
     let iterations = settings::iterations(a.iterations, 10)?;
@@ -160,13 +150,10 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
 /// Runs the scenario's PSA in memory and values the pilot (at `--wtp` when `flagged`).
 fn value(sc: &Scenario, seed: u64, pilot: &Pilot, decision_years: f64, flagged: bool) -> anyhow::Result<Valued> {
     let run = RunDigest::simulate(sc, RunOptions { seed, iterations: sc.meta.iterations, base_case_only: false })?;
-    let (points, _) = crate::wtp::analyse(sc, &run, super::WTP_STEPS, decision_years);
-    let at = if flagged {
-        (pilot.value_per_breakdown_averted.unwrap_or(0.0), "given by --wtp")
-    } else {
-        value_at(pilot, &points)
-    };
-    crate::pilot::value(sc, &run, seed, pilot, at, decision_years)?.context("too few PSA draws to value a pilot")
+    let wtp = flagged.then(|| pilot.value_per_breakdown_averted.unwrap_or(0.0));
+    let settings = Settings { seed, decision_years, scope: Scope::Pilot { wtp } };
+    let analyses = Analyses::compute(sc, &run, &settings, Some(pilot))?;
+    analyses.pilot.context("too few PSA draws to value a pilot")
 }
 
 /// `--out DIR`: `evsi.csv` and the `evsi` chart, each written whole into a staging folder in

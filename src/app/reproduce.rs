@@ -9,9 +9,11 @@
 
 use serde::Serialize;
 
-use crate::analysis::{self, CurvePoint, View, describe};
+use crate::analyses::{Analyses, Scope, Settings};
+use crate::analysis::{CurvePoint, describe};
 use crate::digest::RunDigest;
 use crate::metric::Metric;
+use crate::price::{self, View};
 use crate::scenario::Scenario;
 use crate::sim::{self, IterationResult, RunOptions, RunResult};
 use crate::validation::ValidationRow;
@@ -52,10 +54,10 @@ pub fn external(iterations: Option<u32>) -> anyhow::Result<External> {
             base_case_only: false,
         };
         let run = RunDigest::simulate(&sc, opts)?;
-        let comparator = sc.model.strategies[0].name.clone();
-        let curve = analysis::reentry_curve(&run, std::slice::from_ref(&comparator));
-        out.rows.extend(crate::validation::predict(&sc, &curve));
-        out.curves.push((name.to_string(), curve));
+        let settings = Settings { seed: sc.meta.seed, decision_years: 3.0, scope: Scope::Validation };
+        let analyses = Analyses::compute(&sc, &run, &settings, None)?;
+        out.rows.extend(analyses.validation);
+        out.curves.push((name.to_string(), analyses.curve));
     }
     Ok(out)
 }
@@ -156,7 +158,7 @@ fn replicate(sc: &Scenario, iterations: Option<u32>) -> anyhow::Result<RunResult
 
 /// Metric `metric` of strategy `s` in every replication.
 fn metric(runs: &[IterationResult], s: usize, metric: Metric) -> Vec<f64> {
-    runs.iter().map(|r| analysis::iteration_metrics(r, View::Total).levels[s][metric]).collect()
+    runs.iter().map(|r| price::iteration_metrics(r, View::Total).levels[s][metric]).collect()
 }
 
 /// Runs every reproduction and returns one row per published figure.
@@ -227,7 +229,7 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
 
     // Break-even (Holmes 2014): support for all pays for itself if it averts £56.72m /
     // £61,614 = 920.6 breakdowns, taking the breakdown rate from 47% to about 38%.
-    let be = crate::decision::breakeven(&holmes, holmes.meta.seed)?;
+    let be = crate::decision::Resimulation::simulate(&holmes, holmes.meta.seed)?.breakeven()?;
     let to_avert = be[0].breakdowns_to_avert.unwrap_or(f64::NAN);
     rows.push(row(
         "breakdowns to avert for support to pay for itself",

@@ -27,10 +27,9 @@ use anyhow::{Result, anyhow};
 use serde::{Deserialize, Serialize};
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::decision;
+use crate::analyses::{Analyses, Scope, Settings};
 use crate::digest::{IterationDigest, RunDigest};
 use crate::results::{self, SummaryFile, verdict};
-use crate::sample::BaseCase;
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions};
 
@@ -162,15 +161,18 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
             Ok(())
         },
     )?;
-    let base_inputs = crate::model::Inputs::resolve(&sc, &sc.model, &sc.point_values(), 0)
-        .map_err(|e| Refused::Bad(e.to_string()))?;
-    let mut digests = digests.into_iter();
-    let base = digests.next().ok_or_else(|| Refused::Failed("no base case".into()))?;
-    let run = RunDigest { base_inputs, base, psa: digests.collect() };
+    let run = RunDigest::assemble(&sc, digests)?.ok_or_else(|| Refused::Failed("no base case".into()))?;
     let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
-    let breakeven = decision::breakeven_shown(&sc, sc.meta.seed, &BaseCase::of_digest(&run.base))
-        .map_err(|e| Refused::Bad(e.to_string()))?;
-    let summary = SummaryFile::new(&sc, sc.meta.seed, &run, results::summary_rows(&sc, &run, &names), breakeven, 3.0);
+    let settings = Settings { seed: sc.meta.seed, decision_years: 3.0, scope: Scope::WhatIf };
+    let analyses = Analyses::compute(&sc, &run, &settings, None)?;
+    let summary = SummaryFile::new(
+        &sc,
+        sc.meta.seed,
+        &run,
+        results::summary_rows(&sc, &run, &names),
+        analyses.breakeven,
+        settings.decision_years,
+    );
     let strategies = verdict::standings(&summary)
         .into_iter()
         .map(|st| {

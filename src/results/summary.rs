@@ -7,11 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, Kind, Stat, SummaryRow, View};
+use crate::analysis::{self, Kind, Stat, SummaryRow};
 use crate::budget::BudgetSummary;
 use crate::calibrate::Fit;
 use crate::digest::RunDigest;
 use crate::metric::Metric;
+use crate::price::View;
 use crate::scenario::{Eligibility, Scenario, SupportBasis, TOTAL_NAME};
 
 use super::tables::AuthorityRow;
@@ -126,16 +127,7 @@ pub struct SummaryFile {
     pub rows: Vec<SummaryRow>,
 }
 
-/// The samples of a large cohort that break-even, tornado and two-way re-simulated.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Resimulated {
-    /// Children in the run.
-    pub children: u64,
-    /// Children each analysis simulated per evaluation; `None` for one that simulated all.
-    pub breakeven: Option<u64>,
-    pub tornado: Option<u64>,
-    pub two_way: Option<u64>,
-}
+pub use crate::analyses::Resimulated;
 
 fn offered_to(sc: &Scenario, e: &Eligibility) -> String {
     match e {

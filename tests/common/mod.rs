@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: small scenarios written inline and run in memory.
 #![allow(dead_code)]
 
-use reunify::analysis::{self, View};
+use reunify::price;
+use reunify::price::View;
 use reunify::scenario::Scenario;
 use reunify::sim::{self, RunOptions, RunResult};
 
@@ -75,12 +76,12 @@ pub fn run(sc: &Scenario, psa: bool) -> RunResult {
 
 /// Level metric `name` of strategy `s` in the base case.
 pub fn base_level(r: &RunResult, s: usize, m: reunify::metric::Metric) -> f64 {
-    analysis::iteration_metrics(&r.base, View::Total).levels[s][m]
+    price::iteration_metrics(&r.base, View::Total).levels[s][m]
 }
 
 /// Every level metric of every strategy in every iteration, base case first.
 pub fn all_levels(r: &RunResult) -> Vec<Vec<reunify::metric::Levels>> {
-    std::iter::once(&r.base).chain(&r.psa).map(|it| analysis::iteration_metrics(it, View::Total).levels).collect()
+    std::iter::once(&r.base).chain(&r.psa).map(|it| price::iteration_metrics(it, View::Total).levels).collect()
 }
 
 /// The `reunify` binary, for command-line tests.
