@@ -249,7 +249,7 @@ proptest! {
             shard: None,
             checkpoint: false,
         };
-        let outcome = reunify::app::run_command(&args, rayon::current_num_threads()).map_err(|f| format!("{:#}\n{text}", f.error));
+        let outcome = reunify::app::run_command(&args, rayon::current_num_threads()).map_err(|f| format!("{f}\n{text}"));
         prop_assert!(outcome.is_ok(), "{}", outcome.err().unwrap_or_default());
         let read: Result<reunify::results::SummaryFile, _> =
             serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap());

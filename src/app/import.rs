@@ -18,6 +18,10 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use polars::prelude::*;
 
+use super::{AppError, write_atomically};
+use crate::results::format;
+use crate::scenario::Scenario;
+
 /// Long-format characteristics that count as a return home.
 pub const RETURN_HOME: [&str; 3] = [
     "Returned home to live with parents or other person with parental responsibility which was part of the care planning process",
@@ -270,4 +274,45 @@ pub fn scenario_text(template: &str, import: &Import, year: i32, source_file: &s
         import.imputed
     );
     Ok(header + &toml::to_string(&doc)?)
+}
+
+/// `reunify import-dfe FILE --year Y --out OUT`: a many-authority scenario from a DfE table,
+/// validated before it is written whole.
+pub fn command(
+    file: &Path,
+    year: i32,
+    template: &Path,
+    out: &Path,
+    suppressed: u64,
+    force: bool,
+) -> Result<(), AppError> {
+    if !force && std::fs::symlink_metadata(out).is_ok() {
+        return Err(AppError::bad(anyhow!("{} exists; pass --force to overwrite it", out.display())));
+    }
+    let imported = read(file, year, suppressed).map_err(AppError::bad)?;
+    let template_text = std::fs::read_to_string(template)
+        .map_err(|e| AppError::bad(anyhow!("cannot read {}: {e}", template.display())))?;
+    let text = scenario_text(&template_text, &imported, year, &file.display().to_string(), suppressed)
+        .map_err(AppError::bad)?;
+    // The generated file must validate before it is written.
+    Scenario::from_toml_str(&text, &out.display().to_string()).map_err(AppError::failed)?;
+    write_atomically(out, &text)?;
+    let total = imported.total();
+    println!(
+        "{}: {} authorities, {} children returned home ({} suppressed counts imputed as {suppressed})",
+        out.display(),
+        imported.authorities.len(),
+        format::count(total as f64),
+        imported.imputed
+    );
+    if let Some(national) = imported.national {
+        let diff = total as f64 - national as f64;
+        println!(
+            "national figure {}: authorities sum to {} ({:+.2}%)",
+            format::count(national as f64),
+            format::count(total as f64),
+            100.0 * diff / national.max(1) as f64
+        );
+    }
+    Ok(())
 }

@@ -22,7 +22,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Failure, bad_input, run_failed, staging};
+use super::{AppError, staging};
 use crate::scenario::Scenario;
 use crate::ssda903::read::{LogEntry, Table};
 use crate::ssda903::{self, FACTORS, Fit, Input, km_rows, shown};
@@ -63,8 +63,8 @@ fn shown_json(n: u64, suppress: bool) -> Value {
 }
 
 /// Checks the flags before any file is read.
-fn options(a: &Import903Args) -> Result<ssda903::Options, Failure> {
-    let flag = |name: &str, reason: String| bad_input(anyhow!("--{name}: {reason}"));
+fn options(a: &Import903Args) -> Result<ssda903::Options, AppError> {
+    let flag = |name: &str, reason: String| AppError::bad(anyhow!("--{name}: {reason}"));
     let extract = match &a.extract_date {
         None => None,
         Some(t) => match ssda903::read::parse_date(t) {
@@ -103,11 +103,11 @@ fn year_in(name: &str) -> Option<i32> {
 }
 
 /// The files under the paths given, each with the year its name or folder gives.
-fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<i32>)>, Failure> {
+fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<i32>)>, AppError> {
     let mut out = Vec::new();
-    let csvs = |dir: &Path| -> Result<Vec<PathBuf>, Failure> {
+    let csvs = |dir: &Path| -> Result<Vec<PathBuf>, AppError> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| bad_input(anyhow!("cannot read {}: {e}", dir.display())))?
+            .map_err(|e| AppError::bad(anyhow!("cannot read {}: {e}", dir.display())))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         v.sort();
@@ -133,11 +133,11 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Option<i32>)>, Failure> {
                 }
             }
         } else {
-            return Err(bad_input(anyhow!("{}: no such file or folder", p.display())));
+            return Err(AppError::bad(anyhow!("{}: no such file or folder", p.display())));
         }
     }
     if out.is_empty() {
-        return Err(bad_input(anyhow!("no .csv files were found under the paths given")));
+        return Err(AppError::bad(anyhow!("no .csv files were found under the paths given")));
     }
     Ok(out)
 }
@@ -153,18 +153,18 @@ fn latest_year(t: &Table) -> Option<i32> {
 }
 
 /// `reunify import-903`.
-pub fn command(a: &Import903Args) -> Result<(), Failure> {
+pub fn command(a: &Import903Args) -> Result<(), AppError> {
     let opts = options(a)?;
-    staging::check_destination(&a.out).map_err(super::stage_failed)?;
-    let template = super::read_text(&a.template).map_err(bad_input)?;
+    staging::check_destination(&a.out)?;
+    let template = super::read_text(&a.template).map_err(AppError::bad)?;
     let files = discover(&a.paths)?;
     let mut log: Vec<LogEntry> = Vec::new();
     let mut labels = Vec::new();
     let mut tables = Vec::new();
     for (i, (path, year)) in files.iter().enumerate() {
         let label = path.display().to_string();
-        let text = super::read_text(path).map_err(bad_input)?;
-        let table = ssda903::read::read_table(&text, &label, i, &mut log).map_err(bad_input)?;
+        let text = super::read_text(path).map_err(AppError::bad)?;
+        let table = ssda903::read::read_table(&text, &label, i, &mut log).map_err(AppError::bad)?;
         labels.push(label);
         tables.push((table, *year));
     }
@@ -178,23 +178,23 @@ pub fn command(a: &Import903Args) -> Result<(), Failure> {
             Input { label: label.clone(), year, table }
         })
         .collect();
-    let fit = ssda903::fit(inputs, &opts, &labels, &mut log).map_err(bad_input)?;
+    let fit = ssda903::fit(inputs, &opts, &labels, &mut log).map_err(AppError::bad)?;
     let suppress = !a.no_suppression;
-    let text = scenario_text(&template, &fit, a, suppress).map_err(bad_input)?;
+    let text = scenario_text(&template, &fit, a, suppress).map_err(AppError::bad)?;
     let out_name = a.out.join("scenario.toml").display().to_string();
-    Scenario::from_toml_str(&text, &out_name).map_err(run_failed)?;
+    // A scenario we generated that does not validate is our failure, not the user's input.
+    Scenario::from_toml_str(&text, &out_name).map_err(AppError::failed)?;
 
-    let staged = staging::StagedDir::new(&a.out).map_err(super::stage_failed)?;
+    let staged = staging::StagedDir::new(&a.out)?;
     let dir = staged.path();
-    std::fs::write(dir.join("scenario.toml"), &text).map_err(run_failed)?;
+    std::fs::write(dir.join("scenario.toml"), &text)?;
     let fit_json = fit_json(&fit, a, &opts, suppress);
-    std::fs::write(dir.join("fit.json"), serde_json::to_string_pretty(&fit_json).map_err(run_failed)? + "\n")
-        .map_err(run_failed)?;
+    std::fs::write(dir.join("fit.json"), serde_json::to_string_pretty(&fit_json)? + "\n")?;
     let km = km_rows(&fit, suppress);
-    write_csv(&dir.join("reentry_km.csv"), &km).map_err(run_failed)?;
-    write_csv(&dir.join("cleaning_log.csv"), &log).map_err(run_failed)?;
-    crate::report::fit_page::write(dir, &fit, &a.name, &km, &log, suppress).map_err(run_failed)?;
-    let done = staged.commit().map_err(super::stage_failed)?;
+    write_csv(&dir.join("reentry_km.csv"), &km)?;
+    write_csv(&dir.join("cleaning_log.csv"), &log)?;
+    crate::report::fit_page::write(dir, &fit, &a.name, &km, &log, suppress)?;
+    let done = staged.commit()?;
     println!(
         "{}: {} returns home, {} back in care, from {} collection years ({} to {}); {} lines in the cleaning log",
         done.display(),

@@ -7,20 +7,20 @@ use std::path::Path;
 
 use anyhow::anyhow;
 
-use super::{Failure, bad_input, run_failed};
+use super::AppError;
 
 /// The commented scenario written by `reunify init`.
 pub const TEMPLATE: &str = include_str!("template.toml");
 
-pub fn write(file: Option<&Path>, force: bool) -> Result<(), Failure> {
+pub fn write(file: Option<&Path>, force: bool) -> Result<(), AppError> {
     match file {
-        None => super::stdout::write_all(TEMPLATE).map_err(run_failed),
+        None => super::stdout::write_all(TEMPLATE).map_err(AppError::failed),
         Some(path) => {
             // symlink_metadata: a dangling symbolic link is something there too.
             if std::fs::symlink_metadata(path).is_ok() && !force {
-                return Err(bad_input(anyhow!("{} exists; use --force to overwrite it", path.display())));
+                return Err(AppError::bad(anyhow!("{} exists; use --force to overwrite it", path.display())));
             }
-            super::write_atomically(path, TEMPLATE).map_err(run_failed)?;
+            super::write_atomically(path, TEMPLATE)?;
             eprintln!("wrote {}", path.display());
             Ok(())
         }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 
-use super::{Failure, Format, bad_input, load_scenario, run_failed, settings};
+use super::{AppError, Format, load_scenario, settings};
 use crate::analyses::{Analyses, Scope, Settings};
 use crate::digest::RunDigest;
 use crate::pilot::Valued;
@@ -66,11 +66,11 @@ pub struct PilotArgs {
 
 /// The pilot the flags describe: the scenario's `[pilot]` (or the defaults) with each flag
 /// given put in its place, checked as `[pilot]` is.
-pub fn settings(sc: &Scenario, a: &PilotArgs) -> Result<Pilot, Failure> {
+pub fn settings(sc: &Scenario, a: &PilotArgs) -> Result<Pilot, AppError> {
     let mut p = sc.pilot.clone().unwrap_or_else(|| Pilot::defaults(sc.values.pilot_value()));
-    let flag = |name: &'static str| move |reason: String| bad_input(anyhow!("--{name}: {reason}"));
+    let flag = |name: &'static str| move |reason: String| AppError::bad(anyhow!("--{name}: {reason}"));
     if sc.model.strategies.len() < 2 {
-        return Err(bad_input(anyhow!("a pilot needs a strategy besides the comparator to trial")));
+        return Err(AppError::bad(anyhow!("a pilot needs a strategy besides the comparator to trial")));
     }
     if let Some(name) = &a.strategy {
         let names: Vec<&str> = sc.model.strategies.iter().map(|s| s.name.as_str()).collect();
@@ -98,16 +98,16 @@ pub fn settings(sc: &Scenario, a: &PilotArgs) -> Result<Pilot, Failure> {
 }
 
 /// `reunify pilot FILE ...`.
-pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
+pub fn pilot_command(a: &PilotArgs) -> Result<(), AppError> {
     let iterations = settings::iterations(a.iterations, 10)?;
     if let Some(dir) = &a.out {
-        super::staging::check_side_folder(dir).map_err(super::stage_failed)?;
+        super::staging::check_side_folder(dir)?;
     }
     let decision_years = settings::decision_years(a.decision_years)?;
     let mut sc = load_scenario(&a.file)?;
     settings::apply(&mut sc, a.seed, iterations);
     if sc.meta.iterations < 10 {
-        return Err(bad_input(anyhow!(
+        return Err(AppError::bad(anyhow!(
             "{}: {} PSA iterations; a pilot's value is estimated over the PSA draws, so give --iterations 10 or more",
             a.file.display(),
             sc.meta.iterations
@@ -115,15 +115,15 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), Failure> {
     }
     let pilot = settings(&sc, a)?;
     settings::check_size(&sc, sc.meta.iterations as u64, rayon::current_num_threads(), None)?;
-    let valued = value(&sc, sc.meta.seed, &pilot, decision_years, a.wtp.is_some()).map_err(run_failed)?;
+    let valued = value(&sc, sc.meta.seed, &pilot, decision_years, a.wtp.is_some())?;
     if let Some(dir) = &a.out {
-        write(dir, &valued).map_err(run_failed)?;
+        write(dir, &valued)?;
     }
     let comparator = &sc.model.strategies[0].name;
     match a.format {
         Format::Json => {
             let json = serde_json::json!({ "pilot": valued.summary, "sizes": valued.rows });
-            println!("{}", serde_json::to_string_pretty(&json).map_err(run_failed)?);
+            println!("{}", serde_json::to_string_pretty(&json)?);
         }
         Format::Table => {
             println!(

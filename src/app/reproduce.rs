@@ -7,7 +7,12 @@
 //! where `r` is half the unit the published figure was rounded to (0 for figures the
 //! baseline is calibrated to exactly).
 
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
 use serde::Serialize;
+
+use super::{AppError, Format, settings, staging};
 
 use crate::analyses::{Analyses, Scope, Settings};
 use crate::analysis::{CurvePoint, describe};
@@ -307,6 +312,57 @@ pub fn table(rows: &[Row]) -> String {
         );
     }
     out
+}
+
+/// `reunify reproduce`: the published figures re-run and compared (exit 1 when one is not
+/// recovered within its tolerance), or with `external` the external validation table, and
+/// with `out` its CSV and chart written beside a run.
+pub fn command(format: Format, is_external: bool, out: Option<&Path>, iterations: Option<u32>) -> Result<(), AppError> {
+    let iterations = settings::iterations(iterations, 1)?;
+    if let Some(dir) = &out {
+        staging::check_side_folder(dir)?;
+    }
+    if is_external {
+        let ext = external(iterations)?;
+        if let Some(dir) = &out {
+            write_validation(dir, &ext)?;
+        }
+        match format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&ext.rows)?),
+            Format::Table => print!("{}", external_table(&ext.rows)),
+        }
+        // The table reports agreement; it is not a test the model must pass.
+        return Ok(());
+    }
+    let rows = reproduce(iterations)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Format::Table => print!("{}", table(&rows)),
+    }
+    if rows.iter().all(|r| r.within_tolerance) {
+        Ok(())
+    } else {
+        Err(AppError::failed(anyhow!("some figures were not recovered within tolerance")))
+    }
+}
+
+/// `reproduce --external --out DIR`: the validation table and chart, each written whole
+/// into a staging file in `DIR` and renamed into place.
+fn write_validation(dir: &Path, ext: &External) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let staged = tempfile::Builder::new()
+        .prefix(".validation-")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    crate::results::table::write(staged.path(), &ext.rows, crate::results::table::Formats::CSV)?;
+    let drawn = crate::report::charts::Drawn::new(staged.path());
+    drawn.draw(&crate::report::charts::ValidationChart::new(&ext.curves, &ext.rows))?;
+    drawn.finish()?;
+    for f in ["validation.csv", "validation.svg", "validation.png"] {
+        std::fs::rename(staged.path().join(f), dir.join(f))
+            .with_context(|| format!("cannot write {}", dir.join(f).display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

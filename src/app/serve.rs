@@ -144,7 +144,7 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
     let sc = state.sc.with_overrides(&req.overrides, "what-if", "").map_err(|e| Refused::Bad(e.to_string()))?;
     // The same bound on work as `run`, without `--force`: a page cannot ask for more.
     super::settings::check_size(&sc, req.iterations as u64 + 1, rayon::current_num_threads(), None)
-        .map_err(|f| Refused::Bad(f.error.to_string()))?;
+        .map_err(|f| Refused::Bad(f.error().to_string()))?;
     let opts = RunOptions { seed: sc.meta.seed, iterations: req.iterations, base_case_only: req.iterations == 0 };
     let flow = sc.budget.is_some();
     let mut digests: Vec<Arc<IterationDigest>> = Vec::new();
@@ -152,7 +152,7 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
         &sc,
         opts,
         &|| {},
-        |r| super::reduce(r, flow, false).0,
+        |r| super::run::reduce(r, flow, false).0,
         |d| {
             if cancelled() {
                 return Err(Refused::Superseded);
@@ -583,4 +583,14 @@ pub fn serve(state: State, host: &str, port: u16, on_ready: impl FnOnce(&str)) -
 /// The headline figure of a strategy, for tests: its net saving as the page shows it.
 pub fn net_saving(a: &Answer, strategy: &str) -> Option<f64> {
     a.strategies.iter().find(|s| s.strategy == strategy).and_then(|s| s.net_saving)
+}
+
+/// `reunify serve FILE`: the what-if page for a scenario, until Ctrl-C.
+pub fn command(file: &std::path::Path, host: &str, port: u16) -> Result<(), super::AppError> {
+    let (sc, text) = super::load_scenario_text(file)?;
+    let state = State::new(sc, text, file.display().to_string());
+    serve(state, host, port, |url| {
+        println!("What-if page for {}: open {url} (Ctrl-C stops)", file.display());
+    })?;
+    Ok(())
 }

@@ -20,7 +20,7 @@
 
 use anyhow::anyhow;
 
-use super::{Failure, bad_input};
+use super::AppError;
 use crate::results::format::count;
 use crate::scenario::{MAX_ITERATIONS, Scenario};
 
@@ -35,10 +35,10 @@ pub const PATHS_PER_CORE_SECOND: f64 = 10e6;
 pub const MAX_DECISION_YEARS: f64 = 100.0;
 
 /// `--threads`: `None` (every core), or a number from 1, capped at the cores.
-pub fn threads(flag: Option<usize>) -> Result<Option<usize>, Failure> {
+pub fn threads(flag: Option<usize>) -> Result<Option<usize>, AppError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     match flag {
-        Some(0) => Err(bad_input(anyhow!(
+        Some(0) => Err(AppError::bad(anyhow!(
             "--threads 0: give a number of worker threads from 1 (or leave it out for every core)"
         ))),
         Some(n) if n > cores => {
@@ -61,9 +61,9 @@ pub fn install_pool(threads: Option<usize>) -> usize {
 }
 
 /// `--iterations`: at least `min`, at most [`MAX_ITERATIONS`].
-pub fn iterations(flag: Option<u32>, min: u32) -> Result<Option<u32>, Failure> {
+pub fn iterations(flag: Option<u32>, min: u32) -> Result<Option<u32>, AppError> {
     match flag {
-        Some(n) if n < min => Err(bad_input(anyhow!(
+        Some(n) if n < min => Err(AppError::bad(anyhow!(
             "--iterations must be at least {min}, not {n}: {}",
             if min == 1 {
                 "replications estimate each figure's Monte Carlo error"
@@ -71,7 +71,7 @@ pub fn iterations(flag: Option<u32>, min: u32) -> Result<Option<u32>, Failure> {
                 "a pilot's value is estimated over the PSA draws"
             }
         ))),
-        Some(n) if n > MAX_ITERATIONS => Err(bad_input(anyhow!(
+        Some(n) if n > MAX_ITERATIONS => Err(AppError::bad(anyhow!(
             "--iterations {n} is more than {} (each iteration's results are kept in memory)",
             count(MAX_ITERATIONS as f64)
         ))),
@@ -80,11 +80,11 @@ pub fn iterations(flag: Option<u32>, min: u32) -> Result<Option<u32>, Failure> {
 }
 
 /// `--decision-years`: finite, above 0, at most [`MAX_DECISION_YEARS`].
-pub fn decision_years(years: f64) -> Result<f64, Failure> {
+pub fn decision_years(years: f64) -> Result<f64, AppError> {
     if years.is_finite() && years > 0.0 && years <= MAX_DECISION_YEARS {
         Ok(years)
     } else {
-        Err(bad_input(anyhow!("--decision-years {years} is not a number of years from above 0 to 100")))
+        Err(AppError::bad(anyhow!("--decision-years {years} is not a number of years from above 0 to 100")))
     }
 }
 
@@ -106,7 +106,7 @@ pub fn child_paths(sc: &Scenario, runs: u64) -> f64 {
 
 /// Refuses work beyond [`MAX_CHILD_PATHS`] unless `force`, and returns the estimated seconds
 /// on `threads` threads.
-pub fn check_size(sc: &Scenario, runs: u64, threads: usize, force: Option<bool>) -> Result<f64, Failure> {
+pub fn check_size(sc: &Scenario, runs: u64, threads: usize, force: Option<bool>) -> Result<f64, AppError> {
     let paths = child_paths(sc, runs);
     let estimate = paths / (PATHS_PER_CORE_SECOND * threads as f64);
     if paths > MAX_CHILD_PATHS && force != Some(true) {
@@ -115,14 +115,14 @@ pub fn check_size(sc: &Scenario, runs: u64, threads: usize, force: Option<bool>)
         } else {
             "Lower --iterations or the cohort"
         };
-        return Err(bad_input(anyhow!(
+        return Err(AppError::bad(anyhow!(
             "this is {} child-paths ({} children × {} runs × {} strategies), beyond the limit of 10^12; at about {} million a second on {threads} threads it would take about {}. {remedy}",
             crate::dist::fmt_num(paths),
             count(sc.total_children() as f64),
             count(runs as f64),
             sc.model.strategies.len(),
             PATHS_PER_CORE_SECOND / 1e6 * threads as f64,
-            super::duration(estimate)
+            super::run::duration(estimate)
         )));
     }
     Ok(estimate)

@@ -29,11 +29,8 @@ use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::Prepared;
-use super::{
-    Failure, Finish, Item, RunArgs, bad_input, prepare_run, progress_bar, reduce, run_failed, sha256_hex, stage_failed,
-    staging,
-};
+use super::run::{Finish, Item, Prepared, prepare_run, progress_bar, reduce, sha256_hex};
+use super::{AppError, RunArgs, staging};
 use crate::budget::BudgetRow;
 use crate::digest::IterationDigest;
 use crate::scenario::Scenario;
@@ -156,7 +153,7 @@ impl<W: Write> Hashing<W> {
 
     /// The hex SHA-256 and the number of the bytes written.
     fn finish(self) -> (String, u64) {
-        (super::hex(&self.hash.finalize()), self.bytes)
+        (super::run::hex(&self.hash.finalize()), self.bytes)
     }
 }
 
@@ -295,11 +292,11 @@ fn write_shard(
     mut manifest: Manifest,
     dest: &Path,
     tick: &(dyn Fn() + Sync),
-) -> Result<Manifest, Failure> {
-    let staged = staging::StagedDir::new(dest).map_err(stage_failed)?;
+) -> Result<Manifest, AppError> {
+    let staged = staging::StagedDir::new(dest)?;
     let write_err = |what: &str| format!("cannot write {what} in {}", staged.path().display());
-    std::fs::write(staged.path().join(SCENARIO), &p.text).with_context(|| write_err(SCENARIO)).map_err(run_failed)?;
-    let file = File::create(staged.path().join(DATA)).with_context(|| write_err(DATA)).map_err(run_failed)?;
+    std::fs::write(staged.path().join(SCENARIO), &p.text).with_context(|| write_err(SCENARIO))?;
+    let file = File::create(staged.path().join(DATA)).with_context(|| write_err(DATA))?;
     let mut out = Hashing::new(BufWriter::new(file));
     let part = Part { base: manifest.shard == 0, psa: manifest.range() };
     let flow = p.sc.budget.is_some();
@@ -316,19 +313,18 @@ fn write_shard(
             written += 1;
             Ok(())
         },
-    )
-    .map_err(run_failed)?;
-    out.flush().with_context(|| write_err(DATA)).map_err(run_failed)?;
+    )?;
+    out.flush().with_context(|| write_err(DATA))?;
     manifest.records = written;
     (manifest.data_sha256, manifest.data_bytes) = out.finish();
-    super::output::write_json(staged.path(), MANIFEST, &manifest).map_err(run_failed)?;
-    staged.commit().map_err(stage_failed)?;
+    super::output::write_json(staged.path(), MANIFEST, &manifest)?;
+    staged.commit()?;
     Ok(manifest)
 }
 
 /// `reunify run FILE --shard I/N`: simulates one shard into its folder, unless that folder
 /// already holds it whole.
-pub fn run_shard_command(args: &RunArgs, spec: ShardSpec, threads: usize) -> Result<(), Failure> {
+pub fn run_shard_command(args: &RunArgs, spec: ShardSpec, threads: usize) -> Result<(), AppError> {
     let p = prepare_run(args, threads)?;
     let dest = args.output.out.clone().unwrap_or_else(|| default_dir(&p.sc.meta.name, spec));
     let manifest = planned(&p, &args.file.display().to_string(), spec);
@@ -368,16 +364,14 @@ pub const CHECKPOINT_BLOCKS: u32 = 100;
 /// `reunify run FILE --checkpoint`: runs block by block (shards) into a checkpoint folder
 /// beside the output (`.<name>.checkpoint`), resuming from the blocks already there, then
 /// merges them into the output and removes the checkpoint.
-pub fn run_checkpointed(args: &RunArgs, threads: usize) -> Result<super::RunOutcome, Failure> {
+pub fn run_checkpointed(args: &RunArgs, threads: usize) -> Result<super::RunOutcome, AppError> {
     let p = prepare_run(args, threads)?;
     let dest = args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
     // The output folder is checked before any block is simulated, not after all of them.
-    staging::check_destination(&dest).map_err(stage_failed)?;
+    staging::check_destination(&dest)?;
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.sc.meta.name.clone());
     let checkpoint = dest.with_file_name(format!(".{name}.checkpoint"));
-    std::fs::create_dir_all(&checkpoint)
-        .with_context(|| format!("cannot create {}", checkpoint.display()))
-        .map_err(run_failed)?;
+    std::fs::create_dir_all(&checkpoint).with_context(|| format!("cannot create {}", checkpoint.display()))?;
     let iterations = if p.opts.base_case_only { 0 } else { p.opts.iterations };
     let count = iterations.clamp(1, CHECKPOINT_BLOCKS);
     let file = args.file.display().to_string();
@@ -413,9 +407,7 @@ pub fn run_checkpointed(args: &RunArgs, threads: usize) -> Result<super::RunOutc
     bar.finish();
     let finish = Finish::of_run(&p, args, dest);
     let outcome = finish.run(&p.sc, &p.text, |sink| feed(&p.sc, &shards, sink, &|| {}))?;
-    std::fs::remove_dir_all(&checkpoint)
-        .with_context(|| format!("cannot remove {}", checkpoint.display()))
-        .map_err(run_failed)?;
+    std::fs::remove_dir_all(&checkpoint).with_context(|| format!("cannot remove {}", checkpoint.display()))?;
     Ok(outcome)
 }
 
@@ -425,17 +417,18 @@ fn feed(
     shards: &[(PathBuf, Manifest)],
     sink: &mut (dyn FnMut(Item) -> anyhow::Result<()> + Send),
     tick: &dyn Fn(),
-) -> Result<(), Failure> {
+) -> Result<(), AppError> {
     let mut months: Option<usize> = None;
     for (dir, m) in shards {
         let path = dir.join(DATA);
-        let mut input =
-            BufReader::new(File::open(&path).map_err(|e| bad_input(anyhow!("cannot read {}: {e}", path.display())))?);
+        let mut input = BufReader::new(
+            File::open(&path).map_err(|e| AppError::bad(anyhow!("cannot read {}: {e}", path.display())))?,
+        );
         let expected = (m.shard == 0).then_some(0).into_iter().chain(m.range());
         for iteration in expected {
             let which = || format!("shard {} of {} ({})", m.shard, m.shards, dir.display());
-            let (digest, rows) =
-                decode_record(&mut input).map_err(|e| bad_input(anyhow!("{}: {DATA} cannot be read: {e}", which())))?;
+            let (digest, rows) = decode_record(&mut input)
+                .map_err(|e| AppError::bad(anyhow!("{}: {DATA} cannot be read: {e}", which())))?;
             let months_differ = |n: usize| {
                 format!("its re-entry curve has {} months where the base case's has {n}", digest.curve_months())
             };
@@ -445,14 +438,14 @@ fn feed(
                     n => Err(months_differ(n)),
                 })
                 .map_err(|e| {
-                    bad_input(anyhow!(
+                    AppError::bad(anyhow!(
                         "{}: iteration {} in {DATA} does not fit the scenario: {e}",
                         which(),
                         digest.iteration
                     ))
                 })?;
             if digest.iteration != iteration {
-                return Err(bad_input(anyhow!(
+                return Err(AppError::bad(anyhow!(
                     "shard {} of {} ({}): {DATA} holds iteration {} where iteration {iteration} belongs",
                     m.shard,
                     m.shards,
@@ -460,7 +453,7 @@ fn feed(
                     digest.iteration
                 )));
             }
-            sink((Arc::new(digest), rows)).map_err(run_failed)?;
+            sink((Arc::new(digest), rows))?;
             tick();
         }
     }
@@ -555,33 +548,33 @@ fn check_set(given: Vec<(PathBuf, Manifest)>) -> anyhow::Result<Vec<(PathBuf, Ma
 
 /// `reunify merge SHARD_DIR... --out DIR`: checks the shards and writes everything a whole run
 /// writes. Nothing is written when a shard is missing, doubled, of another run or damaged.
-pub fn merge_command(args: &MergeArgs, threads: usize) -> Result<(), Failure> {
+pub fn merge_command(args: &MergeArgs, threads: usize) -> Result<(), AppError> {
     let started = Instant::now();
-    super::check_finish_options(&args.output)?;
+    super::run::check_finish_options(&args.output)?;
     let given = args
         .shards
         .iter()
         .map(|d| read_manifest(d).map(|m| (d.clone(), m)))
         .collect::<anyhow::Result<Vec<_>>>()
-        .map_err(bad_input)?;
-    let shards = check_set(given).map_err(bad_input)?;
+        .map_err(AppError::bad)?;
+    let shards = check_set(given).map_err(AppError::bad)?;
     if let Some(out) = &args.output.out {
         let same = |d: &Path| std::fs::canonicalize(d).ok().is_some_and(|d| std::fs::canonicalize(out).ok() == Some(d));
         if let Some((d, _)) = shards.iter().find(|(d, _)| same(d)) {
-            return Err(bad_input(anyhow!(
+            return Err(AppError::bad(anyhow!(
                 "--out {} is one of the shards being merged; choose another folder",
                 d.display()
             )));
         }
     }
     for (dir, m) in &shards {
-        verify(dir, m).map_err(bad_input)?;
+        verify(dir, m).map_err(AppError::bad)?;
     }
     let (dir0, m0) = &shards[0];
     let text = std::fs::read_to_string(dir0.join(SCENARIO))
         .with_context(|| format!("cannot read {}", dir0.join(SCENARIO).display()))
-        .map_err(bad_input)?;
-    let sc = Scenario::from_toml_str(&text, &m0.scenario_file).map_err(bad_input)?;
+        .map_err(AppError::bad)?;
+    let sc = Scenario::from_toml_str(&text, &m0.scenario_file).map_err(AppError::bad)?;
     let finish = Finish {
         started,
         dest: args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name)),

@@ -1,0 +1,41 @@
+//! `reunify compare A B`: two saved runs side by side, on the terminal and as one HTML page,
+//! written where no result of ours or of the user's is overwritten ([`super::staging::check_page`]).
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::{AppError, read_text, staging, write_atomically};
+use crate::results::SummaryFile;
+
+fn read_summary(dir: &Path) -> Result<SummaryFile, AppError> {
+    let path = dir.join("summary.json");
+    let text = read_text(&path).map_err(AppError::bad)?;
+    serde_json::from_str(&text)
+        .with_context(|| {
+            format!("{} is not a reunify summary (is {} a run's output folder?)", path.display(), dir.display())
+        })
+        .map_err(AppError::bad)
+}
+
+/// `reunify compare A B [--out PAGE]`.
+pub fn compare_command(a: &Path, b: &Path, out: Option<&Path>) -> Result<(), AppError> {
+    let (sa, sb) = (read_summary(a)?, read_summary(b)?);
+    let (na, nb) = (a.display().to_string(), b.display().to_string());
+    print!("{}", crate::report::compare::text(&na, &sa, &nb, &sb));
+    let html = crate::report::compare::page(&na, &sa, &nb, &sb)?;
+    // Named after both folders, so that two runs of one scenario do not share a name.
+    let folder = |p: &Path, s: &SummaryFile| {
+        std::fs::canonicalize(p)
+            .ok()
+            .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| s.scenario.clone())
+    };
+    let default =
+        b.parent().unwrap_or(Path::new(".")).join(format!("compare-{}-vs-{}.html", folder(a, &sa), folder(b, &sb)));
+    let path = out.map(Path::to_path_buf).unwrap_or(default);
+    staging::check_page(&path)?;
+    write_atomically(&path, &html)?;
+    println!("Comparison: {}", path.display());
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Reading and writing the files a person hands to reunify or gets back: scenarios (read and
+//! validated, warnings printed), text in UTF-8 only (naming the encoding when it is not), and
+//! single files written whole through a temporary file renamed into place.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+
+use super::AppError;
+use crate::scenario::Scenario;
+
+/// Reads and validates a scenario file; every failure is bad input.
+pub fn load_scenario(path: &Path) -> Result<Scenario, AppError> {
+    load_scenario_text(path).map(|(sc, _)| sc)
+}
+
+/// Reads and validates a scenario file, returning its text too (run.json hashes it).
+pub(crate) fn load_scenario_text(path: &Path) -> Result<(Scenario, String), AppError> {
+    let text = read_text(path).map_err(AppError::bad)?;
+    let sc = Scenario::from_toml_str(&text, &path.display().to_string())?;
+    for w in &sc.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok((sc, text))
+}
+
+/// Writes `text` to `path` through a temporary file beside it, renamed into place; the
+/// temporary file is removed on any failure.
+pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    // A temporary file is private (0600); the file it becomes gets what the user's umask
+    // gives any new file, as `>` in a shell would.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = 0o666 & !umask();
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    tmp.persist(path).map_err(|e| anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+/// The process's umask, read from `/proc/self/status` (reading it with `umask(2)` would
+/// change it for a moment under other threads); 022 where that is not there.
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("Umask:").and_then(|v| u32::from_str_radix(v.trim(), 8).ok()))
+        })
+        .unwrap_or(0o022)
+}
+
+/// Reads a text file, naming the file and, for text that is not UTF-8, the encoding.
+pub fn read_text(path: &Path) -> Result<String> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(anyhow!("cannot read {shown}: it is a folder, not a file"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("cannot read {shown}: {e}"))?;
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(anyhow!(
+            "{shown} is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8; in Notepad: Save as, Encoding UTF-8)"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        anyhow!(
+            "{shown}: line {line}: byte {at} is not UTF-8; save the file as UTF-8 (Windows-1252 and other encodings are not read)"
+        )
+    })
+}
