@@ -17,6 +17,9 @@
 //! time to both (the target is at most 2). Machines differ, so the ratios are the figures to
 //! compare.
 //!
+//! - `districts`: the default scenario split into 1,000 and 5,000 districts of 10 children
+//!   (#29, item 13): end to end, which must grow linearly with the districts.
+//!
 //! Issue #17's benches follow:
 //! - `merge`: the authorities' run cut into 64 shards, each its own process, then merged: the
 //!   merge's time and peak memory;
@@ -101,6 +104,11 @@ fn main() {
     if wanted("iterations") {
         iterations(dir.path());
     }
+    if wanted("districts") {
+        for n in [1_000, 5_000] {
+            bench(&format!("districts-{n}"), &districts(dir.path(), n), dir.path(), repeats);
+        }
+    }
     if !(wanted("authorities") || wanted("five-cohorts") || wanted("merge")) {
         return;
     }
@@ -139,6 +147,20 @@ fn default_with(dir: &Path, children: u64) -> std::path::PathBuf {
     assert!(text.contains("children = 10080"));
     let path = dir.join(format!("default-{children}.toml"));
     std::fs::write(&path, text.replace("children = 10080", &format!("children = {children}"))).unwrap();
+    path
+}
+
+/// Issue #29, item 13: the default scenario's cohort split into `n` districts of 10 children
+/// each (a user who splits authorities into districts or years), at 100 iterations: the end of
+/// the run was quadratic in the authorities (5,000 took over 120 s).
+fn districts(dir: &Path, n: usize) -> std::path::PathBuf {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let start = text.find("[[authority]]").unwrap();
+    let end = start + text[start..].find("\n[reentry]").unwrap();
+    let blocks: String = (1..=n).map(|i| format!("[[authority]]\nname = \"District {i}\"\nchildren = 10\n\n")).collect();
+    let text = format!("{}{blocks}{}", &text[..start], &text[end + 1..]).replace("iterations = 1000", "iterations = 100");
+    let path = dir.join(format!("districts-{n}.toml"));
+    std::fs::write(&path, text).unwrap();
     path
 }
 

@@ -5,6 +5,8 @@
 //! Summaries give the base case, the PSA mean, the 2.5% and 97.5% quantiles (type 7) and the
 //! Monte Carlo standard error `sd/√n` of the mean.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::digest::{IterationDigest, RunDigest};
@@ -191,6 +193,27 @@ pub fn find<'a>(rows: &'a [SummaryRow], strategy: &str, kind: Kind, metric: Metr
 }
 
 /// Looks up a summary statistic of one authority (`"all"` for the total).
+/// The summary rows keyed by authority, strategy, kind and metric, for looking many of them
+/// up: a linear [`find_for`] once per authority made a many-authority run's end quadratic in
+/// its authorities (#29, item 13).
+pub struct RowIndex<'a>(BTreeMap<(&'a str, &'a str, Kind, Metric), &'a Stat>);
+
+impl<'a> RowIndex<'a> {
+    pub fn new(rows: &'a [SummaryRow]) -> RowIndex<'a> {
+        let mut map = BTreeMap::new();
+        for r in rows {
+            // The first row of a key wins, as with `find_for`.
+            map.entry((r.authority.as_str(), r.strategy.as_str(), r.kind, r.metric)).or_insert(&r.stat);
+        }
+        RowIndex(map)
+    }
+
+    /// The row of one authority, strategy, kind and metric.
+    pub fn get(&self, authority: &str, strategy: &str, kind: Kind, metric: Metric) -> Option<&'a Stat> {
+        self.0.get(&(authority, strategy, kind, metric)).copied()
+    }
+}
+
 pub fn find_for<'a>(
     rows: &'a [SummaryRow],
     authority: &str,
@@ -213,6 +236,44 @@ mod tests {
         assert_eq!(quantile_sorted(&xs, 0.5), 3.0);
         assert_eq!(quantile_sorted(&xs, 0.25), 2.0);
         assert!((quantile_sorted(&xs, 0.025) - 1.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_row_index_finds_what_a_search_finds() {
+        let stat = |x: f64| Stat { base: Some(x), mean: None, q025: None, q975: None, mcse: None };
+        let mut rows = Vec::new();
+        for (i, a) in ["Anyshire", "Barset", "all"].iter().enumerate() {
+            for (j, st) in ["usual-care", "support"].iter().enumerate() {
+                for (k, m) in [Metric::NetSaving, Metric::Breakdowns].into_iter().enumerate() {
+                    let x = (i * 100 + j * 10 + k) as f64;
+                    rows.push(SummaryRow {
+                        strategy: st.to_string(),
+                        authority: a.to_string(),
+                        kind: Kind::Level,
+                        metric: m,
+                        stat: stat(x),
+                    });
+                }
+            }
+        }
+        // A duplicate key: the first row wins in both.
+        rows.push(SummaryRow {
+            strategy: "support".into(),
+            authority: "Barset".into(),
+            kind: Kind::Level,
+            metric: Metric::NetSaving,
+            stat: stat(-1.0),
+        });
+        let index = RowIndex::new(&rows);
+        for r in &rows {
+            assert_eq!(
+                index.get(&r.authority, &r.strategy, r.kind, r.metric),
+                find_for(&rows, &r.authority, &r.strategy, r.kind, r.metric)
+            );
+        }
+        assert_eq!(index.get("Barset", "support", Kind::Level, Metric::NetSaving).and_then(|s| s.base), Some(110.0));
+        assert_eq!(index.get("Nowhere", "support", Kind::Level, Metric::NetSaving), None);
+        assert_eq!(index.get("Barset", "support", Kind::Increment, Metric::NetSaving), None);
     }
 
     #[test]

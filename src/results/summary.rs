@@ -294,7 +294,8 @@ pub fn authority_rows(summary: &SummaryFile) -> Vec<AuthorityRow> {
         return Vec::new();
     }
     let psa = summary.psa_iterations > 0;
-    let get = |a: &str, s: &str, m: Metric| analysis::find_for(&summary.rows, a, s, Kind::Increment, m);
+    let index = analysis::RowIndex::new(&summary.rows);
+    let get = |a: &str, s: &str, m: Metric| index.get(a, s, Kind::Increment, m);
     let mut out = Vec::new();
     for st in summary.strategies.iter().skip(1) {
         let mut rows: Vec<AuthorityRow> = summary
