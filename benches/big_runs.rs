@@ -157,8 +157,10 @@ fn districts(dir: &Path, n: usize) -> std::path::PathBuf {
     let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
     let start = text.find("[[authority]]").unwrap();
     let end = start + text[start..].find("\n[reentry]").unwrap();
-    let blocks: String = (1..=n).map(|i| format!("[[authority]]\nname = \"District {i}\"\nchildren = 10\n\n")).collect();
-    let text = format!("{}{blocks}{}", &text[..start], &text[end + 1..]).replace("iterations = 1000", "iterations = 100");
+    let blocks: String =
+        (1..=n).map(|i| format!("[[authority]]\nname = \"District {i}\"\nchildren = 10\n\n")).collect();
+    let text =
+        format!("{}{blocks}{}", &text[..start], &text[end + 1..]).replace("iterations = 1000", "iterations = 100");
     let path = dir.join(format!("districts-{n}.toml"));
     std::fs::write(&path, text).unwrap();
     path

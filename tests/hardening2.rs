@@ -145,6 +145,35 @@ fn defect_02_save_as_scenario_works_for_a_name_that_is_not_ascii() {
     assert!(out.contains("filename*=UTF-8''ynys-m%C3%B4n%E2%80%932024-what-if.toml"), "{out}");
 }
 
+/// Item 12: the header of a saved scenario gives each changed value's value before, for every
+/// kind of key the page sends (it gave the horizon for a strategy's years and rule).
+#[test]
+fn defect_12_a_saved_scenario_names_the_values_it_replaced() {
+    let text = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let sc = reunify::scenario::Scenario::from_toml_str(&text, "england-2012-13.toml").unwrap();
+    let state = reunify::app::serve::State::new(sc, text, "england-2012-13.toml".into());
+    let overrides = [
+        ("strategy.support-for-all.cost", 4000.0),
+        ("strategy.support-for-all.effect_years", 2.0),
+        ("strategy.support-for-all.support_years", 1.5),
+        ("strategy.targeted-support.min_risk_score", 3.0),
+        ("authority.England.children", 500.0),
+        ("scenario.horizon_years", 4.0),
+    ];
+    let saved = reunify::app::serve::saved_toml(&state, &overrides.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+        .unwrap_or_else(|_| panic!("refused"));
+    for line in [
+        "#   strategy.support-for-all.cost: 5627 -> 4000",
+        "#   strategy.support-for-all.effect_years: 1 -> 2",
+        "#   strategy.support-for-all.support_years: 1 -> 1.5",
+        "#   strategy.targeted-support.min_risk_score: 2 -> 3",
+        "#   authority.England.children: 10080 -> 500",
+        "#   scenario.horizon_years: 5 -> 4",
+    ] {
+        assert!(saved.contains(line), "{line} not in\n{}", &saved[..800.min(saved.len())]);
+    }
+}
+
 /// Item 6: a shard manifest is checked by the rules `--shard I/N` obeys: `"shards": 0` is
 /// refused (it divided by zero), and one shard of a split into a million names the first few
 /// missing shards and counts the rest (it built a line for each).
@@ -369,6 +398,58 @@ fn defect_09_11_validate_refuses_long_texts_escapes_and_look_alike_names() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("invisible characters"));
+}
+
+/// Item 9: a `[what_if]` table is held to the rules that tie values together, as the values
+/// it replaces were: calibration shares that rise, and a last cohort a cohort can hold.
+/// `validate` refuses both with the file and the `what_if` key, where a run failed at once.
+#[test]
+fn defect_09_validate_holds_what_if_values_to_the_joint_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let default = std::fs::read_to_string("scenarios/england-2012-13.toml").unwrap();
+    let f = write(dir.path(), "shares.toml", &format!("{default}\n[what_if]\n\"reentry.target[1].share\" = 0.01\n"));
+    refused(
+        &["validate", &f],
+        "shares.toml: what_if.reentry.target[1].share: 0.01 does not increase on the previous target 0.024",
+    );
+    let flow = default.replace("children = 10080", "children = 1000")
+        + "\n[budget]\nfirst_financial_year = 2025\nyears = 5\ngrowth_per_year = 0.5\n";
+    let ok = write(dir.path(), "flow.toml", &flow);
+    reunify().args(["validate", &ok]).assert().success();
+    let f = write(dir.path(), "cohort.toml", &format!("{flow}\n[what_if]\n\"authority.England.children\" = 1e12\n"));
+    refused(
+        &["validate", &f],
+        "cohort.toml: what_if.authority.England.children: 0.5 a year makes the last cohort of England",
+    );
+}
+
+/// Item 12: a DfE table that would make a scenario that does not validate is refused with the
+/// table's line (an authority named like the total) or the table itself (no child at all),
+/// as bad input, rather than with the scenario file that was never written.
+#[test]
+fn defect_12_a_bad_dfe_table_is_named_not_the_scenario_it_would_make() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.toml");
+    for (body, message) in [
+        (
+            "LA,Anyshire,10\nLA,All,10\n",
+            "dfe.csv (SFR table): line 4: authority name \"All\": \"All\" is the name of the total",
+        ),
+        ("LA,Anyshire,0\nLA,Barset,0\n", "dfe.csv: every local authority's count is 0"),
+        ("", "dfe.csv: no local authority's row was found"),
+    ] {
+        let csv = dir.path().join("dfe.csv");
+        std::fs::write(&csv, format!("geog_l,geog_n,CLA_ceaPar\nNATIONAL,England,20\n{body}")).unwrap();
+        reunify()
+            .args(["import-dfe"])
+            .arg(&csv)
+            .args(["--year", "2013", "--out"])
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message).and(predicate::str::contains("x.toml").not()));
+        assert!(!out.exists());
+    }
 }
 
 /// Item 12: files written whole (`init`, `compare`, `import-dfe`) get the user's umask, as a

@@ -122,8 +122,8 @@ const MAX_COUNT: u64 = crate::scenario::MAX_COHORT_CHILDREN - 1;
 /// Adds a row's count to its authority, refusing names that are not names and sums that
 /// overflow. `line` is the row's line in the file.
 fn add(out: &mut Import, name: &str, v: Option<u64>, suppressed: u64, line: usize) -> Result<()> {
-    if let Some(reason) = crate::scenario::name_problem(name) {
-        bail!("line {line}: authority name {name:?} {reason}");
+    if let Some(reason) = crate::scenario::authority_name_problem(name) {
+        bail!("line {line}: authority name {name:?}: {reason}");
     }
     out.imputed += v.is_none() as usize;
     let entry = out.authorities.entry(name.to_string()).or_default();
@@ -159,13 +159,26 @@ pub fn read(path: &Path, year: i32, suppressed: u64) -> Result<Import> {
 pub fn parse(text: &str, shown: &str, year: i32, suppressed: u64) -> Result<Import> {
     let df = read_all_text(text, shown)?;
     let has = |c: &str| df.get_column_names().iter().any(|n| n.as_str() == c);
-    if has("CLA_ceaPar") {
-        wide(&df, suppressed).with_context(|| format!("{shown} (SFR table)"))
+    let imported = if has("CLA_ceaPar") {
+        wide(&df, suppressed).with_context(|| format!("{shown} (SFR table)"))?
     } else if has("cla_group") {
-        long(&df, year, suppressed).with_context(|| format!("{shown} (EES table)"))
+        long(&df, year, suppressed).with_context(|| format!("{shown} (EES table)"))?
     } else {
         bail!("{shown}: neither the SFR table (no CLA_ceaPar column) nor the EES table (no cla_group column)")
+    };
+    // The scenario's own rule, checked here so that the error names the table, not the
+    // scenario that would have been written.
+    if imported.total() == 0 {
+        bail!(
+            "{shown}: {}; a scenario needs at least one child who returns home",
+            if imported.authorities.is_empty() {
+                "no local authority's row was found".to_string()
+            } else {
+                "every local authority's count is 0".to_string()
+            }
+        );
     }
+    Ok(imported)
 }
 
 fn wide(df: &DataFrame, suppressed: u64) -> Result<Import> {

@@ -326,19 +326,7 @@ pub fn saved_toml(state: &State, overrides: &BTreeMap<String, f64>) -> Result<St
     let mut head = format!("# Saved from `reunify serve {}` with these values changed:\n", state.file);
     let mut tail = String::from("\n[what_if]\n");
     for (k, v) in overrides {
-        let was = state
-            .sc
-            .params
-            .iter()
-            .find(|p| &p.key == k)
-            .map(|p| crate::dist::fmt_num(p.param.point))
-            .or_else(|| {
-                k.strip_prefix("authority.")
-                    .and_then(|r| r.strip_suffix(".children"))
-                    .and_then(|n| state.sc.authorities.iter().find(|a| a.name == n))
-                    .map(|a| a.children.to_string())
-            })
-            .unwrap_or_else(|| crate::dist::fmt_num(state.sc.meta.horizon_years));
+        let was = state.sc.current_value(k).map_or_else(|| "(not set)".to_string(), crate::dist::fmt_num);
         head.push_str(&format!("#   {k}: {was} -> {}\n", crate::dist::fmt_num(*v)));
         // The key is a TOML string; the value a float TOML reads back to the same f64.
         tail.push_str(&format!("{} = {}\n", toml::Value::String(k.clone()), toml::Value::Float(*v)));

@@ -197,11 +197,8 @@ impl Builder {
         for (i, a) in raw.authority.iter().enumerate() {
             let path = format!("authority[{i}].name");
             self.check_name(&path, &a.name)?;
-            if name_key(&a.name) == TOTAL_NAME {
-                return Err(self.err(
-                    path,
-                    format!("\"{}\" is the name of the total over authorities in every output; choose another", a.name),
-                ));
+            if let Some(reason) = super::authority_name_problem(&a.name) {
+                return Err(self.err(path, reason));
             }
             if let Some((j, other)) = seen.insert(name_key(&a.name), (i, a.name.clone())) {
                 return Err(self.err(path, repeats(&a.name, &other, &format!("authority[{j}]"))));
@@ -284,17 +281,8 @@ impl Builder {
                 };
                 // Growth compounds: the last cohort must still be a number of children.
                 for a in &authorities {
-                    let last = a.children as f64 * (1.0 + growth).powi(cohorts as i32 - 1);
-                    if !last.is_finite() || last.round() >= MAX_COHORT_CHILDREN as f64 {
-                        return Err(self.err(
-                            "budget.growth_per_year",
-                            format!(
-                                "{} a year makes the last cohort of {} {} children, more than a cohort can hold (below 2^40, about 1.1 × 10^12)",
-                                crate::dist::fmt_num(growth),
-                                a.name,
-                                if last.is_finite() { crate::dist::fmt_num(last) } else { "infinitely many".into() }
-                            ),
-                        ));
+                    if let Some(reason) = budget.last_cohort_problem(a) {
+                        return Err(self.err("budget.growth_per_year", reason));
                     }
                 }
                 Some(budget)
@@ -787,7 +775,6 @@ impl Builder {
                     ));
                 }
                 let mut out = Vec::new();
-                let mut last_share = 0.0;
                 for (i, t) in targets.iter().enumerate() {
                     let p = format!("{section}.calibrate_to[{i}]");
                     let lo = knots[i];
@@ -811,15 +798,11 @@ impl Builder {
                         t.source.as_ref().or(src),
                     )?;
                     self.label_target(share, section, "Baseline", t.years);
-                    let v = self.params[share.0].param.point;
-                    if v <= last_share {
-                        return Err(self.err(
-                            format!("{p}.share"),
-                            format!("{v} does not increase on the previous target {last_share}; cumulative shares must rise strictly"),
-                        ));
-                    }
-                    last_share = v;
                     out.push(Target { years: t.years, share });
+                    let values: Vec<f64> = self.params.iter().map(|p| p.param.point).collect();
+                    if let Some((_, reason)) = super::targets_problem(&out, &values) {
+                        return Err(self.err(format!("{p}.share"), reason));
+                    }
                 }
                 Baseline::Calibrate(out)
             }

@@ -104,6 +104,18 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// What is wrong with an authority's name, if anything: [`name_problem`]'s rules, and not
+/// the name of the total over authorities ([`TOTAL_NAME`], in any case or spacing). Scenario
+/// validation and `import-dfe` both check authorities' names with this.
+pub fn authority_name_problem(name: &str) -> Option<String> {
+    if let Some(reason) = name_problem(name) {
+        return Some(reason.to_string());
+    }
+    let key = name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    (key == TOTAL_NAME)
+        .then(|| format!("\"{name}\" is the name of the total over authorities in every output; choose another"))
+}
+
 /// Characters that change how text is laid out without showing (Unicode's format characters
 /// that matter here): the soft hyphen, zero-width spaces and joiners, the Arabic letter mark,
 /// direction marks, embeddings, overrides and isolates, invisible operators and the
@@ -546,6 +558,43 @@ impl Budget {
         }
         (n as f64 * (1.0 + self.growth_per_year).powi(y as i32)).round() as u64
     }
+
+    /// Why an authority's cohorts cannot be simulated, if they cannot: growth compounds, and
+    /// the last cohort must still be a number of children a cohort can hold. Validation and
+    /// what-if overrides of a cohort's size apply this one rule.
+    pub fn last_cohort_problem(&self, a: &Authority) -> Option<String> {
+        let growth = self.growth_per_year;
+        let last = a.children as f64 * (1.0 + growth).powi(self.cohorts as i32 - 1);
+        (!last.is_finite() || last.round() >= MAX_COHORT_CHILDREN as f64).then(|| {
+            format!(
+                "{} a year makes the last cohort of {} {} children, more than a cohort can hold (below 2^40, about 1.1 × 10^12)",
+                crate::dist::fmt_num(growth),
+                a.name,
+                if last.is_finite() { crate::dist::fmt_num(last) } else { "infinitely many".into() }
+            )
+        })
+    }
+}
+
+/// Why a hazard's calibration targets cannot be met, if they cannot: cumulative shares must
+/// rise strictly from one target to the next. Returns the index of the first target that does
+/// not, and the reason. Validation and what-if overrides of a target's share apply this one
+/// rule to the point values `values`.
+pub fn targets_problem(targets: &[Target], values: &[f64]) -> Option<(usize, String)> {
+    let mut last_share = 0.0;
+    for (i, t) in targets.iter().enumerate() {
+        let v = values[t.share.0];
+        if v <= last_share {
+            return Some((
+                i,
+                format!(
+                    "{v} does not increase on the previous target {last_share}; cumulative shares must rise strictly"
+                ),
+            ));
+        }
+        last_share = v;
+    }
+    None
 }
 
 /// A validated scenario.
@@ -733,6 +782,34 @@ impl Scenario {
         Scenario { budget: None, ..self.clone() }
     }
 
+    /// The value a what-if key (as [`Scenario::with_overrides`] reads it) has in this
+    /// scenario before any override: the point value of a parameter, a strategy's years or
+    /// risk-score rule, an authority's children or the horizon. `None` for a key that names
+    /// nothing here, or a strategy with no risk-score rule.
+    pub fn current_value(&self, key: &str) -> Option<f64> {
+        if key == "scenario.horizon_years" {
+            return Some(self.meta.horizon_years);
+        }
+        if let Some((name, field)) = key.strip_prefix("strategy.").and_then(|k| k.rsplit_once('.')) {
+            let st = self.model.strategies.iter().find(|s| s.name == name);
+            match (field, st) {
+                ("effect_years", Some(st)) => return Some(st.effect_years),
+                ("support_years", Some(st)) => return Some(st.support_years),
+                ("min_risk_score", Some(st)) => {
+                    return match &st.eligibility {
+                        Eligibility::Rule { min_risk_score, .. } => Some(min_risk_score.unwrap_or(0) as f64),
+                        _ => None,
+                    };
+                }
+                _ => {}
+            }
+        }
+        if let Some(name) = key.strip_prefix("authority.").and_then(|k| k.strip_suffix(".children")) {
+            return self.authorities.iter().find(|a| a.name == name).map(|a| a.children as f64);
+        }
+        self.params.iter().find(|p| p.key == key).map(|p| p.param.point)
+    }
+
     /// The scenario with some values set: what-if overrides, from `reunify serve` or a
     /// scenario's own `[what_if]` table. Keys are parameter keys as `inputs.csv` writes them
     /// (`strategy.support-for-all.cost`), a strategy's `strategy.<name>.effect_years`,
@@ -834,6 +911,26 @@ impl Scenario {
                     return Err(err(format!("{} is not {}", crate::dist::fmt_num(v), p.domain.describe())));
                 }
                 p.param = Param::fixed(v);
+            }
+        }
+        // The rules that tie values together hold after the overrides as they did before.
+        let joint = |path: String, reason: String| ScenarioError::Invalid { file: file.to_string(), path, reason };
+        if let Some(b) = &out.budget {
+            for a in &out.authorities {
+                if let Some(reason) = b.last_cohort_problem(a) {
+                    return Err(joint(format!("{at}authority.{}.children", a.name), reason));
+                }
+            }
+        }
+        let values = out.point_values();
+        let models = std::iter::once(&out.model).chain(out.authorities.iter().filter_map(|a| a.model.as_ref()));
+        for m in models {
+            for spec in std::iter::once(&m.reentry).chain(&m.maltreatment) {
+                if let Baseline::Calibrate(targets) = &spec.baseline
+                    && let Some((i, reason)) = targets_problem(targets, &values)
+                {
+                    return Err(joint(format!("{at}{}", out.params[targets[i].share.0].key), reason));
+                }
             }
         }
         Ok(out)
