@@ -21,6 +21,9 @@ pub enum ModelError {
     // `reason`, not `source`: a `source` field would also be the error's cause, and `{:#}`
     // would print the same words twice.
     Calibration { iteration: u32, scope: String, hazard: &'static str, reason: CalibrationError },
+    /// The caller asked the simulation to stop ([`crate::sim::run_part`]'s `stop`).
+    #[error("the simulation was stopped before its end")]
+    Stopped,
 }
 
 /// A strategy's values in one iteration.
@@ -166,6 +169,7 @@ impl ModelError {
             ModelError::Calibration { iteration, hazard, reason, .. } => {
                 ModelError::Calibration { iteration, scope: format!(", authority {name}"), hazard, reason }
             }
+            ModelError::Stopped => ModelError::Stopped,
         }
     }
 }

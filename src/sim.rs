@@ -554,10 +554,20 @@ pub fn empty_tally(inputs: &Inputs) -> Tally {
     t
 }
 
+/// Asked between batches of children and between blocks of iterations: `true` stops the
+/// simulation, which then returns [`ModelError::Stopped`]. A large cohort's one iteration is
+/// many batches, so even a base case stops within a batch's time.
+pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
+
+/// A [`Stop`] that never stops.
+pub fn never() -> bool {
+    false
+}
+
 /// Simulates one authority's cohorts in one iteration: one tally per strategy. The cohorts'
 /// children are numbered one cohort after another and cut into chunks of [`CHUNK`]; an
-/// authority of one chunk is simulated in place.
-pub fn simulate_authority(inputs: &Inputs, key: StreamKey, cohorts: &[Cohort]) -> Vec<Tally> {
+/// authority of one chunk is simulated in place. `None` when `stop` asked to stop.
+pub fn simulate_authority(inputs: &Inputs, key: StreamKey, cohorts: &[Cohort], stop: Stop) -> Option<Vec<Tally>> {
     let empty = || vec![empty_tally(inputs); inputs.strategies.len()];
     let children: u64 = cohorts.iter().map(|c| c.children).sum();
     let chunks = children.div_ceil(CHUNK);
@@ -566,6 +576,9 @@ pub fn simulate_authority(inputs: &Inputs, key: StreamKey, cohorts: &[Cohort]) -
         simulate_children(inputs, key, cohorts, 0, children, &mut total);
     } else {
         for start in (0..chunks).step_by(BATCH as usize) {
+            if stop() {
+                return None;
+            }
             let end = (start + BATCH).min(chunks);
             let parts: Vec<Vec<Tally>> = (start..end)
                 .into_par_iter()
@@ -585,7 +598,7 @@ pub fn simulate_authority(inputs: &Inputs, key: StreamKey, cohorts: &[Cohort]) -
     for t in &mut total {
         t.total_years();
     }
-    total
+    Some(total)
 }
 
 /// The cohorts of an authority of `children` children under a scenario: one at the start in
@@ -632,6 +645,17 @@ pub fn run_iteration(
     iteration: u32,
     values: Vec<f64>,
 ) -> Result<IterationResult, ModelError> {
+    iteration_until(sc, seed, iteration, values, &never)
+}
+
+/// [`run_iteration`], asking `stop` between batches of children.
+fn iteration_until(
+    sc: &Scenario,
+    seed: u64,
+    iteration: u32,
+    values: Vec<f64>,
+    stop: Stop,
+) -> Result<IterationResult, ModelError> {
     let inputs = Inputs::resolve(sc, &sc.model, &values, iteration)?;
     let authority_inputs = sc
         .authorities
@@ -645,7 +669,9 @@ pub fn run_iteration(
     for (a, auth) in sc.authorities.iter().enumerate() {
         let key = StreamKey { seed, iteration, authority: crate::rng::name_key(&auth.name) };
         let own = authority_inputs[a].as_deref().unwrap_or(&inputs);
-        for (s, t) in simulate_authority(own, key, &cohorts_of(sc, auth.children)).into_iter().enumerate() {
+        let authority =
+            simulate_authority(own, key, &cohorts_of(sc, auth.children), stop).ok_or(ModelError::Stopped)?;
+        for (s, t) in authority.into_iter().enumerate() {
             tallies[s].push(t);
         }
     }
@@ -685,7 +711,7 @@ pub fn run_map<T: Send, E: From<ModelError>>(
     map: impl Fn(IterationResult) -> T + Sync,
     consume: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
-    run_part(sc, opts.seed, &Part::whole(opts), progress, map, consume)
+    run_part(sc, opts.seed, &Part::whole(opts), progress, &never, map, consume)
 }
 
 /// Some of a run's iterations: the base case or not, and a range of PSA iterations (a shard).
@@ -705,17 +731,20 @@ impl Part {
 }
 
 /// [`run_map`] for part of a run. Each iteration's random numbers depend only on the seed and
-/// its number, so the parts of a run simulate exactly what the whole run would.
+/// its number, so the parts of a run simulate exactly what the whole run would. `stop` is
+/// asked between batches of children: the what-if page stops work that a newer request
+/// replaces or whose client has gone.
 pub fn run_part<T: Send, E: From<ModelError>>(
     sc: &Scenario,
     seed: u64,
     part: &Part,
     progress: &(dyn Fn() + Sync),
+    stop: Stop,
     map: impl Fn(IterationResult) -> T + Sync,
     mut consume: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
     if part.base {
-        let base = run_iteration(sc, seed, 0, sc.point_values())?;
+        let base = iteration_until(sc, seed, 0, sc.point_values(), stop)?;
         progress();
         consume(map(base))?;
     }
@@ -725,7 +754,7 @@ pub fn run_part<T: Send, E: From<ModelError>>(
         let block = (start..=end)
             .into_par_iter()
             .map(|i| {
-                let r = run_iteration(sc, seed, i, draw_parameters(sc, seed, i))?;
+                let r = iteration_until(sc, seed, i, draw_parameters(sc, seed, i), stop)?;
                 progress();
                 Ok(map(r))
             })

@@ -547,3 +547,93 @@ fn defect_12_break_even_is_undefined_when_nothing_costs_anything() {
     assert!(b["breakeven_hazard_ratio"].is_null(), "{b}");
     assert!(b["undefined"].to_string().contains("nothing costs anything"), "{b}");
 }
+
+/// The server process's CPU time so far, in clock ticks (`utime + stime`, /proc/PID/stat).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The command name may hold spaces; the fields after it are space-separated.
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+fn threads(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|v| v.trim().parse().ok()).unwrap()
+}
+
+/// A what-if request for 10⁹ children (3 × 10⁹ child-paths, within `run`'s limit, minutes of
+/// work), sent on a socket of its own.
+fn huge_request(url: &str, client: &str, seq: u64) -> std::net::TcpStream {
+    use std::io::Write;
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let body = json!({ "overrides": { "authority.England.children": 1_000_000_000u64 }, "iterations": 0, "client": client, "seq": seq }).to_string();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let req = format!(
+        "POST /api/whatif HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    s
+}
+
+/// Item 1: a huge base case stops when its client goes away (it kept computing for a minute),
+/// and when a newer request of the same client replaces it (the newer one waited behind it).
+/// Both are seen in the server's CPU time, which stops growing.
+#[test]
+fn defect_01_a_huge_base_case_stops_when_its_client_goes_or_is_superseded() {
+    use std::io::Read;
+    let s = serve("scenarios/england-2012-13.toml");
+    let pid = s.child.id();
+    // The client goes away.
+    let gone = huge_request(&s.url, "", 0);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let busy = cpu_ticks(pid);
+    drop(gone);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let (a, b) = (cpu_ticks(pid), {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        cpu_ticks(pid)
+    });
+    assert!(busy > 20, "the base case was computing ({busy} ticks)");
+    assert!(b - a < 30, "still computing after its client went: {} ticks in 2 s", b - a);
+    // A newer request of the same client stops the older one's base case.
+    let mut older = huge_request(&s.url, "page-1", 1);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let (code, body) = s.post("/api/whatif", &json!({ "iterations": 0, "client": "page-1", "seq": 2 }));
+    assert_eq!(code, 200, "{body}");
+    older.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    let mut out = String::new();
+    older.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 409"), "{out}");
+}
+
+/// Item 4: connections are bounded and time out. An idle connection is closed after
+/// `HEADER_TIMEOUT`; beyond `MAX_CONNECTIONS` a connection is closed at once; the threads do
+/// not grow with the connections; and once the idle ones are gone the server answers.
+#[test]
+fn defect_04_idle_connections_are_closed_and_bounded() {
+    use reunify::app::serve::{HEADER_TIMEOUT, MAX_CONNECTIONS};
+    use std::io::Read;
+    let s = serve("scenarios/england-2012-13.toml");
+    let addr = s.url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let idle: Vec<std::net::TcpStream> =
+        (0..MAX_CONNECTIONS).map(|_| std::net::TcpStream::connect(&addr).unwrap()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut extra = std::net::TcpStream::connect(&addr).unwrap();
+    extra.set_read_timeout(Some(HEADER_TIMEOUT / 2)).unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(extra.read(&mut buf).unwrap(), 0, "a connection beyond the bound is closed at once");
+    assert!(threads(s.child.id()) < 16, "{} threads for {MAX_CONNECTIONS} connections", threads(s.child.id()));
+    for mut c in idle {
+        c.set_read_timeout(Some(HEADER_TIMEOUT * 3)).unwrap();
+        // Closed by the server: end of stream (or a reset), not a read timeout.
+        match c.read(&mut buf) {
+            Ok(n) => assert_eq!(n, 0),
+            Err(e) => {
+                assert!(e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::TimedOut, "{e}")
+            }
+        }
+    }
+    assert_eq!(s.post("/api/whatif", &json!({})).0, 200, "the server answers once the idle connections are closed");
+}

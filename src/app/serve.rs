@@ -1,5 +1,5 @@
 //! `reunify serve`: a local what-if page. One HTML page and a small JSON API, served by
-//! tiny_http on loopback, answer "and if the provider charged £4,000?" by re-simulating the
+//! hyper on tokio on loopback, answer "and if the provider charged £4,000?" by re-simulating the
 //! scenario with the values changed, under the same seed, so what moves is the decision and
 //! not the noise (common random numbers).
 //!
@@ -13,19 +13,29 @@
 //!   set in a `[what_if]` table, which `reunify run` applies by the same code, so the run gives
 //!   the page's figures.
 //!
-//! Work is bounded: bodies over 64 KiB are refused, iterations are at most 1,000, a newer
-//! request from the same client stops an older one's simulation between blocks of iterations,
-//! and no request names a path the server reads or writes. A client that names itself runs one
-//! simulation at a time. Override errors are the messages
-//! validation gives, with HTTP 400.
+//! Work is bounded: bodies over 64 KiB are refused, iterations are at most 1,000, the work of
+//! one request is bounded by `run`'s rule, and no request names a path the server reads or
+//! writes. A simulation stops between batches of children (so a large base case stops too)
+//! when a newer request of the same client replaces it or when its client has gone (the
+//! connection closed, which drops the request's future). At most [`WORKERS`] simulations run at
+//! once, on a bounded pool of threads; at most [`MAX_CONNECTIONS`] connections are open, and one
+//! that has not sent a request's headers within [`HEADER_TIMEOUT`] (idle or slow) is closed.
+//! Override errors are the messages validation gives, with HTTP 400.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
-use tiny_http::{Header, Method, Request, Response, Server};
+use tokio::sync::Semaphore;
 
 use crate::analyses::{Analyses, Scope, Settings};
 use crate::digest::{IterationDigest, RunDigest};
@@ -40,8 +50,13 @@ pub const MAX_CLIENT_ID: usize = 64;
 /// The most clients whose latest request is remembered; beyond it, the idle ones are
 /// forgotten, so memory does not grow with the number of distinct ids sent.
 pub const MAX_CLIENTS: usize = 256;
-/// Worker threads answering requests: the most requests computed at once.
+/// Simulations computed at once, each on a thread of a bounded pool; more wait their turn.
 pub const WORKERS: usize = 8;
+/// Connections open at once; a connection beyond them is closed as soon as it is accepted.
+pub const MAX_CONNECTIONS: usize = 64;
+/// A connection that has not sent a whole request's headers within this, whether it has just
+/// opened or is idle between requests, is closed.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most PSA iterations one request may ask for.
 pub const MAX_ITERATIONS: u32 = 1000;
 
@@ -129,13 +144,16 @@ pub enum Refused {
 
 impl From<crate::model::ModelError> for Refused {
     /// The model cannot be built with these values (a calibration target out of reach, say):
-    /// the values are at fault.
+    /// the values are at fault. A simulation that was stopped was superseded.
     fn from(e: crate::model::ModelError) -> Refused {
-        Refused::Bad(e.to_string())
+        match e {
+            crate::model::ModelError::Stopped => Refused::Superseded,
+            e => Refused::Bad(e.to_string()),
+        }
     }
 }
 
-/// Answers a what-if request. `cancelled` is asked between blocks of iterations.
+/// Answers a what-if request. `cancelled` is asked between batches of children.
 pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync)) -> Result<Answer, Refused> {
     let start = std::time::Instant::now();
     if req.iterations > MAX_ITERATIONS {
@@ -148,17 +166,16 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
     let opts = RunOptions { seed: sc.meta.seed, iterations: req.iterations, base_case_only: req.iterations == 0 };
     let flow = sc.budget.is_some();
     let mut digests: Vec<Arc<IterationDigest>> = Vec::new();
-    sim::run_map(
+    sim::run_part(
         &sc,
-        opts,
+        opts.seed,
+        &sim::Part::whole(opts),
         &|| {},
+        cancelled,
         |r| super::run::reduce(r, flow, false).0,
         |d| {
-            if cancelled() {
-                return Err(Refused::Superseded);
-            }
             digests.push(d);
-            Ok(())
+            Ok::<_, Refused>(())
         },
     )?;
     let run = RunDigest::assemble(&sc, digests)?.ok_or_else(|| Refused::Failed("no base case".into()))?;
@@ -341,27 +358,35 @@ pub fn saved_toml(state: &State, overrides: &BTreeMap<String, f64>) -> Result<St
     ))
 }
 
-fn json_response<T: Serialize>(code: u16, body: &T) -> Response<std::io::Cursor<Vec<u8>>> {
+/// A response as the server sends it: a whole body in memory.
+type Reply = Response<Full<Bytes>>;
+
+fn reply(code: u16, content_type: &str, body: impl Into<Bytes>) -> Reply {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    r
+}
+
+fn json_response<T: Serialize>(code: u16, body: &T) -> Reply {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    Response::from_data(bytes).with_status_code(code).with_header(header("Content-Type", "application/json"))
+    reply(code, "application/json", bytes)
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid header")
-}
-
-fn error_response(code: u16, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+fn error_response(code: u16, message: &str) -> Reply {
     json_response(code, &serde_json::json!({ "error": message }))
 }
 
 /// Reads a body of at most [`MAX_BODY`] bytes.
-fn body(req: &mut Request) -> Result<Vec<u8>, Response<std::io::Cursor<Vec<u8>>>> {
-    let mut buf = Vec::new();
-    let read = req.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut buf);
-    match read {
+async fn body(req: Request<Incoming>) -> Result<Bytes, Reply> {
+    match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(error_response(413, &format!("the request is over {} KiB", MAX_BODY / 1024)))
+        }
         Err(e) => Err(error_response(400, &format!("cannot read the request: {e}"))),
-        Ok(n) if n > MAX_BODY => Err(error_response(413, &format!("the request is over {} KiB", MAX_BODY / 1024))),
-        Ok(_) => Ok(buf),
     }
 }
 
@@ -398,14 +423,9 @@ fn host_allowed(hosts: &[String], value: &str) -> bool {
 /// rebinding), an `Origin` other than its own (another site's page, which a browser lets send
 /// a form-like POST without asking first), and a POST whose body is not declared JSON (which
 /// is what makes a browser ask first for any cross-site request).
-fn refused_by_origin(state: &State, req: &Request) -> Option<Response<std::io::Cursor<Vec<u8>>>> {
+fn refused_by_origin(state: &State, method: &Method, headers: &HeaderMap) -> Option<Reply> {
     let hosts = state.hosts.get()?;
-    let get = |name: &str| {
-        req.headers()
-            .iter()
-            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str().to_string())
-    };
+    let get = |name: &str| headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     match get("Host") {
         Some(h) if host_allowed(hosts, &h) => {}
         _ => return Some(error_response(421, "this server answers only to its own address (Host)")),
@@ -416,7 +436,7 @@ fn refused_by_origin(state: &State, req: &Request) -> Option<Response<std::io::C
             return Some(error_response(403, "requests from other sites' pages are refused (Origin)"));
         }
     }
-    if *req.method() == Method::Post {
+    if *method == Method::POST {
         let json = get("Content-Type")
             .is_some_and(|t| t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
         if !json {
@@ -459,78 +479,50 @@ fn forget_idle_clients(state: &State) {
     latest.retain(|client, _| running.contains_key(client));
 }
 
-/// Answers one request.
-pub fn respond(state: &State, mut req: Request) {
-    if let Some(r) = refused_by_origin(state, &req) {
-        let _ = req.respond(r);
-        return;
+/// Sets its flag when dropped: a request's future holds one, and hyper drops the future when
+/// the client closes its connection, so the simulation working for it stops.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
-    let path = req.url().split('?').next().unwrap_or("").to_string();
-    let response = match (req.method(), path.as_str()) {
-        (Method::Get, "/") => {
-            Response::from_string(PAGE).with_header(header("Content-Type", "text/html; charset=utf-8"))
-        }
-        (Method::Get, "/api/scenario") => json_response(200, &scenario_info(&state.sc)),
-        (Method::Post, "/api/whatif") => match body(&mut req) {
+}
+
+/// Answers one request.
+async fn handle(state: Arc<State>, work: Arc<Semaphore>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+    if let Some(r) = refused_by_origin(&state, req.method(), req.headers()) {
+        return Ok(r);
+    }
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    Ok(match (method, path.as_str()) {
+        (Method::GET, "/") => reply(200, "text/html; charset=utf-8", PAGE),
+        (Method::GET, "/api/scenario") => json_response(200, &scenario_info(&state.sc)),
+        (Method::POST, "/api/whatif") => match body(req).await {
             Err(r) => r,
             Ok(b) => match serde_json::from_slice::<WhatIf>(&b) {
                 Err(e) => error_response(400, &format!("not a what-if request: {e}")),
                 Ok(w) if w.client.chars().count() > MAX_CLIENT_ID => {
                     error_response(400, &format!("client: an id of at most {MAX_CLIENT_ID} characters"))
                 }
-                Ok(w) => {
-                    // A client that names itself has one simulation at a time: a newer
-                    // request stops an older one. Anonymous requests never stop each other.
-                    let named = !w.client.is_empty();
-                    if named {
-                        forget_idle_clients(state);
-                        let mut latest = state.latest.lock().unwrap_or_else(|p| p.into_inner());
-                        let l = latest.entry(w.client.clone()).or_insert(w.seq);
-                        *l = (*l).max(w.seq);
-                    }
-                    let newer = || {
-                        named
-                            && state
-                                .latest
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .get(&w.client)
-                                .is_some_and(|&l| l > w.seq)
-                    };
-                    // One simulation per client at a time: a request waits for the client's
-                    // older one, which stops at its next block of iterations once it sees a
-                    // newer request, and then gives way if it is no longer the newest itself.
-                    let lock = named.then(|| {
-                        state
-                            .running
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .entry(w.client.clone())
-                            .or_default()
-                            .clone()
-                    });
-                    let _turn = lock.as_ref().map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
-                    let answer = if newer() { Err(Refused::Superseded) } else { what_if(state, &w, &newer) };
-                    match answer {
-                        Ok(a) => json_response(200, &a),
-                        Err(Refused::Bad(m)) => error_response(400, &m),
-                        Err(Refused::Superseded) => error_response(409, "superseded by a newer request"),
-                        Err(Refused::Failed(m)) => error_response(500, &m),
-                    }
-                }
+                Ok(w) => answer_what_if(state, work, w).await,
             },
         },
-        (Method::Post, "/api/scenario.toml") => match body(&mut req) {
+        (Method::POST, "/api/scenario.toml") => match body(req).await {
             Err(r) => r,
             Ok(b) => match serde_json::from_slice::<WhatIf>(&b) {
                 Err(e) => error_response(400, &format!("not a what-if request: {e}")),
-                Ok(w) => match saved_toml(state, &w.overrides) {
-                    Ok(t) => Response::from_string(t)
-                        .with_header(header("Content-Type", "application/toml; charset=utf-8"))
-                        .with_header(header(
-                            "Content-Disposition",
-                            &attachment(&format!("{}-what-if.toml", state.sc.meta.name)),
-                        )),
+                Ok(w) => match saved_toml(&state, &w.overrides) {
+                    Ok(t) => {
+                        let mut r = reply(200, "application/toml; charset=utf-8", t);
+                        let name = attachment(&format!("{}-what-if.toml", state.sc.meta.name));
+                        // Always ASCII ([`attachment`]), so always a valid header value.
+                        if let Ok(v) = HeaderValue::from_str(&name) {
+                            r.headers_mut().insert(CONTENT_DISPOSITION, v);
+                        }
+                        r
+                    }
                     Err(Refused::Bad(m)) => error_response(400, &m),
                     Err(Refused::Superseded | Refused::Failed(_)) => error_response(500, "cannot write the scenario"),
                 },
@@ -538,34 +530,93 @@ pub fn respond(state: &State, mut req: Request) {
         },
         (_, "/" | "/api/scenario" | "/api/whatif" | "/api/scenario.toml") => error_response(405, "method not allowed"),
         _ => error_response(404, "not found"),
-    };
-    // A client that went away is no error of the server's.
-    let _ = req.respond(response);
+    })
 }
 
-/// Serves until the process is interrupted, on [`WORKERS`] threads.
-pub fn serve(state: State, host: &str, port: u16, on_ready: impl FnOnce(&str)) -> Result<()> {
-    let server = Server::http((host, port)).map_err(|e| anyhow!("cannot listen on {host}:{port}: {e}"))?;
-    let addr = server.server_addr().to_ip().ok_or_else(|| anyhow!("not an IP address"))?;
-    let _ = state.hosts.set(allowed_hosts(addr, &host.to_ascii_lowercase()));
-    on_ready(&format!("http://{addr}/"));
-    let state = Arc::new(state);
-    let server = Arc::new(server);
-    // A fixed set of workers: N requests at once never mean N threads.
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let (state, server) = (state.clone(), server.clone());
-            std::thread::spawn(move || {
-                for req in server.incoming_requests() {
-                    respond(&state, req);
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        let _ = w.join();
+/// Computes a what-if answer on the bounded pool, stopping it when a newer request of the
+/// same client arrives or when this request's client goes away.
+async fn answer_what_if(state: Arc<State>, work: Arc<Semaphore>, w: WhatIf) -> Reply {
+    // A client that names itself has one simulation at a time: a newer request stops an older
+    // one. Anonymous requests never stop each other.
+    let named = !w.client.is_empty();
+    if named {
+        forget_idle_clients(&state);
+        let mut latest = state.latest.lock().unwrap_or_else(|p| p.into_inner());
+        let l = latest.entry(w.client.clone()).or_insert(w.seq);
+        *l = (*l).max(w.seq);
     }
-    Ok(())
+    let gone = Arc::new(AtomicBool::new(false));
+    let _stop_when_dropped = StopOnDrop(gone.clone());
+    let Ok(_slot) = work.acquire_owned().await else { return error_response(500, "the server is stopping") };
+    let answer = tokio::task::spawn_blocking(move || {
+        let newer = || {
+            named
+                && state
+                    .latest
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(&w.client)
+                    .is_some_and(|&l| l > w.seq)
+        };
+        let stop = || gone.load(Ordering::Relaxed) || newer();
+        // One simulation per client at a time: a request waits for the client's older one,
+        // which stops at its next batch of children once it sees a newer request, and then
+        // gives way if it is no longer the newest itself.
+        let lock = named.then(|| {
+            state.running.lock().unwrap_or_else(|p| p.into_inner()).entry(w.client.clone()).or_default().clone()
+        });
+        let _turn = lock.as_ref().map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
+        if stop() { Err(Refused::Superseded) } else { what_if(&state, &w, &stop) }
+    })
+    .await;
+    match answer {
+        Ok(Ok(a)) => json_response(200, &a),
+        Ok(Err(Refused::Bad(m))) => error_response(400, &m),
+        Ok(Err(Refused::Superseded)) => error_response(409, "superseded by a newer request"),
+        Ok(Err(Refused::Failed(m))) => error_response(500, &m),
+        Err(e) => error_response(500, &format!("the simulation failed: {e}")),
+    }
+}
+
+/// Serves until the process is interrupted: one tokio runtime of two threads accepting and
+/// answering connections, and at most [`WORKERS`] threads simulating.
+pub fn serve(state: State, host: &str, port: u16, on_ready: impl FnOnce(&str)) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(WORKERS)
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow!("cannot start the server: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind((host, port))
+            .await
+            .map_err(|e| anyhow!("cannot listen on {host}:{port}: {e}"))?;
+        let addr = listener.local_addr()?;
+        let _ = state.hosts.set(allowed_hosts(addr, &host.to_ascii_lowercase()));
+        on_ready(&format!("http://{addr}/"));
+        let state = Arc::new(state);
+        let work = Arc::new(Semaphore::new(WORKERS));
+        let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                // Out of file descriptors, say: wait for connections to close.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            // Beyond the bound, the connection is closed at once rather than kept waiting.
+            let Ok(slot) = connections.clone().try_acquire_owned() else { continue };
+            let (state, work) = (state.clone(), work.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| handle(state.clone(), work.clone(), req));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+                drop(slot);
+            });
+        }
+    })
 }
 
 /// The headline figure of a strategy, for tests: its net saving as the page shows it.

@@ -306,6 +306,7 @@ fn write_shard(
         p.opts.seed,
         &part,
         tick,
+        &sim::never,
         |r| reduce(r, flow, true),
         |(digest, rows): Item| -> anyhow::Result<()> {
             bincode::serde::encode_into_std_write((&*digest, &rows), &mut out, codec())
