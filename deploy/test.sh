@@ -49,7 +49,7 @@ if ! rustup toolchain list | grep -q '^nightly'; then
 fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 seconds="${FUZZ_SECONDS:-60}"
-for target in scenario dfe_import shard ssda903; do
+for target in scenario dfe_import shard ssda903 whatif; do
   # A scratch copy of the seeds: libFuzzer adds what it finds to its corpus folder.
   scratch="$(mktemp -d)"
   log="$(mktemp)"

@@ -637,3 +637,88 @@ fn defect_04_idle_connections_are_closed_and_bounded() {
     }
     assert_eq!(s.post("/api/whatif", &json!({})).0, 200, "the server answers once the idle connections are closed");
 }
+
+/// What a flag value should do by the one rule each flag has, whatever the command: `None`
+/// when it is accepted, else words the refusal must contain (clap's own for a value that is
+/// not of the flag's type). `min_iterations` is 10 for `pilot`, 1 elsewhere.
+fn flag_rule(flag: &str, value: &str, min_iterations: u64) -> Option<String> {
+    let named = format!("--{flag}");
+    match flag {
+        "threads" => match value.parse::<u64>() {
+            Ok(0) => Some("--threads 0".into()),
+            Ok(n) if n <= usize::MAX as u64 => None,
+            _ => Some(named),
+        },
+        "iterations" => match value.parse::<u64>() {
+            Ok(n) if n > u32::MAX as u64 => Some(named),
+            Ok(n) if n < min_iterations => Some(format!("--iterations must be at least {min_iterations}")),
+            Ok(n) if n > 1_000_000 => Some(format!("--iterations {n} is more than 1,000,000")),
+            Ok(_) => None,
+            Err(_) => Some(named),
+        },
+        "seed" => value.parse::<u64>().is_err().then_some(named),
+        "decision-years" => match value.parse::<f64>() {
+            Ok(y) if y.is_finite() && y > 0.0 && y <= 100.0 => None,
+            _ => Some(named),
+        },
+        _ => unreachable!(),
+    }
+}
+
+/// Values a user might type for a number: in and out of range, huge, negative, not numbers.
+fn flag_value() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0u64..20).prop_map(|n| n.to_string()),
+        (0u64..2_000_000).prop_map(|n| n.to_string()),
+        any::<u64>().prop_map(|n| n.to_string()),
+        Just("4294967295".to_string()),
+        Just("18446744073709551616".to_string()),
+        (-1e6f64..1e6).prop_map(|x| format!("{x}")),
+        prop::sample::select(vec![
+            "inf", "-inf", "NaN", "1e308", "-0", "0.5", "100", "100.0001", "abc", "", "3 ", "0x10"
+        ])
+        .prop_map(str::to_string),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Item 8, as a property: for every command that simulates and any value of each of its
+    /// flags, the command either goes on to its work or exits 2 before any work, naming the
+    /// flag. The command is pointed at input it cannot use (a scenario file that does not
+    /// exist, or a result folder as `--out`), so going on to its work shows as the error about
+    /// that input, which every command meets only after checking its flags; nothing is written.
+    #[test]
+    fn every_flag_of_every_command_runs_or_is_refused_first_naming_it(
+        command in 0usize..5,
+        flag in proptest::sample::select(vec!["threads", "iterations", "seed", "decision-years"]),
+        value in flag_value(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let result = dir.path().join("result");
+        std::fs::create_dir(&result).unwrap();
+        std::fs::write(result.join("run.json"), "{}").unwrap();
+        let missing = dir.path().join("missing.toml");
+        let out = dir.path().join("out");
+        let (m, r, o) = (missing.to_str().unwrap(), result.to_str().unwrap(), out.to_str().unwrap());
+        let (args, flags, min, later): (Vec<&str>, &[&str], u64, String) = match command {
+            0 => (vec!["run", m, "--out", o], &["threads", "iterations", "seed", "decision-years"], 1, format!("cannot read {m}")),
+            1 => (vec!["pilot", m], &["threads", "iterations", "seed", "decision-years"], 10, format!("cannot read {m}")),
+            2 => (vec!["merge", m], &["threads", "decision-years"], 1, m.to_string()),
+            3 => (vec!["reproduce", "--external", "--out", r], &["threads", "iterations"], 1, "is a reunify result folder".into()),
+            _ => (vec!["run", m, "--out", o, "--checkpoint"], &["threads", "iterations", "seed", "decision-years"], 1, format!("cannot read {m}")),
+        };
+        proptest::prop_assume!(flags.contains(&flag));
+        let arg = format!("--{flag}={value}");
+        let output = reunify().args(&args).arg(&arg).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        proptest::prop_assert_eq!(output.status.code(), Some(2), "{:?} {}: {}", args, arg, stderr);
+        match flag_rule(flag, &value, min) {
+            Some(words) => proptest::prop_assert!(stderr.contains(&words), "{:?} {}: expected {:?} in {}", args, arg, words, stderr),
+            None => proptest::prop_assert!(stderr.contains(&later), "{:?} {}: expected to go on to {:?}: {}", args, arg, later, stderr),
+        }
+        proptest::prop_assert!(!out.exists(), "nothing is written");
+    }
+}

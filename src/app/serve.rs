@@ -550,13 +550,7 @@ async fn answer_what_if(state: Arc<State>, work: Arc<Semaphore>, w: WhatIf) -> R
     let Ok(_slot) = work.acquire_owned().await else { return error_response(500, "the server is stopping") };
     let answer = tokio::task::spawn_blocking(move || {
         let newer = || {
-            named
-                && state
-                    .latest
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&w.client)
-                    .is_some_and(|&l| l > w.seq)
+            named && state.latest.lock().unwrap_or_else(|p| p.into_inner()).get(&w.client).is_some_and(|&l| l > w.seq)
         };
         let stop = || gone.load(Ordering::Relaxed) || newer();
         // One simulation per client at a time: a request waits for the client's older one,
