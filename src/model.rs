@@ -175,6 +175,21 @@ impl ModelError {
 }
 
 impl Inputs {
+    /// These inputs at other prices: each strategy's support price and each cost line's
+    /// amount taken from `values` (indexed like [`Scenario::params`]), everything else kept.
+    /// Prices change no child's path, so a run's tallies priced with these inputs are the run
+    /// at those prices (the what-if page re-prices rather than re-simulates).
+    pub fn repriced(&self, model: &Model, values: &[f64]) -> Inputs {
+        let mut out = self.clone();
+        for (s, st) in model.strategies.iter().enumerate() {
+            out.strategies[s].cost = values[st.cost.0];
+        }
+        for (k, c) in model.costs.iter().enumerate() {
+            out.costs[k].1 = values[c.amount.0];
+        }
+        out
+    }
+
     /// Resolves `model` (the scenario's or an authority's) at parameter values `v` (indexed by
     /// [`ParamId`]).
     pub fn resolve(sc: &Scenario, model: &Model, v: &[f64], iteration: u32) -> Result<Inputs, ModelError> {

@@ -632,6 +632,24 @@ pub struct IterationResult {
 }
 
 impl IterationResult {
+    /// This iteration at the prices of `values` (the scenario's parameter values for it, which
+    /// differ from [`IterationResult::values`] only in prices, [`Scenario::price_params`]):
+    /// the same tallies, priced with [`Inputs::repriced`].
+    pub fn repriced(&self, sc: &Scenario, values: Vec<f64>) -> IterationResult {
+        IterationResult {
+            iteration: self.iteration,
+            inputs: self.inputs.repriced(&sc.model, &values),
+            authority_inputs: self
+                .authority_inputs
+                .iter()
+                .enumerate()
+                .map(|(a, own)| own.as_ref().map(|i| Box::new(i.repriced(sc.model_for(a), &values))))
+                .collect(),
+            tallies: self.tallies.clone(),
+            values,
+        }
+    }
+
     /// The inputs that authority `a` was simulated and is priced with.
     pub fn inputs_for(&self, a: usize) -> &Inputs {
         self.authority_inputs.get(a).and_then(Option::as_deref).unwrap_or(&self.inputs)

@@ -175,3 +175,47 @@ fn the_server_stops_on_ctrl_c() {
     };
     assert_eq!(status.code(), Some(130));
 }
+
+/// A what-if answer without its timing, and whether it was re-priced.
+fn answer(served: &common::Served, body: &Value) -> (Value, bool) {
+    let (code, text) = served.post("/api/whatif", body);
+    assert_eq!(code, 200, "{text}");
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v.as_object_mut().unwrap().remove("server_ms");
+    let repriced = v.as_object_mut().unwrap().remove("repriced").unwrap().as_bool().unwrap();
+    (v, repriced)
+}
+
+/// A change of prices alone is answered by re-pricing the last simulation's tallies, and the
+/// answer is exactly the one a fresh simulation gives: for the base case and a PSA, for a
+/// support price and a cost line's amount, and after a change that is not a price (which
+/// simulates again).
+#[test]
+fn a_price_change_is_re_priced_and_equals_a_fresh_simulation() {
+    let warm = serve("scenarios/england-2012-13.toml");
+    for iterations in [0, 30] {
+        let prices = json!({ "strategy.support-for-all.cost": 4000, "cost.breakdown.amount": 50000 });
+        let cohort = json!({ "strategy.support-for-all.cost": 4000, "authority.England.children": 3000 });
+        // The warm server has simulated without the overrides first, so it re-prices.
+        assert!(!answer(&warm, &json!({ "iterations": iterations })).1);
+        let (repriced, was) = answer(&warm, &json!({ "overrides": prices, "iterations": iterations }));
+        assert!(was, "only prices changed: re-priced");
+        assert!(!answer(&warm, &json!({ "overrides": cohort, "iterations": iterations })).1, "the cohort changed");
+        let (cohort_repriced, was) = answer(
+            &warm,
+            &json!({ "overrides": { "strategy.support-for-all.cost": 3000, "authority.England.children": 3000 }, "iterations": iterations }),
+        );
+        assert!(was);
+        let cold = serve("scenarios/england-2012-13.toml");
+        let (fresh, was) = answer(&cold, &json!({ "overrides": prices, "iterations": iterations }));
+        assert!(!was);
+        assert_eq!(repriced, fresh, "{iterations}");
+        let cold = serve("scenarios/england-2012-13.toml");
+        let (fresh, _) = answer(
+            &cold,
+            &json!({ "overrides": { "strategy.support-for-all.cost": 3000, "authority.England.children": 3000 }, "iterations": iterations }),
+        );
+        assert_eq!(cohort_repriced, fresh, "{iterations}");
+        assert_ne!(repriced["strategies"], cohort_repriced["strategies"], "the answers differ with the values");
+    }
+}

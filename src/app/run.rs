@@ -96,9 +96,9 @@ pub(crate) type Item = (Arc<IterationDigest>, Vec<budget::BudgetRow>);
 /// Reduces one simulated iteration to what a run keeps of it ([`Item`]), on the thread that
 /// simulated it. Each authority's `budget` rows are made only when `rows` (a run that writes
 /// them, or a shard, whose merge may).
-pub(crate) fn reduce(r: sim::IterationResult, flow: bool, rows: bool) -> Item {
-    let spend = if flow { crate::spend::every_authority_spend(&r) } else { Vec::new() };
-    let digest = Arc::new(IterationDigest::with_spend(&r, &spend));
+pub(crate) fn reduce(r: &sim::IterationResult, flow: bool, rows: bool) -> Item {
+    let spend = if flow { crate::spend::every_authority_spend(r) } else { Vec::new() };
+    let digest = Arc::new(IterationDigest::with_spend(r, &spend));
     let rows = if rows { budget::iteration_rows(r.iteration, &spend) } else { Vec::new() };
     (digest, rows)
 }
@@ -112,7 +112,7 @@ pub fn run_command(args: &RunArgs, threads: usize) -> Result<RunOutcome, AppErro
     let rows = output::by_authority(&p.sc, &args.output);
     let finish = Finish::of_run(&p, args, dest);
     finish.run(&p.sc, &p.text, |sink| {
-        let produced = sim::run_map(&p.sc, p.opts, &|| bar.tick_one(), |r| reduce(r, flow, rows), &mut *sink);
+        let produced = sim::run_map(&p.sc, p.opts, &|| bar.tick_one(), |r| reduce(&r, flow, rows), &mut *sink);
         bar.finish();
         produced.map_err(AppError::failed)
     })

@@ -68,6 +68,8 @@ pub struct State {
     pub text: String,
     pub file: String,
     latest: Mutex<BTreeMap<String, u64>>,
+    /// The last small simulation's raw results, for re-pricing ([`Simulated`]).
+    simulated: Mutex<Option<Arc<Simulated>>>,
     /// One lock per named client: its simulations run one at a time.
     running: Mutex<BTreeMap<String, Arc<Mutex<()>>>>,
     /// The `Host` values this server answers to, set once it is bound ([`allowed_hosts`]).
@@ -81,11 +83,26 @@ impl State {
             text,
             file,
             latest: Mutex::new(BTreeMap::new()),
+            simulated: Mutex::new(None),
             running: Mutex::new(BTreeMap::new()),
             hosts: std::sync::OnceLock::new(),
         }
     }
 }
+
+/// The raw results of the last simulation the page asked for, when small enough to keep
+/// ([`MAX_KEPT_TALLIES`]): a request that changes only prices from it (a support price, a cost
+/// line's amount) changes no child's path, so it is answered by re-pricing these results
+/// ([`sim::IterationResult::repriced`]) instead of simulating again.
+pub struct Simulated {
+    /// What the paths depend on: every override that is not a price, and the iterations.
+    paths: (BTreeMap<String, f64>, u32),
+    results: Vec<sim::IterationResult>,
+}
+
+/// The most tallies (iterations × strategies × authorities) kept for re-pricing: the default
+/// scenario at the page's 200 iterations keeps 603.
+pub const MAX_KEPT_TALLIES: usize = 2_000;
 
 /// A what-if request.
 #[derive(Debug, Deserialize)]
@@ -132,6 +149,9 @@ pub struct Answer {
     /// The decision chart: each strategy's net saving with its interval.
     pub svg: String,
     pub server_ms: f64,
+    /// Whether the answer re-priced the last simulation (only prices changed) rather than
+    /// simulating.
+    pub repriced: bool,
 }
 
 /// Why a request failed: bad input (400), superseded by a newer request (409), or a failure.
@@ -165,19 +185,57 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
         .map_err(|f| Refused::Bad(f.error().to_string()))?;
     let opts = RunOptions { seed: sc.meta.seed, iterations: req.iterations, base_case_only: req.iterations == 0 };
     let flow = sc.budget.is_some();
-    let mut digests: Vec<Arc<IterationDigest>> = Vec::new();
-    sim::run_part(
-        &sc,
-        opts.seed,
-        &sim::Part::whole(opts),
-        &|| {},
-        cancelled,
-        |r| super::run::reduce(r, flow, false).0,
-        |d| {
-            digests.push(d);
-            Ok::<_, Refused>(())
-        },
-    )?;
+    // What the children's paths depend on: the overrides that are not prices.
+    let prices = state.sc.price_params();
+    let is_price = |k: &str| state.sc.params.iter().position(|p| p.key == k).is_some_and(|i| prices.contains(&i));
+    let paths =
+        (req.overrides.iter().filter(|(k, _)| !is_price(k)).map(|(k, v)| (k.clone(), *v)).collect(), req.iterations);
+    let kept = state.simulated.lock().unwrap_or_else(|p| p.into_inner()).clone().filter(|c| c.paths == paths);
+    let tallies = (req.iterations as usize + 1) * sc.model.strategies.len() * sc.authorities.len();
+    let repriced = kept.is_some();
+    let digests: Vec<Arc<IterationDigest>> = match kept {
+        // Only prices differ from the last simulation: price its tallies again.
+        Some(kept) => kept
+            .results
+            .iter()
+            .map(|r| {
+                let values = match r.iteration {
+                    0 => sc.point_values(),
+                    i => crate::model::draw_parameters(&sc, sc.meta.seed, i),
+                };
+                super::run::reduce(&r.repriced(&sc, values), flow, false).0
+            })
+            .collect(),
+        None if tallies <= MAX_KEPT_TALLIES => {
+            let mut results = Vec::new();
+            let part = sim::Part::whole(opts);
+            sim::run_part(
+                &sc,
+                opts.seed,
+                &part,
+                &|| {},
+                cancelled,
+                |r| r,
+                |r| {
+                    results.push(r);
+                    Ok::<_, Refused>(())
+                },
+            )?;
+            let digests = results.iter().map(|r| super::run::reduce(r, flow, false).0).collect();
+            *state.simulated.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Simulated { paths, results }));
+            digests
+        }
+        None => {
+            let mut digests = Vec::new();
+            let part = sim::Part::whole(opts);
+            let reduce = |r: sim::IterationResult| super::run::reduce(&r, flow, false).0;
+            sim::run_part(&sc, opts.seed, &part, &|| {}, cancelled, reduce, |d| {
+                digests.push(d);
+                Ok::<_, Refused>(())
+            })?;
+            digests
+        }
+    };
     let run = RunDigest::assemble(&sc, digests)?.ok_or_else(|| Refused::Failed("no base case".into()))?;
     let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
     let settings = Settings { seed: sc.meta.seed, decision_years: 3.0, scope: Scope::WhatIf };
@@ -220,6 +278,7 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
         strategies,
         svg,
         server_ms: start.elapsed().as_secs_f64() * 1e3,
+        repriced,
     })
 }
 

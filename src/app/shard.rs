@@ -307,7 +307,7 @@ fn write_shard(
         &part,
         tick,
         &sim::never,
-        |r| reduce(r, flow, true),
+        |r| reduce(&r, flow, true),
         |(digest, rows): Item| -> anyhow::Result<()> {
             bincode::serde::encode_into_std_write((&*digest, &rows), &mut out, codec())
                 .with_context(|| write_err(DATA))?;

@@ -782,6 +782,19 @@ impl Scenario {
         Scenario { budget: None, ..self.clone() }
     }
 
+    /// The parameters that are prices: each strategy's support price and each cost line's
+    /// amount, in the scenario's model and every authority's. They enter only the pricing of
+    /// tallies ([`crate::price`]), never a child's path.
+    pub fn price_params(&self) -> std::collections::BTreeSet<usize> {
+        let models = std::iter::once(&self.model).chain(self.authorities.iter().filter_map(|a| a.model.as_ref()));
+        let mut out = std::collections::BTreeSet::new();
+        for m in models {
+            out.extend(m.strategies.iter().map(|s| s.cost.0));
+            out.extend(m.costs.iter().map(|c| c.amount.0));
+        }
+        out
+    }
+
     /// The value a what-if key (as [`Scenario::with_overrides`] reads it) has in this
     /// scenario before any override: the point value of a parameter, a strategy's years or
     /// risk-score rule, an authority's children or the horizon. `None` for a key that names
