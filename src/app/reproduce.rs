@@ -284,8 +284,9 @@ pub fn reproduce(iterations: Option<u32>) -> anyhow::Result<Vec<Row>> {
 /// A plain-text table of the rows.
 pub fn table(rows: &[Row]) -> String {
     use std::fmt::Write;
-    // Format every number of a row in the unit of its published figure. The sign goes before
-    // the pound sign, and only on a figure that does not round to zero: "£-0.00m" says nothing.
+    // Format every number of a row in the unit of its published figure. The sign, a true minus
+    // (U+2212), goes before the pound sign, and only on a figure that does not round to zero:
+    // "£-0.00m" says nothing.
     let fmt = |v: f64, unit: f64| {
         let s = if unit.abs() >= 1e5 {
             format!("£{:.2}m", v.abs() / 1e6)
@@ -294,7 +295,7 @@ pub fn table(rows: &[Row]) -> String {
         } else {
             format!("{:.2}%", 100.0 * v.abs())
         };
-        if v < 0.0 && s.bytes().any(|b| (b'1'..=b'9').contains(&b)) { format!("-{s}") } else { s }
+        if v < 0.0 && s.bytes().any(|b| (b'1'..=b'9').contains(&b)) { format!("−{s}") } else { s }
     };
     let mut out = String::new();
     let _ =
@@ -387,6 +388,6 @@ mod tests {
     fn a_difference_that_rounds_to_zero_has_no_sign_and_others_keep_theirs() {
         let t = table(&[money_row(66_999_000.0, -1_000.0), money_row(66_640_000.0, -360_000.0)]);
         assert!(!t.contains("-£0.00m") && !t.contains("£-"), "{t}");
-        assert!(t.contains(" £0.00m") && t.contains(" -£0.36m"), "{t}");
+        assert!(t.contains(" £0.00m") && t.contains(" −£0.36m"), "{t}");
     }
 }

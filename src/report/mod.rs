@@ -272,7 +272,7 @@ fn ranked_table(d: &ReportData, ranked: &[Standing]) -> Markup {
 fn fmt_cell(metric: Metric, v: Option<f64>) -> String {
     match v {
         None => "–".into(),
-        Some(v) if metric == Metric::ReturnPerPound => format!("£{v:.2}"),
+        Some(v) if metric == Metric::ReturnPerPound => crate::results::format::money_pence(v),
         Some(v) if metric == Metric::CostPerBreakdownAverted => money(v),
         Some(v) => match metric.unit() {
             Unit::Pounds => money(v),

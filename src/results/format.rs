@@ -47,6 +47,15 @@ pub fn money(x: f64) -> String {
     signed(x < 0.0, body)
 }
 
+/// Pounds and pence, always two decimals: "£0.81", "−£0.11", "£1.00" (the return per £1 of
+/// support).
+pub fn money_pence(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    signed(x < 0.0, format!("£{:.2}", x.abs()))
+}
+
 /// One decimal, with thousands separators on the whole part ("1,234.5"; "2.0" stays).
 fn trim1(x: f64) -> String {
     let r = (x * 10.0).round() / 10.0;

@@ -22,7 +22,8 @@ use super::table::Kind;
 use super::tables::AuthorityRow;
 use super::verdict::{Standing, headline_note, period, standings};
 
-const POUNDS: &str = "\"£\"#,##0;-\"£\"#,##0";
+/// Negative pounds as everywhere else: a true minus (U+2212) before the pound sign.
+const POUNDS: &str = "\"£\"#,##0;\"−£\"#,##0";
 const SHARE: &str = "0.0%";
 const COUNT: &str = "#,##0";
 

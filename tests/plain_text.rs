@@ -1,0 +1,96 @@
+//! What a person reads, checked across the shipped scenarios' outputs (#30): one money format
+//! everywhere, a true minus sign (U+2212) before the pound sign ("−£0.11"), never "£-0.11",
+//! "-£0.11" or "£−0.11", and never a signed zero ("−£0").
+//!
+//! Every text a run writes for people is scanned: the report, every chart's SVG, `DATA.md`,
+//! the verdicts in `summary.json`, the terminal summary; and `compare`'s terminal text and
+//! page, and the `breakeven` and `tornado` commands' output.
+
+mod common;
+
+use std::path::Path;
+
+use common::reunify;
+
+/// The wrong forms of money, with where each was found.
+fn wrong_money(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c != '£' {
+            continue;
+        }
+        let before = if i > 0 { chars[i - 1] } else { ' ' };
+        let after = chars.get(i + 1).copied().unwrap_or(' ');
+        let next = chars.get(i + 2).copied().unwrap_or(' ');
+        let at = || chars[i.saturating_sub(30)..(i + 30).min(chars.len())].iter().collect::<String>();
+        if after == '-' || after == '−' {
+            out.push(format!("sign after the pound sign: …{}…", at()));
+        }
+        if before == '-' {
+            out.push(format!("a hyphen for a minus: …{}…", at()));
+        }
+        if before == '−' && after == '0' && !(next == '.' || next == ',' || next.is_ascii_digit()) {
+            out.push(format!("a signed zero: …{}…", at()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_scanner_finds_each_wrong_form() {
+    assert_eq!(wrong_money("saves £5,627, costs −£0.11 and −£34.8m; £0 and £0.00").len(), 0);
+    for bad in ["£-0.11", "-£0.11", "£−0.11", "−£0", "−£0k", "£-0k"] {
+        assert!(!wrong_money(&format!("return {bad} each")).is_empty(), "{bad}");
+    }
+}
+
+/// Every file under `dir` a person reads.
+fn texts(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ["html", "svg", "md", "json"].contains(&ext) {
+            out.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_text_writes_money_one_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut found = Vec::new();
+    let mut scan = |name: &str, text: &str| {
+        for w in wrong_money(text) {
+            found.push(format!("{name}: {w}"));
+        }
+    };
+    let mut outs = Vec::new();
+    for sc in ["england-2012-13", "holmes-2014", "england-2014-2020", "holmes-2024", "dfe-2006-07-cohort"] {
+        let out = dir.path().join(sc);
+        let run = reunify()
+            .args(["run", &format!("scenarios/{sc}.toml"), "--iterations", "20", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{sc}: {}", String::from_utf8_lossy(&run.stderr));
+        scan(&format!("{sc}: terminal"), &String::from_utf8_lossy(&run.stdout));
+        for (file, text) in texts(&out) {
+            scan(&file, &text);
+        }
+        outs.push(out);
+    }
+    let page = dir.path().join("compare.html");
+    let compare = reunify().arg("compare").args([&outs[0], &outs[1]]).arg("--out").arg(&page).output().unwrap();
+    assert!(compare.status.success(), "{}", String::from_utf8_lossy(&compare.stderr));
+    scan("compare: terminal", &String::from_utf8_lossy(&compare.stdout));
+    scan("compare.html", &std::fs::read_to_string(&page).unwrap());
+    for cmd in ["breakeven", "tornado"] {
+        let o = reunify().args([cmd, "scenarios/holmes-2014.toml"]).output().unwrap();
+        assert!(o.status.success());
+        scan(cmd, &String::from_utf8_lossy(&o.stdout));
+    }
+    assert!(found.is_empty(), "{} wrong forms of money:\n{}", found.len(), found.join("\n"));
+}
