@@ -37,3 +37,34 @@ fn every_relative_link_in_the_docs_resolves() {
     }
     assert!(checked >= 4, "the docs link to their pages and pictures ({checked} links)");
 }
+
+/// The reference pages are generated from the code (`reunify::app::docs`): the command line
+/// from clap, the scenario format from the template, the outputs from the table types. A page
+/// that differs from what the code makes is stale; `REUNIFY_BLESS=1 cargo test --test docs`
+/// rewrites it.
+#[test]
+fn the_generated_reference_pages_are_up_to_date() {
+    let bless = std::env::var_os("REUNIFY_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (page, text) in reunify::app::docs::pages() {
+        let path = Path::new("docs").join(page);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        } else {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale generated pages (run `REUNIFY_BLESS=1 cargo test --test docs` and commit them): {}",
+        stale.join(", ")
+    );
+    let summary = std::fs::read_to_string("docs/SUMMARY.md").unwrap();
+    for (page, _) in reunify::app::docs::pages() {
+        assert!(summary.contains(&format!("({page})")), "docs/SUMMARY.md links {page}");
+    }
+}

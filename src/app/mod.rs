@@ -11,6 +11,7 @@
 pub mod check;
 pub mod cli;
 pub mod compare;
+pub mod docs;
 pub mod error;
 pub mod files;
 pub mod import;
