@@ -187,7 +187,7 @@ fn defect_07_names_that_spreadsheets_read_as_formulas_are_refused() {
     let out = dir.path().join("s.toml");
     refused(
         &["import-dfe", &p, "--year", "2013", "--out", out.to_str().unwrap()],
-        "line 3: authority name \"=cmd|' /C calc'!A0\" does not start with a letter or digit",
+        "line 3: authority name \"=cmd|' /C calc'!A0\": does not start with a letter or digit",
     );
 }
 

@@ -188,7 +188,7 @@ fn the_pilot_command_prints_each_size_and_writes_its_table_and_chart() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("families per arm") && text.contains("ENBS"), "{text}");
-    assert!(text.contains("A two-arm pilot of targeted-support against usual-care"), "{text}");
+    assert!(text.contains("A two-arm pilot of targeted support against usual care"), "{text}");
     assert!(text.contains("valued at £130,000 per breakdown averted (given by --wtp)"), "{text}");
     let rows: Vec<pilot::EvsiRow> = reunify::results::table::read(dir.path()).unwrap();
     assert_eq!(rows.iter().map(|r| r.families_per_arm).collect::<Vec<_>>(), vec![40, 80, 160]);
@@ -281,7 +281,7 @@ fn a_run_with_a_pilot_writes_its_table_summary_and_report_section() {
     assert!(wtp.iter().all(|w| (w.population_evpi - 4.0 * w.evpi).abs() <= 0.03));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains(r#"<h2 id="pilot">Is a local pilot worth running?</h2>"#));
-    assert!(html.contains("A two-arm pilot of targeted-support"));
+    assert!(html.contains("A two-arm pilot of targeted support"));
     for chart in ["evsi", "evpi_curve"] {
         assert!(out.join(format!("{chart}.png")).exists() && out.join(format!("{chart}.svg")).exists(), "{chart}");
     }

@@ -94,3 +94,80 @@ fn every_text_writes_money_one_way() {
     }
     assert!(found.is_empty(), "{} wrong forms of money:\n{}", found.len(), found.join("\n"));
 }
+
+/// The names a scenario gives its strategies, risk factors and cost lines that are identifiers
+/// (with `_` or `-`): a person reads labels, never these, in a sentence.
+fn identifiers(file: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let sc = reunify::scenario::Scenario::from_toml_str(&text, file).unwrap();
+    let mut out: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
+    out.extend(sc.model.risk_factors.iter().map(|r| r.name.clone()));
+    out.extend(sc.model.costs.iter().map(|c| c.name.clone()));
+    out.retain(|n| n.contains(['_', '-']));
+    out
+}
+
+/// The sentences of an HTML page: the text of each `<p>`, tags removed.
+fn paragraphs(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    // `<p>` and `<p class=...>`, not `<path` or `<pattern`.
+    for part in html.split("<p").skip(1).filter(|p| p.starts_with('>') || p.starts_with(' ')) {
+        let Some(start) = part.find('>') else { continue };
+        let body = &part[start + 1..part.find("</p>").unwrap_or(part.len())];
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in body.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        out.push(text);
+    }
+    out
+}
+
+/// #30: no identifier appears in a sentence of the verdict (terminal and report), any
+/// paragraph of the report or a cell of its tables, for every shipped scenario; the CSV and
+/// Parquet tables keep the names.
+#[test]
+fn sentences_name_strategies_and_risk_factors_by_their_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut found = Vec::new();
+    for sc in ["england-2012-13", "holmes-2014", "england-2014-2020", "holmes-2024", "dfe-2006-07-cohort"] {
+        let file = format!("scenarios/{sc}.toml");
+        let ids = identifiers(&file);
+        let out = dir.path().join(sc);
+        let run = reunify().args(["run", &file, "--iterations", "20", "--out"]).arg(&out).output().unwrap();
+        assert!(run.status.success());
+        let mut texts = vec![("terminal".to_string(), String::from_utf8_lossy(&run.stdout).into_owned())];
+        let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+        texts.extend(paragraphs(&report).into_iter().map(|p| ("report.html".to_string(), p)));
+        // The report's own tables, for people: every cell that holds text only.
+        for cell in report.split("<td").skip(1) {
+            let body = &cell[cell.find('>').map_or(0, |i| i + 1)..cell.find("</td>").unwrap_or(cell.len())];
+            // A parameter's key is shown as code beside its label, to find it in inputs.csv.
+            let body = match (body.find("<code>"), body.find("</code>")) {
+                (Some(a), Some(b)) if a < b => format!("{}{}", &body[..a], &body[b..]),
+                _ => body.to_string(),
+            };
+            let text: String = body.split('<').map(|p| p.split_once('>').map_or(p, |(_, t)| t)).collect();
+            texts.push(("report.html table".to_string(), text));
+        }
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        for st in summary["strategies"].as_array().unwrap() {
+            texts.push(("summary.json offered_to".into(), st["offered_to"].as_str().unwrap_or("").to_string()));
+        }
+        for (place, text) in texts {
+            for id in &ids {
+                if text.contains(id.as_str()) {
+                    found.push(format!("{sc} {place}: {id:?} in {:?}", &text[..text.len().min(200)]));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{} identifiers in sentences:\n{}", found.len(), found.join("\n"));
+}

@@ -65,7 +65,7 @@ fn a_run_writes_every_chart_and_a_self_contained_report_with_summary_numbers() {
     let addresses: Vec<&str> = html.match_indices("http").map(|(i, _)| &html[i..(i + 30).min(html.len())]).collect();
     assert!(addresses.iter().all(|a| a.starts_with("http://www.w3.org/")), "network addresses: {addresses:?}");
     assert!(!html.contains("<script"), "no JavaScript");
-    assert!(html.contains("per breakdown averted, targeted-support is the better choice"), "where the decision turns");
+    assert!(html.contains("per breakdown averted, targeted support is the better choice"), "where the decision turns");
     assert!(html.contains("where the choice is most uncertain, perfect information would be worth"), "EVPI there");
     assert!(!html.contains("src=\"http"), "no external resources");
     assert_eq!(html.matches("<svg").count(), CHARTS.len(), "every chart inlined");
@@ -81,12 +81,12 @@ fn a_run_writes_every_chart_and_a_self_contained_report_with_summary_numbers() {
             .unwrap()
     };
     for st in &summary.strategies {
-        assert!(html.contains(&st.name), "{}", st.name);
+        assert!(html.contains(&st.display_label()), "{}", st.display_label());
     }
     // Targeted support is `same_as` support for all: the inputs table says one draw drives both.
     let effect = summary.inputs.iter().find(|p| p.key == "strategy.support-for-all.hr_reentry").unwrap();
     assert_eq!(effect.strategies, ["support-for-all", "targeted-support"]);
-    assert!(html.contains("one draw for support-for-all, targeted-support"));
+    assert!(html.contains("one draw for Support for all, Targeted support"));
     // "What would it take?" comes before the summary table and quotes summary.json's break-even.
     let what = html.find("What would it take?").expect("break-even section");
     assert!(what < html.find("Summary by strategy").unwrap());
@@ -370,7 +370,7 @@ fn the_cheers_appendix_answers_each_item_from_the_run() {
     assert!(answer(10).contains("3.5% a year"), "{}", answer(10));
     assert!(answer(15).contains("2014 prices"), "{}", answer(15));
     assert!(answer(9).starts_with("5 years"), "{}", answer(9));
-    for name in ["usual-care", "support-for-all", "targeted-support"] {
+    for name in ["Usual care", "Support for all", "Targeted support"] {
         assert!(answer(7).contains(name), "{}", answer(7));
     }
     assert!(answer(20).contains("40 iterations"), "{}", answer(20));

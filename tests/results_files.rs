@@ -234,9 +234,7 @@ fn compare_sets_two_runs_side_by_side_and_names_what_differs() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(
-        text.contains(
-            "Support (support): price of support (strategy.support.cost): £5,627 (fixed 5627) → £4,000 (fixed 4000)"
-        ),
+        text.contains("Support: price of support (strategy.support.cost): £5,627 (fixed 5627) → £4,000 (fixed 4000)"),
         "{text}"
     );
     // A cheaper price saves more, beyond noise; the breakdowns averted do not change at all.

@@ -82,7 +82,10 @@ pub fn breakeven(file: &Path, seed: Option<u64>) -> Result<(), AppError> {
     let sc = load_scenario(file)?;
     let rows = Resimulation::simulate(&sc, seed.unwrap_or(sc.meta.seed))?.breakeven()?;
     for b in &rows {
-        println!("{}", results::verdict::breakeven_sentence(b, sc.horizon()));
+        println!(
+            "{}",
+            results::verdict::breakeven_sentence(b, sc.horizon(), &results::verdict::Labels::of_scenario(&sc))
+        );
     }
     Ok(())
 }

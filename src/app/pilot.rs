@@ -141,7 +141,15 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), AppError> {
                 );
             }
             println!();
-            println!("{}", crate::results::verdict::pilot_sentence(&valued.summary, &valued.rows, comparator));
+            println!(
+                "{}",
+                crate::results::verdict::pilot_sentence(
+                    &valued.summary,
+                    &valued.rows,
+                    comparator,
+                    &crate::results::verdict::Labels::of_scenario(&sc),
+                )
+            );
         }
     }
     Ok(())

@@ -124,6 +124,8 @@ pub struct WhatIf {
 #[derive(Debug, Serialize)]
 pub struct Headline {
     pub strategy: String,
+    /// The strategy in words, as the page shows it.
+    pub label: String,
     pub rank: usize,
     pub is_comparator: bool,
     pub net_saving: Option<f64>,
@@ -255,6 +257,7 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
             Headline {
                 breakeven_hazard_ratio: b.and_then(|b| b.breakeven_hazard_ratio),
                 strategy: st.strategy,
+                label: st.label,
                 rank: st.rank,
                 is_comparator: st.is_comparator,
                 net_saving: st.net_saving,
@@ -339,7 +342,7 @@ pub fn scenario_info(sc: &Scenario) -> ScenarioInfo {
         ] {
             controls.push(Control {
                 key: format!("strategy.{}.{field}", st.name),
-                label: format!("Support ({}): {label}", st.name),
+                label: format!("{}: {label}", st.label),
                 unit: "years".into(),
                 default,
                 range: (0.0, 5.0),
@@ -351,7 +354,7 @@ pub fn scenario_info(sc: &Scenario) -> ScenarioInfo {
             let n = sc.model.risk_factors.len();
             controls.push(Control {
                 key: format!("strategy.{}.min_risk_score", st.name),
-                label: format!("Support ({}): eligible from this many risk factors", st.name),
+                label: format!("{}: eligible from this many risk factors", st.label),
                 unit: "risk factors".into(),
                 default: min_risk_score.unwrap_or(0) as f64,
                 range: (0.0, n as f64),

@@ -56,7 +56,7 @@ pub fn items(d: &ReportData) -> Vec<Item> {
     let s = &d.summary;
     let psa = s.has_psa();
     let others: Vec<&crate::results::summary::StrategyInfo> = s.strategies.iter().skip(1).collect();
-    let strategy_names: Vec<String> = others.iter().map(|st| st.name.clone()).collect();
+    let strategy_names: Vec<String> = others.iter().map(|st| st.display_label()).collect();
     let authorities: Vec<String> = s.authorities.iter().map(|a| a.name.clone()).collect();
     let period = crate::results::verdict::period(s);
     let mut out = Vec::with_capacity(28);
@@ -79,7 +79,7 @@ pub fn items(d: &ReportData) -> Vec<Item> {
     let mut background = format!(
         "Whether funded support after a return home from care ({}) averts breakdowns (re-entries to care), and at what cost, against {}.",
         strategy_names.join("; "),
-        s.comparator
+        s.prose_label(&s.comparator)
     );
     if let Some(desc) = &s.description {
         let _ = write!(background, " {desc}");
@@ -98,7 +98,7 @@ pub fn items(d: &ReportData) -> Vec<Item> {
         .filter(|r| r.key.starts_with("risk_factor.") && r.key.ends_with(".prevalence"))
         .map(|r| {
             let name = r.key.trim_start_matches("risk_factor.").trim_end_matches(".prevalence");
-            format!("{name} {}", percent(r.point))
+            format!("{} {}", crate::scenario::in_sentence(&crate::scenario::label_from_name(name)), percent(r.point))
         })
         .collect();
     let mut population = format!(
@@ -137,13 +137,13 @@ pub fn items(d: &ReportData) -> Vec<Item> {
             if i == 0 {
                 format!(
                     "{} (the comparator): {}",
-                    st.name,
+                    st.display_label(),
                     st.source.clone().unwrap_or_else(|| "services as usual".into())
                 )
             } else {
                 format!(
                     "{}: support offered to {}, take-up {}, at {} {}",
-                    st.name,
+                    st.display_label(),
                     st.offered_to,
                     percent(st.take_up),
                     money(st.cost),
@@ -346,7 +346,7 @@ pub fn items(d: &ReportData) -> Vec<Item> {
             let averted = s.central(&st.name, Kind::Increment, Metric::BreakdownsAverted);
             let mut t = format!(
                 "{}: net saving {} and {} breakdowns averted {period}",
-                st.name,
+                st.display_label(),
                 net.map_or("–".into(), money),
                 averted.map_or("–".into(), |a| number(a, 1))
             );
@@ -369,12 +369,17 @@ pub fn items(d: &ReportData) -> Vec<Item> {
         23,
         "Results",
         "Summary of main results",
-        format!("Against {} ({}): {}.", s.comparator, if psa { "PSA means" } else { "base case" }, results.join("; ")),
+        format!(
+            "Against {} ({}): {}.",
+            s.prose_label(&s.comparator),
+            if psa { "PSA means" } else { "base case" },
+            results.join("; ")
+        ),
     ));
     let mut effect = Vec::new();
     for st in &others {
         if let Some(p) = s.central(&st.name, Kind::Increment, Metric::SavesMoney).filter(|_| psa) {
-            effect.push(format!("{} saves money in {} of simulations", st.name, percent(p)));
+            effect.push(format!("{} saves money in {} of simulations", st.display_label(), percent(p)));
         }
     }
     if let Some(top) = d.tornado.iter().max_by(|a, b| a.swing.total_cmp(&b.swing)) {

@@ -18,7 +18,7 @@ pub fn curve_chart(d: &ReportData) -> ReentryChart {
         .iter()
         .enumerate()
         .map(|(i, st)| CurveSeries {
-            name: st.name.clone(),
+            name: st.display_label(),
             index: i,
             points: d
                 .curve
@@ -59,7 +59,11 @@ pub fn local_curve_chart(d: &ReportData) -> Option<LocalFitChart> {
     Some(LocalFitChart {
         observed: observed.iter().map(|p| (p.months, p.share, p.lo, p.hi)).collect(),
         fitted,
-        fitted_label: format!("Model, {} ({})", s.comparator, if psa { "mean of simulations" } else { "base case" }),
+        fitted_label: format!(
+            "Model, {} ({})",
+            s.prose_label(&s.comparator),
+            if psa { "mean of simulations" } else { "base case" }
+        ),
     })
 }
 
@@ -71,7 +75,7 @@ pub fn cost_chart(d: &ReportData) -> CostChart {
         .map(|st| {
             let g = |m: Metric| d.central(&st.name, Kind::Level, m).unwrap_or(0.0);
             CostBar {
-                name: st.name.clone(),
+                name: st.display_label(),
                 support: g(Metric::SupportCost),
                 breakdown: g(Metric::BreakdownCost),
                 other: g(Metric::OtherCost),
@@ -94,7 +98,7 @@ pub fn saving_chart(d: &ReportData) -> NetSavingChart {
                 d.psa.get(&st.name).map(|v| v.iter().map(|r| r.net_saving).collect()).unwrap_or_default();
             let (low, high) = d.interval(&st.name, Kind::Increment, Metric::NetSaving).unwrap_or((f64::NAN, f64::NAN));
             SavingSeries {
-                name: st.name.clone(),
+                name: st.display_label(),
                 index: i,
                 mean: d.central(&st.name, Kind::Increment, Metric::NetSaving).unwrap_or(f64::NAN),
                 p_saves: d.central(&st.name, Kind::Increment, Metric::SavesMoney).unwrap_or(f64::NAN),
@@ -104,7 +108,7 @@ pub fn saving_chart(d: &ReportData) -> NetSavingChart {
             }
         })
         .collect();
-    NetSavingChart { comparator: d.summary.comparator.clone(), series }
+    NetSavingChart { comparator: d.summary.prose_label(&d.summary.comparator), series }
 }
 
 /// Simulations drawn as dots on the cost-effectiveness plane, per strategy: the first ones
@@ -120,7 +124,7 @@ pub fn plane_chart(d: &ReportData) -> PlaneChart {
         .enumerate()
         .skip(1)
         .map(|(i, st)| PlaneSeries {
-            name: st.name.clone(),
+            name: st.display_label(),
             index: i,
             points: d
                 .psa
@@ -129,7 +133,7 @@ pub fn plane_chart(d: &ReportData) -> PlaneChart {
                 .unwrap_or_default(),
         })
         .collect();
-    PlaneChart { comparator: d.summary.comparator.clone(), series }
+    PlaneChart { comparator: d.summary.prose_label(&d.summary.comparator), series }
 }
 
 pub fn outcome_chart(d: &ReportData) -> OutcomeChart {
@@ -155,7 +159,7 @@ pub fn outcome_chart(d: &ReportData) -> OutcomeChart {
             .collect(),
     })
     .collect();
-    OutcomeChart { strategies: d.summary.strategies.iter().map(|s| s.name.clone()).collect(), groups }
+    OutcomeChart { strategies: d.summary.strategies.iter().map(|s| s.display_label()).collect(), groups }
 }
 
 /// The decision chart: each strategy's net saving against the comparator with its 95%
@@ -163,7 +167,7 @@ pub fn outcome_chart(d: &ReportData) -> OutcomeChart {
 pub fn decision_chart(s: &SummaryFile) -> DecisionChart {
     let d = s;
     DecisionChart {
-        comparator: s.comparator.clone(),
+        comparator: s.prose_label(&s.comparator),
         psa: s.psa_iterations > 0,
         rows: s
             .strategies
@@ -174,7 +178,7 @@ pub fn decision_chart(s: &SummaryFile) -> DecisionChart {
                 let mean = d.central(&st.name, Kind::Increment, Metric::NetSaving).unwrap_or(f64::NAN);
                 let (lo, hi) = d.interval(&st.name, Kind::Increment, Metric::NetSaving).unwrap_or((mean, mean));
                 DecisionRow {
-                    name: st.name.clone(),
+                    name: st.display_label(),
                     index: i,
                     mean,
                     low: lo,
@@ -199,8 +203,8 @@ pub fn tornado_chart(d: &ReportData) -> Option<TornadoChart> {
     let unit =
         |key: &str| s.inputs.iter().find(|p| p.key == key).map(|p| super::value_unit(&p.key)).unwrap_or_default();
     Some(TornadoChart {
-        strategy: st.name.clone(),
-        comparator: s.comparator.clone(),
+        strategy: st.display_label(),
+        comparator: s.prose_label(&s.comparator),
         base,
         bars: rows
             .iter()
@@ -233,7 +237,7 @@ pub fn acceptability_chart(d: &ReportData) -> Option<AcceptabilityChart> {
             .enumerate()
             .skip(1)
             .map(|(i, st)| AcceptSeries {
-                name: st.name.clone(),
+                name: st.display_label(),
                 index: i,
                 points: d
                     .acceptability
@@ -273,7 +277,7 @@ pub fn authority_chart(d: &ReportData) -> Option<AuthorityChart> {
         return None;
     }
     Some(AuthorityChart {
-        strategy: first.name.clone(),
+        strategy: first.display_label(),
         index: 1,
         points: rows
             .iter()
@@ -296,13 +300,13 @@ pub fn budget_chart(d: &ReportData) -> Option<BudgetChart> {
         |st: &str, y: &str, line: &str| b.find(st, y, line, "cash").and_then(|x| x.central(psa)).unwrap_or(f64::NAN);
     Some(BudgetChart {
         years: b.financial_years.clone(),
-        comparator: s.comparator.clone(),
+        comparator: s.prose_label(&s.comparator),
         spend: s
             .strategies
             .iter()
             .enumerate()
             .map(|(i, st)| BudgetSpend {
-                name: st.name.clone(),
+                name: st.display_label(),
                 index: i,
                 years: b
                     .financial_years
@@ -323,7 +327,7 @@ pub fn budget_chart(d: &ReportData) -> Option<BudgetChart> {
             .enumerate()
             .skip(1)
             .map(|(i, st)| BudgetNet {
-                name: st.name.clone(),
+                name: st.display_label(),
                 index: i,
                 years: b
                     .financial_years
@@ -349,7 +353,12 @@ pub fn two_way_chart(d: &ReportData) -> Option<TwoWayChart> {
         return None;
     }
     let hr = s.breakeven.iter().find(|b| b.strategy == st.name).map_or(f64::NAN, |b| b.scenario_hazard_ratio);
-    Some(TwoWayChart { strategy: st.name.clone(), comparator: s.comparator.clone(), points, scenario: (st.cost, hr) })
+    Some(TwoWayChart {
+        strategy: st.display_label(),
+        comparator: s.prose_label(&s.comparator),
+        points,
+        scenario: (st.cost, hr),
+    })
 }
 
 /// Acceptability over willingness to pay per breakdown averted, from `wtp.csv`, with the
@@ -368,7 +377,7 @@ fn wtp_series(d: &ReportData, y: impl Fn(&crate::wtp::WtpPoint) -> f64) -> Vec<W
         .iter()
         .enumerate()
         .map(|(i, st)| WtpSeries {
-            name: st.name.clone(),
+            name: st.display_label(),
             index: i,
             points: d.wtp.iter().filter(|p| p.strategy == st.name).map(|p| (p.wtp, y(p))).collect(),
         })
@@ -377,7 +386,7 @@ fn wtp_series(d: &ReportData, y: impl Fn(&crate::wtp::WtpPoint) -> f64) -> Vec<W
 
 /// Where the strategy of largest expected net benefit changes, and to which.
 fn wtp_turns(d: &ReportData) -> Vec<(f64, String)> {
-    crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, to)).collect()
+    crate::wtp::turns(&d.wtp).into_iter().map(|(w, _, to)| (w, d.summary.label(&to))).collect()
 }
 
 /// EVPPI at the willingness to pay where the choice is most uncertain (`evppi_wtp.csv`), top

@@ -248,7 +248,7 @@ fn ranked_table(d: &ReportData, ranked: &[Standing]) -> Markup {
             @for st in ranked {
                 tr {
                     td { (st.rank) }
-                    td { (swatch(index(&st.strategy))) (st.strategy) @if st.is_comparator { " (comparator)" } }
+                    td { (swatch(index(&st.strategy))) (st.label) @if st.is_comparator { " (comparator)" } }
                     td { (st.offered_to) }
                     td.num { (opt(st.support_cost, money)) }
                     td.num {
@@ -314,7 +314,7 @@ fn summary_table(d: &ReportData) -> Markup {
                     .chain(increments.iter().filter(|_| i > 0).map(|m| (Kind::Increment, *m))).collect();
                 @for (j, (kind, m)) in rows.iter().enumerate() {
                     tr {
-                        td { @if j == 0 { (swatch(i)) (st.name) } }
+                        td { @if j == 0 { (swatch(i)) (st.display_label()) } }
                         td { (m.label()) @if m.unit() == Unit::Pounds && !m.name().ends_with("undiscounted") && *m != Metric::NetSavingUndiscounted { " (discounted)" } }
                         td.num { (fmt_cell(*m, d.central(&st.name, *kind, *m))) }
                         @if psa {
@@ -347,7 +347,7 @@ fn budget_table(d: &ReportData) -> Markup {
             @for (i, st) in s.strategies.iter().enumerate() {
                 @for (j, y) in b.financial_years.iter().enumerate() {
                     tr {
-                        td { @if j == 0 { (swatch(i)) (st.name) } }
+                        td { @if j == 0 { (swatch(i)) (st.display_label()) } }
                         td { (y) }
                         td.num { (money(central(&st.name, y, "support", "cash"))) }
                         td.num { (money(central(&st.name, y, "breakdown_care", "cash"))) }
@@ -392,7 +392,7 @@ fn inputs_table(d: &ReportData) -> Markup {
                         (if p.label.is_empty() { &p.key } else { &p.label })
                         br; small { code { (p.key) } }
                         // A parameter shared by strategies through `same_as` says so: its draw drives them all.
-                        @if p.strategies.len() > 1 { br; small { "one draw for " (p.strategies.join(", ")) } }
+                        @if p.strategies.len() > 1 { br; small { "one draw for " (p.strategies.iter().map(|n| d.summary.label(n)).collect::<Vec<_>>().join(", ")) } }
                     }
                     td.num { (fmt_value(p.point, value_unit(&p.key))) }
                     td { (p.distribution) }
@@ -453,7 +453,7 @@ fn validation_section(d: &ReportData, chart: Option<&Markup>) -> Markup {
     html! {
         p {
             "Each row sets a figure published from independent national data against the model's prediction for the comparator ("
-            (d.summary.comparator) "). None of them is a figure the scenario was calibrated to, and none was used to tune it. "
+            (d.summary.prose_label(&d.summary.comparator)) "). None of them is a figure the scenario was calibrated to, and none was used to tune it. "
             "A figure lies inside when, within its rounding, it meets the 95% interval across simulations."
         }
         table {
@@ -533,7 +533,7 @@ fn frontier_table(d: &ReportData) -> Markup {
             tr { th { "Strategy" } th.num { "Incremental cost" } th.num { "Breakdowns averted" } th { "Standing" } th.num { "Cost per extra breakdown averted (ICER)" } }
             @for r in &d.frontier {
                 tr {
-                    td { (r.strategy) }
+                    td { (crate::results::verdict::Labels::of_summary(&d.summary).alone(&r.strategy)) }
                     td.num { (money(r.incremental_cost)) }
                     td.num { (number(r.breakdowns_averted, 1)) }
                     td { (if r.dominated_by.is_empty() { r.standing.clone() } else { format!("{} by {}", r.standing, r.dominated_by) }) }
@@ -603,6 +603,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
     let dir = &Drawn::new(dir);
     let s = &d.summary;
     let psa = s.psa_iterations > 0;
+    let labels = crate::results::verdict::Labels::of_summary(s);
     let several = s.strategies.len() > 1;
     let ranked = standings(s);
     let decision = if several {
@@ -648,7 +649,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
             dir,
             &format!(
                 "Each histogram shows the net saving against {} across simulations: to the right of the black zero line the strategy saves money; the solid line is the mean and dashed lines the 95% interval.",
-                s.comparator
+                s.prose_label(&s.comparator)
             ),
         )?);
         charts.push(figure(
@@ -808,13 +809,13 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                 @if let Some(f) = &decision { (f) }
                 @if let Some(desc) = &s.description { p { (desc) } }
                 h2 { "What would it take?" }
-                @for b in &s.breakeven { p.headline { (breakeven_sentence(b, s.horizon_years)) } }
+                @for b in &s.breakeven { p.headline { (breakeven_sentence(b, s.horizon_years, &labels)) } }
                 @if let Some(note) = breakeven_sample_note(s) { p.meta { (note) } }
                 @if s.breakeven.is_empty() { p { "The scenario has only a comparator; there is nothing to break even against." } }
                 @if let Some(b) = &s.budget {
                     h2 { "Budget by financial year" }
                     p { (crate::results::verdict::flow_sentence(b)) }
-                    @for p in &b.payback { p.headline { (payback_sentence(b, p, psa)) } }
+                    @for p in &b.payback { p.headline { (payback_sentence(b, p, psa, &labels)) } }
                     @if let Some(f) = &budget { (f) }
                     (budget_table(d))
                 }
@@ -844,7 +845,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                 }
                 @if let Some(f) = &wtp {
                     h2 #values { "Valuing children's outcomes" }
-                    p.headline { (crate::results::verdict::wtp_sentence(&d.wtp, &d.summary.comparator)) }
+                    p.headline { (crate::results::verdict::wtp_sentence(&d.wtp, &d.summary.comparator, &labels)) }
                     @if let Some(t) = voi_at_wtp_sentence(d) { p { (t) } }
                     (f)
                     @if let Some(f) = &enb { (f) }
@@ -854,7 +855,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                 }
                 @if let (Some(p), Some(f)) = (&s.pilot, &evsi) {
                     h2 #pilot { "Is a local pilot worth running?" }
-                    p.headline { (crate::results::verdict::pilot_sentence(p, &d.evsi, &s.comparator)) }
+                    p.headline { (crate::results::verdict::pilot_sentence(p, &d.evsi, &s.comparator, &labels)) }
                     (f)
                     (evsi_table(d, p))
                 }

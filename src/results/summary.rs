@@ -63,6 +63,10 @@ pub struct AuthorityInfo {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StrategyInfo {
     pub name: String,
+    /// The strategy in words, for everything a person reads ("Targeted support"); the name
+    /// stays in the tables. Made from the name for a summary written before labels.
+    #[serde(default)]
+    pub label: String,
     pub description: Option<String>,
     /// Who is offered support, in words.
     pub offered_to: String,
@@ -134,15 +138,19 @@ fn offered_to(sc: &Scenario, e: &Eligibility) -> String {
         Eligibility::All => "all children".into(),
         Eligibility::None => "no one".into(),
         Eligibility::Rule { any_of, min_risk_score } => {
-            let names: Vec<&str> = any_of.iter().map(|&j| sc.model.risk_factors[j].name.as_str()).collect();
-            let mut parts = Vec::new();
-            if !names.is_empty() {
-                parts.push(format!("children with any of {}", names.join(", ")));
+            let names: Vec<String> =
+                any_of.iter().map(|&j| crate::scenario::in_sentence(&sc.model.risk_factors[j].label)).collect();
+            let listed = match names.as_slice() {
+                [] => None,
+                [one] => Some(one.clone()),
+                [init @ .., last] => Some(format!("any of: {} or {last}", init.join(", "))),
+            };
+            match (listed, min_risk_score) {
+                (Some(l), Some(m)) => format!("children with {l}, and at least {m} risk factors in all"),
+                (Some(l), None) => format!("children with {l}"),
+                (None, Some(m)) => format!("children with at least {m} risk factors"),
+                (None, None) => "all children".into(),
             }
-            if let Some(m) = min_risk_score {
-                parts.push(format!("at least {m} risk factors"));
-            }
-            parts.join(" and ")
         }
     }
 }
@@ -166,7 +174,29 @@ fn eligible_children(sc: &Scenario, s: usize) -> Option<f64> {
     Some(total)
 }
 
+impl StrategyInfo {
+    /// The strategy in words: its label, or one made from its name for a summary written
+    /// before labels.
+    pub fn display_label(&self) -> String {
+        if self.label.is_empty() { crate::scenario::label_from_name(&self.name) } else { self.label.clone() }
+    }
+}
+
 impl SummaryFile {
+    /// A strategy's label standing alone ("Targeted support"); a name it does not know is made
+    /// readable.
+    pub fn label(&self, name: &str) -> String {
+        self.strategies
+            .iter()
+            .find(|st| st.name == name)
+            .map_or_else(|| crate::scenario::label_from_name(name), StrategyInfo::display_label)
+    }
+
+    /// A strategy's label inside a sentence ("targeted support").
+    pub fn prose_label(&self, name: &str) -> String {
+        crate::scenario::in_sentence(&self.label(name))
+    }
+
     /// Whether there was a PSA: then the headline figures are its means, else the base case.
     pub fn has_psa(&self) -> bool {
         self.psa_iterations > 0
@@ -223,6 +253,7 @@ impl SummaryFile {
                 .enumerate()
                 .map(|(i, s)| StrategyInfo {
                     name: s.name.clone(),
+                    label: s.label.clone(),
                     description: s.description.clone(),
                     offered_to: offered_to(sc, &s.eligibility),
                     eligible_children: eligible_children(sc, i),

@@ -19,10 +19,37 @@ use crate::metric::Metric;
 use super::format::{count, money, number, percent, percent0};
 use super::summary::SummaryFile;
 
+/// Strategies' names and their labels: everything a person reads names a strategy by its
+/// label; the tables keep the name, where R and pandas need it.
+#[derive(Clone, Debug, Default)]
+pub struct Labels(std::collections::BTreeMap<String, String>);
+
+impl Labels {
+    pub fn of_summary(s: &SummaryFile) -> Labels {
+        Labels(s.strategies.iter().map(|st| (st.name.clone(), st.display_label())).collect())
+    }
+
+    pub fn of_scenario(sc: &crate::scenario::Scenario) -> Labels {
+        Labels(sc.model.strategies.iter().map(|st| (st.name.clone(), st.label.clone())).collect())
+    }
+
+    /// The label standing alone, at the start of a sentence, in a table or a legend.
+    pub fn alone(&self, name: &str) -> String {
+        self.0.get(name).cloned().unwrap_or_else(|| crate::scenario::label_from_name(name))
+    }
+
+    /// The label inside a sentence.
+    pub fn prose(&self, name: &str) -> String {
+        crate::scenario::in_sentence(&self.alone(name))
+    }
+}
+
 /// One strategy's standing against the comparator.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Standing {
     pub strategy: String,
+    /// The strategy in words.
+    pub label: String,
     /// 1 = the largest expected net saving; the comparator is ranked with a saving of 0.
     pub rank: usize,
     pub is_comparator: bool,
@@ -73,6 +100,7 @@ pub fn period(s: &SummaryFile) -> String {
 fn verdict(s: &SummaryFile, i: usize) -> String {
     let st = &s.strategies[i];
     let n = st.name.as_str();
+    let shown = crate::scenario::in_sentence(&st.display_label());
     let mut t = String::new();
     let whom = if st.offered_to == "all children" {
         format!("all {} children returning home", count(s.children as f64))
@@ -86,7 +114,7 @@ fn verdict(s: &SummaryFile, i: usize) -> String {
     };
     let support = central(s, n, Metric::SupportCost).unwrap_or(f64::NAN);
     let averted = central(s, n, Metric::BreakdownsAverted).unwrap_or(f64::NAN);
-    let _ = write!(t, "Offering {n} to {whom} costs {} in support and ", money(support));
+    let _ = write!(t, "Offering {shown} to {whom} costs {} in support and ", money(support));
     if averted >= 0.0 {
         let _ = write!(t, "averts {} breakdowns", count(averted));
     } else {
@@ -193,6 +221,7 @@ pub fn standings(s: &SummaryFile) -> Vec<Standing> {
             let b = s.breakeven.iter().find(|b| b.strategy == n);
             Standing {
                 strategy: st.name.clone(),
+                label: st.display_label(),
                 rank: 0,
                 is_comparator: comparator,
                 offered_to: st.offered_to.clone(),
@@ -238,7 +267,7 @@ pub fn headline_note(s: &SummaryFile) -> String {
         let _ = write!(
             t,
             " (for {}, a net {} {})",
-            st.name,
+            crate::scenario::in_sentence(&st.display_label()),
             if base >= 0.0 { "saving of" } else { "cost of" },
             money(base.abs())
         );
@@ -253,12 +282,13 @@ pub fn net_phrase(v: f64) -> String {
 }
 
 /// The break-even figures of one strategy in plain English.
-pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
+pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64, labels: &Labels) -> String {
+    let shown = labels.alone(&b.strategy);
     let per = if b.cost_basis == "per_supported_year" { "per child-year" } else { "per child" };
     if b.support_cost == 0.0 && b.max_affordable_price.is_none() {
         return format!(
             "{} at {} {per} costs and averts nothing in this scenario, so break-even does not apply: {}.",
-            b.strategy,
+            shown,
             money(b.price),
             b.undefined.join("; ")
         );
@@ -267,14 +297,14 @@ pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
     else {
         return format!(
             "{} at {} {per}: break-even is undefined for this scenario: {}.",
-            b.strategy,
+            shown,
             money(b.price),
             b.undefined.join("; ")
         );
     };
     let mut t = format!(
         "{} at {} {per} pays for itself if it prevents at least {} of the {} breakdowns over {} year{}, taking breakdowns (every re-entry to care, repeats counted) from {:.1} to {:.1} per 100 children returned home",
-        b.strategy,
+        shown,
         money(b.price),
         count(to_avert.ceil()),
         count(b.comparator_breakdowns),
@@ -325,7 +355,7 @@ pub fn breakeven_sentence(b: &BreakEven, horizon_years: f64) -> String {
 }
 
 /// The payback of one strategy over the budget window in plain English.
-pub fn payback_sentence(b: &BudgetSummary, p: &Payback, psa: bool) -> String {
+pub fn payback_sentence(b: &BudgetSummary, p: &Payback, psa: bool, labels: &Labels) -> String {
     let window = format!(
         "the {}-year budget window {} to {}",
         b.years,
@@ -335,11 +365,11 @@ pub fn payback_sentence(b: &BudgetSummary, p: &Payback, psa: bool) -> String {
     let mut t = match p.year(psa) {
         Some(y) => format!(
             "{} pays back in {y}: by the end of that financial year the cumulative saving on breakdowns, care and other costs covers the cumulative extra support spend, and keeps covering it to the end of the window",
-            p.strategy
+            labels.alone(&p.strategy)
         ),
         None => format!(
             "{}: no payback within {window}; the cumulative saving does not cover the extra support spend by its end",
-            p.strategy
+            labels.alone(&p.strategy)
         ),
     };
     if let Some(pr) = p.probability.filter(|_| psa) {
@@ -438,10 +468,10 @@ pub fn validation_reading(rows: &[crate::validation::ValidationRow]) -> String {
 /// Where the decision turns over willingness to pay per breakdown averted, in words: "From
 /// about £100,000 per breakdown averted, targeted-support is the better choice; from about
 /// £190,000, support-for-all. Below that, usual-care." Or which strategy is chosen throughout.
-pub fn wtp_sentence(points: &[crate::wtp::WtpPoint], comparator: &str) -> String {
+pub fn wtp_sentence(points: &[crate::wtp::WtpPoint], comparator: &str, labels: &Labels) -> String {
     let turns = crate::wtp::turns(points);
     let (lo, hi) = crate::wtp::range(points).unwrap_or((f64::INFINITY, f64::NEG_INFINITY));
-    let first = points.iter().find(|p| p.chosen).map(|p| p.strategy.as_str()).unwrap_or(comparator);
+    let first = labels.prose(points.iter().find(|p| p.chosen).map(|p| p.strategy.as_str()).unwrap_or(comparator));
     if turns.is_empty() {
         return format!(
             "Valuing a breakdown averted at anything from {} to {}, {first} has the largest expected net benefit throughout.",
@@ -451,6 +481,7 @@ pub fn wtp_sentence(points: &[crate::wtp::WtpPoint], comparator: &str) -> String
     }
     let mut t = String::new();
     for (i, (w, _, to)) in turns.iter().enumerate() {
+        let to = labels.prose(to);
         if i == 0 {
             let _ = write!(t, "From about {} per breakdown averted, {to} is the better choice", money(*w));
         } else {
@@ -481,7 +512,13 @@ fn years_in_words(y: f64) -> String {
 /// What a local pilot is worth, in words: what it trials, at what value, the size with the
 /// largest expected net benefit of sampling (or that none is worth its cost), and the most
 /// any trial of it could be worth.
-pub fn pilot_sentence(p: &crate::pilot::PilotSummary, rows: &[crate::pilot::EvsiRow], comparator: &str) -> String {
+pub fn pilot_sentence(
+    p: &crate::pilot::PilotSummary,
+    rows: &[crate::pilot::EvsiRow],
+    comparator: &str,
+    labels: &Labels,
+) -> String {
+    let comparator = labels.prose(comparator);
     let cohorts = if p.decision_years == 1.0 {
         "one cohort".to_string()
     } else {
@@ -494,7 +531,7 @@ pub fn pilot_sentence(p: &crate::pilot::PilotSummary, rows: &[crate::pilot::Evsi
     };
     let mut t = format!(
         "A two-arm pilot of {} against {comparator}, following each family for {}, {valued}. In the model, {} of the families it would enrol are back in care within {} under {comparator} and {} when offered support. ",
-        p.strategy,
+        labels.prose(&p.strategy),
         years_in_words(p.follow_up_years),
         percent(p.usual_care_share),
         years_in_words(p.follow_up_years),

@@ -379,7 +379,12 @@ fn values_sheet(
 ) -> Result<(), XlsxError> {
     let name = "Values";
     ws.set_name(name)?;
-    ws.write_string_with_format(0, 0, super::verdict::wtp_sentence(wtp, &s.comparator), &f.wrap)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        super::verdict::wtp_sentence(wtp, &s.comparator, &super::verdict::Labels::of_summary(s)),
+        &f.wrap,
+    )?;
     let strategies: Vec<&str> = s.strategies.iter().map(|st| st.name.as_str()).collect();
     let mut cols = vec![col("Willingness to pay per breakdown averted (£)", 18.0, Kind::Pounds)];
     for st in &strategies {
@@ -497,7 +502,14 @@ fn pilot_sheet(
 ) -> Result<(), XlsxError> {
     let name = "Pilot";
     ws.set_name(name)?;
-    ws.merge_range(0, 0, 0, 8, &super::verdict::pilot_sentence(p, rows, &s.comparator), &f.wrap)?;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        8,
+        &super::verdict::pilot_sentence(p, rows, &s.comparator, &super::verdict::Labels::of_summary(s)),
+        &f.wrap,
+    )?;
     ws.set_row_height(0, 90)?;
     let cols = [
         col("Families per arm", 12.0, Kind::Count),

@@ -31,6 +31,25 @@ pub(super) struct Builder {
 }
 
 impl Builder {
+    /// A `label` for people: the one given (1 to 80 characters, no control or invisible
+    /// characters), else one made from the name ([`super::label_from_name`]).
+    fn label(&self, path: &str, given: Option<&String>, name: &str) -> Result<String, ScenarioError> {
+        match given {
+            None => Ok(super::label_from_name(name)),
+            Some(s)
+                if !s.trim().is_empty()
+                    && !s.chars().any(|c| c.is_control() || super::invisible(c))
+                    && s.chars().count() <= 80 =>
+            {
+                Ok(s.trim().to_string())
+            }
+            Some(_) => Err(self.err(
+                format!("{path}.label"),
+                "must be text of 1 to 80 characters without control or invisible characters",
+            )),
+        }
+    }
+
     fn err(&self, path: impl Into<String>, reason: impl Into<String>) -> ScenarioError {
         let path = path.into();
         let path = match &self.scope {
@@ -410,7 +429,8 @@ impl Builder {
                 Domain::Positive,
                 src,
             )?;
-            risk_factors.push(RiskFactor { name: r.name.clone(), prevalence, hr_reentry, hr_maltreatment });
+            let label = self.label(&p, r.label.as_ref(), &r.name)?;
+            risk_factors.push(RiskFactor { name: r.name.clone(), label, prevalence, hr_reentry, hr_maltreatment });
         }
 
         let reentry = self.hazard("reentry", &raw.reentry)?;
@@ -476,7 +496,8 @@ impl Builder {
                 Domain::Money,
                 c.source.as_ref(),
             )?;
-            costs.push(CostLine { name: c.name.clone(), amount, basis });
+            let label = self.label(&p, c.label.as_ref(), &c.name)?;
+            costs.push(CostLine { name: c.name.clone(), label, amount, basis });
         }
 
         if raw.strategy.is_empty() {
@@ -556,6 +577,7 @@ impl Builder {
             )?;
             let cost = param(self, "cost", &s.cost, like_id(|o| o.cost), DEFAULT_SUPPORT_COST, Domain::Money)?;
             strategies.push(Strategy {
+                label: self.label(&p, s.label.as_ref(), &s.name)?,
                 name: s.name.clone(),
                 description: s.description.clone(),
                 eligibility,

@@ -1,6 +1,7 @@
 //! Plain-English labels for parameter keys, for the tornado, EVPPI and inputs tables and the
-//! workbook: `strategy.targeted-support.hr_reentry` reads "targeted-support: effect on
-//! re-entry (hazard ratio)". A scenario's own `label = "..."` on a value replaces these.
+//! workbook: `strategy.targeted-support.hr_reentry` reads "Targeted support: effect on
+//! re-entry (hazard ratio)", names made readable by [`super::label_from_name`]. A scenario's
+//! own `label = "..."` on a value replaces these.
 
 /// The label of a parameter key, in words. Keys it does not know are returned as they are.
 pub fn default_label(key: &str) -> String {
@@ -29,10 +30,10 @@ pub fn default_label(key: &str) -> String {
         } else {
             return key.to_string();
         };
-        return format!("Support ({name}): {what}");
+        return format!("{}: {what}", super::label_from_name(name));
     }
     if let Some(rest) = key.strip_prefix("cost.").and_then(|r| r.strip_suffix(".amount")) {
-        return format!("Cost: {rest}");
+        return format!("Cost: {}", super::in_sentence(&super::label_from_name(rest)));
     }
     if let Some(rest) = key.strip_prefix("risk_factor.") {
         for (suffix, what) in [
@@ -41,7 +42,7 @@ pub fn default_label(key: &str) -> String {
             (".hr_maltreatment", "maltreatment hazard ratio"),
         ] {
             if let Some(name) = rest.strip_suffix(suffix) {
-                return format!("Risk factor {name}: {what}");
+                return format!("Risk factor {}: {what}", super::in_sentence(&super::label_from_name(name)));
             }
         }
     }
@@ -66,8 +67,9 @@ pub fn default_label(key: &str) -> String {
 }
 
 fn lower_first(s: &str) -> String {
-    // "Support (x): ..." stays capitalised after the authority's name; other labels read on.
-    if s.starts_with("Support") || s.starts_with("Risk factor") || s.starts_with("Cost") {
+    // "Risk factor ...", "Cost: ..." stay capitalised after the authority's name; other labels
+    // read on.
+    if s.starts_with("Risk factor") || s.starts_with("Cost") {
         return s.to_string();
     }
     let mut c = s.chars();
@@ -82,7 +84,7 @@ mod tests {
     fn keys_read_as_words() {
         assert_eq!(
             default_label("strategy.targeted-support.hr_reentry"),
-            "Support (targeted-support): effect on re-entry (hazard ratio)"
+            "Targeted support: effect on re-entry (hazard ratio)"
         );
         assert_eq!(default_label("cost.breakdown.amount"), "Cost: breakdown");
         assert_eq!(default_label("reentry.target[0].share"), "Baseline re-entry: calibration target 1");

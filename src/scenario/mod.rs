@@ -116,6 +116,36 @@ pub fn authority_name_problem(name: &str) -> Option<String> {
         .then(|| format!("\"{name}\" is the name of the total over authorities in every output; choose another"))
 }
 
+/// The label of something a scenario names without giving it one: the name with its
+/// separators as spaces and a capital first letter ("targeted-support" → "Targeted support",
+/// "aged_over_10" → "Aged over 10").
+pub fn label_from_name(name: &str) -> String {
+    let words: Vec<&str> = name.split(['_', '-', ' ']).filter(|w| !w.is_empty()).collect();
+    let text = words.join(" ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => name.to_string(),
+    }
+}
+
+/// A label inside a sentence: its first letter in lower case, unless the first word is an
+/// acronym or a name written with capitals inside it ("Targeted support" → "targeted support",
+/// "NSPCC support" and "Ynys Môn" stay).
+pub fn in_sentence(label: &str) -> String {
+    let first_word = label.split_whitespace().next().unwrap_or("");
+    let capitals = first_word.chars().filter(|c| c.is_uppercase()).count();
+    let proper = capitals > 1 || label.split_whitespace().skip(1).any(|w| w.starts_with(char::is_uppercase));
+    if proper {
+        return label.to_string();
+    }
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Characters that change how text is laid out without showing (Unicode's format characters
 /// that matter here): the soft hyphen, zero-width spaces and joiners, the Arabic letter mark,
 /// direction marks, embeddings, overrides and isolates, invisible operators and the
@@ -437,6 +467,8 @@ pub struct HazardSpec {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RiskFactor {
     pub name: String,
+    /// The factor in words, as a table or legend shows it ("Aged over 10").
+    pub label: String,
     pub prevalence: ParamId,
     pub hr_reentry: ParamId,
     pub hr_maltreatment: ParamId,
@@ -480,6 +512,8 @@ impl CostBasis {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostLine {
     pub name: String,
+    /// The cost line in words ("Breakdown").
+    pub label: String,
     pub amount: ParamId,
     pub basis: CostBasis,
 }
@@ -518,6 +552,8 @@ pub enum SupportBasis {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Strategy {
     pub name: String,
+    /// The strategy in words, as a table or legend shows it ("Targeted support").
+    pub label: String,
     pub description: Option<String>,
     pub eligibility: Eligibility,
     pub take_up: ParamId,

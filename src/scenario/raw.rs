@@ -155,6 +155,7 @@ pub(super) struct RawTarget {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRiskFactor {
     pub(super) name: String,
+    pub(super) label: Option<String>,
     pub(super) prevalence: toml::Value,
     pub(super) hr_reentry: Option<toml::Value>,
     pub(super) hr_maltreatment: Option<toml::Value>,
@@ -181,6 +182,7 @@ pub(super) struct RawCare {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCost {
     pub(super) name: String,
+    pub(super) label: Option<String>,
     pub(super) amount: toml::Value,
     pub(super) basis: String,
     pub(super) source: Option<String>,
@@ -190,6 +192,7 @@ pub(super) struct RawCost {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStrategy {
     pub(super) name: String,
+    pub(super) label: Option<String>,
     pub(super) description: Option<String>,
     pub(super) same_as: Option<String>,
     pub(super) eligibility: Option<toml::Value>,
