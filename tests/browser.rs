@@ -166,21 +166,72 @@ async fn the_what_if_page_updates_from_the_keyboard_matches_the_api_and_the_run_
     std::fs::write(shots.join("what-if.png"), &png).unwrap();
     assert_eq!(&png[1..4], b"PNG");
 
-    // axe-core, WCAG 2.1 A and AA rules: no serious or critical violation.
+    assert_eq!(axe_violations(&c).await, json!([]), "axe-core violations");
+    c.close().await.unwrap();
+}
+
+/// axe-core on the page `c` shows, WCAG 2.1 A and AA rules: the serious and critical
+/// violations, each with where it is.
+async fn axe_violations(c: &fantoccini::Client) -> Value {
     let axe = std::fs::read_to_string("deploy/browser/node_modules/axe-core/axe.min.js")
         .expect("axe-core is installed (deploy/test.sh runs npm ci in deploy/browser)");
     c.execute(&axe, vec![]).await.unwrap();
-    let violations = c
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-               .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                 .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
-               .catch(e => done(['axe failed: ' + e]));",
+    c.execute_async(
+        "const done = arguments[arguments.length - 1];
+         axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+           .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+             .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+           .catch(e => done(['axe failed: ' + e]));",
+        vec![],
+    )
+    .await
+    .unwrap()
+}
+
+/// #30: the report passes the same axe-core check as the what-if page, and every chart in it
+/// has a text alternative that states its message (not only its title).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_passes_axe_and_every_chart_has_a_text_alternative() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let run = Command::new(env!("CARGO_BIN_EXE_reunify"))
+        .args(["run", "scenarios/england-2012-13.toml", "--iterations", "40", "--quiet", "--out"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(run.success());
+    let (_driver, webdriver) = chromedriver();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({ "binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"] }),
+    );
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&webdriver)
+        .await
+        .expect("a Chromium session");
+    c.goto(&format!("file://{}", out.join("report.html").display())).await.unwrap();
+    let charts: Value = c
+        .execute(
+            "return Array.from(document.querySelectorAll('figure')).map(f => {
+               const svg = f.querySelector('svg');
+               const img = f.querySelector('img');
+               // A text diagram (<pre>) is its own text.
+               const alt = svg ? (svg.getAttribute('aria-label') || '') : (img ? img.alt : f.textContent);
+               return alt;
+             });",
             vec![],
         )
         .await
         .unwrap();
-    assert_eq!(violations, json!([]), "axe-core violations");
+    let charts = charts.as_array().unwrap();
+    assert!(charts.len() >= 10, "{} charts", charts.len());
+    for alt in charts {
+        let alt = alt.as_str().unwrap();
+        // A message has figures in it or says what the chart shows at length, not a bare title.
+        assert!(alt.split_whitespace().count() >= 8, "a chart's text alternative is only {alt:?}");
+    }
+    assert_eq!(axe_violations(&c).await, json!([]), "axe-core violations in the report");
     c.close().await.unwrap();
 }

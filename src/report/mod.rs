@@ -213,9 +213,14 @@ fn responsive(svg: &str, (w, h): (u32, u32)) -> String {
 }
 
 /// Draws a chart into `dir` and returns it as a figure with its caption.
+/// The chart is an image to assistive technology, named by its message and its caption.
 fn figure<C: Chart>(chart: &C, dir: &Drawn, caption: &str) -> Result<Markup> {
     let svg = dir.draw(chart)?;
-    Ok(html! { figure { (PreEscaped(responsive(&svg, chart.size()))) figcaption { (caption) } } })
+    let message = chart.message();
+    let alt = if message.is_empty() { caption.to_string() } else { format!("{message} {caption}") };
+    let alt = alt.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;");
+    let svg = responsive(&svg, chart.size()).replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{alt}\" "), 1);
+    Ok(html! { figure { (PreEscaped(svg)) figcaption { (caption) } } })
 }
 
 fn swatch(i: usize) -> Markup {

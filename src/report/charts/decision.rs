@@ -25,6 +25,16 @@ impl Chart for DecisionChart {
         "decision"
     }
 
+    fn message(&self) -> String {
+        let m = crate::results::format::money;
+        let rows: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| format!("{}: net saving {} (95% interval {} to {})", r.name, m(r.mean), m(r.low), m(r.high)))
+            .collect();
+        format!("Net saving against {}. {}.", self.comparator, rows.join("; "))
+    }
+
     fn size(&self) -> (u32, u32) {
         (WIDTH, 170 + 90 * self.rows.len().max(1) as u32)
     }

@@ -151,6 +151,11 @@ pub trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB::ErrorType: 'static;
+    /// What the chart says, in words, for its text alternative ahead of its caption; empty
+    /// when the caption says it.
+    fn message(&self) -> String {
+        String::new()
+    }
 }
 
 fn e<E: std::fmt::Display>(err: E) -> anyhow::Error {

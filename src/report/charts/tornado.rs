@@ -22,6 +22,21 @@ impl Chart for TornadoChart {
         "tornado"
     }
 
+    fn message(&self) -> String {
+        let m = crate::results::format::money;
+        match self.bars.first() {
+            Some(b) => format!(
+                "What drives the net saving of {} (base case {}): most of all {}, which moves it from {} to {}.",
+                self.strategy,
+                m(self.base),
+                b.label,
+                m(b.low),
+                m(b.high)
+            ),
+            None => String::new(),
+        }
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB::ErrorType: 'static,
