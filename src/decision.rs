@@ -413,7 +413,7 @@ type Perturbed = (usize, f64, f64, Evaluation, Evaluation);
 /// to the highest of them and £0, as the tornado and two-way charts always show £0), and never
 /// less than half a pound.
 ///
-/// Why a hundredth (decided in #17; README, "Decisions where the specification was silent"):
+/// Why a hundredth (decided in #17; docs/dev/decisions.md):
 /// a figure on a chart is read off its axis, whose gridlines are a sixth to a tenth of its
 /// width apart, and a scale is read to about a tenth of a division at best, so a hundredth of
 /// the width is finer than any reading. A thousandth, the rule before, is a fraction of a

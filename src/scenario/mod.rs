@@ -1,6 +1,6 @@
 //! Scenario files: parse, then validate into types that cannot hold bad values.
 //!
-//! A scenario is TOML in the public format documented in the README and written by
+//! A scenario is TOML in the public format documented in docs/reference/scenario-format.md and written by
 //! `reunify init`. Parsing goes through raw serde structs with `deny_unknown_fields` (unknown
 //! keys get a "did you mean" suggestion); validation then builds a [`Scenario`] in which every
 //! numeric input is registered once in a flat parameter table ([`ParamDef`]) and referred to by
@@ -335,7 +335,7 @@ pub struct Pilot {
 }
 
 impl Pilot {
-    /// Defaults when `[pilot]` leaves a key out (assumptions, stated in the README).
+    /// Defaults when `[pilot]` leaves a key out (assumptions, stated in docs/guide/values-and-pilot.md).
     pub const FOLLOW_UP_YEARS: f64 = 1.0;
     pub const SIZES: [u32; 5] = [50, 100, 200, 400, 800];
     pub const FIXED_COST: f64 = 150_000.0;
