@@ -130,12 +130,14 @@ fn paragraphs(html: &str) -> Vec<String> {
 }
 
 /// #30: no identifier appears in a sentence of the verdict (terminal and report), any
-/// paragraph of the report or a cell of its tables, for every shipped scenario; the CSV and
-/// Parquet tables keep the names.
+/// paragraph of the report or a cell of its tables, the workbook's sheets for people, or
+/// `compare`'s text and page, for every shipped scenario; the CSV and Parquet tables keep the
+/// names.
 #[test]
 fn sentences_name_strategies_and_risk_factors_by_their_labels() {
     let dir = tempfile::tempdir().unwrap();
     let mut found = Vec::new();
+    let mut outs = Vec::new();
     for sc in ["england-2012-13", "holmes-2014", "england-2014-2020", "holmes-2024", "dfe-2006-07-cohort"] {
         let file = format!("scenarios/{sc}.toml");
         let ids = identifiers(&file);
@@ -161,11 +163,45 @@ fn sentences_name_strategies_and_risk_factors_by_their_labels() {
         for st in summary["strategies"].as_array().unwrap() {
             texts.push(("summary.json offered_to".into(), st["offered_to"].as_str().unwrap_or("").to_string()));
         }
+        // The workbook's sheets for people; Inputs and the data dictionary name the tables'
+        // keys and columns on purpose, to find them in the CSV files.
+        {
+            use calamine::{Data, Reader, Xlsx, open_workbook};
+            let mut wb: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
+            for sheet in wb.sheet_names().to_vec() {
+                if sheet == "Inputs" || sheet == "Data dictionary" {
+                    continue;
+                }
+                for cell in wb.worksheet_range(&sheet).unwrap().cells() {
+                    if let (_, _, Data::String(text)) = cell {
+                        texts.push((format!("results.xlsx {sheet}"), text.clone()));
+                    }
+                }
+            }
+        }
+        outs.push((out.clone(), ids.clone()));
         for (place, text) in texts {
             for id in &ids {
                 if text.contains(id.as_str()) {
                     found.push(format!("{sc} {place}: {id:?} in {:?}", &text[..text.len().min(200)]));
                 }
+            }
+        }
+    }
+    // compare: its terminal text and its page.
+    let page = dir.path().join("compare.html");
+    let (a, ids) = &outs[0];
+    let compare = reunify().arg("compare").args([a, a]).arg("--out").arg(&page).output().unwrap();
+    assert!(compare.status.success(), "{}", String::from_utf8_lossy(&compare.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    for (place, text) in
+        [("compare: terminal", String::from_utf8_lossy(&compare.stdout).into_owned()), ("compare.html", html)]
+    {
+        // The page names the two runs' folders, which are the user's, and nothing else of ours.
+        let text = text.replace(&a.display().to_string(), "");
+        for id in ids {
+            if text.contains(id.as_str()) {
+                found.push(format!("{place}: {id:?}"));
             }
         }
     }

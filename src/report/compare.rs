@@ -69,7 +69,7 @@ pub fn text(a_name: &str, a: &SummaryFile, b_name: &str, b: &SummaryFile) -> Str
         let _ = writeln!(
             t,
             "{:<20} {:<28} {:>16} {:>16} {:>16}  {}",
-            d.strategy,
+            b.label(&d.strategy),
             d.figure,
             value(&d, 0),
             value(&d, 1),
@@ -115,7 +115,7 @@ fn budget_chart(a: &SummaryFile, b: &SummaryFile, a_name: &str, b_name: &str) ->
                 .iter()
                 .enumerate()
                 .map(|(i, st)| CompareSeries {
-                    name: st.name.clone(),
+                    name: st.display_label(),
                     index: i,
                     spend: series(&st.name, "total"),
                     net: (i > 0).then(|| series(&st.name, "cumulative_net")),
@@ -149,7 +149,7 @@ pub fn page(a_name: &str, a: &SummaryFile, b_name: &str, b: &SummaryFile) -> Res
                     tr { th { "Strategy" } th { "Figure" } th.num { "A" } th.num { "B" } th.num { "B − A" } th { "" } }
                     @for d in &diffs {
                         tr {
-                            td { (d.strategy) } td { (d.figure) }
+                            td { (b.label(&d.strategy)) } td { (d.figure) }
                             td.num { (value(d, 0)) } td.num { (value(d, 1)) } td.num { (change(d)) } td { (verdict(d, !a.has_psa() && !b.has_psa())) }
                         }
                     }

@@ -147,7 +147,7 @@ fn summary_sheet(ws: &mut Worksheet, f: &Formats, s: &SummaryFile, ranked: &[Sta
             let (nlo, nhi) = st.net_saving_interval.unzip();
             vec![
                 V::N(Some(st.rank as f64)),
-                V::S(if st.is_comparator { format!("{} (comparator)", st.strategy) } else { st.strategy.clone() }),
+                V::S(if st.is_comparator { format!("{} (comparator)", st.label) } else { st.label.clone() }),
                 V::T(&st.offered_to),
                 V::N(st.support_cost),
                 V::N(st.breakdowns_averted),
@@ -193,7 +193,7 @@ fn budget_sheet(ws: &mut Worksheet, f: &Formats, s: &SummaryFile) -> Result<(), 
             let cum = get("cumulative_net", "cash");
             let net = |v: V<'static>| if i == 0 { V::N(None) } else { v };
             rows.push(vec![
-                V::S(st.name.clone()),
+                V::S(st.display_label()),
                 V::S(y.clone()),
                 c("support", "cash"),
                 c("breakdown_care", "cash"),
@@ -211,7 +211,7 @@ fn budget_sheet(ws: &mut Worksheet, f: &Formats, s: &SummaryFile) -> Result<(), 
     Ok(())
 }
 
-fn authorities_sheet(ws: &mut Worksheet, f: &Formats, rows: &[AuthorityRow]) -> Result<(), XlsxError> {
+fn authorities_sheet(ws: &mut Worksheet, f: &Formats, s: &SummaryFile, rows: &[AuthorityRow]) -> Result<(), XlsxError> {
     ws.set_name("Authorities")?;
     let cols = [
         col("Strategy", 24.0, Kind::Key),
@@ -230,7 +230,7 @@ fn authorities_sheet(ws: &mut Worksheet, f: &Formats, rows: &[AuthorityRow]) -> 
         .iter()
         .map(|r| {
             vec![
-                V::T(&r.strategy),
+                V::S(s.label(&r.strategy)),
                 V::N(Some(r.rank as f64)),
                 V::T(&r.authority),
                 V::N(Some(r.children as f64)),
@@ -253,7 +253,7 @@ fn breakeven_sheet(ws: &mut Worksheet, f: &Formats, s: &SummaryFile) -> Result<(
     ws.write_string_with_format(
         0,
         0,
-        format!("Break-even against {} (base case, {})", s.comparator, period(s)),
+        format!("Break-even against {} (base case, {})", s.prose_label(&s.comparator), period(s)),
         &f.title,
     )?;
     let cols = [
@@ -276,7 +276,7 @@ fn breakeven_sheet(ws: &mut Worksheet, f: &Formats, s: &SummaryFile) -> Result<(
         .iter()
         .map(|b| {
             vec![
-                V::T(&b.strategy),
+                V::S(s.label(&b.strategy)),
                 V::N(Some(b.price)),
                 V::S(b.cost_basis.replace('_', " ")),
                 V::N(Some(b.support_cost)),
@@ -386,11 +386,12 @@ fn values_sheet(
         &f.wrap,
     )?;
     let strategies: Vec<&str> = s.strategies.iter().map(|st| st.name.as_str()).collect();
+    let labels: Vec<String> = s.strategies.iter().map(|st| st.display_label()).collect();
     let mut cols = vec![col("Willingness to pay per breakdown averted (£)", 18.0, Kind::Pounds)];
-    for st in &strategies {
+    for st in &labels {
         cols.push(col(format!("Probability of the largest net benefit: {st}"), 16.0, Kind::Share));
     }
-    for st in &strategies {
+    for st in &labels {
         cols.push(col(format!("Expected net benefit: {st} (£)"), 16.0, Kind::Pounds));
     }
     cols.push(col("EVPI per decision (£)", 14.0, Kind::Pounds));
@@ -476,7 +477,7 @@ fn values_sheet(
         .iter()
         .map(|r| {
             vec![
-                V::T(&r.strategy),
+                V::S(s.label(&r.strategy)),
                 V::N(Some(r.incremental_cost)),
                 V::N(Some(r.breakdowns_averted)),
                 V::T(&r.standing),
@@ -580,7 +581,7 @@ pub fn write(dir: &Path, s: &SummaryFile, authorities: &[AuthorityRow], extra: &
             budget_sheet(wb.add_worksheet(), &f, s)?;
         }
         if !authorities.is_empty() {
-            authorities_sheet(wb.add_worksheet(), &f, authorities)?;
+            authorities_sheet(wb.add_worksheet(), &f, s, authorities)?;
         }
         if !s.breakeven.is_empty() {
             breakeven_sheet(wb.add_worksheet(), &f, s)?;
