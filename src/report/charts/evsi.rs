@@ -102,8 +102,9 @@ impl Chart for EvsiChart {
             let c = RGBColor(0, 158, 115);
             chart.draw_series(std::iter::once(Circle::new((p.0, p.3), 10, c.stroke_width(3)))).map_err(e)?;
             let (px, py) = chart.backend_coord(&(p.0, p.3));
-            let style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Right, VPos::Top));
-            root.draw(&Text::new(format!("Best: {} per arm", thousands(b)), (px - 8, py + 12), style)).map_err(e)?;
+            // Below the marker, clear of the line that rises to it from the left.
+            let style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            root.draw(&Text::new(format!("Best: {} per arm", thousands(b)), (px, py + 18), style)).map_err(e)?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)?;
         Ok(())
