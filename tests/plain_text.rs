@@ -158,6 +158,11 @@ fn sentences_name_strategies_and_risk_factors_by_their_labels() {
             let text: String = body.split('<').map(|p| p.split_once('>').map_or(p, |(_, t)| t)).collect();
             texts.push(("report.html table".to_string(), text));
         }
+        // A label the scenario gives names its parameters too ("Earlier failed return").
+        if sc == "england-2012-13" {
+            let inputs = std::fs::read_to_string(out.join("inputs.csv")).unwrap();
+            assert!(inputs.contains("Risk factor earlier failed return: prevalence"), "{inputs}");
+        }
         let summary: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
         for st in summary["strategies"].as_array().unwrap() {

@@ -340,6 +340,21 @@ impl Builder {
                     .map_err(|why| self.err("age_at_return.shares_by_year_of_age", why))?,
             ),
         };
+        // Default parameter labels name strategies, risk factors and cost lines by the labels
+        // the scenario gives them, which are known only now.
+        let label_of = |section: &str, name: &str| -> Option<String> {
+            match section {
+                "strategy" => model.strategies.iter().find(|s| s.name == name).map(|s| s.label.clone()),
+                "risk_factor" => model.risk_factors.iter().find(|r| r.name == name).map(|r| r.label.clone()),
+                "cost" => model.costs.iter().find(|c| c.name == name).map(|c| c.label.clone()),
+                _ => None,
+            }
+        };
+        for def in &mut self.params {
+            if def.label == label::default_label(&def.key) {
+                def.label = label::default_label_in(&def.key, &label_of);
+            }
+        }
         Ok(Scenario {
             age_at_return,
             observed_reentry,

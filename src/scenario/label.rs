@@ -5,12 +5,20 @@
 
 /// The label of a parameter key, in words. Keys it does not know are returned as they are.
 pub fn default_label(key: &str) -> String {
+    default_label_in(key, &|_, _| None)
+}
+
+/// [`default_label`], naming strategies, risk factors and cost lines by the labels the
+/// scenario gives them: `label_of(section, name)` with `section` one of `strategy`,
+/// `risk_factor` and `cost`.
+pub fn default_label_in(key: &str, label_of: &dyn Fn(&str, &str) -> Option<String>) -> String {
+    let named = |section: &str, name: &str| label_of(section, name).unwrap_or_else(|| super::label_from_name(name));
     if let Some(rest) = key.strip_prefix("authority.") {
         // `authority.<name>.<key>`: the authority's own value of a top-level parameter. Names
         // may contain dots, so the model key is found by trying each split.
         for (i, _) in rest.match_indices('.') {
             let (name, inner) = (&rest[..i], &rest[i + 1..]);
-            let label = default_label(inner);
+            let label = default_label_in(inner, label_of);
             if label != inner {
                 return format!("{name}: {}", lower_first(&label));
             }
@@ -30,10 +38,10 @@ pub fn default_label(key: &str) -> String {
         } else {
             return key.to_string();
         };
-        return format!("{}: {what}", super::label_from_name(name));
+        return format!("{}: {what}", named("strategy", name));
     }
     if let Some(rest) = key.strip_prefix("cost.").and_then(|r| r.strip_suffix(".amount")) {
-        return format!("Cost: {}", super::in_sentence(&super::label_from_name(rest)));
+        return format!("Cost: {}", super::in_sentence(&named("cost", rest)));
     }
     if let Some(rest) = key.strip_prefix("risk_factor.") {
         for (suffix, what) in [
@@ -42,7 +50,7 @@ pub fn default_label(key: &str) -> String {
             (".hr_maltreatment", "maltreatment hazard ratio"),
         ] {
             if let Some(name) = rest.strip_suffix(suffix) {
-                return format!("Risk factor {}: {what}", super::in_sentence(&super::label_from_name(name)));
+                return format!("Risk factor {}: {what}", super::in_sentence(&named("risk_factor", name)));
             }
         }
     }
