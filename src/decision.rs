@@ -159,11 +159,14 @@ impl<'a> Resimulation<'a> {
         &self,
         mut analyse: impl FnMut(&Sampler) -> Result<(T, f64), ModelError>,
     ) -> Result<(T, Option<u64>), ModelError> {
-        let (out, sampler) = match &self.sampling {
-            Sampling::Settled { first } => Sampler::settle(self.sc, *first, analyse)?,
-            Sampling::Fixed(sampler) => (analyse(sampler)?.0, (**sampler).clone()),
-        };
-        Ok((out, (!sampler.exact()).then_some(sampler.children)))
+        let sampled = |s: &Sampler| (!s.exact()).then_some(s.children);
+        Ok(match &self.sampling {
+            Sampling::Settled { first } => {
+                let (out, sampler) = Sampler::settle(self.sc, *first, analyse)?;
+                (out, sampled(&sampler))
+            }
+            Sampling::Fixed(sampler) => (analyse(sampler)?.0, sampled(sampler)),
+        })
     }
 
     /// Break-even figures for every non-comparator strategy. Every figure but the break-even

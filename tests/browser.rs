@@ -45,6 +45,20 @@ fn chromedriver() -> (Killed, String) {
     (Killed(child), url)
 }
 
+/// A headless Chromium session through `webdriver`, 1280 × 1000.
+async fn session(webdriver: &str) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({ "binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"] }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(webdriver)
+        .await
+        .expect("a Chromium session")
+}
+
 fn post(url: &str, body: &Value) -> String {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut r = agent.post(url).header("Content-Type", "application/json").send(body.to_string()).unwrap();
@@ -80,16 +94,7 @@ async fn the_what_if_page_updates_from_the_keyboard_matches_the_api_and_the_run_
     let server = common::serve("scenarios/england-2012-13.toml");
     let url = server.url.clone();
     let (_driver, webdriver) = chromedriver();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({ "binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"] }),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&webdriver)
-        .await
-        .expect("a Chromium session");
+    let c = session(&webdriver).await;
     c.goto(&url).await.unwrap();
     // The first update: the base case, then 200 simulations.
     let before = shown(&c, 1, 200, "support-for-all").await;
@@ -201,16 +206,7 @@ async fn the_report_passes_axe_and_every_chart_has_a_text_alternative() {
         .unwrap();
     assert!(run.success());
     let (_driver, webdriver) = chromedriver();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({ "binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"] }),
-    );
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&webdriver)
-        .await
-        .expect("a Chromium session");
+    let c = session(&webdriver).await;
     c.goto(&format!("file://{}", out.join("report.html").display())).await.unwrap();
     let charts: Value = c
         .execute(

@@ -469,13 +469,18 @@ fn defect_12_written_files_get_the_user_s_umask() {
     assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o666 & !umask);
 }
 
-fn rss_kb(pid: u32) -> u64 {
+/// A number from /proc/PID/status, such as `VmRSS` (in kB) or `Threads`.
+fn status_field(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field).and_then(|r| r.strip_prefix(':')))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    status_field(pid, "VmRSS")
 }
 
 /// Item 4: the server remembers a bounded set of clients: over 2,000 requests with distinct
@@ -557,9 +562,8 @@ fn cpu_ticks(pid: u32) -> u64 {
     f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
 }
 
-fn threads(pid: u32) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|v| v.trim().parse().ok()).unwrap()
+fn threads(pid: u32) -> u64 {
+    status_field(pid, "Threads")
 }
 
 /// A what-if request for 10⁹ children (3 × 10⁹ child-paths, within `run`'s limit, minutes of

@@ -58,6 +58,29 @@ fn texts(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// The shipped scenarios, each run once (20 iterations) for both tests of this file: its
+/// name, output folder and terminal text.
+fn shipped_runs() -> &'static [(&'static str, std::path::PathBuf, String)] {
+    static RUNS: std::sync::OnceLock<Vec<(&'static str, std::path::PathBuf, String)>> = std::sync::OnceLock::new();
+    RUNS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plain_text");
+        let _ = std::fs::remove_dir_all(&dir);
+        ["england-2012-13", "holmes-2014", "england-2014-2020", "holmes-2024", "dfe-2006-07-cohort"]
+            .into_iter()
+            .map(|sc| {
+                let out = dir.join(sc);
+                let run = reunify()
+                    .args(["run", &format!("scenarios/{sc}.toml"), "--iterations", "20", "--out"])
+                    .arg(&out)
+                    .output()
+                    .unwrap();
+                assert!(run.status.success(), "{sc}: {}", String::from_utf8_lossy(&run.stderr));
+                (sc, out, String::from_utf8_lossy(&run.stdout).into_owned())
+            })
+            .collect()
+    })
+}
+
 #[test]
 fn every_text_writes_money_one_way() {
     let dir = tempfile::tempdir().unwrap();
@@ -67,23 +90,15 @@ fn every_text_writes_money_one_way() {
             found.push(format!("{name}: {w}"));
         }
     };
-    let mut outs = Vec::new();
-    for sc in ["england-2012-13", "holmes-2014", "england-2014-2020", "holmes-2024", "dfe-2006-07-cohort"] {
-        let out = dir.path().join(sc);
-        let run = reunify()
-            .args(["run", &format!("scenarios/{sc}.toml"), "--iterations", "20", "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(run.status.success(), "{sc}: {}", String::from_utf8_lossy(&run.stderr));
-        scan(&format!("{sc}: terminal"), &String::from_utf8_lossy(&run.stdout));
-        for (file, text) in texts(&out) {
+    let outs = shipped_runs();
+    for (sc, out, stdout) in outs {
+        scan(&format!("{sc}: terminal"), stdout);
+        for (file, text) in texts(out) {
             scan(&file, &text);
         }
-        outs.push(out);
     }
     let page = dir.path().join("compare.html");
-    let compare = reunify().arg("compare").args([&outs[0], &outs[1]]).arg("--out").arg(&page).output().unwrap();
+    let compare = reunify().arg("compare").args([&outs[0].1, &outs[1].1]).arg("--out").arg(&page).output().unwrap();
     assert!(compare.status.success(), "{}", String::from_utf8_lossy(&compare.stderr));
     scan("compare: terminal", &String::from_utf8_lossy(&compare.stdout));
     scan("compare.html", &std::fs::read_to_string(&page).unwrap());
@@ -138,13 +153,9 @@ fn sentences_name_strategies_and_risk_factors_by_their_labels() {
     let dir = tempfile::tempdir().unwrap();
     let mut found = Vec::new();
     let mut outs = Vec::new();
-    for sc in ["england-2012-13", "holmes-2014", "england-2014-2020", "holmes-2024", "dfe-2006-07-cohort"] {
-        let file = format!("scenarios/{sc}.toml");
-        let ids = identifiers(&file);
-        let out = dir.path().join(sc);
-        let run = reunify().args(["run", &file, "--iterations", "20", "--out"]).arg(&out).output().unwrap();
-        assert!(run.status.success());
-        let mut texts = vec![("terminal".to_string(), String::from_utf8_lossy(&run.stdout).into_owned())];
+    for (sc, out, stdout) in shipped_runs() {
+        let ids = identifiers(&format!("scenarios/{sc}.toml"));
+        let mut texts = vec![("terminal".to_string(), stdout.clone())];
         let report = std::fs::read_to_string(out.join("report.html")).unwrap();
         texts.extend(paragraphs(&report).into_iter().map(|p| ("report.html".to_string(), p)));
         // The report's own tables, for people: every cell that holds text only.
@@ -159,7 +170,7 @@ fn sentences_name_strategies_and_risk_factors_by_their_labels() {
             texts.push(("report.html table".to_string(), text));
         }
         // A label the scenario gives names its parameters too ("Earlier failed return").
-        if sc == "england-2012-13" {
+        if *sc == "england-2012-13" {
             let inputs = std::fs::read_to_string(out.join("inputs.csv")).unwrap();
             assert!(inputs.contains("Risk factor earlier failed return: prevalence"), "{inputs}");
         }

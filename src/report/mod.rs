@@ -538,7 +538,7 @@ fn frontier_table(d: &ReportData) -> Markup {
             tr { th { "Strategy" } th.num { "Incremental cost" } th.num { "Breakdowns averted" } th { "Standing" } th.num { "Cost per extra breakdown averted (ICER)" } }
             @for r in &d.frontier {
                 tr {
-                    td { (crate::results::verdict::Labels::of_summary(&d.summary).alone(&r.strategy)) }
+                    td { (d.summary.label(&r.strategy)) }
                     td.num { (money(r.incremental_cost)) }
                     td.num { (number(r.breakdowns_averted, 1)) }
                     td { (if r.dominated_by.is_empty() { r.standing.clone() } else { format!("{} by {}", r.standing, r.dominated_by) }) }

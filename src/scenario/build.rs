@@ -79,7 +79,7 @@ impl Builder {
     ) -> Result<String, ScenarioError> {
         let p = format!("{list}[{i}]");
         self.check_name(&format!("{p}.name"), name)?;
-        if let Some(other) = earlier.find(|o| name_key(o) == name_key(name)) {
+        if let Some(other) = earlier.find(|o| super::name_key(o) == super::name_key(name)) {
             return Err(self.err(format!("{p}.name"), repeats(name, other, &format!("an earlier [[{list}]]"))));
         }
         Ok(format!("{p} ({name:?})"))
@@ -219,7 +219,7 @@ impl Builder {
             if let Some(reason) = super::authority_name_problem(&a.name) {
                 return Err(self.err(path, reason));
             }
-            if let Some((j, other)) = seen.insert(name_key(&a.name), (i, a.name.clone())) {
+            if let Some((j, other)) = seen.insert(super::name_key(&a.name), (i, a.name.clone())) {
                 return Err(self.err(path, repeats(&a.name, &other, &format!("authority[{j}]"))));
             }
             if a.children >= MAX_COHORT_CHILDREN {
@@ -934,12 +934,6 @@ impl Builder {
             _ => Err(self.err(path, "must be \"all\", \"none\" or a table such as { any_of = [\"aged_over_10\"] }")),
         }
     }
-}
-
-/// Names compare without regard to case or runs of spaces: "Camden  Town" and "camden town"
-/// are one name, and would be one row to a reader.
-fn name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// "\"b\" repeats authority[0]" or, when they differ in case or spacing, says so.

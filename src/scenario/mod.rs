@@ -104,6 +104,12 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Names compare without regard to case or runs of spaces: "Camden  Town" and "camden town"
+/// are one name, and would be one row to a reader.
+pub(crate) fn name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
 /// What is wrong with an authority's name, if anything: [`name_problem`]'s rules, and not
 /// the name of the total over authorities ([`TOTAL_NAME`], in any case or spacing). Scenario
 /// validation and `import-dfe` both check authorities' names with this.
@@ -111,8 +117,7 @@ pub fn authority_name_problem(name: &str) -> Option<String> {
     if let Some(reason) = name_problem(name) {
         return Some(reason.to_string());
     }
-    let key = name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    (key == TOTAL_NAME)
+    (name_key(name) == TOTAL_NAME)
         .then(|| format!("\"{name}\" is the name of the total over authorities in every output; choose another"))
 }
 
