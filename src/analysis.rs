@@ -15,7 +15,7 @@ use crate::price::View;
 pub use crate::metric::{Decisions, Levels, Metric};
 
 /// Summary statistics of one metric.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
     pub base: Option<f64>,
     pub mean: Option<f64>,
@@ -156,7 +156,7 @@ pub fn summarise(run: &RunDigest, names: &[String], authority: &str, view: View)
 }
 
 /// One point of the cumulative first re-entry curve.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CurvePoint {
     pub strategy: String,
     pub month: usize,

@@ -46,7 +46,7 @@ pub fn payback_year(cumulative: &[f64]) -> Option<usize> {
 
 /// One summarised figure of the budget: a spend line or a net position of a strategy in a
 /// financial year.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct BudgetStat {
     pub strategy: String,
     pub financial_year: String,

@@ -377,7 +377,7 @@ fn solve_decreasing(
 }
 
 /// One bar of the tornado: a parameter at its low and high quantile.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TornadoRow {
     pub strategy: String,
     pub parameter: String,
@@ -501,7 +501,7 @@ fn tornado_on(sc: &Scenario, seed: u64, base: &BaseCase, sampler: &Sampler) -> R
 }
 
 /// One point of an acceptability curve.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AcceptPoint {
     pub strategy: String,
     pub price: f64,
@@ -545,7 +545,7 @@ pub fn acceptability(sc: &Scenario, run: &RunDigest, steps: usize) -> Vec<Accept
 
 /// One point of the two-way analysis: net saving at a price of support and a re-entry
 /// hazard ratio, in the base case.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TwoWayPoint {
     pub strategy: String,
     pub hazard_ratio: f64,

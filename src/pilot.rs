@@ -86,7 +86,7 @@ pub fn observe(seed: u64, iteration: u32, p: (f64, f64), sizes: &[u32]) -> Vec<(
 }
 
 /// One trial size's value, a row of `evsi.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EvsiRow {
     /// Families in each of the two arms.
     pub families_per_arm: u32,

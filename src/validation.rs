@@ -16,7 +16,7 @@ use crate::analysis::CurvePoint;
 use crate::scenario::Scenario;
 
 /// One published figure and the model's prediction of it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ValidationRow {
     pub scenario: String,
     pub figure: String,

@@ -166,7 +166,7 @@ pub fn evppi(inb: &[Vec<f64>], x: &[&[f64]]) -> f64 {
 }
 
 /// One row of `evppi.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct VoiRow {
     /// "parameter", "group" or "all" (EVPI).
     pub kind: String,

@@ -101,7 +101,7 @@ pub fn frontier(points: &[Point]) -> Vec<Standing> {
 }
 
 /// One strategy at one willingness to pay.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WtpPoint {
     /// Willingness to pay per breakdown averted, £.
     pub wtp: f64,
@@ -221,14 +221,14 @@ pub fn incremental_net_benefit(sc: &Scenario, run: &RunDigest, wtp: f64) -> Vec<
 }
 
 /// EVPI and EVPPI at one willingness to pay per breakdown averted, for `evppi_wtp.csv`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VoiAtWtp {
     pub wtp: f64,
     pub row: crate::voi::VoiRow,
 }
 
 /// One strategy on the frontier, at the scenario's values, for `frontier.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FrontierRow {
     pub strategy: String,
     /// Mean incremental cost over the draws, less the value of other outcomes averted.

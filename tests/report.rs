@@ -374,6 +374,9 @@ fn the_cheers_appendix_answers_each_item_from_the_run() {
         assert!(answer(7).contains(name), "{}", answer(7));
     }
     assert!(answer(20).contains("40 iterations"), "{}", answer(20));
+    // The population names the risk factors by the scenario's labels, not their names.
+    assert!(answer(5).contains("earlier failed return 33.0%"), "{}", answer(5));
+    assert!(!answer(5).contains("previous failed return"), "{}", answer(5));
     assert!(answer(12).contains("30.0% back in care by 5 years"), "{}", answer(12));
     assert!(answer(20).contains("EVSI and ENBS of a local pilot"), "{}", answer(20));
     for i in &items {

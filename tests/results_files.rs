@@ -323,3 +323,74 @@ fn per_iteration_tables_hold_the_total_unless_each_authority_is_asked_for() {
         assert_eq!(std::fs::read(each.join(f)).unwrap(), std::fs::read(total.join(f)).unwrap(), "{f}");
     }
 }
+
+/// A run's folder read through the one bundle type and written again gives the same files,
+/// byte for byte, and reads back to the same value: the tables `RunResults` writes and the
+/// tables it reads are one list. Two runs between them fill every summary table: a flow run of
+/// two authorities (authorities, budget) and England 2012–13 (tornado, two-way,
+/// willingness to pay, the frontier, EVPPI, the pilot's EVSI and external validation).
+#[test]
+fn run_results_read_back_exactly_what_they_write() {
+    use reunify::results::RunResults;
+    use reunify::results::table::Table;
+    use reunify::results::tables::{BudgetRow, IterationRow, ParameterRow};
+    let dir = tempfile::tempdir().unwrap();
+    let flow = run_flow(dir.path());
+    let england = dir.path().join("england");
+    let o = reunify()
+        .args(["run", "scenarios/england-2012-13.toml", "--iterations", "120", "--no-report", "--quiet"])
+        .args(["--out", england.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut filled = std::collections::BTreeSet::new();
+    for out in [&flow, &england] {
+        let r = RunResults::read(out).unwrap();
+        for (name, rows) in [
+            ("curve", r.curve.len()),
+            ("tornado", r.tornado.len()),
+            ("acceptability", r.acceptability.len()),
+            ("two_way", r.two_way.len()),
+            ("voi", r.voi.len()),
+            ("wtp", r.wtp.len()),
+            ("frontier", r.frontier.len()),
+            ("voi_at_wtp", r.voi_at_wtp.len()),
+            ("evsi", r.evsi.len()),
+            ("validation", r.validation.len()),
+            ("authorities", r.authorities.len()),
+            ("budget", r.summary.budget.as_ref().map_or(0, |b| b.stats.len())),
+        ] {
+            if rows > 0 {
+                filled.insert(name);
+            }
+        }
+        let streamed: Vec<&'static str> = [IterationRow::NAME, ParameterRow::NAME, BudgetRow::NAME]
+            .into_iter()
+            .filter(|t| out.join(format!("{t}.parquet")).exists())
+            .collect();
+        let again = dir.path().join(format!("again-{}", out.file_name().unwrap().to_string_lossy()));
+        std::fs::create_dir(&again).unwrap();
+        r.write(&again, &streamed).unwrap();
+        assert_eq!(RunResults::read(&again).unwrap(), r, "{} reads back differently", out.display());
+        let written: Vec<String> =
+            std::fs::read_dir(&again).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(written.len() >= 6, "{written:?}");
+        for name in &written {
+            let (a, b) = (std::fs::read(again.join(name)).unwrap(), std::fs::read(out.join(name)).unwrap());
+            if a != b {
+                let (a, b) = (String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+                let line = a.lines().zip(b.lines()).position(|(x, y)| x != y);
+                panic!("{name} of {} differs when written again, first at line {line:?}", out.display());
+            }
+        }
+        // Every summary table in the run's folder was read, since it was written again.
+        for e in std::fs::read_dir(out).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            let streamed_csv = streamed.iter().any(|t| name == format!("{t}.csv"));
+            if name.ends_with(".csv") && !streamed_csv {
+                assert!(written.contains(&name), "{name} of {} was not read", out.display());
+            }
+        }
+    }
+    assert_eq!(filled.len(), 12, "the two runs leave a table empty: {filled:?}");
+}

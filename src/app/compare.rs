@@ -3,27 +3,26 @@
 
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{Context, anyhow};
 
-use super::{AppError, read_text, staging, write_atomically};
-use crate::results::SummaryFile;
+use super::{AppError, staging, write_atomically};
+use crate::results::{RunResults, SummaryFile};
 
-fn read_summary(dir: &Path) -> Result<SummaryFile, AppError> {
-    let path = dir.join("summary.json");
-    let text = read_text(&path).map_err(AppError::bad)?;
-    serde_json::from_str(&text)
-        .with_context(|| {
-            format!("{} is not a reunify summary (is {} a run's output folder?)", path.display(), dir.display())
-        })
-        .map_err(AppError::bad)
+/// A run's results, read through the one bundle type: an error says the folder is not a run's.
+fn read_results(dir: &Path) -> Result<RunResults, AppError> {
+    if !dir.join("summary.json").is_file() {
+        return Err(AppError::bad(anyhow!("{} is not a run's output folder (it has no summary.json)", dir.display())));
+    }
+    RunResults::read(dir).with_context(|| format!("cannot read the run in {}", dir.display())).map_err(AppError::bad)
 }
 
 /// `reunify compare A B [--out PAGE]`.
 pub fn compare_command(a: &Path, b: &Path, out: Option<&Path>) -> Result<(), AppError> {
-    let (sa, sb) = (read_summary(a)?, read_summary(b)?);
+    let (ra, rb) = (read_results(a)?, read_results(b)?);
+    let (sa, sb) = (&ra.summary, &rb.summary);
     let (na, nb) = (a.display().to_string(), b.display().to_string());
-    print!("{}", crate::report::compare::text(&na, &sa, &nb, &sb));
-    let html = crate::report::compare::page(&na, &sa, &nb, &sb)?;
+    print!("{}", crate::report::compare::text(&na, sa, &nb, sb));
+    let html = crate::report::compare::page(&na, sa, &nb, sb)?;
     // Named after both folders, so that two runs of one scenario do not share a name.
     let folder = |p: &Path, s: &SummaryFile| {
         std::fs::canonicalize(p)
@@ -32,7 +31,7 @@ pub fn compare_command(a: &Path, b: &Path, out: Option<&Path>) -> Result<(), App
             .unwrap_or_else(|| s.scenario.clone())
     };
     let default =
-        b.parent().unwrap_or(Path::new(".")).join(format!("compare-{}-vs-{}.html", folder(a, &sa), folder(b, &sb)));
+        b.parent().unwrap_or(Path::new(".")).join(format!("compare-{}-vs-{}.html", folder(a, sa), folder(b, sb)));
     let path = out.map(Path::to_path_buf).unwrap_or(default);
     staging::check_page(&path)?;
     write_atomically(&path, &html)?;

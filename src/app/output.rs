@@ -13,15 +13,13 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::analyses::Analyses;
 use crate::budget;
 use crate::digest::{IterationDigest, RunDigest};
 use crate::metric::Metric;
 use crate::price::View;
 use crate::report::{PsaRow, PsaRows};
 use crate::results::table::{self, Formats, Table, Writer};
-use crate::results::tables::{AuthorityRow, BudgetRow, IterationRow, ParameterRow};
-use crate::results::{SummaryFile, authority_rows, dictionary, workbook};
+use crate::results::tables::{BudgetRow, IterationRow, ParameterRow};
 use crate::scenario::Scenario;
 
 pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()> {
@@ -178,58 +176,4 @@ pub fn psa_rows(names: &[String], authorities: usize, by_authority: bool, run: &
         psa.insert(name.clone(), rows);
     }
     psa
-}
-
-fn put<T: Table>(dir: &Path, rows: &[T], formats: Formats, written: &mut Vec<&'static str>) -> Result<()> {
-    table::write(dir, rows, formats)?;
-    written.push(T::NAME);
-    Ok(())
-}
-
-/// Writes every summary table, `summary.json`, `results.xlsx` and `DATA.md` into `dir`, beside
-/// the per-iteration tables already `streamed` there ([`Streams`]).
-pub fn write_all(dir: &Path, summary: &SummaryFile, analyses: &Analyses, streamed: &[&'static str]) -> Result<()> {
-    let mut written = Vec::new();
-    write_json(dir, "summary.json", summary)?;
-    put(dir, &summary.rows, Formats::CSV, &mut written)?;
-    put(dir, &summary.inputs, Formats::CSV, &mut written)?;
-    put(dir, &analyses.curve, Formats::CSV, &mut written)?;
-    if let Some(t) = analyses.tornado.as_ref().filter(|t| !t.rows.is_empty()) {
-        put(dir, &t.rows, Formats::CSV, &mut written)?;
-    }
-    if !analyses.acceptability.is_empty() {
-        put(dir, &analyses.acceptability, Formats::CSV, &mut written)?;
-    }
-    if !analyses.two_way.is_empty() {
-        put(dir, &analyses.two_way, Formats::CSV, &mut written)?;
-    }
-    if !analyses.voi.is_empty() {
-        put(dir, &analyses.voi, Formats::CSV, &mut written)?;
-    }
-    if !analyses.wtp.is_empty() {
-        put(dir, &analyses.wtp, Formats::CSV, &mut written)?;
-        put(dir, &analyses.frontier, Formats::CSV, &mut written)?;
-    }
-    if !analyses.voi_at_wtp.is_empty() {
-        put(dir, &analyses.voi_at_wtp, Formats::CSV, &mut written)?;
-    }
-    let evsi = analyses.pilot.as_ref().map_or(&[][..], |v| &v.rows[..]);
-    if !evsi.is_empty() {
-        put(dir, evsi, Formats::CSV, &mut written)?;
-    }
-    if !analyses.validation.is_empty() {
-        put(dir, &analyses.validation, Formats::CSV, &mut written)?;
-    }
-    let authorities: Vec<AuthorityRow> = authority_rows(summary);
-    if !authorities.is_empty() {
-        put(dir, &authorities, Formats::CSV, &mut written)?;
-    }
-    if let Some(b) = &summary.budget {
-        put(dir, &b.stats, Formats::CSV, &mut written)?;
-    }
-    written.extend_from_slice(streamed);
-    let extra = workbook::Extra { wtp: &analyses.wtp, frontier: &analyses.frontier, evsi };
-    workbook::write(dir, summary, &authorities, &extra, &written)?;
-    let md = dictionary::data_md(&summary.title, &written);
-    fs::write(dir.join("DATA.md"), md).with_context(|| format!("cannot write {}", dir.join("DATA.md").display()))
 }

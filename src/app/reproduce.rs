@@ -41,7 +41,7 @@ pub const EXTERNAL: [(&str, &str); 3] = [
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct External {
     pub rows: Vec<ValidationRow>,
-    /// `(scenario, comparator's curve)`, in months.
+    /// `(scenario's title, comparator's curve)`, in months.
     #[serde(skip)]
     pub curves: Vec<(String, Vec<CurvePoint>)>,
 }
@@ -62,7 +62,7 @@ pub fn external(iterations: Option<u32>) -> anyhow::Result<External> {
         let settings = Settings { seed: sc.meta.seed, decision_years: 3.0, scope: Scope::Validation };
         let analyses = Analyses::compute(&sc, &run, &settings, None)?;
         out.rows.extend(analyses.validation);
-        out.curves.push((name.to_string(), analyses.curve));
+        out.curves.push((sc.meta.title.clone(), analyses.curve));
     }
     Ok(out)
 }

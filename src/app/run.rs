@@ -19,7 +19,7 @@ use crate::analyses::{self, Analyses};
 use crate::budget;
 use crate::digest::{IterationDigest, RunDigest};
 use crate::results::format::count;
-use crate::results::{self, SummaryFile};
+use crate::results::{self, RunResults, SummaryFile};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions};
 
@@ -195,18 +195,9 @@ impl Finish {
         };
         let analyses = Analyses::compute(sc, &run, &settings, sc.pilot.as_ref())?;
         let analyses_seconds = analyses_start.elapsed().as_secs_f64();
-        let mut summary = SummaryFile::new(
-            sc,
-            self.seed,
-            &run,
-            results::summary_rows(sc, &run, &names),
-            analyses.breakeven.clone(),
-            self.output.decision_years,
-        );
-        summary.resimulated = analyses.resimulated(sc);
-        summary.pilot = analyses.pilot.as_ref().map(|v| v.summary.clone());
+        let results = RunResults::new(sc, self.seed, &run, analyses, self.output.decision_years)?;
         let streamed = streams.finish()?;
-        output::write_all(staged.path(), &summary, &analyses, &streamed)?;
+        results.write(staged.path(), &streamed)?;
         let info = RunInfo {
             crate_version: env!("CARGO_PKG_VERSION"),
             scenario: &sc.meta.name,
@@ -230,13 +221,13 @@ impl Finish {
         }
         let dir = staged.commit()?;
         if !self.output.quiet {
-            print!("{}", terminal_summary(&summary));
+            print!("{}", terminal_summary(&results.summary));
             println!("wrote {} in {:.2} s", dir.display(), self.started.elapsed().as_secs_f64());
             if !self.output.no_report {
                 println!("Report: {}", dir.join("report.html").display());
             }
         }
-        Ok(RunOutcome { dir, summary })
+        Ok(RunOutcome { dir, summary: results.summary })
     }
 }
 

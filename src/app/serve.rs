@@ -39,7 +39,7 @@ use tokio::sync::Semaphore;
 
 use crate::analyses::{Analyses, Scope, Settings};
 use crate::digest::{IterationDigest, RunDigest};
-use crate::results::{self, SummaryFile, verdict};
+use crate::results::{RunResults, verdict};
 use crate::scenario::Scenario;
 use crate::sim::{self, RunOptions};
 
@@ -239,17 +239,11 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
         }
     };
     let run = RunDigest::assemble(&sc, digests)?.ok_or_else(|| Refused::Failed("no base case".into()))?;
-    let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
     let settings = Settings { seed: sc.meta.seed, decision_years: 3.0, scope: Scope::WhatIf };
     let analyses = Analyses::compute(&sc, &run, &settings, None)?;
-    let summary = SummaryFile::new(
-        &sc,
-        sc.meta.seed,
-        &run,
-        results::summary_rows(&sc, &run, &names),
-        analyses.breakeven,
-        settings.decision_years,
-    );
+    let summary = RunResults::new(&sc, sc.meta.seed, &run, analyses, settings.decision_years)
+        .map_err(|e| Refused::Failed(format!("{e:#}")))?
+        .summary;
     let strategies = verdict::standings(&summary)
         .into_iter()
         .map(|st| {

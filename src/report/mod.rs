@@ -18,14 +18,13 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use crate::analysis::{CurvePoint, Kind};
-use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
+use crate::analysis::Kind;
 use crate::metric::{Metric, Unit};
 use crate::results::format::{count, money, number, percent, percent0};
-use crate::results::table::{self, Table};
-use crate::results::tables::{AuthorityRow, IterationRow};
+use crate::results::table;
+use crate::results::tables::IterationRow;
 use crate::results::verdict::{Standing, breakeven_sentence, headline_note, payback_sentence, standings};
-use crate::results::{SummaryFile, authority_rows};
+use crate::results::{RunResults, SummaryFile};
 use crate::voi::VoiRow;
 use charts::{Chart, Drawn, strategy_hex};
 
@@ -36,70 +35,39 @@ pub struct PsaRow {
     pub breakdowns_averted: f64,
 }
 
-/// Everything the report is drawn from, as read back from an output folder.
+/// Everything the report is drawn from, as read back from an output folder: the run's
+/// results, `run.json`, and the PSA rows summed from `iterations`. It derefs to the
+/// [`RunResults`], so `d.tornado` is the run's tornado table.
 pub struct ReportData {
-    pub summary: SummaryFile,
+    pub results: RunResults,
     pub run: serde_json::Value,
-    pub curve: Vec<CurvePoint>,
     /// PSA rows by strategy name (the base case is left out).
     pub psa: PsaRows,
-    pub tornado: Vec<TornadoRow>,
-    pub acceptability: Vec<AcceptPoint>,
-    pub voi: Vec<VoiRow>,
-    pub two_way: Vec<TwoWayPoint>,
-    pub authorities: Vec<AuthorityRow>,
-    /// External validation, when the scenario lists `[[validation]]` figures.
-    pub validation: Vec<crate::validation::ValidationRow>,
-    /// Willingness to pay per breakdown averted: curves and the frontier.
-    pub wtp: Vec<crate::wtp::WtpPoint>,
-    pub frontier: Vec<crate::wtp::FrontierRow>,
-    pub voi_at_wtp: Vec<crate::wtp::VoiAtWtp>,
-    /// The local pilot's value at each size, when the scenario sets `[pilot]`.
-    pub evsi: Vec<crate::pilot::EvsiRow>,
 }
 
-fn read_text(dir: &Path, name: &str) -> Result<String> {
-    let p = dir.join(name);
-    std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))
-}
-
-/// A table's rows, or none when the run did not write it.
-fn optional<T: Table>(dir: &Path) -> Result<Vec<T>> {
-    if table::exists::<T>(dir) { table::read(dir) } else { Ok(Vec::new()) }
+impl std::ops::Deref for ReportData {
+    type Target = RunResults;
+    fn deref(&self) -> &RunResults {
+        &self.results
+    }
 }
 
 /// PSA rows by strategy name, the base case left out.
 pub type PsaRows = BTreeMap<String, Vec<PsaRow>>;
 
 impl ReportData {
-    /// Reads a run's output folder, every table through its own type. `psa`, when given,
-    /// stands in for summing the `iterations` table (a run passes the rows it has in memory).
+    /// Reads a run's output folder through [`RunResults::read`]. `psa`, when given, stands in
+    /// for summing the `iterations` table (a run passes the rows it has in memory).
     pub fn load(dir: &Path, psa: Option<PsaRows>) -> Result<Self> {
-        let summary: SummaryFile =
-            serde_json::from_str(&read_text(dir, "summary.json")?).context("summary.json is not a reunify summary")?;
-        let run: serde_json::Value =
-            serde_json::from_str(&read_text(dir, "run.json")?).context("run.json is not JSON")?;
-        let curve: Vec<CurvePoint> = table::read(dir)?;
+        let results = RunResults::read(dir)?;
+        let path = dir.join("run.json");
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let run: serde_json::Value = serde_json::from_str(&text).context("run.json is not JSON")?;
         let psa = match psa {
             Some(psa) => psa,
             None => Self::read_psa(dir)?,
         };
-        Ok(ReportData {
-            run,
-            curve,
-            psa,
-            tornado: optional(dir)?,
-            acceptability: optional(dir)?,
-            voi: optional(dir)?,
-            two_way: optional(dir)?,
-            validation: optional(dir)?,
-            wtp: optional(dir)?,
-            frontier: optional(dir)?,
-            voi_at_wtp: optional(dir)?,
-            evsi: optional(dir)?,
-            authorities: authority_rows(&summary),
-            summary,
-        })
+        Ok(ReportData { results, run, psa })
     }
 
     /// PSA rows summed from the `iterations` table.
@@ -227,8 +195,15 @@ fn swatch(i: usize) -> Markup {
     html! { span.swatch style={ "background:" (strategy_hex(i)) } {} }
 }
 
-fn interval_text(iv: Option<(f64, f64)>, f: fn(f64) -> String) -> String {
-    iv.map(|(a, b)| format!("{} to {}", f(a), f(b))).unwrap_or_else(|| "–".into())
+/// A 95% interval in words, money at one scale.
+fn interval_text(metric: Metric, iv: Option<(f64, f64)>) -> String {
+    match iv {
+        None => "–".into(),
+        Some((a, b)) if metric.unit() == Unit::Pounds && metric != Metric::ReturnPerPound => {
+            crate::results::format::money_range(a, b)
+        }
+        Some((a, b)) => format!("{} to {}", fmt_cell(metric, Some(a)), fmt_cell(metric, Some(b))),
+    }
 }
 
 fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
@@ -325,7 +300,7 @@ fn summary_table(d: &ReportData) -> Markup {
                         @if psa {
                             td.num {
                                 @if *m == Metric::SavesMoney { "–" } @else {
-                                    (d.interval(&st.name, *kind, *m).map(|(a, b)| format!("{} to {}", fmt_cell(*m, Some(a)), fmt_cell(*m, Some(b)))).unwrap_or_else(|| "–".into()))
+                                    (interval_text(*m, d.interval(&st.name, *kind, *m)))
                                 }
                             }
                         }
@@ -771,7 +746,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
         None
     } else {
         Some(figure(
-            &crate::report::charts::ValidationChart::new(&[(s.scenario.clone(), d.curve.clone())], &predicted),
+            &crate::report::charts::ValidationChart::new(&[(s.label(&s.comparator), d.curve.clone())], &predicted),
             dir,
             "The line is the comparator's share of children back in care at least once, by months since they left care (the mean across simulations), with its 95% band; circles mark the independent published figures, labelled by source. None of them is a calibration target.",
         )?)
@@ -842,7 +817,7 @@ fn page(d: &ReportData, dir: &Path) -> Result<Markup> {
                             tr {
                                 td { (r.rank) } td { (r.authority) } td.num { (count(r.children as f64)) }
                                 td.num { (money(r.per_child(r.net_saving))) }
-                                td.num { (interval_text(Some((r.per_child(r.net_saving_q025), r.per_child(r.net_saving_q975))), money)) }
+                                td.num { (interval_text(Metric::NetSaving, Some((r.per_child(r.net_saving_q025), r.per_child(r.net_saving_q975))))) }
                                 td.num { (money(r.net_saving)) } td.num { (number(r.breakdowns_averted, 1)) }
                             }
                         }

@@ -71,7 +71,7 @@ pub fn data_md(title: &str, written: &[&str]) -> String {
     for (f, what) in [
         (
             "summary.json",
-            "everything in summary.csv, plus the scenario, strategies, inputs, calibration, break-even figures and (flow mode) the budget with payback",
+            "everything in summary.csv, plus the scenario, its strategies and risk factors with their labels, inputs, calibration, break-even figures and (flow mode) the budget with payback",
         ),
         (
             "run.json",

@@ -47,6 +47,20 @@ pub fn money(x: f64) -> String {
     signed(x < 0.0, body)
 }
 
+/// A range of pounds with both ends at one scale, so that they read alike: "−£37.0m to
+/// £0.1m", never "−£37.0m to £129,183". The scale is the larger end's, as [`money`] writes it.
+pub fn money_range(lo: f64, hi: f64) -> String {
+    let big = lo.abs().max(hi.abs());
+    let at = |x: f64, unit: f64, suffix: &str| signed(x < 0.0, format!("£{}{suffix}", trim1(x.abs() / unit)));
+    if !lo.is_finite() || !hi.is_finite() || big < 1e6 - 5e4 {
+        format!("{} to {}", money(lo), money(hi))
+    } else if big >= 1e9 - 5e7 {
+        format!("{} to {}", at(lo, 1e9, "bn"), at(hi, 1e9, "bn"))
+    } else {
+        format!("{} to {}", at(lo, 1e6, "m"), at(hi, 1e6, "m"))
+    }
+}
+
 /// Pounds and pence, always two decimals: "£0.81", "−£0.11", "£1.00" (the return per £1 of
 /// support).
 pub fn money_pence(x: f64) -> String {
@@ -163,6 +177,15 @@ mod tests {
         assert_eq!(money(56_700_000.0), "£56.7m");
         assert_eq!(money(2_500_000_000_000.0), "£2,500.0bn");
         assert_eq!(money(f64::NAN), "–");
+    }
+
+    #[test]
+    fn a_range_of_money_has_one_scale() {
+        assert_eq!(money_range(-37_012_345.0, 129_183.0), "−£37.0m to £0.1m");
+        assert_eq!(money_range(-6_900_000.0, -12_000.0), "−£6.9m to £0.0m");
+        assert_eq!(money_range(-2_100_000_000.0, 350_000_000.0), "−£2.1bn to £0.4bn");
+        assert_eq!(money_range(-5_000.0, 129_183.0), "−£5,000 to £129,183");
+        assert_eq!(money_range(f64::NAN, 1.0), "– to £1");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! never disagree about a column. It never prints, and touches the file system only where a
 //! function is asked to write or read a table in a folder it is given.
 
+pub mod bundle;
 pub mod compare;
 pub mod dictionary;
 pub mod format;
@@ -16,5 +17,6 @@ pub mod tables;
 pub mod verdict;
 pub mod workbook;
 
+pub use bundle::RunResults;
 pub use format::{count, money, number, percent, percent0};
 pub use summary::{SummaryFile, authority_rows, summary_rows};

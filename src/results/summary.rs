@@ -33,7 +33,7 @@ fn strategies_using(sc: &Scenario) -> Vec<Vec<String>> {
 }
 
 /// The calibration of the base case: fitted rates and the fit at each target.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     pub reentry_knots: Vec<f64>,
     pub reentry_rates: Vec<f64>,
@@ -53,14 +53,14 @@ pub struct Calibration {
     pub observed: Vec<crate::scenario::ObservedPoint>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuthorityInfo {
     pub name: String,
     pub children: u64,
     pub source: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrategyInfo {
     pub name: String,
     /// The strategy in words, for everything a person reads ("Targeted support"); the name
@@ -80,8 +80,18 @@ pub struct StrategyInfo {
     pub source: Option<String>,
 }
 
-/// One scenario input with its distribution and cited source.
+/// A risk factor: its name, as the tables and parameter keys use it, and its label.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RiskFactorInfo {
+    pub name: String,
+    /// The factor in words ("Aged over 10").
+    pub label: String,
+    /// Its prevalence among children returning home (point value).
+    pub prevalence: f64,
+}
+
+/// One scenario input with its distribution and cited source.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InputRow {
     pub key: String,
     /// The parameter in words.
@@ -97,7 +107,7 @@ pub struct InputRow {
 }
 
 /// `summary.json`: everything a report needs besides the per-iteration tables.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SummaryFile {
     pub scenario: String,
     pub title: String,
@@ -110,6 +120,10 @@ pub struct SummaryFile {
     pub authorities: Vec<AuthorityInfo>,
     pub comparator: String,
     pub strategies: Vec<StrategyInfo>,
+    /// The scenario's risk factors, so that sentences name them in words. Empty in a summary
+    /// written before labels (sentences then make a label from the name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risk_factors: Vec<RiskFactorInfo>,
     pub psa_iterations: usize,
     pub calibration: Calibration,
     pub inputs: Vec<InputRow>,
@@ -264,6 +278,16 @@ impl SummaryFile {
                         SupportBasis::PerSupportedYear => "per_supported_year".into(),
                     },
                     source: s.source.clone(),
+                })
+                .collect(),
+            risk_factors: sc
+                .model
+                .risk_factors
+                .iter()
+                .map(|r| RiskFactorInfo {
+                    name: r.name.clone(),
+                    label: r.label.clone(),
+                    prevalence: sc.param(r.prevalence).param.point,
                 })
                 .collect(),
             psa_iterations: run.psa.len(),

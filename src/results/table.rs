@@ -1,8 +1,8 @@
 //! The contract every output table follows: one Rust type per table, one schema, one writer.
 //!
-//! A table's row type implements [`Table`]: its file stem, what it holds, its columns (name,
-//! storage type, unit and meaning), how a row becomes cells and how cells become a row again.
-//! From that one description [`write`] produces CSV and Parquet, the workbook takes its
+//! A table's row type implements [`Table`]: its file stem, what it holds, and one list of
+//! [`Field`]s, each a column (name, storage type, unit and meaning) with how a row gives its
+//! cell and how the cell read back sets the row. From that one list [`write`] produces CSV and Parquet, the workbook takes its
 //! sheets, `DATA.md` its data dictionary, and [`read`] gives the report the same rows back.
 //! Writer and reader cannot drift apart, because neither names a column by hand.
 //!
@@ -119,18 +119,10 @@ impl Cell<'_> {
 pub struct Row<'a> {
     frame: &'a Frame,
     i: usize,
-    /// Columns before this row's first: a table whose rows hold another table's row after
-    /// their own columns reads that row through [`Row::shifted`].
-    offset: usize,
 }
 
 impl Row<'_> {
-    /// The same row with its first `k` columns skipped.
-    pub fn shifted(&self, k: usize) -> Row<'_> {
-        Row { frame: self.frame, i: self.i, offset: self.offset + k }
-    }
     pub fn text(&self, c: usize) -> Result<String> {
-        let c = c + self.offset;
         match &self.frame.cols[c] {
             Data::Text(v) => Ok(v[self.i].clone().unwrap_or_default()),
             Data::Absent => Ok(String::new()),
@@ -138,7 +130,6 @@ impl Row<'_> {
         }
     }
     pub fn int(&self, c: usize) -> Result<Option<i64>> {
-        let c = c + self.offset;
         match &self.frame.cols[c] {
             Data::Int(v) => Ok(v[self.i]),
             Data::Float(v) => Ok(v[self.i].map(|x| x as i64)),
@@ -147,7 +138,6 @@ impl Row<'_> {
         }
     }
     pub fn float(&self, c: usize) -> Result<Option<f64>> {
-        let c = c + self.offset;
         match &self.frame.cols[c] {
             Data::Float(v) => Ok(v[self.i]),
             Data::Int(v) => Ok(v[self.i].map(|x| x as f64)),
@@ -161,19 +151,105 @@ impl Row<'_> {
     }
 }
 
+/// How a field's value becomes a cell.
+type CellFn<T> = Box<dyn for<'a> Fn(&'a T) -> Cell<'a> + Send + Sync>;
+/// How a cell read back (from the row, at the field's column) sets the field.
+type ReadFn<T> = Box<dyn Fn(&mut T, &Row, usize) -> Result<()> + Send + Sync>;
+
+/// One column of a table with both directions of it: the column, how a row gives its cell and
+/// how its cell read back sets the row. A table lists its fields once ([`Table::fields`]);
+/// the schema, the writer and the reader all walk that one list, so no column is named or
+/// numbered anywhere else.
+pub struct Field<T> {
+    pub col: Col,
+    cell: CellFn<T>,
+    read: ReadFn<T>,
+}
+
+impl<T: 'static> Field<T> {
+    /// A column with its own conversions both ways.
+    pub fn new(
+        col: Col,
+        cell: impl for<'a> Fn(&'a T) -> Cell<'a> + Send + Sync + 'static,
+        read: impl Fn(&mut T, &Row, usize) -> Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        Field { col, cell: Box::new(cell), read: Box::new(read) }
+    }
+
+    /// A column written from the row but not read back, because it is made from other
+    /// columns (a figure per child, say).
+    pub fn written(col: Col, cell: impl for<'a> Fn(&'a T) -> Cell<'a> + Send + Sync + 'static) -> Self {
+        Field::new(col, cell, |_, _, _| Ok(()))
+    }
+
+    /// A text column held as a `String`.
+    pub fn text(col: Col, field: fn(&T) -> &String, field_mut: fn(&mut T) -> &mut String) -> Self {
+        Field::new(
+            col,
+            move |r| Cell::Text(field(r)),
+            move |r, row, c| {
+                *field_mut(r) = row.text(c)?;
+                Ok(())
+            },
+        )
+    }
+
+    /// A number that is always there (NaN, written empty, when it is not finite).
+    pub fn num(col: Col, field: fn(&T) -> &f64, field_mut: fn(&mut T) -> &mut f64) -> Self {
+        Field::new(
+            col,
+            move |r| Cell::num(*field(r)),
+            move |r, row, c| {
+                *field_mut(r) = row.f64(c)?;
+                Ok(())
+            },
+        )
+    }
+
+    /// A number that may be missing.
+    pub fn opt(col: Col, field: fn(&T) -> &Option<f64>, field_mut: fn(&mut T) -> &mut Option<f64>) -> Self {
+        Field::new(
+            col,
+            move |r| Cell::Float(field(r).filter(|x| x.is_finite())),
+            move |r, row, c| {
+                *field_mut(r) = row.float(c)?;
+                Ok(())
+            },
+        )
+    }
+
+    /// A yes/no column, stored as 1 or 0.
+    pub fn flag(col: Col, field: fn(&T) -> &bool, field_mut: fn(&mut T) -> &mut bool) -> Self {
+        Field::new(
+            col,
+            move |r| Cell::Int(Some(i64::from(*field(r)))),
+            move |r, row, c| {
+                *field_mut(r) = row.int(c)?.unwrap_or(0) != 0;
+                Ok(())
+            },
+        )
+    }
+
+    /// This field as a field of an outer row that holds a `T` (a table whose rows carry
+    /// another table's row after columns of their own).
+    pub fn within<O: 'static>(self, inner: fn(&O) -> &T, inner_mut: fn(&mut O) -> &mut T) -> Field<O> {
+        let (cell, read) = (self.cell, self.read);
+        Field::new(self.col, move |o| cell(inner(o)), move |o, row, c| read(inner_mut(o), row, c))
+    }
+}
+
 /// An output table's row type.
-pub trait Table: Sized {
+pub trait Table: Sized + Default + 'static {
     /// File stem: `summary` gives `summary.csv`.
     const NAME: &'static str;
     /// What one row is, for the data dictionary.
     const ROW: &'static str;
-    /// The columns, key columns first. A table whose columns depend on the run (none today)
-    /// would take them from its rows.
-    fn columns() -> Vec<Col>;
-    /// The row's cells, in column order.
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>);
-    /// A row from cells read back, in column order.
-    fn from_row(row: &Row) -> Result<Self>;
+    /// The columns, key columns first, each with how it is written and read.
+    fn fields() -> Vec<Field<Self>>;
+    /// The columns alone.
+    fn columns() -> Vec<Col> {
+        Self::fields().into_iter().map(|f| f.col).collect()
+    }
 }
 
 enum Data {
@@ -204,7 +280,8 @@ pub fn penny(x: f64) -> f64 {
 
 /// The polars frame of a table's rows.
 pub fn frame<T: Table>(rows: &[T]) -> Result<DataFrame> {
-    let cols = T::columns();
+    let fields = T::fields();
+    let cols: Vec<&Col> = fields.iter().map(|f| &f.col).collect();
     // Text is borrowed from the rows where it can be: a table of a million rows would
     // otherwise allocate a string per cell.
     let mut texts: Vec<Vec<std::borrow::Cow<'_, str>>> = Vec::new();
@@ -222,15 +299,10 @@ pub fn frame<T: Table>(rows: &[T]) -> Result<DataFrame> {
             v.grow(rows.len())
         })
         .collect();
-    let mut cells = Vec::with_capacity(cols.len());
-    for (r, row) in rows.iter().enumerate() {
-        cells.clear();
-        row.cells(&mut cells);
-        if cells.len() != cols.len() {
-            bail!("{}: row {r} has {} cells for {} columns", T::NAME, cells.len(), cols.len());
-        }
-        for ((c, cell), &k) in cols.iter().zip(cells.drain(..)).zip(&slot) {
-            match (c.store, cell) {
+    for row in rows {
+        for (f, &k) in fields.iter().zip(&slot) {
+            let c = &f.col;
+            match (c.store, (f.cell)(row)) {
                 (Store::Text, Cell::Text(s)) => texts[k].push(safe_text(s)),
                 (Store::Text, Cell::Owned(s)) => texts[k].push(safe_text(&s).into_owned().into()),
                 (Store::Int, Cell::Int(v)) => ints[k].push(v),
@@ -404,11 +476,10 @@ pub fn exists<T: Table>(dir: &Path) -> bool {
 }
 
 /// Columns of a frame as typed data; columns outside `only` (when given) are left empty.
-fn load_frame<T: Table>(df: DataFrame, only: Option<&[&str]>) -> Result<Frame> {
-    let cols = T::columns();
+fn load_frame(cols: &[&Col], df: DataFrame, only: Option<&[&str]>) -> Result<Frame> {
     let mut data = Vec::new();
     let height = df.height();
-    for c in &cols {
+    for c in cols {
         if only.is_some_and(|o| !o.contains(&c.name.as_str())) {
             data.push(Data::Absent);
             continue;
@@ -429,7 +500,7 @@ fn load_frame<T: Table>(df: DataFrame, only: Option<&[&str]>) -> Result<Frame> {
             }
         });
     }
-    Ok(Frame { names: cols.into_iter().map(|c| c.name).collect(), cols: data, height })
+    Ok(Frame { names: cols.iter().map(|c| c.name.clone()).collect(), cols: data, height })
 }
 
 /// Reads `<NAME>.parquet` from `dir` when it is there, else `<NAME>.csv`.
@@ -442,7 +513,7 @@ pub fn read<T: Table>(dir: &Path) -> Result<Vec<T>> {
 /// Reads a table row by row without keeping the rows, loading only the columns in `only`
 /// (when given; the others read as empty), so a report can sum a per-iteration table of
 /// millions of rows in little memory.
-pub fn read_each<T: Table>(dir: &Path, only: Option<&[&str]>, mut f: impl FnMut(T)) -> Result<()> {
+pub fn read_each<T: Table>(dir: &Path, only: Option<&[&str]>, f: impl FnMut(T)) -> Result<()> {
     let parquet = dir.join(format!("{}.parquet", T::NAME));
     let csv = dir.join(format!("{}.csv", T::NAME));
     let columns: Option<Vec<String>> = only.map(|o| o.iter().map(|c| c.to_string()).collect());
@@ -458,7 +529,7 @@ pub fn read_each<T: Table>(dir: &Path, only: Option<&[&str]>, mut f: impl FnMut(
                     Store::Int => DataType::Int64,
                     Store::Float => DataType::Float64,
                 };
-                Field::new(c.name.as_str().into(), t)
+                polars::prelude::Field::new(c.name.as_str().into(), t)
             })
             .collect();
         let df = CsvReadOptions::default()
@@ -471,11 +542,32 @@ pub fn read_each<T: Table>(dir: &Path, only: Option<&[&str]>, mut f: impl FnMut(
     };
     let what = || format!("{} is not a reunify {} table", path.display(), T::NAME);
     let df = df.with_context(what)?;
-    let frame = load_frame::<T>(df, only).with_context(what)?;
+    rows_of::<T>(df, only, f).with_context(what)
+}
+
+/// The rows of a frame, each built from its cells by the table's fields.
+fn rows_of<T: Table>(df: DataFrame, only: Option<&[&str]>, mut f: impl FnMut(T)) -> Result<()> {
+    let fields = T::fields();
+    let cols: Vec<&Col> = fields.iter().map(|f| &f.col).collect();
+    let frame = load_frame(&cols, df, only)?;
     for i in 0..frame.height {
-        f(T::from_row(&Row { frame: &frame, i, offset: 0 })
-            .with_context(|| format!("row {}", i + 1))
-            .with_context(what)?);
+        let row = Row { frame: &frame, i };
+        let mut out = T::default();
+        for (c, field) in fields.iter().enumerate() {
+            (field.read)(&mut out, &row, c)
+                .with_context(|| format!("column {}", field.col.name))
+                .with_context(|| format!("row {}", i + 1))?;
+        }
+        f(out);
     }
     Ok(())
+}
+
+/// Rows as the table's files hold them: money rounded to the penny, a value that is not
+/// finite made empty. A run keeps its summary tables this way, so that the workbook it writes
+/// from memory says what its CSV files say, and a folder read back equals the run that wrote it.
+pub fn as_stored<T: Table>(rows: &[T]) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(rows.len());
+    rows_of::<T>(frame(rows)?, None, |r| out.push(r)).with_context(|| format!("the {} table", T::NAME))?;
+    Ok(out)
 }

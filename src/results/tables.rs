@@ -9,56 +9,112 @@
 
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow};
+use anyhow::anyhow;
 
 use crate::analysis::{CurvePoint, Kind as RowKind, Stat, SummaryRow};
 use crate::budget::BudgetStat;
 use crate::decision::{AcceptPoint, TornadoRow, TwoWayPoint};
-use crate::metric::{Decisions, Levels, Metric, N_LEVELS, Unit};
+use crate::metric::{Decisions, Levels, Metric, N_DECISIONS, Unit};
 use crate::pilot::EvsiRow;
 use crate::validation::ValidationRow;
 use crate::voi::VoiRow;
 use crate::wtp::{FrontierRow, VoiAtWtp, WtpPoint};
 
-use super::table::{Cell, Col, Row, Table, penny};
+use super::table::{Cell, Col, Field, Table, penny};
 
 /// `base` for the base case (iteration 0), `psa` for a PSA draw.
 pub fn case(iteration: u32) -> &'static str {
     if iteration == 0 { "base" } else { "psa" }
 }
 
-fn case_col() -> Col {
-    Col::key("case", "`base`: the base case, every input at its point value (iteration 0); `psa`: a probabilistic draw")
-}
-
-fn iteration_col() -> Col {
-    Col::count("iteration", "", "0 for the base case; 1 to N for the PSA draws")
-}
-
-fn stat_cols(unit_meaning: &str) -> Vec<Col> {
-    vec![
-        Col::number("base", "as `unit`", &format!("base case (every input at its point value){unit_meaning}")),
-        Col::number("mean", "as `unit`", "mean over the PSA draws (the headline figure when there was a PSA)"),
-        Col::number("q025", "as `unit`", "2.5% quantile over the PSA draws"),
-        Col::number("q975", "as `unit`", "97.5% quantile over the PSA draws"),
-        Col::number("mcse", "as `unit`", "Monte Carlo standard error of the mean, sd/√n"),
+/// `iteration` and `case`, the first two columns of every per-iteration table. `case` is
+/// made from `iteration`, so only `iteration` is read back.
+fn iteration_fields<T: 'static>(field: fn(&T) -> &u32, field_mut: fn(&mut T) -> &mut u32) -> [Field<T>; 2] {
+    [
+        Field::new(
+            Col::count("iteration", "", "0 for the base case; 1 to N for the PSA draws"),
+            move |r| Cell::Int(Some(i64::from(*field(r)))),
+            move |r, row, c| {
+                *field_mut(r) = u32::try_from(row.int(c)?.unwrap_or(0)).unwrap_or(0);
+                Ok(())
+            },
+        ),
+        Field::written(
+            Col::key(
+                "case",
+                "`base`: the base case, every input at its point value (iteration 0); `psa`: a probabilistic draw",
+            ),
+            move |r| Cell::Text(case(*field(r))),
+        ),
     ]
 }
 
-/// Stat cells, money rounded to the penny.
-fn stat_cells(s: &Stat, pounds: bool, out: &mut Vec<Cell<'_>>) {
-    let f = |v: Option<f64>| Cell::Float(v.filter(|x| x.is_finite()).map(|x| if pounds { penny(x) } else { x }));
-    out.extend([f(s.base), f(s.mean), f(s.q025), f(s.q975), f(s.mcse)]);
+/// A text column held as a shared `Arc<str>`.
+fn shared<T: 'static>(col: Col, field: fn(&T) -> &Arc<str>, field_mut: fn(&mut T) -> &mut Arc<str>) -> Field<T> {
+    Field::new(
+        col,
+        move |r| Cell::Text(field(r)),
+        move |r, row, c| {
+            *field_mut(r) = row.text(c)?.into();
+            Ok(())
+        },
+    )
 }
 
-fn stat_from(row: &Row, first: usize) -> Result<Stat> {
-    Ok(Stat {
-        base: row.float(first)?,
-        mean: row.float(first + 1)?,
-        q025: row.float(first + 2)?,
-        q975: row.float(first + 3)?,
-        mcse: row.float(first + 4)?,
-    })
+/// A whole-number column held as any unsigned integer type.
+fn whole<T: 'static, N: Copy + Into<u64> + TryFrom<u64> + Default + 'static>(
+    col: Col,
+    field: fn(&T) -> &N,
+    field_mut: fn(&mut T) -> &mut N,
+) -> Field<T> {
+    Field::new(
+        col,
+        move |r| Cell::Int(i64::try_from((*field(r)).into()).ok()),
+        move |r, row, c| {
+            let v = row.int(c)?.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+            *field_mut(r) = N::try_from(v).unwrap_or_default();
+            Ok(())
+        },
+    )
+}
+
+/// The five columns of a [`Stat`]: base case, PSA mean, interval and Monte Carlo error.
+/// `pounds` says whether a row's values are money, rounded to the penny.
+fn stat_fields<T: 'static>(
+    unit_meaning: &str,
+    kind: super::table::Kind,
+    pounds: fn(&T) -> bool,
+    field: fn(&T) -> &Stat,
+    field_mut: fn(&mut T) -> &mut Stat,
+) -> Vec<Field<T>> {
+    let unit = if kind == super::table::Kind::Pounds { "£" } else { "as `unit`" };
+    let cols = [
+        ("base", format!("base case (every input at its point value){unit_meaning}")),
+        ("mean", "mean over the PSA draws (the headline figure when there was a PSA)".into()),
+        ("q025", "2.5% quantile over the PSA draws".into()),
+        ("q975", "97.5% quantile over the PSA draws".into()),
+        ("mcse", "Monte Carlo standard error of the mean, sd/√n".into()),
+    ];
+    let part = |s: &Stat, i: usize| [s.base, s.mean, s.q025, s.q975, s.mcse][i];
+    cols.into_iter()
+        .enumerate()
+        .map(|(i, (name, meaning))| {
+            let mut col = Col::number(name, unit, &meaning);
+            col.kind = kind;
+            Field::new(
+                col,
+                move |r| {
+                    let v = part(field(r), i).filter(|x| x.is_finite());
+                    Cell::Float(if pounds(r) { v.map(penny) } else { v })
+                },
+                move |r, row, c| {
+                    let s = field_mut(r);
+                    *[&mut s.base, &mut s.mean, &mut s.q025, &mut s.q975, &mut s.mcse][i] = row.float(c)?;
+                    Ok(())
+                },
+            )
+        })
+        .collect()
 }
 
 fn unit_name(u: Unit) -> &'static str {
@@ -73,56 +129,81 @@ fn unit_name(u: Unit) -> &'static str {
     }
 }
 
+/// A blank row to read into: every field is then set from its column, and a metric name that
+/// is not known is refused there.
+impl Default for SummaryRow {
+    fn default() -> Self {
+        SummaryRow {
+            strategy: String::new(),
+            authority: String::new(),
+            kind: RowKind::Level,
+            metric: Metric::ALL[0],
+            stat: Stat::default(),
+        }
+    }
+}
+
 impl Table for SummaryRow {
     const NAME: &'static str = "summary";
     const ROW: &'static str =
         "one metric of one strategy, for all authorities together (`authority = all`) and for each authority";
-    fn columns() -> Vec<Col> {
-        let mut c = vec![
-            Col::key("strategy", "strategy name; the first is the comparator"),
-            Col::key("authority", "authority name, or `all` for the total over authorities"),
-            Col::key(
-                "kind",
-                "`level`: the strategy's own value; `increment`: strategy minus comparator, or a decision metric against the comparator",
+    fn fields() -> Vec<Field<Self>> {
+        let mut f = vec![
+            Field::text(
+                Col::key("strategy", "strategy name; the first is the comparator"),
+                |r: &SummaryRow| &r.strategy,
+                |r| &mut r.strategy,
             ),
-            Col::key("metric", "metric name (see the list of metrics below)"),
-            Col::key(
-                "unit",
-                "`children`, `events`, `share`, `years`, `pounds`, `ratio` or `probability` (the mean of `saves_money`)",
+            Field::text(
+                Col::key("authority", "authority name, or `all` for the total over authorities"),
+                |r| &r.authority,
+                |r| &mut r.authority,
+            ),
+            Field::new(
+                Col::key(
+                    "kind",
+                    "`level`: the strategy's own value; `increment`: strategy minus comparator, or a decision metric against the comparator",
+                ),
+                |r: &SummaryRow| Cell::Text(r.kind.name()),
+                |r, row, c| {
+                    r.kind = match row.text(c)?.as_str() {
+                        "level" => RowKind::Level,
+                        "increment" => RowKind::Increment,
+                        k => return Err(anyhow!("unknown kind `{k}`")),
+                    };
+                    Ok(())
+                },
+            ),
+            Field::new(
+                Col::key("metric", "metric name (see the list of metrics below)"),
+                |r: &SummaryRow| Cell::Text(r.metric.name()),
+                |r, row, c| {
+                    let name = row.text(c)?;
+                    r.metric = Metric::from_name(&name).ok_or_else(|| anyhow!("unknown metric `{name}`"))?;
+                    Ok(())
+                },
+            ),
+            Field::written(
+                Col::key(
+                    "unit",
+                    "`children`, `events`, `share`, `years`, `pounds`, `ratio` or `probability` (the mean of `saves_money`)",
+                ),
+                |r: &SummaryRow| Cell::Text(unit_name(r.metric.unit())),
             ),
         ];
-        c.extend(stat_cols("; pounds are rounded to the penny"));
-        c
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.strategy),
-            Cell::Text(&self.authority),
-            Cell::Text(self.kind.name()),
-            Cell::Text(self.metric.name()),
-            Cell::Text(unit_name(self.metric.unit())),
-        ]);
-        stat_cells(&self.stat, self.metric.unit() == Unit::Pounds, out);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        let kind = match row.text(2)?.as_str() {
-            "level" => RowKind::Level,
-            "increment" => RowKind::Increment,
-            k => return Err(anyhow!("unknown kind `{k}`")),
-        };
-        let name = row.text(3)?;
-        Ok(SummaryRow {
-            strategy: row.text(0)?,
-            authority: row.text(1)?,
-            kind,
-            metric: Metric::from_name(&name).ok_or_else(|| anyhow!("unknown metric `{name}`"))?,
-            stat: stat_from(row, 5)?,
-        })
+        f.extend(stat_fields(
+            "; pounds are rounded to the penny",
+            super::table::Kind::Number,
+            |r: &SummaryRow| r.metric.unit() == Unit::Pounds,
+            |r| &r.stat,
+            |r| &mut r.stat,
+        ));
+        f
     }
 }
 
 /// One row of `iterations`: every metric of one strategy in one authority and iteration.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IterationRow {
     pub iteration: u32,
     /// Shared names: a table of a million rows clones them, and `Arc` clones cost no
@@ -134,66 +215,58 @@ pub struct IterationRow {
     pub decisions: Option<Decisions>,
 }
 
+/// A metric's value in one simulation: counts are whole there.
+fn metric_cell(m: Metric, v: f64) -> Cell<'static> {
+    if m.unit().is_count() { Cell::whole(v) } else { Cell::num(v) }
+}
+
 impl Table for IterationRow {
     const NAME: &'static str = "iterations";
     const ROW: &'static str = "one strategy in one iteration (the base case or a PSA draw), for the total over authorities (`authority = all`) or, with one authority or `--by-authority`, for each authority; the sampled inputs of each iteration are in `parameters`";
-    fn columns() -> Vec<Col> {
-        let mut c = vec![
-            iteration_col(),
-            case_col(),
+    fn fields() -> Vec<Field<Self>> {
+        let mut f: Vec<Field<Self>> = iteration_fields(|r: &IterationRow| &r.iteration, |r| &mut r.iteration).into();
+        f.push(shared(
             Col::key("strategy", "strategy name; the first is the comparator"),
-            Col::key("authority", "authority name"),
-        ];
-        c.extend(Metric::ALL.into_iter().map(|m| {
-            let mut col = Col::metric(m);
-            if m.is_decision() {
-                col.meaning.push_str(" (empty for the comparator)");
-            }
-            col
-        }));
-        c
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Int(Some(self.iteration.into())),
-            Cell::Text(case(self.iteration)),
-            Cell::Text(&self.strategy),
-            Cell::Text(&self.authority),
-        ]);
-        let cell = |m: Metric, v: f64| if m.unit().is_count() { Cell::whole(v) } else { Cell::num(v) };
-        out.extend(self.levels.iter().map(|(m, v)| cell(m, v)));
-        match &self.decisions {
-            Some(d) => out.extend(d.iter().map(|(m, v)| cell(m, v))),
-            None => out.extend(
-                Metric::DECISIONS.iter().map(|m| if m.unit().is_count() { Cell::Int(None) } else { Cell::Float(None) }),
-            ),
-        }
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        let mut levels = Levels::default();
+            |r| &r.strategy,
+            |r| &mut r.strategy,
+        ));
+        f.push(shared(Col::key("authority", "authority name"), |r| &r.authority, |r| &mut r.authority));
         for (i, m) in Metric::LEVELS.into_iter().enumerate() {
-            levels[m] = row.f64(4 + i)?;
+            f.push(Field::new(
+                Col::metric(m),
+                move |r: &IterationRow| metric_cell(m, r.levels.0[i]),
+                move |r, row, c| {
+                    r.levels.0[i] = row.f64(c)?;
+                    Ok(())
+                },
+            ));
         }
-        let mut d = [f64::NAN; 6];
-        let mut any = false;
-        for (i, v) in d.iter_mut().enumerate() {
-            if let Some(x) = row.float(4 + N_LEVELS + i)? {
-                *v = x;
-                any = true;
-            }
+        for (i, m) in Metric::DECISIONS.into_iter().enumerate() {
+            let mut col = Col::metric(m);
+            col.meaning.push_str(" (empty for the comparator)");
+            f.push(Field::new(
+                col,
+                move |r: &IterationRow| match &r.decisions {
+                    Some(d) => metric_cell(m, d.0[i]),
+                    None if m.unit().is_count() => Cell::Int(None),
+                    None => Cell::Float(None),
+                },
+                // A row has decisions when any decision cell is filled: the comparator's are
+                // all empty.
+                move |r, row, c| {
+                    if let Some(x) = row.float(c)? {
+                        r.decisions.get_or_insert(Decisions([f64::NAN; N_DECISIONS])).0[i] = x;
+                    }
+                    Ok(())
+                },
+            ));
         }
-        Ok(IterationRow {
-            iteration: row.int(0)?.unwrap_or(0) as u32,
-            strategy: row.text(2)?.into(),
-            authority: row.text(3)?.into(),
-            levels,
-            decisions: any.then_some(Decisions(d)),
-        })
+        f
     }
 }
 
 /// One row of `parameters`: one sampled input in one iteration (long format).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParameterRow {
     pub iteration: u32,
     pub parameter: String,
@@ -203,208 +276,195 @@ pub struct ParameterRow {
 impl Table for ParameterRow {
     const NAME: &'static str = "parameters";
     const ROW: &'static str = "one input's value in one iteration: the point value in the base case, a draw in the PSA (labels, distributions and sources are in `inputs.csv`)";
-    fn columns() -> Vec<Col> {
-        vec![
-            iteration_col(),
-            case_col(),
+    fn fields() -> Vec<Field<Self>> {
+        let mut f: Vec<Field<Self>> = iteration_fields(|r: &ParameterRow| &r.iteration, |r| &mut r.iteration).into();
+        f.push(Field::text(
             Col::key("parameter", "parameter key, as in `inputs.csv`, `tornado.csv` and `evppi.csv`"),
+            |r| &r.parameter,
+            |r| &mut r.parameter,
+        ));
+        f.push(Field::num(
             Col::number("value", "the parameter's own (see `inputs.csv`)", "the value used in this iteration"),
-        ]
+            |r| &r.value,
+            |r| &mut r.value,
+        ));
+        f
     }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Int(Some(self.iteration.into())),
-            Cell::Text(case(self.iteration)),
-            Cell::Text(&self.parameter),
-            Cell::num(self.value),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(ParameterRow { iteration: row.int(0)?.unwrap_or(0) as u32, parameter: row.text(2)?, value: row.f64(3)? })
-    }
+}
+
+/// The strategy-name column most tables open with.
+fn strategy<T: 'static>(meaning: &str, field: fn(&T) -> &String, field_mut: fn(&mut T) -> &mut String) -> Field<T> {
+    Field::text(Col::key("strategy", meaning), field, field_mut)
 }
 
 impl Table for CurvePoint {
     const NAME: &'static str = "reentry_curve";
     const ROW: &'static str = "one strategy at one month since the return home, all authorities together";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::key("strategy", "strategy name"),
-            Col::count("month", "months", "months since the return home"),
-            Col::share("base", "share of children with a first re-entry by this month, base case"),
-            Col::share("mean", "the same, mean over the PSA draws"),
-            Col::share("q025", "2.5% quantile over the PSA draws"),
-            Col::share("q975", "97.5% quantile over the PSA draws"),
+            strategy("strategy name", |r: &CurvePoint| &r.strategy, |r| &mut r.strategy),
+            Field::new(
+                Col::count("month", "months", "months since the return home"),
+                |r: &CurvePoint| Cell::Int(i64::try_from(r.month).ok()),
+                |r, row, c| {
+                    r.month = usize::try_from(row.int(c)?.unwrap_or(0)).unwrap_or(0);
+                    Ok(())
+                },
+            ),
+            Field::num(
+                Col::share("base", "share of children with a first re-entry by this month, base case"),
+                |r| &r.base,
+                |r| &mut r.base,
+            ),
+            Field::opt(Col::share("mean", "the same, mean over the PSA draws"), |r| &r.mean, |r| &mut r.mean),
+            Field::opt(Col::share("q025", "2.5% quantile over the PSA draws"), |r| &r.q025, |r| &mut r.q025),
+            Field::opt(Col::share("q975", "97.5% quantile over the PSA draws"), |r| &r.q975, |r| &mut r.q975),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.strategy),
-            Cell::Int(Some(self.month as i64)),
-            Cell::num(self.base),
-            Cell::Float(self.mean),
-            Cell::Float(self.q025),
-            Cell::Float(self.q975),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(CurvePoint {
-            strategy: row.text(0)?,
-            month: row.int(1)?.unwrap_or(0) as usize,
-            base: row.f64(2)?,
-            mean: row.float(3)?,
-            q025: row.float(4)?,
-            q975: row.float(5)?,
-        })
     }
 }
 
 impl Table for TornadoRow {
     const NAME: &'static str = "tornado";
     const ROW: &'static str = "one uncertain input of one strategy, moved alone from its 2.5% to its 97.5% quantile (base case, same simulated children); rows ranked by swing";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::key("strategy", "strategy name"),
-            Col::key("parameter", "parameter key, as in `inputs.csv`"),
-            Col::text("label", "the parameter in words"),
-            Col::number("low_value", "the parameter's own", "its 2.5% quantile"),
-            Col::number("high_value", "the parameter's own", "its 97.5% quantile"),
-            Col::pounds("low_net_saving", "net saving against the comparator with the input at its low value"),
-            Col::pounds("high_net_saving", "net saving with the input at its high value"),
-            Col::number("low_breakdowns_averted", "breakdowns", "breakdowns averted at the low value"),
-            Col::number("high_breakdowns_averted", "breakdowns", "breakdowns averted at the high value"),
-            Col::pounds("swing", "|high − low| of the net saving"),
-            Col::pounds(
-                "low_net_saving_mc_error",
-                "Monte Carlo standard error of low_net_saving when a large cohort was re-simulated by a sample of its children (0: every child simulated)",
+            strategy("strategy name", |r: &TornadoRow| &r.strategy, |r| &mut r.strategy),
+            Field::text(
+                Col::key("parameter", "parameter key, as in `inputs.csv`"),
+                |r| &r.parameter,
+                |r| &mut r.parameter,
             ),
-            Col::pounds("high_net_saving_mc_error", "the same, of high_net_saving"),
+            Field::text(Col::text("label", "the parameter in words"), |r| &r.label, |r| &mut r.label),
+            Field::num(
+                Col::number("low_value", "the parameter's own", "its 2.5% quantile"),
+                |r| &r.low_value,
+                |r| &mut r.low_value,
+            ),
+            Field::num(
+                Col::number("high_value", "the parameter's own", "its 97.5% quantile"),
+                |r| &r.high_value,
+                |r| &mut r.high_value,
+            ),
+            Field::num(
+                Col::pounds("low_net_saving", "net saving against the comparator with the input at its low value"),
+                |r| &r.low_net_saving,
+                |r| &mut r.low_net_saving,
+            ),
+            Field::num(
+                Col::pounds("high_net_saving", "net saving with the input at its high value"),
+                |r| &r.high_net_saving,
+                |r| &mut r.high_net_saving,
+            ),
+            Field::num(
+                Col::number("low_breakdowns_averted", "breakdowns", "breakdowns averted at the low value"),
+                |r| &r.low_breakdowns_averted,
+                |r| &mut r.low_breakdowns_averted,
+            ),
+            Field::num(
+                Col::number("high_breakdowns_averted", "breakdowns", "breakdowns averted at the high value"),
+                |r| &r.high_breakdowns_averted,
+                |r| &mut r.high_breakdowns_averted,
+            ),
+            Field::num(Col::pounds("swing", "|high − low| of the net saving"), |r| &r.swing, |r| &mut r.swing),
+            Field::num(
+                Col::pounds(
+                    "low_net_saving_mc_error",
+                    "Monte Carlo standard error of low_net_saving when a large cohort was re-simulated by a sample of its children (0: every child simulated)",
+                ),
+                |r| &r.low_net_saving_mc_error,
+                |r| &mut r.low_net_saving_mc_error,
+            ),
+            Field::num(
+                Col::pounds("high_net_saving_mc_error", "the same, of high_net_saving"),
+                |r| &r.high_net_saving_mc_error,
+                |r| &mut r.high_net_saving_mc_error,
+            ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.strategy),
-            Cell::Text(&self.parameter),
-            Cell::Text(&self.label),
-            Cell::num(self.low_value),
-            Cell::num(self.high_value),
-            Cell::num(self.low_net_saving),
-            Cell::num(self.high_net_saving),
-            Cell::num(self.low_breakdowns_averted),
-            Cell::num(self.high_breakdowns_averted),
-            Cell::num(self.swing),
-            Cell::num(self.low_net_saving_mc_error),
-            Cell::num(self.high_net_saving_mc_error),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(TornadoRow {
-            strategy: row.text(0)?,
-            parameter: row.text(1)?,
-            label: row.text(2)?,
-            low_value: row.f64(3)?,
-            high_value: row.f64(4)?,
-            low_net_saving: row.f64(5)?,
-            high_net_saving: row.f64(6)?,
-            low_breakdowns_averted: row.f64(7)?,
-            high_breakdowns_averted: row.f64(8)?,
-            swing: row.f64(9)?,
-            low_net_saving_mc_error: row.f64(10)?,
-            high_net_saving_mc_error: row.f64(11)?,
-        })
     }
 }
 
 impl Table for AcceptPoint {
     const NAME: &'static str = "acceptability";
     const ROW: &'static str = "one strategy at one price of support, by re-pricing the PSA draws";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::key("strategy", "strategy name"),
-            Col::pounds("price", "price of support per child (or per child-year, as the strategy's `cost_basis`)"),
-            Col::share("probability", "share of PSA draws in which the strategy costs less than the comparator"),
+            strategy("strategy name", |r: &AcceptPoint| &r.strategy, |r| &mut r.strategy),
+            Field::num(
+                Col::pounds("price", "price of support per child (or per child-year, as the strategy's `cost_basis`)"),
+                |r| &r.price,
+                |r| &mut r.price,
+            ),
+            Field::num(
+                Col::share("probability", "share of PSA draws in which the strategy costs less than the comparator"),
+                |r| &r.probability,
+                |r| &mut r.probability,
+            ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([Cell::Text(&self.strategy), Cell::num(self.price), Cell::num(self.probability)]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(AcceptPoint { strategy: row.text(0)?, price: row.f64(1)?, probability: row.f64(2)? })
     }
 }
 
 impl Table for TwoWayPoint {
     const NAME: &'static str = "two_way";
     const ROW: &'static str = "one strategy at one price of support and one re-entry hazard ratio (base case): what support must achieve, at what price";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::key("strategy", "strategy name"),
-            Col::number("hazard_ratio", "hazard ratio", "re-entry hazard ratio of supported families (1 = no effect)"),
-            Col::pounds("price", "price of support per child"),
-            Col::pounds("net_saving", "net saving against the comparator (discounted)"),
-            Col::pounds(
-                "mc_error",
-                "Monte Carlo standard error of net_saving when a large cohort was re-simulated by a sample of its children (0: every child simulated)",
+            strategy("strategy name", |r: &TwoWayPoint| &r.strategy, |r| &mut r.strategy),
+            Field::num(
+                Col::number(
+                    "hazard_ratio",
+                    "hazard ratio",
+                    "re-entry hazard ratio of supported families (1 = no effect)",
+                ),
+                |r| &r.hazard_ratio,
+                |r| &mut r.hazard_ratio,
+            ),
+            Field::num(Col::pounds("price", "price of support per child"), |r| &r.price, |r| &mut r.price),
+            Field::num(
+                Col::pounds("net_saving", "net saving against the comparator (discounted)"),
+                |r| &r.net_saving,
+                |r| &mut r.net_saving,
+            ),
+            Field::num(
+                Col::pounds(
+                    "mc_error",
+                    "Monte Carlo standard error of net_saving when a large cohort was re-simulated by a sample of its children (0: every child simulated)",
+                ),
+                |r| &r.mc_error,
+                |r| &mut r.mc_error,
             ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.strategy),
-            Cell::num(self.hazard_ratio),
-            Cell::num(self.price),
-            Cell::num(self.net_saving),
-            Cell::num(self.mc_error),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(TwoWayPoint {
-            strategy: row.text(0)?,
-            hazard_ratio: row.f64(1)?,
-            price: row.f64(2)?,
-            net_saving: row.f64(3)?,
-            mc_error: row.f64(4)?,
-        })
     }
 }
 
 impl Table for VoiRow {
     const NAME: &'static str = "evppi";
     const ROW: &'static str = "the expected value of perfect information about everything (`kind = all`, EVPI), one input (`parameter`) or a group of inputs (`group`)";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::key("kind", "`all` (EVPI), `parameter` or `group`"),
-            Col::key("name", "parameter key or group name"),
-            Col::text("label", "the parameter or group in words"),
-            Col::pounds("per_cohort", "value per cohort of the scenario's children"),
-            Col::pounds("per_child", "value per child"),
-            Col::pounds("population", "value over `--decision-years` cohorts"),
+            Field::text(
+                Col::key("kind", "`all` (EVPI), `parameter` or `group`"),
+                |r: &VoiRow| &r.kind,
+                |r| &mut r.kind,
+            ),
+            Field::text(Col::key("name", "parameter key or group name"), |r| &r.name, |r| &mut r.name),
+            Field::text(Col::text("label", "the parameter or group in words"), |r| &r.label, |r| &mut r.label),
+            Field::num(
+                Col::pounds("per_cohort", "value per cohort of the scenario's children"),
+                |r| &r.per_cohort,
+                |r| &mut r.per_cohort,
+            ),
+            Field::num(Col::pounds("per_child", "value per child"), |r| &r.per_child, |r| &mut r.per_child),
+            Field::num(
+                Col::pounds("population", "value over `--decision-years` cohorts"),
+                |r| &r.population,
+                |r| &mut r.population,
+            ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.kind),
-            Cell::Text(&self.name),
-            Cell::Text(&self.label),
-            Cell::num(self.per_cohort),
-            Cell::num(self.per_child),
-            Cell::num(self.population),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(VoiRow {
-            kind: row.text(0)?,
-            name: row.text(1)?,
-            label: row.text(2)?,
-            per_cohort: row.f64(3)?,
-            per_child: row.f64(4)?,
-            population: row.f64(5)?,
-        })
     }
 }
 
 /// One authority's result for one strategy, for `authorities.csv`, ranked within strategy.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthorityRow {
     pub strategy: String,
     pub rank: u32,
@@ -425,52 +485,52 @@ impl AuthorityRow {
 impl Table for AuthorityRow {
     const NAME: &'static str = "authorities";
     const ROW: &'static str = "one authority under one strategy against the comparator, ranked by net saving per child (best first); only with several authorities";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::key("strategy", "strategy name"),
-            Col::count("rank", "", "1 = the largest net saving per child"),
-            Col::key("authority", "authority name"),
-            Col::count("children", "children", "children returning home over the run"),
-            Col::pounds("net_saving", "net saving (PSA mean; base case without a PSA)"),
-            Col::pounds("net_saving_q025", "2.5% quantile"),
-            Col::pounds("net_saving_q975", "97.5% quantile"),
-            Col::pounds("net_saving_per_child", "net saving per child returning home"),
-            Col::pounds("net_saving_per_child_q025", "2.5% quantile"),
-            Col::pounds("net_saving_per_child_q975", "97.5% quantile"),
-            Col::number("breakdowns_averted", "breakdowns", "breakdowns averted (mean)"),
+            strategy("strategy name", |r: &AuthorityRow| &r.strategy, |r| &mut r.strategy),
+            whole(Col::count("rank", "", "1 = the largest net saving per child"), |r| &r.rank, |r| &mut r.rank),
+            Field::text(Col::key("authority", "authority name"), |r| &r.authority, |r| &mut r.authority),
+            whole(
+                Col::count("children", "children", "children returning home over the run"),
+                |r| &r.children,
+                |r| &mut r.children,
+            ),
+            Field::num(
+                Col::pounds("net_saving", "net saving (PSA mean; base case without a PSA)"),
+                |r| &r.net_saving,
+                |r| &mut r.net_saving,
+            ),
+            Field::num(
+                Col::pounds("net_saving_q025", "2.5% quantile"),
+                |r| &r.net_saving_q025,
+                |r| &mut r.net_saving_q025,
+            ),
+            Field::num(
+                Col::pounds("net_saving_q975", "97.5% quantile"),
+                |r| &r.net_saving_q975,
+                |r| &mut r.net_saving_q975,
+            ),
+            Field::written(
+                Col::pounds("net_saving_per_child", "net saving per child returning home"),
+                |r: &AuthorityRow| Cell::num(r.per_child(r.net_saving)),
+            ),
+            Field::written(Col::pounds("net_saving_per_child_q025", "2.5% quantile"), |r: &AuthorityRow| {
+                Cell::num(r.per_child(r.net_saving_q025))
+            }),
+            Field::written(Col::pounds("net_saving_per_child_q975", "97.5% quantile"), |r: &AuthorityRow| {
+                Cell::num(r.per_child(r.net_saving_q975))
+            }),
+            Field::num(
+                Col::number("breakdowns_averted", "breakdowns", "breakdowns averted (mean)"),
+                |r| &r.breakdowns_averted,
+                |r| &mut r.breakdowns_averted,
+            ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.strategy),
-            Cell::Int(Some(self.rank.into())),
-            Cell::Text(&self.authority),
-            Cell::Int(Some(self.children as i64)),
-            Cell::num(self.net_saving),
-            Cell::num(self.net_saving_q025),
-            Cell::num(self.net_saving_q975),
-            Cell::num(self.per_child(self.net_saving)),
-            Cell::num(self.per_child(self.net_saving_q025)),
-            Cell::num(self.per_child(self.net_saving_q975)),
-            Cell::num(self.breakdowns_averted),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(AuthorityRow {
-            strategy: row.text(0)?,
-            rank: row.int(1)?.unwrap_or(0) as u32,
-            authority: row.text(2)?,
-            children: row.int(3)?.unwrap_or(0) as u64,
-            net_saving: row.f64(4)?,
-            net_saving_q025: row.f64(5)?,
-            net_saving_q975: row.f64(6)?,
-            breakdowns_averted: row.f64(10)?,
-        })
     }
 }
 
 /// One row of `budget`: spend of one strategy in one authority, iteration and financial year.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BudgetRow {
     pub iteration: u32,
     pub strategy: Arc<str>,
@@ -496,44 +556,34 @@ fn figure_meaning(line: &str, basis: &str) -> String {
 impl Table for BudgetRow {
     const NAME: &'static str = "budget";
     const ROW: &'static str = "flow mode: one strategy, iteration and financial year, for the total over authorities (`all`) or, with one authority or `--by-authority`, for each authority";
-    fn columns() -> Vec<Col> {
-        let mut c = vec![
-            iteration_col(),
-            case_col(),
-            Col::key("strategy", "strategy name"),
-            Col::key("authority", "authority name"),
+    fn fields() -> Vec<Field<Self>> {
+        let mut f: Vec<Field<Self>> = iteration_fields(|r: &BudgetRow| &r.iteration, |r| &mut r.iteration).into();
+        f.push(shared(Col::key("strategy", "strategy name"), |r| &r.strategy, |r| &mut r.strategy));
+        f.push(shared(Col::key("authority", "authority name"), |r| &r.authority, |r| &mut r.authority));
+        f.push(shared(
             Col::key("financial_year", "April to March, as `2025/26`"),
+            |r| &r.financial_year,
+            |r| &mut r.financial_year,
+        ));
+        f.push(Field::new(
             Col::count("breakdowns", "events", "breakdowns in the year"),
-        ];
-        for (line, basis) in crate::budget::FIGURES {
-            c.push(Col::pounds(&format!("{line}_{basis}"), &figure_meaning(line, basis)));
+            |r: &BudgetRow| Cell::whole(r.breakdowns),
+            |r, row, c| {
+                r.breakdowns = row.f64(c)?;
+                Ok(())
+            },
+        ));
+        for (i, (line, basis)) in crate::budget::FIGURES.into_iter().enumerate() {
+            f.push(Field::new(
+                Col::pounds(&format!("{line}_{basis}"), &figure_meaning(line, basis)),
+                move |r: &BudgetRow| Cell::num(r.figures[i]),
+                move |r, row, c| {
+                    r.figures[i] = row.f64(c)?;
+                    Ok(())
+                },
+            ));
         }
-        c
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Int(Some(self.iteration.into())),
-            Cell::Text(case(self.iteration)),
-            Cell::Text(&self.strategy),
-            Cell::Text(&self.authority),
-            Cell::Text(&self.financial_year),
-            Cell::whole(self.breakdowns),
-        ]);
-        out.extend(self.figures.iter().map(|v| Cell::num(*v)));
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        let mut figures = [0.0; 12];
-        for (i, f) in figures.iter_mut().enumerate() {
-            *f = row.f64(6 + i)?;
-        }
-        Ok(BudgetRow {
-            iteration: row.int(0)?.unwrap_or(0) as u32,
-            strategy: row.text(2)?.into(),
-            authority: row.text(3)?.into(),
-            financial_year: row.text(4)?.into(),
-            breakdowns: row.f64(5)?,
-            figures,
-        })
+        f
     }
 }
 
@@ -541,197 +591,193 @@ impl Table for BudgetStat {
     const NAME: &'static str = "budget_summary";
     const ROW: &'static str =
         "flow mode: one spend line or net position of one strategy in one financial year, all authorities together";
-    fn columns() -> Vec<Col> {
-        let mut c = vec![
-            Col::key("strategy", "strategy name"),
-            Col::key("financial_year", "April to March, as `2025/26`"),
-            Col::key(
-                "line",
-                "`support`, `breakdown_care`, `other`, `total`, `net_saving` (the year's comparator spend minus the strategy's) or `cumulative_net` (its running sum)",
+    fn fields() -> Vec<Field<Self>> {
+        let mut f = vec![
+            strategy("strategy name", |r: &BudgetStat| &r.strategy, |r| &mut r.strategy),
+            Field::text(
+                Col::key("financial_year", "April to March, as `2025/26`"),
+                |r| &r.financial_year,
+                |r| &mut r.financial_year,
             ),
-            Col::key("basis", "`cash` (undiscounted) or `discounted`"),
+            Field::text(
+                Col::key(
+                    "line",
+                    "`support`, `breakdown_care`, `other`, `total`, `net_saving` (the year's comparator spend minus the strategy's) or `cumulative_net` (its running sum)",
+                ),
+                |r| &r.line,
+                |r| &mut r.line,
+            ),
+            Field::text(Col::key("basis", "`cash` (undiscounted) or `discounted`"), |r| &r.basis, |r| &mut r.basis),
         ];
-        c.extend(stat_cols(", in £ rounded to the penny").into_iter().map(|mut col| {
-            col.kind = super::table::Kind::Pounds;
-            col.unit = "£";
-            col
-        }));
-        c
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.strategy),
-            Cell::Text(&self.financial_year),
-            Cell::Text(&self.line),
-            Cell::Text(&self.basis),
-        ]);
-        stat_cells(&self.stat, true, out);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(BudgetStat {
-            strategy: row.text(0)?,
-            financial_year: row.text(1)?,
-            line: row.text(2)?,
-            basis: row.text(3)?,
-            stat: stat_from(row, 4)?,
-        })
+        f.extend(stat_fields(
+            ", in £ rounded to the penny",
+            super::table::Kind::Pounds,
+            |_| true,
+            |r: &BudgetStat| &r.stat,
+            |r| &mut r.stat,
+        ));
+        f
     }
 }
 
 impl Table for super::summary::InputRow {
     const NAME: &'static str = "inputs";
     const ROW: &'static str = "one scenario input: its point value, its distribution in the PSA and its source";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
+        use super::summary::InputRow;
         vec![
-            Col::key("parameter", "parameter key"),
-            Col::text("label", "the parameter in words"),
-            Col::number("point", "the parameter's own", "point value (used in the base case)"),
-            Col::text("distribution", "its distribution in the PSA (`fixed` when certain)"),
-            Col::text("source", "where the value comes from, as the scenario cites it"),
-            Col::text(
-                "strategies",
-                "the strategies whose support uses it, separated by `; ` (one draw drives them all)",
+            Field::text(Col::key("parameter", "parameter key"), |r: &InputRow| &r.key, |r| &mut r.key),
+            Field::text(Col::text("label", "the parameter in words"), |r| &r.label, |r| &mut r.label),
+            Field::num(
+                Col::number("point", "the parameter's own", "point value (used in the base case)"),
+                |r| &r.point,
+                |r| &mut r.point,
+            ),
+            Field::text(
+                Col::text("distribution", "its distribution in the PSA (`fixed` when certain)"),
+                |r| &r.distribution,
+                |r| &mut r.distribution,
+            ),
+            Field::new(
+                Col::text("source", "where the value comes from, as the scenario cites it"),
+                |r: &InputRow| Cell::Text(r.source.as_deref().unwrap_or("")),
+                |r, row, c| {
+                    r.source = Some(row.text(c)?).filter(|s| !s.is_empty());
+                    Ok(())
+                },
+            ),
+            Field::new(
+                Col::text(
+                    "strategies",
+                    "the strategies whose support uses it, separated by `; ` (one draw drives them all)",
+                ),
+                |r: &InputRow| Cell::Owned(r.strategies.join("; ")),
+                |r, row, c| {
+                    let text = row.text(c)?;
+                    r.strategies = text.split("; ").filter(|s| !s.is_empty()).map(str::to_string).collect();
+                    Ok(())
+                },
             ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.key),
-            Cell::Text(&self.label),
-            Cell::num(self.point),
-            Cell::Text(&self.distribution),
-            Cell::Text(self.source.as_deref().unwrap_or("")),
-            Cell::Owned(self.strategies.join("; ")),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        let strategies = row.text(5)?;
-        Ok(super::summary::InputRow {
-            key: row.text(0)?,
-            label: row.text(1)?,
-            point: row.f64(2)?,
-            distribution: row.text(3)?,
-            source: Some(row.text(4)?).filter(|s| !s.is_empty()),
-            strategies: strategies.split("; ").filter(|s| !s.is_empty()).map(str::to_string).collect(),
-        })
     }
 }
 
 impl Table for ValidationRow {
     const NAME: &'static str = "validation";
     const ROW: &'static str = "one independent published figure and the model's prediction of it (external validation)";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::key("scenario", "scenario name"),
-            Col::text("figure", "what the published figure is"),
-            Col::text("published", "the figure as published"),
-            Col::share("published_share", "the published figure as a share"),
-            Col::number("rounding", "share", "half the unit the published figure was rounded to"),
-            Col::number("years", "years", "years since leaving care at which the share is counted"),
-            Col::share("predicted_base", "comparator's share back in care by then, base case"),
-            Col::share("predicted_mean", "the same, mean over the PSA draws"),
-            Col::share("predicted_q025", "2.5% quantile over the PSA draws"),
-            Col::share("predicted_q975", "97.5% quantile over the PSA draws"),
-            Col::count(
-                "inside",
-                "1 = yes, 0 = no",
-                "whether the published figure, within its rounding, lies inside the 95% interval (empty without one)",
+            Field::text(Col::key("scenario", "scenario name"), |r: &ValidationRow| &r.scenario, |r| &mut r.scenario),
+            Field::text(Col::text("figure", "what the published figure is"), |r| &r.figure, |r| &mut r.figure),
+            Field::text(Col::text("published", "the figure as published"), |r| &r.published, |r| &mut r.published),
+            Field::num(
+                Col::share("published_share", "the published figure as a share"),
+                |r| &r.published_share,
+                |r| &mut r.published_share,
             ),
-            Col::count(
-                "calibration_target",
-                "1 = yes, 0 = no",
-                "whether the scenario was calibrated to this figure (never)",
+            Field::num(
+                Col::number("rounding", "share", "half the unit the published figure was rounded to"),
+                |r| &r.rounding,
+                |r| &mut r.rounding,
             ),
-            Col::text("source", "where the figure was published"),
-            Col::text("population", "the children the figure counts"),
-            Col::text("period", "when they left care and how long they were followed"),
-            Col::text("definition", "what the figure counts, and how that differs from the model's"),
+            Field::num(
+                Col::number("years", "years", "years since leaving care at which the share is counted"),
+                |r| &r.years,
+                |r| &mut r.years,
+            ),
+            Field::opt(
+                Col::share("predicted_base", "comparator's share back in care by then, base case"),
+                |r| &r.base,
+                |r| &mut r.base,
+            ),
+            Field::opt(Col::share("predicted_mean", "the same, mean over the PSA draws"), |r| &r.mean, |r| &mut r.mean),
+            Field::opt(Col::share("predicted_q025", "2.5% quantile over the PSA draws"), |r| &r.q025, |r| &mut r.q025),
+            Field::opt(Col::share("predicted_q975", "97.5% quantile over the PSA draws"), |r| &r.q975, |r| &mut r.q975),
+            Field::new(
+                Col::count(
+                    "inside",
+                    "1 = yes, 0 = no",
+                    "whether the published figure, within its rounding, lies inside the 95% interval (empty without one)",
+                ),
+                |r: &ValidationRow| Cell::Int(r.inside.map(i64::from)),
+                |r, row, c| {
+                    r.inside = row.int(c)?.map(|v| v != 0);
+                    Ok(())
+                },
+            ),
+            Field::flag(
+                Col::count(
+                    "calibration_target",
+                    "1 = yes, 0 = no",
+                    "whether the scenario was calibrated to this figure (never)",
+                ),
+                |r| &r.calibration_target,
+                |r| &mut r.calibration_target,
+            ),
+            Field::text(Col::text("source", "where the figure was published"), |r| &r.source, |r| &mut r.source),
+            Field::text(
+                Col::text("population", "the children the figure counts"),
+                |r| &r.population,
+                |r| &mut r.population,
+            ),
+            Field::text(
+                Col::text("period", "when they left care and how long they were followed"),
+                |r| &r.period,
+                |r| &mut r.period,
+            ),
+            Field::text(
+                Col::text("definition", "what the figure counts, and how that differs from the model's"),
+                |r| &r.definition,
+                |r| &mut r.definition,
+            ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.scenario),
-            Cell::Text(&self.figure),
-            Cell::Text(&self.published),
-            Cell::num(self.published_share),
-            Cell::num(self.rounding),
-            Cell::num(self.years),
-            Cell::Float(self.base),
-            Cell::Float(self.mean),
-            Cell::Float(self.q025),
-            Cell::Float(self.q975),
-            Cell::Int(self.inside.map(i64::from)),
-            Cell::Int(Some(i64::from(self.calibration_target))),
-            Cell::Text(&self.source),
-            Cell::Text(&self.population),
-            Cell::Text(&self.period),
-            Cell::Text(&self.definition),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(ValidationRow {
-            scenario: row.text(0)?,
-            figure: row.text(1)?,
-            published: row.text(2)?,
-            published_share: row.f64(3)?,
-            rounding: row.f64(4)?,
-            years: row.f64(5)?,
-            base: row.float(6)?,
-            mean: row.float(7)?,
-            q025: row.float(8)?,
-            q975: row.float(9)?,
-            inside: row.int(10)?.map(|v| v != 0),
-            calibration_target: row.int(11)?.unwrap_or(0) != 0,
-            source: row.text(12)?,
-            population: row.text(13)?,
-            period: row.text(14)?,
-            definition: row.text(15)?,
-        })
     }
 }
 
 impl Table for WtpPoint {
     const NAME: &'static str = "wtp";
     const ROW: &'static str = "one strategy at one willingness to pay per breakdown averted, over the PSA draws";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::pounds("wtp", "willingness to pay per breakdown averted"),
-            Col::key("strategy", "strategy name"),
-            Col::pounds(
-                "expected_net_benefit",
-                "mean net monetary benefit against the comparator: wtp × breakdowns averted + other outcomes valued by [decision] + net saving",
+            Field::num(
+                Col::pounds("wtp", "willingness to pay per breakdown averted"),
+                |r: &WtpPoint| &r.wtp,
+                |r| &mut r.wtp,
             ),
-            Col::share("probability_best", "share of PSA draws in which the strategy has the largest net benefit"),
-            Col::count(
-                "chosen",
-                "1 = yes, 0 = no",
-                "whether the strategy has the largest expected net benefit (the acceptability frontier)",
+            strategy("strategy name", |r| &r.strategy, |r| &mut r.strategy),
+            Field::num(
+                Col::pounds(
+                    "expected_net_benefit",
+                    "mean net monetary benefit against the comparator: wtp × breakdowns averted + other outcomes valued by [decision] + net saving",
+                ),
+                |r| &r.expected_net_benefit,
+                |r| &mut r.expected_net_benefit,
             ),
-            Col::pounds("evpi", "expected value of perfect information per decision at this willingness to pay"),
-            Col::pounds("population_evpi", "evpi × the cohorts the decision covers (decision_years)"),
+            Field::num(
+                Col::share("probability_best", "share of PSA draws in which the strategy has the largest net benefit"),
+                |r| &r.probability_best,
+                |r| &mut r.probability_best,
+            ),
+            Field::flag(
+                Col::count(
+                    "chosen",
+                    "1 = yes, 0 = no",
+                    "whether the strategy has the largest expected net benefit (the acceptability frontier)",
+                ),
+                |r| &r.chosen,
+                |r| &mut r.chosen,
+            ),
+            Field::num(
+                Col::pounds("evpi", "expected value of perfect information per decision at this willingness to pay"),
+                |r| &r.evpi,
+                |r| &mut r.evpi,
+            ),
+            Field::num(
+                Col::pounds("population_evpi", "evpi × the cohorts the decision covers (decision_years)"),
+                |r| &r.population_evpi,
+                |r| &mut r.population_evpi,
+            ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::num(self.wtp),
-            Cell::Text(&self.strategy),
-            Cell::num(self.expected_net_benefit),
-            Cell::num(self.probability_best),
-            Cell::Int(Some(i64::from(self.chosen))),
-            Cell::num(self.evpi),
-            Cell::num(self.population_evpi),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(WtpPoint {
-            wtp: row.f64(0)?,
-            strategy: row.text(1)?,
-            expected_net_benefit: row.f64(2)?,
-            probability_best: row.f64(3)?,
-            chosen: row.int(4)?.unwrap_or(0) != 0,
-            evpi: row.f64(5)?,
-            population_evpi: row.f64(6)?,
-        })
     }
 }
 
@@ -739,44 +785,44 @@ impl Table for FrontierRow {
     const NAME: &'static str = "frontier";
     const ROW: &'static str =
         "one strategy on the cost-effectiveness frontier at the scenario's values (means over the PSA draws)";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::key("strategy", "strategy name"),
-            Col::pounds(
-                "incremental_cost",
-                "mean cost against the comparator, less the value of other outcomes averted",
+            strategy("strategy name", |r: &FrontierRow| &r.strategy, |r| &mut r.strategy),
+            Field::num(
+                Col::pounds(
+                    "incremental_cost",
+                    "mean cost against the comparator, less the value of other outcomes averted",
+                ),
+                |r| &r.incremental_cost,
+                |r| &mut r.incremental_cost,
             ),
-            Col::number("breakdowns_averted", "breakdowns", "mean breakdowns averted"),
-            Col::key(
-                "standing",
-                "`frontier`, `dominated` (costs more and averts no more than another) or `extendedly dominated`",
+            Field::num(
+                Col::number("breakdowns_averted", "breakdowns", "mean breakdowns averted"),
+                |r| &r.breakdowns_averted,
+                |r| &mut r.breakdowns_averted,
             ),
-            Col::key("dominated_by", "the strategy that dominates it"),
-            Col::pounds(
-                "icer",
-                "incremental cost per extra breakdown averted against the previous strategy on the frontier",
+            Field::text(
+                Col::key(
+                    "standing",
+                    "`frontier`, `dominated` (costs more and averts no more than another) or `extendedly dominated`",
+                ),
+                |r| &r.standing,
+                |r| &mut r.standing,
+            ),
+            Field::text(
+                Col::key("dominated_by", "the strategy that dominates it"),
+                |r| &r.dominated_by,
+                |r| &mut r.dominated_by,
+            ),
+            Field::opt(
+                Col::pounds(
+                    "icer",
+                    "incremental cost per extra breakdown averted against the previous strategy on the frontier",
+                ),
+                |r| &r.icer,
+                |r| &mut r.icer,
             ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Text(&self.strategy),
-            Cell::num(self.incremental_cost),
-            Cell::num(self.breakdowns_averted),
-            Cell::Text(&self.standing),
-            Cell::Text(&self.dominated_by),
-            Cell::Float(self.icer.filter(|x| x.is_finite())),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(FrontierRow {
-            strategy: row.text(0)?,
-            incremental_cost: row.f64(1)?,
-            breakdowns_averted: row.f64(2)?,
-            standing: row.text(3)?,
-            dominated_by: row.text(4)?,
-            icer: row.float(5)?,
-        })
     }
 }
 
@@ -784,19 +830,14 @@ impl Table for VoiAtWtp {
     const NAME: &'static str = "evppi_wtp";
     const ROW: &'static str =
         "as `evppi`, at the willingness to pay per breakdown averted where the decision is most uncertain";
-    fn columns() -> Vec<Col> {
-        let mut c =
-            vec![Col::pounds("wtp", "willingness to pay per breakdown averted at which the net benefit is valued")];
-        c.extend(VoiRow::columns());
-        c
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.push(Cell::num(self.wtp));
-        self.row.cells(out);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        let wtp = row.f64(0)?;
-        Ok(VoiAtWtp { wtp, row: VoiRow::from_row(&row.shifted(1))? })
+    fn fields() -> Vec<Field<Self>> {
+        let mut f = vec![Field::num(
+            Col::pounds("wtp", "willingness to pay per breakdown averted at which the net benefit is valued"),
+            |r: &VoiAtWtp| &r.wtp,
+            |r| &mut r.wtp,
+        )];
+        f.extend(VoiRow::fields().into_iter().map(|v| v.within(|r: &VoiAtWtp| &r.row, |r| &mut r.row)));
+        f
     }
 }
 
@@ -804,34 +845,36 @@ impl Table for EvsiRow {
     const NAME: &'static str = "evsi";
     const ROW: &'static str =
         "one size of the local pilot in `[pilot]` (summary.json `pilot` says what it trials and at what value)";
-    fn columns() -> Vec<Col> {
+    fn fields() -> Vec<Field<Self>> {
         vec![
-            Col::count("families_per_arm", "families", "families in each of the trial's two arms"),
-            Col::pounds(
-                "evsi_per_decision",
-                "expected value of the trial's information for one decision (one cohort), by regression",
+            whole(
+                Col::count("families_per_arm", "families", "families in each of the trial's two arms"),
+                |r: &EvsiRow| &r.families_per_arm,
+                |r| &mut r.families_per_arm,
             ),
-            Col::pounds("population_evsi", "evsi_per_decision × the cohorts the decision covers (decision_years)"),
-            Col::pounds("pilot_cost", "fixed cost + cost per family × families in both arms"),
-            Col::pounds("enbs", "expected net benefit of sampling: population_evsi − pilot_cost"),
+            Field::num(
+                Col::pounds(
+                    "evsi_per_decision",
+                    "expected value of the trial's information for one decision (one cohort), by regression",
+                ),
+                |r| &r.evsi_per_decision,
+                |r| &mut r.evsi_per_decision,
+            ),
+            Field::num(
+                Col::pounds("population_evsi", "evsi_per_decision × the cohorts the decision covers (decision_years)"),
+                |r| &r.population_evsi,
+                |r| &mut r.population_evsi,
+            ),
+            Field::num(
+                Col::pounds("pilot_cost", "fixed cost + cost per family × families in both arms"),
+                |r| &r.pilot_cost,
+                |r| &mut r.pilot_cost,
+            ),
+            Field::num(
+                Col::pounds("enbs", "expected net benefit of sampling: population_evsi − pilot_cost"),
+                |r| &r.enbs,
+                |r| &mut r.enbs,
+            ),
         ]
-    }
-    fn cells<'a>(&'a self, out: &mut Vec<Cell<'a>>) {
-        out.extend([
-            Cell::Int(Some(i64::from(self.families_per_arm))),
-            Cell::num(self.evsi_per_decision),
-            Cell::num(self.population_evsi),
-            Cell::num(self.pilot_cost),
-            Cell::num(self.enbs),
-        ]);
-    }
-    fn from_row(row: &Row) -> Result<Self> {
-        Ok(EvsiRow {
-            families_per_arm: row.int(0)?.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
-            evsi_per_decision: row.f64(1)?,
-            population_evsi: row.f64(2)?,
-            pilot_cost: row.f64(3)?,
-            enbs: row.f64(4)?,
-        })
     }
 }

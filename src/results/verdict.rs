@@ -129,12 +129,12 @@ fn verdict(s: &SummaryFile, i: usize) -> String {
     if net >= 0.0 {
         let _ = write!(t, "It pays for itself: net saving {}", money(net));
         if let Some((lo, hi)) = range {
-            let _ = write!(t, " (95% interval {} to {})", money(lo), money(hi));
+            let _ = write!(t, " (95% interval {})", super::format::money_range(lo, hi));
         }
     } else {
         let _ = write!(t, "It does not pay for itself: net cost {}", money(-net));
         if let Some((lo, hi)) = range {
-            let _ = write!(t, " (95% interval {} to {})", money(-hi), money(-lo));
+            let _ = write!(t, " (95% interval {})", super::format::money_range(-hi, -lo));
         }
     }
     if s.has_psa() {

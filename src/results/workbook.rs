@@ -554,18 +554,10 @@ fn pilot_sheet(
     Ok(())
 }
 
-/// The decision analyses the workbook carries beside the summary: curves over willingness to
-/// pay, the frontier, and the local pilot.
-#[derive(Default)]
-pub struct Extra<'a> {
-    pub wtp: &'a [crate::wtp::WtpPoint],
-    pub frontier: &'a [crate::wtp::FrontierRow],
-    pub evsi: &'a [crate::pilot::EvsiRow],
-}
-
 /// Writes `results.xlsx` into `dir`. `written` names the tables the run wrote, for the data
 /// dictionary.
-pub fn write(dir: &Path, s: &SummaryFile, authorities: &[AuthorityRow], extra: &Extra, written: &[&str]) -> Result<()> {
+pub fn write(dir: &Path, results: &super::RunResults, written: &[&str]) -> Result<()> {
+    let (s, authorities) = (&results.summary, &results.authorities);
     let path = dir.join("results.xlsx");
     let f = Formats::new();
     let mut wb = Workbook::new();
@@ -586,11 +578,11 @@ pub fn write(dir: &Path, s: &SummaryFile, authorities: &[AuthorityRow], extra: &
         if !s.breakeven.is_empty() {
             breakeven_sheet(wb.add_worksheet(), &f, s)?;
         }
-        if !extra.wtp.is_empty() {
-            values_sheet(wb.add_worksheet(), &f, s, extra.wtp, extra.frontier)?;
+        if !results.wtp.is_empty() {
+            values_sheet(wb.add_worksheet(), &f, s, &results.wtp, &results.frontier)?;
         }
-        if let Some(p) = s.pilot.as_ref().filter(|_| !extra.evsi.is_empty()) {
-            pilot_sheet(wb.add_worksheet(), &f, s, p, extra.evsi)?;
+        if let Some(p) = s.pilot.as_ref().filter(|_| !results.evsi.is_empty()) {
+            pilot_sheet(wb.add_worksheet(), &f, s, p, &results.evsi)?;
         }
         inputs_sheet(wb.add_worksheet(), &f, &s.inputs)?;
         dictionary_sheet(wb.add_worksheet(), &f, written)?;

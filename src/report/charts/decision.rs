@@ -30,7 +30,10 @@ impl Chart for DecisionChart {
         let rows: Vec<String> = self
             .rows
             .iter()
-            .map(|r| format!("{}: net saving {} (95% interval {} to {})", r.name, m(r.mean), m(r.low), m(r.high)))
+            .map(|r| {
+                let range = crate::results::format::money_range(r.low, r.high);
+                format!("{}: net saving {} (95% interval {range})", r.name, m(r.mean))
+            })
             .collect();
         format!("Net saving against {}. {}.", self.comparator, rows.join("; "))
     }
@@ -93,7 +96,7 @@ impl Chart for DecisionChart {
             if self.psa && r.high > r.low {
                 let _ = std::fmt::Write::write_fmt(
                     &mut label,
-                    format_args!(" (95% interval {} to {})", money(r.low), money(r.high)),
+                    format_args!(" (95% interval {})", crate::results::format::money_range(r.low, r.high)),
                 );
             }
             if let Some(p) = r.p_saves.filter(|_| self.psa) {

@@ -72,7 +72,12 @@ impl Chart for NetSavingChart {
                     Rectangle::new([(x0, 0.0), (x0 + width, *n as f64)], colour.mix(0.45).filled())
                 }))
                 .map_err(e)?
-                .label(format!("{}: mean {} (95% {} to {})", s.name, money(s.mean), money(s.low), money(s.high)))
+                .label(format!(
+                    "{}: mean {} (95% {})",
+                    s.name,
+                    money(s.mean),
+                    crate::results::format::money_range(s.low, s.high)
+                ))
                 .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], colour.mix(0.6).filled()));
             chart
                 .draw_series(LineSeries::new(vec![(s.mean, 0.0), (s.mean, cmax)], colour.stroke_width(3)))

@@ -47,8 +47,9 @@ pub fn short_source(source: &str) -> String {
 }
 
 impl ValidationChart {
-    /// The chart of scenarios' comparator curves (`(scenario, curve)`) and the rows' figures;
-    /// a figure listed by several scenarios is marked once.
+    /// The chart of scenarios' comparator curves (`(name in the legend, curve)`: the
+    /// comparator's label for one run, each scenario's title for several) and the rows'
+    /// figures; a figure listed by several scenarios is marked once.
     pub fn new(curves: &[(String, Vec<CurvePoint>)], rows: &[ValidationRow]) -> ValidationChart {
         let series: Vec<CurveSeries> = curves
             .iter()
@@ -122,7 +123,7 @@ impl Chart for ValidationChart {
             .map_err(e)?;
         y_title(root, "Cumulative share back in care (%)")?;
         super::reentry_curve::draw_curves(&mut chart, &self.series, 0.15, |s| {
-            format!("{} (predicted, 95% band)", s.name)
+            format!("{}, predicted (95% band)", s.name)
         })?;
         if !self.points.is_empty() {
             chart
