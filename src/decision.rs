@@ -450,10 +450,19 @@ impl Tornado {
 fn tornado_on(sc: &Scenario, seed: u64, base: &BaseCase, sampler: &Sampler) -> Result<Tornado, ModelError> {
     let points = sc.point_values();
     let uncertain: Vec<usize> = (0..sc.params.len()).filter(|&i| !sc.params[i].param.dist.is_fixed()).collect();
-    let eval = |v: Vec<f64>| -> Result<Evaluation, ModelError> {
-        Ok(sampler.evaluate(&run_iteration(sampler.scenario(), seed, 0, v)?))
+    let simulated = run_iteration(sampler.scenario(), seed, 0, points.clone())?;
+    let at_base = sampler.evaluate(&simulated);
+    // A price moves no child's path: its bars re-price the base case's own tallies
+    // (`IterationResult::repriced`, the same figures as simulating again) instead of
+    // simulating the children twice more.
+    let prices = sampler.scenario().price_params();
+    let eval = |i: usize, v: Vec<f64>| -> Result<Evaluation, ModelError> {
+        if prices.contains(&i) {
+            Ok(sampler.evaluate(&simulated.repriced(sampler.scenario(), v)))
+        } else {
+            Ok(sampler.evaluate(&run_iteration(sampler.scenario(), seed, 0, v)?))
+        }
     };
-    let at_base = eval(points.clone())?;
     let runs: Vec<Perturbed> = uncertain
         .par_iter()
         .map(|&i| {
@@ -461,9 +470,9 @@ fn tornado_on(sc: &Scenario, seed: u64, base: &BaseCase, sampler: &Sampler) -> R
             let (lo, hi) = (d.quantile(0.025), d.quantile(0.975));
             let mut v = points.clone();
             v[i] = lo;
-            let low = eval(v.clone())?;
+            let low = eval(i, v.clone())?;
             v[i] = hi;
-            let high = eval(v)?;
+            let high = eval(i, v)?;
             Ok((i, lo, hi, low, high))
         })
         .collect::<Result<_, ModelError>>()?;

@@ -195,7 +195,9 @@ fn breakeven_and_tornado_commands_print_their_analyses() {
         .args(["tornado", "scenarios/holmes-2014.toml", "--top", "3"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("strategy.support-for-all.hr_reentry"));
+        // Inputs by their labels, values in their units; the keys stay in tornado.csv.
+        .stdout(predicate::str::contains("Support for all: effect on re-entry (hazard ratio)"))
+        .stdout(predicate::str::contains("strategy.support-for-all").not());
     reunify().args(["breakeven", "no/such.toml"]).assert().code(2);
 }
 

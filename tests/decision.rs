@@ -101,6 +101,26 @@ fn the_tornado_ranks_the_effect_first_and_gives_unrelated_inputs_no_swing() {
     assert!(t.rows[0].low_net_saving > t.rows[0].high_net_saving);
 }
 
+/// A price moves no child's path, so the tornado re-prices the base case's tallies for a
+/// price's bars instead of simulating again: each such bar end equals the net saving of a
+/// fresh simulation at that price.
+#[test]
+fn the_tornado_prices_a_price_bar_as_a_fresh_simulation_would() {
+    let sc = scenario(4000, 5.0, &RICH.replace("cost = 5627", "cost = { dist = \"gamma\", mean = 5627, sd = 800 }"));
+    let t = Resimulation::simulate(&sc, sc.meta.seed).unwrap().tornado().unwrap();
+    let prices = ["cost.breakdown.amount", "strategy.support.cost"];
+    for key in prices {
+        let row = t.rows.iter().find(|r| r.parameter == key).unwrap();
+        assert_eq!(row.low_net_saving_mc_error, 0.0, "every child simulated");
+        for (value, net) in [(row.low_value, row.low_net_saving), (row.high_value, row.high_net_saving)] {
+            let fresh = net_saving_at(&sc, key, value);
+            assert!((net - fresh).abs() <= 1e-9 * fresh.abs().max(1.0), "{key} at {value}: {net} against {fresh}");
+        }
+    }
+    // And the bars differ from the base case: the prices do move the net saving.
+    assert!(t.rows.iter().filter(|r| prices.contains(&r.parameter.as_str())).all(|r| r.swing > 0.0));
+}
+
 #[test]
 fn acceptability_falls_with_price_and_matches_p_saves_at_a_fixed_price() {
     let sc = scenario(3000, 5.0, RICH);

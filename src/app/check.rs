@@ -94,15 +94,25 @@ pub fn breakeven(file: &Path, seed: Option<u64>) -> Result<(), AppError> {
 pub fn tornado(file: &Path, top: usize, seed: Option<u64>) -> Result<(), AppError> {
     let sc = load_scenario(file)?;
     let t = Resimulation::simulate(&sc, seed.unwrap_or(sc.meta.seed))?.tornado()?;
+    let labels = crate::results::verdict::Labels::of_scenario(&sc);
+    // Inputs by their labels and values in their units, as the report's tornado shows them;
+    // the keys are in `tornado.csv`.
+    let width = t.rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(0).clamp(5, 64);
     for (name, net, averted) in &t.base {
-        println!("{name}: base case net saving {}, breakdowns averted {}", money(*net), count(*averted));
-        println!("  {:<52} {:>12} {:>12} {:>14} {:>14}", "parameter", "low", "high", "net at low", "net at high");
+        println!(
+            "{}: base case net saving {}, breakdowns averted {}",
+            labels.alone(name),
+            money(*net),
+            count(*averted)
+        );
+        println!("  {:<width$} {:>12} {:>12} {:>14} {:>14}", "input", "low", "high", "net at low", "net at high");
         for r in t.rows.iter().filter(|r| &r.strategy == name).take(top) {
+            let unit = crate::report::value_unit(&r.parameter);
+            let label: String = r.label.chars().take(width).collect();
             println!(
-                "  {:<52} {:>12} {:>12} {:>14} {:>14}",
-                r.parameter,
-                crate::dist::fmt_num(r.low_value),
-                crate::dist::fmt_num(r.high_value),
+                "  {label:<width$} {:>12} {:>12} {:>14} {:>14}",
+                crate::report::fmt_value(r.low_value, unit),
+                crate::report::fmt_value(r.high_value, unit),
                 money(r.low_net_saving),
                 money(r.high_net_saving)
             );
