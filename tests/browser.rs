@@ -171,6 +171,15 @@ async fn the_what_if_page_updates_from_the_keyboard_matches_the_api_and_the_run_
     std::fs::write(shots.join("what-if.png"), &png).unwrap();
     assert_eq!(&png[1..4], b"PNG");
 
+    // #30: what a person reads on the page names strategies, risk factors and cost lines by
+    // their labels; the identifiers stay in the controls' keys and the API.
+    let text = c.execute("return document.body.innerText;", vec![]).await.unwrap();
+    let text = text.as_str().unwrap();
+    assert!(text.contains("Support for all"), "{text}");
+    for id in ["support-for-all", "targeted-support", "usual-care", "aged_over_10", "previous_failed_return"] {
+        assert!(!text.contains(id), "the page shows the identifier {id}:\n{text}");
+    }
+
     assert_eq!(axe_violations(&c).await, json!([]), "axe-core violations");
     c.close().await.unwrap();
 }
