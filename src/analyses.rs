@@ -38,8 +38,6 @@ pub const ACCEPTABILITY_STEPS: usize = 60;
 /// What the pipeline is asked for.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
-    /// The run's seed: re-simulations use the run's own random numbers.
-    pub seed: u64,
     /// Years of cohorts a decision affects, for population value of information.
     pub decision_years: f64,
     pub scope: Scope,
@@ -102,7 +100,7 @@ impl Analyses {
     ) -> Result<Analyses, ModelError> {
         let mut out = Analyses::default();
         let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
-        let resim = Resimulation::of_digest(sc, settings.seed, &run.base);
+        let resim = Resimulation::of_digest(sc, sc.meta.seed, &run.base);
         match settings.scope {
             Scope::WhatIf => {
                 out.breakeven = resim.for_the_page().breakeven()?;
@@ -119,7 +117,7 @@ impl Analyses {
                         Some(x) => (x, "given by --wtp"),
                         None => pilot_value_at(p, &out.wtp),
                     };
-                    out.pilot = crate::pilot::value(sc, run, settings.seed, p, at, settings.decision_years)?;
+                    out.pilot = crate::pilot::value(sc, run, sc.meta.seed, p, at, settings.decision_years)?;
                 }
             }
             Scope::Run => {
@@ -145,7 +143,7 @@ impl Analyses {
                 }
                 if let Some(p) = pilot {
                     let at = pilot_value_at(p, &out.wtp);
-                    out.pilot = crate::pilot::value(sc, run, settings.seed, p, at, settings.decision_years)?;
+                    out.pilot = crate::pilot::value(sc, run, sc.meta.seed, p, at, settings.decision_years)?;
                 }
             }
         }

@@ -115,7 +115,7 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), AppError> {
     }
     let pilot = settings(&sc, a)?;
     settings::check_size(&sc, sc.meta.iterations as u64, rayon::current_num_threads(), None)?;
-    let valued = value(&sc, sc.meta.seed, &pilot, decision_years, a.wtp.is_some())?;
+    let valued = value(&sc, &pilot, decision_years, a.wtp.is_some())?;
     if let Some(dir) = &a.out {
         write(dir, &valued)?;
     }
@@ -156,10 +156,13 @@ pub fn pilot_command(a: &PilotArgs) -> Result<(), AppError> {
 }
 
 /// Runs the scenario's PSA in memory and values the pilot (at `--wtp` when `flagged`).
-fn value(sc: &Scenario, seed: u64, pilot: &Pilot, decision_years: f64, flagged: bool) -> anyhow::Result<Valued> {
-    let run = RunDigest::simulate(sc, RunOptions { seed, iterations: sc.meta.iterations, base_case_only: false })?;
+fn value(sc: &Scenario, pilot: &Pilot, decision_years: f64, flagged: bool) -> anyhow::Result<Valued> {
+    let run = RunDigest::simulate(
+        sc,
+        RunOptions { seed: sc.meta.seed, iterations: sc.meta.iterations, base_case_only: false },
+    )?;
     let wtp = flagged.then(|| pilot.value_per_breakdown_averted.unwrap_or(0.0));
-    let settings = Settings { seed, decision_years, scope: Scope::Pilot { wtp } };
+    let settings = Settings { decision_years, scope: Scope::Pilot { wtp } };
     let analyses = Analyses::compute(sc, &run, &settings, Some(pilot))?;
     analyses.pilot.context("too few PSA draws to value a pilot")
 }

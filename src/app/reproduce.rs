@@ -59,7 +59,7 @@ pub fn external(iterations: Option<u32>) -> anyhow::Result<External> {
             base_case_only: false,
         };
         let run = RunDigest::simulate(&sc, opts)?;
-        let settings = Settings { seed: sc.meta.seed, decision_years: 3.0, scope: Scope::Validation };
+        let settings = Settings { decision_years: 3.0, scope: Scope::Validation };
         let analyses = Analyses::compute(&sc, &run, &settings, None)?;
         out.rows.extend(analyses.validation);
         out.curves.push((sc.meta.title.clone(), analyses.curve));

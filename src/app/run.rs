@@ -125,7 +125,6 @@ pub(crate) struct Finish {
     pub started: Instant,
     pub dest: PathBuf,
     pub scenario_file: String,
-    pub seed: u64,
     pub base_case_only: bool,
     pub threads: usize,
     /// `csv`, `quiet`, `no_report` and `decision_years` are read from here.
@@ -138,7 +137,6 @@ impl Finish {
             started: p.started,
             dest,
             scenario_file: args.file.display().to_string(),
-            seed: p.opts.seed,
             base_case_only: p.opts.base_case_only,
             threads: p.threads,
             output: args.output.clone(),
@@ -188,14 +186,10 @@ impl Finish {
 
         let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
         let analyses_start = Instant::now();
-        let settings = analyses::Settings {
-            seed: self.seed,
-            decision_years: self.output.decision_years,
-            scope: analyses::Scope::Run,
-        };
+        let settings = analyses::Settings { decision_years: self.output.decision_years, scope: analyses::Scope::Run };
         let analyses = Analyses::compute(sc, &run, &settings, sc.pilot.as_ref())?;
         let analyses_seconds = analyses_start.elapsed().as_secs_f64();
-        let results = RunResults::new(sc, self.seed, &run, analyses, self.output.decision_years)?;
+        let results = RunResults::new(sc, &run, analyses, self.output.decision_years)?;
         let streamed = streams.finish()?;
         results.write(staged.path(), &streamed)?;
         let info = RunInfo {
@@ -203,7 +197,7 @@ impl Finish {
             scenario: &sc.meta.name,
             scenario_file: self.scenario_file.clone(),
             scenario_sha256: sha256_hex(text.as_bytes()),
-            seed: self.seed,
+            seed: sc.meta.seed,
             iterations: run.psa.len(),
             base_case_only: self.base_case_only,
             threads: self.threads,

@@ -239,9 +239,9 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
         }
     };
     let run = RunDigest::assemble(&sc, digests)?.ok_or_else(|| Refused::Failed("no base case".into()))?;
-    let settings = Settings { seed: sc.meta.seed, decision_years: 3.0, scope: Scope::WhatIf };
+    let settings = Settings { decision_years: 3.0, scope: Scope::WhatIf };
     let analyses = Analyses::compute(&sc, &run, &settings, None)?;
-    let summary = RunResults::new(&sc, sc.meta.seed, &run, analyses, settings.decision_years)
+    let summary = RunResults::new(&sc, &run, analyses, settings.decision_years)
         .map_err(|e| Refused::Failed(format!("{e:#}")))?
         .summary;
     let strategies = verdict::standings(&summary)

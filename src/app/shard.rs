@@ -575,12 +575,14 @@ pub fn merge_command(args: &MergeArgs, threads: usize) -> Result<(), AppError> {
     let text = std::fs::read_to_string(dir0.join(SCENARIO))
         .with_context(|| format!("cannot read {}", dir0.join(SCENARIO).display()))
         .map_err(AppError::bad)?;
-    let sc = Scenario::from_toml_str(&text, &m0.scenario_file).map_err(AppError::bad)?;
+    let mut sc = Scenario::from_toml_str(&text, &m0.scenario_file).map_err(AppError::bad)?;
+    // The seed and iterations the shards were run with (`--seed`, `--iterations`), onto the
+    // scenario, as `run` does: `sc.meta` is what the merged run reports.
+    super::settings::apply(&mut sc, Some(m0.seed), Some(m0.iterations));
     let finish = Finish {
         started,
         dest: args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name)),
         scenario_file: m0.scenario_file.clone(),
-        seed: m0.seed,
         base_case_only: m0.base_case_only,
         threads,
         output: args.output.clone(),

@@ -55,17 +55,11 @@ pub struct RunResults {
 impl RunResults {
     /// The results of a run: its summary, built from the scenario and the run's digests, and
     /// the tables of its analyses, each as its file will hold it ([`table::as_stored`]).
-    pub fn new(
-        sc: &Scenario,
-        seed: u64,
-        run: &RunDigest,
-        analyses: Analyses,
-        decision_years: f64,
-    ) -> Result<RunResults> {
+    pub fn new(sc: &Scenario, run: &RunDigest, analyses: Analyses, decision_years: f64) -> Result<RunResults> {
         let names: Vec<String> = sc.model.strategies.iter().map(|s| s.name.clone()).collect();
         let resimulated = analyses.resimulated(sc);
         let mut summary =
-            SummaryFile::new(sc, seed, run, super::summary_rows(sc, run, &names), analyses.breakeven, decision_years);
+            SummaryFile::new(sc, run, super::summary_rows(sc, run, &names), analyses.breakeven, decision_years);
         summary.resimulated = resimulated;
         summary.pilot = analyses.pilot.as_ref().map(|v| v.summary.clone());
         Ok(RunResults {

@@ -234,7 +234,6 @@ impl SummaryFile {
 
     pub fn new(
         sc: &Scenario,
-        seed: u64,
         run: &RunDigest,
         rows: Vec<SummaryRow>,
         breakeven: Vec<crate::decision::BreakEven>,
@@ -248,7 +247,7 @@ impl SummaryFile {
             price_year: sc.meta.price_year,
             horizon_years: sc.horizon(),
             discount_rate: base.discount_rate,
-            seed,
+            seed: sc.meta.seed,
             children: sc.total_children(),
             authorities: sc
                 .authorities
