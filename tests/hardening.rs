@@ -300,7 +300,7 @@ fn defect_12_smaller_things() {
     // init does not write through a dangling symbolic link without --force.
     let link = dir.path().join("link.toml");
     std::os::unix::fs::symlink(dir.path().join("nowhere/x.toml"), &link).unwrap();
-    refused(&["init", link.to_str().unwrap()], "exists; use --force");
+    refused(&["init", link.to_str().unwrap()], "exists; pass --force");
     assert!(!dir.path().join("nowhere").exists());
     // A damaged output folder's error names the file.
     let out = dir.path().join("res");

@@ -229,3 +229,47 @@ fn two_runs_into_one_folder_never_mix_and_the_second_names_the_holder() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(fingerprint(&out).0, 3);
 }
+
+/// #29, one output guard: every command that writes a single file (`init`, `import-dfe`,
+/// `compare --out`) goes through `staging::check_file` before any work. None writes into a
+/// result folder, even with `--force`, none replaces a folder, and each replaces a file only
+/// as it may (`--force`, or `compare`'s own page).
+#[test]
+fn single_file_writers_never_write_into_a_result_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert!(run_to(dir.path(), &out, &[]).status.success());
+    let before = fingerprint(&out);
+    let inside = |name: &str| out.join(name).to_str().unwrap().to_string();
+    let csv = write(dir.path(), "dfe.csv", "geog_l,geog_n,CLA_ceaPar\nNATIONAL,England,20\nLA,Camden,5\n");
+    let summary = inside("summary.json");
+    for args in [
+        vec!["init", summary.as_str(), "--force"],
+        vec!["init", &inside("new.toml")],
+        vec!["import-dfe", &csv, "--year", "2013", "--out", &inside("dfe.toml"), "--force"],
+    ] {
+        reunify().args(&args).assert().code(2).stderr(predicate::str::contains("inside a reunify result folder"));
+    }
+    let other = dir.path().join("other");
+    assert!(run_to(dir.path(), &other, &["--seed", "5"]).status.success());
+    reunify()
+        .args(["compare", out.to_str().unwrap(), other.to_str().unwrap(), "--out", &inside("compare.html")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside a reunify result folder"));
+    assert_eq!(fingerprint(&out), before, "the result folder is unchanged");
+    assert!(!out.join("new.toml").exists() && !out.join("dfe.toml").exists() && !out.join("compare.html").exists());
+    // A folder is never replaced, whatever the flag.
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    reunify()
+        .args(["init", folder.to_str().unwrap(), "--force"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a folder"));
+    // Elsewhere, a file is replaced with --force, as before.
+    let mine = write(dir.path(), "mine.toml", "my notes\n");
+    reunify().args(["init", &mine]).assert().code(2).stderr(predicate::str::contains("exists; pass --force"));
+    reunify().args(["init", &mine, "--force"]).assert().success();
+    assert!(std::fs::read_to_string(&mine).unwrap().contains("[scenario]"));
+}

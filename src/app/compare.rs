@@ -1,5 +1,5 @@
 //! `reunify compare A B`: two saved runs side by side, on the terminal and as one HTML page,
-//! written where no result of ours or of the user's is overwritten ([`super::staging::check_page`]).
+//! written where no result of ours or of the user's is overwritten ([`super::staging::check_file`]).
 
 use std::path::Path;
 
@@ -33,7 +33,7 @@ pub fn compare_command(a: &Path, b: &Path, out: Option<&Path>) -> Result<(), App
     let default =
         b.parent().unwrap_or(Path::new(".")).join(format!("compare-{}-vs-{}.html", folder(a, sa), folder(b, sb)));
     let path = out.map(Path::to_path_buf).unwrap_or(default);
-    staging::check_page(&path)?;
+    staging::check_file(&path, staging::Replace::OwnPage)?;
     write_atomically(&path, &html)?;
     println!("Comparison: {}", path.display());
     Ok(())

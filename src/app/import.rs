@@ -299,9 +299,7 @@ pub fn command(
     suppressed: u64,
     force: bool,
 ) -> Result<(), AppError> {
-    if !force && std::fs::symlink_metadata(out).is_ok() {
-        return Err(AppError::bad(anyhow!("{} exists; pass --force to overwrite it", out.display())));
-    }
+    super::staging::check_file(out, super::staging::Replace::WhenForced(force))?;
     let imported = read(file, year, suppressed).map_err(AppError::bad)?;
     let template_text = std::fs::read_to_string(template)
         .map_err(|e| AppError::bad(anyhow!("cannot read {}: {e}", template.display())))?;

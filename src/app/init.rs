@@ -5,8 +5,6 @@
 
 use std::path::Path;
 
-use anyhow::anyhow;
-
 use super::AppError;
 
 /// The commented scenario written by `reunify init`.
@@ -16,10 +14,7 @@ pub fn write(file: Option<&Path>, force: bool) -> Result<(), AppError> {
     match file {
         None => super::stdout::write_all(TEMPLATE).map_err(AppError::failed),
         Some(path) => {
-            // symlink_metadata: a dangling symbolic link is something there too.
-            if std::fs::symlink_metadata(path).is_ok() && !force {
-                return Err(AppError::bad(anyhow!("{} exists; use --force to overwrite it", path.display())));
-            }
+            super::staging::check_file(path, super::staging::Replace::WhenForced(force))?;
             super::write_atomically(path, TEMPLATE)?;
             eprintln!("wrote {}", path.display());
             Ok(())

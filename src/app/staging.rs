@@ -33,6 +33,10 @@ pub enum StageError {
     /// The destination holds something that is not a reunify result (exit code 2).
     #[error("{path}: {reason}; choose another --out, or move it away first")]
     NotAResult { path: String, reason: String },
+    /// A file a command writes whole may not be written there (exit code 2); the reason says
+    /// what to do.
+    #[error("{path}: {reason}")]
+    Refused { path: String, reason: String },
     /// Another live run holds the destination's lock (exit code 1).
     #[error(
         "{path} is being written by another reunify run ({holder}); wait for it to finish, or delete {lock} if that process is gone"
@@ -46,7 +50,7 @@ impl StageError {
     /// The process exit code: 2 when the destination is the user's mistake, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            StageError::NotAResult { .. } => super::EXIT_BAD_INPUT,
+            StageError::NotAResult { .. } | StageError::Refused { .. } => super::EXIT_BAD_INPUT,
             _ => super::EXIT_RUN_FAILED,
         }
     }
@@ -108,15 +112,48 @@ pub fn check_side_folder(dir: &Path) -> Result<(), StageError> {
 /// The mark a page that reunify writes on its own carries, so that it may replace it.
 pub const PAGE_MARK: &str = r#"<meta name="generator" content="reunify compare">"#;
 
-/// Checks a file a command writes whole (`compare --out`): absent, or a page it wrote before.
-pub fn check_page(path: &Path) -> Result<(), StageError> {
-    match fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Ok(bytes) if String::from_utf8_lossy(&bytes).contains(PAGE_MARK) => Ok(()),
-        _ => Err(StageError::NotAResult {
-            path: path.display().to_string(),
-            reason: "exists and is not a comparison page reunify wrote".into(),
-        }),
+/// What a command that writes one file whole may replace there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replace {
+    /// A file of the user's only when asked (`init`, `import-dfe`: `--force`).
+    WhenForced(bool),
+    /// Only a page this command wrote before (`compare --out`), which carries [`PAGE_MARK`].
+    OwnPage,
+}
+
+/// The one guard of every command that writes a single file (`init`, `import-dfe`,
+/// `compare --out`), checked before any work; the file is then written whole by
+/// [`super::write_atomically`]. As for folders: nothing is written into a result folder
+/// (its files belong to its own report and summary), a folder or symbolic link is never
+/// replaced, and a file is replaced only as `replace` allows.
+pub fn check_file(path: &Path, replace: Replace) -> Result<(), StageError> {
+    let shown = path.display().to_string();
+    let refuse = |reason: String| Err(StageError::Refused { path: shown.clone(), reason });
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Some(m) = RESULT_MARKERS.iter().find(|m| parent.join(m).is_file()) {
+        return refuse(format!(
+            "is inside a reunify result folder ({} has {m}), whose files belong to its own report; write it elsewhere",
+            parent.display()
+        ));
+    }
+    let meta = match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(format!("cannot inspect {shown}"))(e)),
+        Ok(m) => m,
+    };
+    if meta.is_dir() {
+        return refuse("is a folder; name a file".into());
+    }
+    match replace {
+        Replace::WhenForced(true) if meta.file_type().is_file() => Ok(()),
+        Replace::WhenForced(true) => refuse("is a symbolic link, not a file; remove it first".into()),
+        Replace::WhenForced(false) => refuse("exists; pass --force to overwrite it".into()),
+        Replace::OwnPage => match fs::read(path) {
+            Ok(bytes) if meta.file_type().is_file() && String::from_utf8_lossy(&bytes).contains(PAGE_MARK) => Ok(()),
+            _ => refuse(
+                "exists and is not a comparison page reunify wrote; choose another --out, or move it away first".into(),
+            ),
+        },
     }
 }
 
