@@ -3,7 +3,10 @@
 //!
 //! - 500 sequential base-case requests (`iterations = 0`: what the page shows at once);
 //! - 8 concurrent clients, 50 base-case requests each;
-//! - 50 sequential 200-iteration requests (the page's refinement).
+//! - 50 sequential 200-iteration requests (the page's refinement), each a change of price
+//!   alone, which the server answers by re-pricing its last simulation (#29);
+//! - 50 sequential 200-iteration requests each with a different cohort size, which the
+//!   server must simulate.
 //!
 //! Prints p50 and p95 latency (wall time at the client) and the error count of each. Run with
 //! `cargo bench --bench serve_load`.
@@ -17,7 +20,15 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn request(agent: &ureq::Agent, url: &str, price: f64, iterations: u32) -> (f64, bool) {
-    let body = format!(r#"{{"overrides": {{"strategy.support-for-all.cost": {price}}}, "iterations": {iterations}}}"#);
+    post(
+        agent,
+        url,
+        &format!(r#"{{"overrides": {{"strategy.support-for-all.cost": {price}}}, "iterations": {iterations}}}"#),
+    )
+}
+
+fn post(agent: &ureq::Agent, url: &str, body: &str) -> (f64, bool) {
+    let body = body.to_string();
     let start = Instant::now();
     let ok = match agent.post(url).header("Content-Type", "application/json").send(body) {
         Ok(mut r) => r.status().as_u16() == 200 && r.body_mut().read_to_string().is_ok(),
@@ -68,7 +79,16 @@ fn main() {
     report("8 concurrent clients x 50, base case", concurrent);
 
     let refined = (0..50).map(|i| request(&agent, &url, 4000.0 + i as f64, 200)).collect();
-    report("50 sequential, 200 PSA iterations", refined);
+    report("50 sequential, 200 PSA iterations, price", refined);
+
+    let cohorts = (0..50)
+        .map(|i| {
+            let body =
+                format!(r#"{{"overrides": {{"authority.England.children": {}}}, "iterations": 200}}"#, 9000 + 40 * i);
+            post(&agent, &url, &body)
+        })
+        .collect();
+    report("50 sequential, 200 PSA iterations, cohort", cohorts);
 
     let _ = child.kill();
     let _ = child.wait();
