@@ -3,16 +3,14 @@
 
 use std::path::Path;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 
 use super::{AppError, staging, write_atomically};
 use crate::results::{RunResults, SummaryFile};
 
 /// A run's results, read through the one bundle type: an error says the folder is not a run's.
 fn read_results(dir: &Path) -> Result<RunResults, AppError> {
-    if !dir.join("summary.json").is_file() {
-        return Err(AppError::bad(anyhow!("{} is not a run's output folder (it has no summary.json)", dir.display())));
-    }
+    super::files::check_run_folder(dir)?;
     RunResults::read(dir).with_context(|| format!("cannot read the run in {}", dir.display())).map_err(AppError::bad)
 }
 

@@ -56,6 +56,16 @@ fn umask() -> u32 {
 }
 
 /// Reads a text file, naming the file and, for text that is not UTF-8, the encoding.
+/// Refuses, before any work, a folder that is not a run's output folder (`report DIR`,
+/// `compare A B`): one without `summary.json`.
+pub(crate) fn check_run_folder(dir: &Path) -> Result<(), AppError> {
+    if dir.join("summary.json").is_file() {
+        Ok(())
+    } else {
+        Err(AppError::bad(anyhow!("{} is not a reunify output folder (it has no summary.json)", dir.display())))
+    }
+}
+
 pub fn read_text(path: &Path) -> Result<String> {
     let shown = path.display();
     if path.is_dir() {

@@ -1,17 +1,13 @@
-//! Writing a run's files into its staging folder, through the results layer's table types.
-//!
-//! Every table goes through [`crate::results::table`]'s writers, so CSV, Parquet, the workbook
-//! and `DATA.md` share one schema. Summary tables are CSV; the per-iteration tables
-//! (`iterations`, `parameters`, `budget`) are Parquet, with CSV twins when the user asks
-//! (`--csv`), and are written while the simulation runs ([`Streams`]).
-//! [`super::staging`] swaps the folder into place only when every file is complete.
+//! The per-iteration tables of a run (`iterations`, `parameters`, `budget`), written into its
+//! staging folder while the simulation runs ([`Streams`]), through the results layer's table
+//! types: Parquet, with CSV twins when the user asks (`--csv`). The rest of the folder is
+//! [`crate::results::RunResults::write`]; [`super::staging`] swaps the folder into place only
+//! when every file is complete.
 
-use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
-use serde::Serialize;
+use anyhow::Result;
 
 use crate::budget;
 use crate::digest::{IterationDigest, RunDigest};
@@ -21,12 +17,6 @@ use crate::report::{PsaRow, PsaRows};
 use crate::results::table::{self, Formats, Table, Writer};
 use crate::results::tables::{BudgetRow, IterationRow, ParameterRow};
 use crate::scenario::Scenario;
-
-pub fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<()> {
-    let path = dir.join(name);
-    let text = serde_json::to_string_pretty(value)?;
-    fs::write(&path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
-}
 
 /// What the table writer receives of one iteration: its digest, and in flow mode its rows
 /// of `budget` (spend by strategy, authority and financial year, which no analysis keeps).

@@ -4,16 +4,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::anyhow;
-
 use super::{AppError, staging};
 
 /// `reunify report DIR`: draws into a temporary folder inside `DIR`, then moves each file
 /// into place, so a failure leaves the previous report intact.
 pub fn redraw_report(dir: &Path) -> Result<(), AppError> {
-    if !dir.join("summary.json").exists() {
-        return Err(AppError::bad(anyhow!("{} is not a reunify output folder (no summary.json)", dir.display())));
-    }
+    super::files::check_run_folder(dir)?;
     let started = Instant::now();
     let staged = staging::StagedDir::new(&dir.join("report-staging"))?;
     crate::report::write_report_into(dir, staged.path(), None)?;

@@ -208,7 +208,7 @@ impl Finish {
             simulate_seconds,
             analyses_seconds,
         };
-        output::write_json(staged.path(), "run.json", &info)?;
+        results::write_json(staged.path(), "run.json", &info)?;
         if !self.output.no_report {
             let psa = output::psa_rows(&names, sc.authorities.len(), output::by_authority(sc, &self.output), &run);
             crate::report::write_report(staged.path(), Some(psa))?;

@@ -318,7 +318,7 @@ fn write_shard(
     out.flush().with_context(|| write_err(DATA))?;
     manifest.records = written;
     (manifest.data_sha256, manifest.data_bytes) = out.finish();
-    super::output::write_json(staged.path(), MANIFEST, &manifest)?;
+    crate::results::write_json(staged.path(), MANIFEST, &manifest)?;
     staged.commit()?;
     Ok(manifest)
 }

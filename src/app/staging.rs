@@ -76,7 +76,7 @@ pub fn check_destination(dest: &Path) -> Result<(), StageError> {
         return refuse("is a file, not a reunify output folder");
     }
     // run.json marks a run, manifest.json a shard, fit.json an import-903 folder.
-    if RESULT_MARKERS.iter().any(|f| dest.join(f).is_file()) {
+    if result_marker(dest).is_some() {
         return Ok(());
     }
     let mut entries = fs::read_dir(dest).map_err(io(format!("cannot read {shown}")))?;
@@ -91,10 +91,15 @@ pub fn check_destination(dest: &Path) -> Result<(), StageError> {
 /// The files a result folder holds that mark it as one: a run, an `import-903` fit, a shard.
 const RESULT_MARKERS: [&str; 3] = ["run.json", "fit.json", "manifest.json"];
 
+/// The file that marks `dir` as a result folder, if it is one.
+fn result_marker(dir: &Path) -> Option<&'static str> {
+    RESULT_MARKERS.into_iter().find(|m| dir.join(m).is_file())
+}
+
 /// Checks a folder that a command adds a few files to (`pilot --out`, `reproduce --external
 /// --out`): it must not be a result folder, whose files belong to its own report and summary.
 pub fn check_side_folder(dir: &Path) -> Result<(), StageError> {
-    if let Some(m) = RESULT_MARKERS.iter().find(|m| dir.join(m).is_file()) {
+    if let Some(m) = result_marker(dir) {
         return Err(StageError::NotAResult {
             path: dir.display().to_string(),
             reason: format!("is a reunify result folder (it has {m}), and its files belong to its own report"),
@@ -130,7 +135,7 @@ pub fn check_file(path: &Path, replace: Replace) -> Result<(), StageError> {
     let shown = path.display().to_string();
     let refuse = |reason: String| Err(StageError::Refused { path: shown.clone(), reason });
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if let Some(m) = RESULT_MARKERS.iter().find(|m| parent.join(m).is_file()) {
+    if let Some(m) = result_marker(parent) {
         return refuse(format!(
             "is inside a reunify result folder ({} has {m}), whose files belong to its own report; write it elsewhere",
             parent.display()

@@ -91,24 +91,22 @@ pub fn items(d: &ReportData) -> Vec<Item> {
         "Health economic analysis plan",
         "the scenario records no pre-specified analysis plan; the scenario file and its SHA-256 (run.json) fix what was run.",
     ));
-    let risk: Vec<String> = if s.risk_factors.is_empty() {
-        // A summary written before risk factors were listed: their names, from the inputs.
-        d.summary
-            .inputs
+    let risk: Vec<(String, f64)> = if s.risk_factors.is_empty() {
+        // A summary written before risk factors were listed: labels made from the names in
+        // the inputs.
+        s.inputs
             .iter()
             .filter(|r| r.key.starts_with("risk_factor.") && r.key.ends_with(".prevalence"))
             .map(|r| {
                 let name = r.key.trim_start_matches("risk_factor.").trim_end_matches(".prevalence");
                 (crate::scenario::label_from_name(name), r.point)
             })
-            .map(|(label, p)| format!("{} {}", crate::scenario::in_sentence(&label), percent(p)))
             .collect()
     } else {
-        s.risk_factors
-            .iter()
-            .map(|r| format!("{} {}", crate::scenario::in_sentence(&r.label), percent(r.prevalence)))
-            .collect()
+        s.risk_factors.iter().map(|r| (r.label.clone(), r.prevalence)).collect()
     };
+    let risk: Vec<String> =
+        risk.iter().map(|(label, p)| format!("{} {}", crate::scenario::in_sentence(label), percent(*p))).collect();
     let mut population = format!(
         "{} children returning home from local-authority care to parents or relatives",
         count(s.children as f64)

@@ -82,9 +82,7 @@ impl RunResults {
     /// into `dir`, beside the per-iteration tables already `streamed` there.
     pub fn write(&self, dir: &Path, streamed: &[&'static str]) -> Result<()> {
         let mut written = Vec::new();
-        let json = dir.join("summary.json");
-        let text = serde_json::to_string_pretty(&self.summary)? + "\n";
-        std::fs::write(&json, text).with_context(|| format!("cannot write {}", json.display()))?;
+        write_json(dir, "summary.json", &self.summary)?;
         let s = &self.summary;
         // `summary`, `inputs` and `reentry_curve` are written even when empty, so that a
         // folder always has them.
@@ -136,6 +134,14 @@ impl RunResults {
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("{} is not a reunify summary", path.display()))
     }
+}
+
+/// Writes `value` as pretty JSON with a final newline into `dir/name` (`summary.json`, and
+/// the app's `run.json` and shard manifests).
+pub fn write_json<T: serde::Serialize>(dir: &Path, name: &str, value: &T) -> Result<()> {
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(value)? + "\n";
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes a table when it has rows (or `always`), and notes its name for the dictionary.

@@ -28,6 +28,23 @@ fn signed(negative: bool, body: String) -> String {
     if negative && !zero { format!("−{body}") } else { body }
 }
 
+/// The scale pounds of magnitude `a` are written at: billions or millions with one decimal
+/// (from where the decimal would round up to the next unit), or `None` for whole pounds.
+fn money_scale(a: f64) -> Option<(f64, &'static str)> {
+    if a >= 1e9 - 5e7 {
+        Some((1e9, "bn"))
+    } else if a >= 1e6 - 5e4 {
+        Some((1e6, "m"))
+    } else {
+        None
+    }
+}
+
+/// `x` at a scale from [`money_scale`]: "−£34.8m".
+fn scaled(x: f64, (unit, suffix): (f64, &str)) -> String {
+    signed(x < 0.0, format!("£{}{suffix}", trim1(x.abs() / unit)))
+}
+
 /// Pounds for prose and tables: "£5,627", "£920,000", "£34.8m", "£1.2bn"; pennies below
 /// £100 when there are any ("£0.11").
 pub fn money(x: f64) -> String {
@@ -35,29 +52,20 @@ pub fn money(x: f64) -> String {
         return "–".into();
     }
     let a = x.abs();
-    let body = if a >= 1e9 - 5e7 {
-        format!("£{}bn", trim1(a / 1e9))
-    } else if a >= 1e6 - 5e4 {
-        format!("£{}m", trim1(a / 1e6))
-    } else if a < 100.0 && (a * 100.0).round() % 100.0 != 0.0 {
-        format!("£{a:.2}")
-    } else {
-        format!("£{}", count(a))
-    };
+    if let Some(scale) = money_scale(a) {
+        return scaled(x, scale);
+    }
+    let body =
+        if a < 100.0 && (a * 100.0).round() % 100.0 != 0.0 { format!("£{a:.2}") } else { format!("£{}", count(a)) };
     signed(x < 0.0, body)
 }
 
 /// A range of pounds with both ends at one scale, so that they read alike: "−£37.0m to
 /// £0.1m", never "−£37.0m to £129,183". The scale is the larger end's, as [`money`] writes it.
 pub fn money_range(lo: f64, hi: f64) -> String {
-    let big = lo.abs().max(hi.abs());
-    let at = |x: f64, unit: f64, suffix: &str| signed(x < 0.0, format!("£{}{suffix}", trim1(x.abs() / unit)));
-    if !lo.is_finite() || !hi.is_finite() || big < 1e6 - 5e4 {
-        format!("{} to {}", money(lo), money(hi))
-    } else if big >= 1e9 - 5e7 {
-        format!("{} to {}", at(lo, 1e9, "bn"), at(hi, 1e9, "bn"))
-    } else {
-        format!("{} to {}", at(lo, 1e6, "m"), at(hi, 1e6, "m"))
+    match money_scale(lo.abs().max(hi.abs())) {
+        Some(scale) if lo.is_finite() && hi.is_finite() => format!("{} to {}", scaled(lo, scale), scaled(hi, scale)),
+        _ => format!("{} to {}", money(lo), money(hi)),
     }
 }
 

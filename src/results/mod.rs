@@ -17,6 +17,6 @@ pub mod tables;
 pub mod verdict;
 pub mod workbook;
 
-pub use bundle::RunResults;
+pub use bundle::{RunResults, write_json};
 pub use format::{count, money, number, percent, percent0};
 pub use summary::{SummaryFile, authority_rows, summary_rows};
