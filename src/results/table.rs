@@ -2,8 +2,9 @@
 //!
 //! A table's row type implements [`Table`]: its file stem, what it holds, and one list of
 //! [`Field`]s, each a column (name, storage type, unit and meaning) with how a row gives its
-//! cell and how the cell read back sets the row. From that one list [`write`] produces CSV and Parquet, the workbook takes its
-//! sheets, `DATA.md` its data dictionary, and [`read`] gives the report the same rows back.
+//! cell and how the cell read back sets the row. From that one list [`write`] produces CSV and
+//! Parquet, the workbook takes its sheets, `DATA.md` its data dictionary, and [`read`] gives
+//! the report the same rows back.
 //! Writer and reader cannot drift apart, because neither names a column by hand.
 //!
 //! Tidy rules applied here, once: counts are stored as integers, money is rounded to the
@@ -206,11 +207,11 @@ impl<T: 'static> Field<T> {
         )
     }
 
-    /// A number that may be missing.
+    /// A number that may be missing (written empty, as is any value that is not finite).
     pub fn opt(col: Col, field: fn(&T) -> &Option<f64>, field_mut: fn(&mut T) -> &mut Option<f64>) -> Self {
         Field::new(
             col,
-            move |r| Cell::Float(field(r).filter(|x| x.is_finite())),
+            move |r| Cell::Float(*field(r)),
             move |r, row, c| {
                 *field_mut(r) = row.float(c)?;
                 Ok(())

@@ -22,6 +22,15 @@ use crate::wtp::{FrontierRow, VoiAtWtp, WtpPoint};
 
 use super::table::{Cell, Col, Field, Table, penny};
 
+/// `field!(make, col, name)`: the column `col` of the row's field `name`, made by `make`
+/// (`Field::num`, `Field::text`, `whole`, ...) with the field's getter and setter, so that a
+/// field is named once per column.
+macro_rules! field {
+    ($make:path, $col:expr, $name:ident) => {
+        $make($col, |r: &Self| &r.$name, |r: &mut Self| &mut r.$name)
+    };
+}
+
 /// `base` for the base case (iteration 0), `psa` for a PSA draw.
 pub fn case(iteration: u32) -> &'static str {
     if iteration == 0 { "base" } else { "psa" }
@@ -104,7 +113,8 @@ fn stat_fields<T: 'static>(
             Field::new(
                 col,
                 move |r| {
-                    let v = part(field(r), i).filter(|x| x.is_finite());
+                    // Money is rounded here, since the column's kind is the unit of each row.
+                    let v = part(field(r), i);
                     Cell::Float(if pounds(r) { v.map(penny) } else { v })
                 },
                 move |r, row, c| {
@@ -149,15 +159,11 @@ impl Table for SummaryRow {
         "one metric of one strategy, for all authorities together (`authority = all`) and for each authority";
     fn fields() -> Vec<Field<Self>> {
         let mut f = vec![
-            Field::text(
-                Col::key("strategy", "strategy name; the first is the comparator"),
-                |r: &SummaryRow| &r.strategy,
-                |r| &mut r.strategy,
-            ),
-            Field::text(
+            field!(Field::text, Col::key("strategy", "strategy name; the first is the comparator"), strategy),
+            field!(
+                Field::text,
                 Col::key("authority", "authority name, or `all` for the total over authorities"),
-                |r| &r.authority,
-                |r| &mut r.authority,
+                authority
             ),
             Field::new(
                 Col::key(
@@ -225,12 +231,8 @@ impl Table for IterationRow {
     const ROW: &'static str = "one strategy in one iteration (the base case or a PSA draw), for the total over authorities (`authority = all`) or, with one authority or `--by-authority`, for each authority; the sampled inputs of each iteration are in `parameters`";
     fn fields() -> Vec<Field<Self>> {
         let mut f: Vec<Field<Self>> = iteration_fields(|r: &IterationRow| &r.iteration, |r| &mut r.iteration).into();
-        f.push(shared(
-            Col::key("strategy", "strategy name; the first is the comparator"),
-            |r| &r.strategy,
-            |r| &mut r.strategy,
-        ));
-        f.push(shared(Col::key("authority", "authority name"), |r| &r.authority, |r| &mut r.authority));
+        f.push(field!(shared, Col::key("strategy", "strategy name; the first is the comparator"), strategy));
+        f.push(field!(shared, Col::key("authority", "authority name"), authority));
         for (i, m) in Metric::LEVELS.into_iter().enumerate() {
             f.push(Field::new(
                 Col::metric(m),
@@ -278,23 +280,18 @@ impl Table for ParameterRow {
     const ROW: &'static str = "one input's value in one iteration: the point value in the base case, a draw in the PSA (labels, distributions and sources are in `inputs.csv`)";
     fn fields() -> Vec<Field<Self>> {
         let mut f: Vec<Field<Self>> = iteration_fields(|r: &ParameterRow| &r.iteration, |r| &mut r.iteration).into();
-        f.push(Field::text(
+        f.push(field!(
+            Field::text,
             Col::key("parameter", "parameter key, as in `inputs.csv`, `tornado.csv` and `evppi.csv`"),
-            |r| &r.parameter,
-            |r| &mut r.parameter,
+            parameter
         ));
-        f.push(Field::num(
+        f.push(field!(
+            Field::num,
             Col::number("value", "the parameter's own (see `inputs.csv`)", "the value used in this iteration"),
-            |r| &r.value,
-            |r| &mut r.value,
+            value
         ));
         f
     }
-}
-
-/// The strategy-name column most tables open with.
-fn strategy<T: 'static>(meaning: &str, field: fn(&T) -> &String, field_mut: fn(&mut T) -> &mut String) -> Field<T> {
-    Field::text(Col::key("strategy", meaning), field, field_mut)
 }
 
 impl Table for CurvePoint {
@@ -302,7 +299,7 @@ impl Table for CurvePoint {
     const ROW: &'static str = "one strategy at one month since the return home, all authorities together";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            strategy("strategy name", |r: &CurvePoint| &r.strategy, |r| &mut r.strategy),
+            field!(Field::text, Col::key("strategy", "strategy name"), strategy),
             Field::new(
                 Col::count("month", "months", "months since the return home"),
                 |r: &CurvePoint| Cell::Int(i64::try_from(r.month).ok()),
@@ -311,14 +308,14 @@ impl Table for CurvePoint {
                     Ok(())
                 },
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::share("base", "share of children with a first re-entry by this month, base case"),
-                |r| &r.base,
-                |r| &mut r.base,
+                base
             ),
-            Field::opt(Col::share("mean", "the same, mean over the PSA draws"), |r| &r.mean, |r| &mut r.mean),
-            Field::opt(Col::share("q025", "2.5% quantile over the PSA draws"), |r| &r.q025, |r| &mut r.q025),
-            Field::opt(Col::share("q975", "97.5% quantile over the PSA draws"), |r| &r.q975, |r| &mut r.q975),
+            field!(Field::opt, Col::share("mean", "the same, mean over the PSA draws"), mean),
+            field!(Field::opt, Col::share("q025", "2.5% quantile over the PSA draws"), q025),
+            field!(Field::opt, Col::share("q975", "97.5% quantile over the PSA draws"), q975),
         ]
     }
 }
@@ -328,56 +325,44 @@ impl Table for TornadoRow {
     const ROW: &'static str = "one uncertain input of one strategy, moved alone from its 2.5% to its 97.5% quantile (base case, same simulated children); rows ranked by swing";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            strategy("strategy name", |r: &TornadoRow| &r.strategy, |r| &mut r.strategy),
-            Field::text(
-                Col::key("parameter", "parameter key, as in `inputs.csv`"),
-                |r| &r.parameter,
-                |r| &mut r.parameter,
-            ),
-            Field::text(Col::text("label", "the parameter in words"), |r| &r.label, |r| &mut r.label),
-            Field::num(
-                Col::number("low_value", "the parameter's own", "its 2.5% quantile"),
-                |r| &r.low_value,
-                |r| &mut r.low_value,
-            ),
-            Field::num(
-                Col::number("high_value", "the parameter's own", "its 97.5% quantile"),
-                |r| &r.high_value,
-                |r| &mut r.high_value,
-            ),
-            Field::num(
+            field!(Field::text, Col::key("strategy", "strategy name"), strategy),
+            field!(Field::text, Col::key("parameter", "parameter key, as in `inputs.csv`"), parameter),
+            field!(Field::text, Col::text("label", "the parameter in words"), label),
+            field!(Field::num, Col::number("low_value", "the parameter's own", "its 2.5% quantile"), low_value),
+            field!(Field::num, Col::number("high_value", "the parameter's own", "its 97.5% quantile"), high_value),
+            field!(
+                Field::num,
                 Col::pounds("low_net_saving", "net saving against the comparator with the input at its low value"),
-                |r| &r.low_net_saving,
-                |r| &mut r.low_net_saving,
+                low_net_saving
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::pounds("high_net_saving", "net saving with the input at its high value"),
-                |r| &r.high_net_saving,
-                |r| &mut r.high_net_saving,
+                high_net_saving
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::number("low_breakdowns_averted", "breakdowns", "breakdowns averted at the low value"),
-                |r| &r.low_breakdowns_averted,
-                |r| &mut r.low_breakdowns_averted,
+                low_breakdowns_averted
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::number("high_breakdowns_averted", "breakdowns", "breakdowns averted at the high value"),
-                |r| &r.high_breakdowns_averted,
-                |r| &mut r.high_breakdowns_averted,
+                high_breakdowns_averted
             ),
-            Field::num(Col::pounds("swing", "|high − low| of the net saving"), |r| &r.swing, |r| &mut r.swing),
-            Field::num(
+            field!(Field::num, Col::pounds("swing", "|high − low| of the net saving"), swing),
+            field!(
+                Field::num,
                 Col::pounds(
                     "low_net_saving_mc_error",
                     "Monte Carlo standard error of low_net_saving when a large cohort was re-simulated by a sample of its children (0: every child simulated)",
                 ),
-                |r| &r.low_net_saving_mc_error,
-                |r| &mut r.low_net_saving_mc_error,
+                low_net_saving_mc_error
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::pounds("high_net_saving_mc_error", "the same, of high_net_saving"),
-                |r| &r.high_net_saving_mc_error,
-                |r| &mut r.high_net_saving_mc_error,
+                high_net_saving_mc_error
             ),
         ]
     }
@@ -388,16 +373,16 @@ impl Table for AcceptPoint {
     const ROW: &'static str = "one strategy at one price of support, by re-pricing the PSA draws";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            strategy("strategy name", |r: &AcceptPoint| &r.strategy, |r| &mut r.strategy),
-            Field::num(
+            field!(Field::text, Col::key("strategy", "strategy name"), strategy),
+            field!(
+                Field::num,
                 Col::pounds("price", "price of support per child (or per child-year, as the strategy's `cost_basis`)"),
-                |r| &r.price,
-                |r| &mut r.price,
+                price
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::share("probability", "share of PSA draws in which the strategy costs less than the comparator"),
-                |r| &r.probability,
-                |r| &mut r.probability,
+                probability
             ),
         ]
     }
@@ -408,29 +393,25 @@ impl Table for TwoWayPoint {
     const ROW: &'static str = "one strategy at one price of support and one re-entry hazard ratio (base case): what support must achieve, at what price";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            strategy("strategy name", |r: &TwoWayPoint| &r.strategy, |r| &mut r.strategy),
-            Field::num(
+            field!(Field::text, Col::key("strategy", "strategy name"), strategy),
+            field!(
+                Field::num,
                 Col::number(
                     "hazard_ratio",
                     "hazard ratio",
                     "re-entry hazard ratio of supported families (1 = no effect)",
                 ),
-                |r| &r.hazard_ratio,
-                |r| &mut r.hazard_ratio,
+                hazard_ratio
             ),
-            Field::num(Col::pounds("price", "price of support per child"), |r| &r.price, |r| &mut r.price),
-            Field::num(
-                Col::pounds("net_saving", "net saving against the comparator (discounted)"),
-                |r| &r.net_saving,
-                |r| &mut r.net_saving,
-            ),
-            Field::num(
+            field!(Field::num, Col::pounds("price", "price of support per child"), price),
+            field!(Field::num, Col::pounds("net_saving", "net saving against the comparator (discounted)"), net_saving),
+            field!(
+                Field::num,
                 Col::pounds(
                     "mc_error",
                     "Monte Carlo standard error of net_saving when a large cohort was re-simulated by a sample of its children (0: every child simulated)",
                 ),
-                |r| &r.mc_error,
-                |r| &mut r.mc_error,
+                mc_error
             ),
         ]
     }
@@ -441,24 +422,12 @@ impl Table for VoiRow {
     const ROW: &'static str = "the expected value of perfect information about everything (`kind = all`, EVPI), one input (`parameter`) or a group of inputs (`group`)";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            Field::text(
-                Col::key("kind", "`all` (EVPI), `parameter` or `group`"),
-                |r: &VoiRow| &r.kind,
-                |r| &mut r.kind,
-            ),
-            Field::text(Col::key("name", "parameter key or group name"), |r| &r.name, |r| &mut r.name),
-            Field::text(Col::text("label", "the parameter or group in words"), |r| &r.label, |r| &mut r.label),
-            Field::num(
-                Col::pounds("per_cohort", "value per cohort of the scenario's children"),
-                |r| &r.per_cohort,
-                |r| &mut r.per_cohort,
-            ),
-            Field::num(Col::pounds("per_child", "value per child"), |r| &r.per_child, |r| &mut r.per_child),
-            Field::num(
-                Col::pounds("population", "value over `--decision-years` cohorts"),
-                |r| &r.population,
-                |r| &mut r.population,
-            ),
+            field!(Field::text, Col::key("kind", "`all` (EVPI), `parameter` or `group`"), kind),
+            field!(Field::text, Col::key("name", "parameter key or group name"), name),
+            field!(Field::text, Col::text("label", "the parameter or group in words"), label),
+            field!(Field::num, Col::pounds("per_cohort", "value per cohort of the scenario's children"), per_cohort),
+            field!(Field::num, Col::pounds("per_child", "value per child"), per_child),
+            field!(Field::num, Col::pounds("population", "value over `--decision-years` cohorts"), population),
         ]
     }
 }
@@ -487,29 +456,13 @@ impl Table for AuthorityRow {
     const ROW: &'static str = "one authority under one strategy against the comparator, ranked by net saving per child (best first); only with several authorities";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            strategy("strategy name", |r: &AuthorityRow| &r.strategy, |r| &mut r.strategy),
-            whole(Col::count("rank", "", "1 = the largest net saving per child"), |r| &r.rank, |r| &mut r.rank),
-            Field::text(Col::key("authority", "authority name"), |r| &r.authority, |r| &mut r.authority),
-            whole(
-                Col::count("children", "children", "children returning home over the run"),
-                |r| &r.children,
-                |r| &mut r.children,
-            ),
-            Field::num(
-                Col::pounds("net_saving", "net saving (PSA mean; base case without a PSA)"),
-                |r| &r.net_saving,
-                |r| &mut r.net_saving,
-            ),
-            Field::num(
-                Col::pounds("net_saving_q025", "2.5% quantile"),
-                |r| &r.net_saving_q025,
-                |r| &mut r.net_saving_q025,
-            ),
-            Field::num(
-                Col::pounds("net_saving_q975", "97.5% quantile"),
-                |r| &r.net_saving_q975,
-                |r| &mut r.net_saving_q975,
-            ),
+            field!(Field::text, Col::key("strategy", "strategy name"), strategy),
+            field!(whole, Col::count("rank", "", "1 = the largest net saving per child"), rank),
+            field!(Field::text, Col::key("authority", "authority name"), authority),
+            field!(whole, Col::count("children", "children", "children returning home over the run"), children),
+            field!(Field::num, Col::pounds("net_saving", "net saving (PSA mean; base case without a PSA)"), net_saving),
+            field!(Field::num, Col::pounds("net_saving_q025", "2.5% quantile"), net_saving_q025),
+            field!(Field::num, Col::pounds("net_saving_q975", "97.5% quantile"), net_saving_q975),
             Field::written(
                 Col::pounds("net_saving_per_child", "net saving per child returning home"),
                 |r: &AuthorityRow| Cell::num(r.per_child(r.net_saving)),
@@ -520,10 +473,10 @@ impl Table for AuthorityRow {
             Field::written(Col::pounds("net_saving_per_child_q975", "97.5% quantile"), |r: &AuthorityRow| {
                 Cell::num(r.per_child(r.net_saving_q975))
             }),
-            Field::num(
+            field!(
+                Field::num,
                 Col::number("breakdowns_averted", "breakdowns", "breakdowns averted (mean)"),
-                |r| &r.breakdowns_averted,
-                |r| &mut r.breakdowns_averted,
+                breakdowns_averted
             ),
         ]
     }
@@ -558,13 +511,9 @@ impl Table for BudgetRow {
     const ROW: &'static str = "flow mode: one strategy, iteration and financial year, for the total over authorities (`all`) or, with one authority or `--by-authority`, for each authority";
     fn fields() -> Vec<Field<Self>> {
         let mut f: Vec<Field<Self>> = iteration_fields(|r: &BudgetRow| &r.iteration, |r| &mut r.iteration).into();
-        f.push(shared(Col::key("strategy", "strategy name"), |r| &r.strategy, |r| &mut r.strategy));
-        f.push(shared(Col::key("authority", "authority name"), |r| &r.authority, |r| &mut r.authority));
-        f.push(shared(
-            Col::key("financial_year", "April to March, as `2025/26`"),
-            |r| &r.financial_year,
-            |r| &mut r.financial_year,
-        ));
+        f.push(field!(shared, Col::key("strategy", "strategy name"), strategy));
+        f.push(field!(shared, Col::key("authority", "authority name"), authority));
+        f.push(field!(shared, Col::key("financial_year", "April to March, as `2025/26`"), financial_year));
         f.push(Field::new(
             Col::count("breakdowns", "events", "breakdowns in the year"),
             |r: &BudgetRow| Cell::whole(r.breakdowns),
@@ -593,21 +542,17 @@ impl Table for BudgetStat {
         "flow mode: one spend line or net position of one strategy in one financial year, all authorities together";
     fn fields() -> Vec<Field<Self>> {
         let mut f = vec![
-            strategy("strategy name", |r: &BudgetStat| &r.strategy, |r| &mut r.strategy),
-            Field::text(
-                Col::key("financial_year", "April to March, as `2025/26`"),
-                |r| &r.financial_year,
-                |r| &mut r.financial_year,
-            ),
-            Field::text(
+            field!(Field::text, Col::key("strategy", "strategy name"), strategy),
+            field!(Field::text, Col::key("financial_year", "April to March, as `2025/26`"), financial_year),
+            field!(
+                Field::text,
                 Col::key(
                     "line",
                     "`support`, `breakdown_care`, `other`, `total`, `net_saving` (the year's comparator spend minus the strategy's) or `cumulative_net` (its running sum)",
                 ),
-                |r| &r.line,
-                |r| &mut r.line,
+                line
             ),
-            Field::text(Col::key("basis", "`cash` (undiscounted) or `discounted`"), |r| &r.basis, |r| &mut r.basis),
+            field!(Field::text, Col::key("basis", "`cash` (undiscounted) or `discounted`"), basis),
         ];
         f.extend(stat_fields(
             ", in £ rounded to the penny",
@@ -626,17 +571,17 @@ impl Table for super::summary::InputRow {
     fn fields() -> Vec<Field<Self>> {
         use super::summary::InputRow;
         vec![
-            Field::text(Col::key("parameter", "parameter key"), |r: &InputRow| &r.key, |r| &mut r.key),
-            Field::text(Col::text("label", "the parameter in words"), |r| &r.label, |r| &mut r.label),
-            Field::num(
+            field!(Field::text, Col::key("parameter", "parameter key"), key),
+            field!(Field::text, Col::text("label", "the parameter in words"), label),
+            field!(
+                Field::num,
                 Col::number("point", "the parameter's own", "point value (used in the base case)"),
-                |r| &r.point,
-                |r| &mut r.point,
+                point
             ),
-            Field::text(
+            field!(
+                Field::text,
                 Col::text("distribution", "its distribution in the PSA (`fixed` when certain)"),
-                |r| &r.distribution,
-                |r| &mut r.distribution,
+                distribution
             ),
             Field::new(
                 Col::text("source", "where the value comes from, as the scenario cites it"),
@@ -667,32 +612,28 @@ impl Table for ValidationRow {
     const ROW: &'static str = "one independent published figure and the model's prediction of it (external validation)";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            Field::text(Col::key("scenario", "scenario name"), |r: &ValidationRow| &r.scenario, |r| &mut r.scenario),
-            Field::text(Col::text("figure", "what the published figure is"), |r| &r.figure, |r| &mut r.figure),
-            Field::text(Col::text("published", "the figure as published"), |r| &r.published, |r| &mut r.published),
-            Field::num(
-                Col::share("published_share", "the published figure as a share"),
-                |r| &r.published_share,
-                |r| &mut r.published_share,
-            ),
-            Field::num(
+            field!(Field::text, Col::key("scenario", "scenario name"), scenario),
+            field!(Field::text, Col::text("figure", "what the published figure is"), figure),
+            field!(Field::text, Col::text("published", "the figure as published"), published),
+            field!(Field::num, Col::share("published_share", "the published figure as a share"), published_share),
+            field!(
+                Field::num,
                 Col::number("rounding", "share", "half the unit the published figure was rounded to"),
-                |r| &r.rounding,
-                |r| &mut r.rounding,
+                rounding
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::number("years", "years", "years since leaving care at which the share is counted"),
-                |r| &r.years,
-                |r| &mut r.years,
+                years
             ),
-            Field::opt(
+            field!(
+                Field::opt,
                 Col::share("predicted_base", "comparator's share back in care by then, base case"),
-                |r| &r.base,
-                |r| &mut r.base,
+                base
             ),
-            Field::opt(Col::share("predicted_mean", "the same, mean over the PSA draws"), |r| &r.mean, |r| &mut r.mean),
-            Field::opt(Col::share("predicted_q025", "2.5% quantile over the PSA draws"), |r| &r.q025, |r| &mut r.q025),
-            Field::opt(Col::share("predicted_q975", "97.5% quantile over the PSA draws"), |r| &r.q975, |r| &mut r.q975),
+            field!(Field::opt, Col::share("predicted_mean", "the same, mean over the PSA draws"), mean),
+            field!(Field::opt, Col::share("predicted_q025", "2.5% quantile over the PSA draws"), q025),
+            field!(Field::opt, Col::share("predicted_q975", "97.5% quantile over the PSA draws"), q975),
             Field::new(
                 Col::count(
                     "inside",
@@ -705,30 +646,22 @@ impl Table for ValidationRow {
                     Ok(())
                 },
             ),
-            Field::flag(
+            field!(
+                Field::flag,
                 Col::count(
                     "calibration_target",
                     "1 = yes, 0 = no",
                     "whether the scenario was calibrated to this figure (never)",
                 ),
-                |r| &r.calibration_target,
-                |r| &mut r.calibration_target,
+                calibration_target
             ),
-            Field::text(Col::text("source", "where the figure was published"), |r| &r.source, |r| &mut r.source),
-            Field::text(
-                Col::text("population", "the children the figure counts"),
-                |r| &r.population,
-                |r| &mut r.population,
-            ),
-            Field::text(
-                Col::text("period", "when they left care and how long they were followed"),
-                |r| &r.period,
-                |r| &mut r.period,
-            ),
-            Field::text(
+            field!(Field::text, Col::text("source", "where the figure was published"), source),
+            field!(Field::text, Col::text("population", "the children the figure counts"), population),
+            field!(Field::text, Col::text("period", "when they left care and how long they were followed"), period),
+            field!(
+                Field::text,
                 Col::text("definition", "what the figure counts, and how that differs from the model's"),
-                |r| &r.definition,
-                |r| &mut r.definition,
+                definition
             ),
         ]
     }
@@ -739,43 +672,39 @@ impl Table for WtpPoint {
     const ROW: &'static str = "one strategy at one willingness to pay per breakdown averted, over the PSA draws";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            Field::num(
-                Col::pounds("wtp", "willingness to pay per breakdown averted"),
-                |r: &WtpPoint| &r.wtp,
-                |r| &mut r.wtp,
-            ),
-            strategy("strategy name", |r| &r.strategy, |r| &mut r.strategy),
-            Field::num(
+            field!(Field::num, Col::pounds("wtp", "willingness to pay per breakdown averted"), wtp),
+            field!(Field::text, Col::key("strategy", "strategy name"), strategy),
+            field!(
+                Field::num,
                 Col::pounds(
                     "expected_net_benefit",
                     "mean net monetary benefit against the comparator: wtp × breakdowns averted + other outcomes valued by [decision] + net saving",
                 ),
-                |r| &r.expected_net_benefit,
-                |r| &mut r.expected_net_benefit,
+                expected_net_benefit
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::share("probability_best", "share of PSA draws in which the strategy has the largest net benefit"),
-                |r| &r.probability_best,
-                |r| &mut r.probability_best,
+                probability_best
             ),
-            Field::flag(
+            field!(
+                Field::flag,
                 Col::count(
                     "chosen",
                     "1 = yes, 0 = no",
                     "whether the strategy has the largest expected net benefit (the acceptability frontier)",
                 ),
-                |r| &r.chosen,
-                |r| &mut r.chosen,
+                chosen
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::pounds("evpi", "expected value of perfect information per decision at this willingness to pay"),
-                |r| &r.evpi,
-                |r| &mut r.evpi,
+                evpi
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::pounds("population_evpi", "evpi × the cohorts the decision covers (decision_years)"),
-                |r| &r.population_evpi,
-                |r| &mut r.population_evpi,
+                population_evpi
             ),
         ]
     }
@@ -787,40 +716,36 @@ impl Table for FrontierRow {
         "one strategy on the cost-effectiveness frontier at the scenario's values (means over the PSA draws)";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            strategy("strategy name", |r: &FrontierRow| &r.strategy, |r| &mut r.strategy),
-            Field::num(
+            field!(Field::text, Col::key("strategy", "strategy name"), strategy),
+            field!(
+                Field::num,
                 Col::pounds(
                     "incremental_cost",
                     "mean cost against the comparator, less the value of other outcomes averted",
                 ),
-                |r| &r.incremental_cost,
-                |r| &mut r.incremental_cost,
+                incremental_cost
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::number("breakdowns_averted", "breakdowns", "mean breakdowns averted"),
-                |r| &r.breakdowns_averted,
-                |r| &mut r.breakdowns_averted,
+                breakdowns_averted
             ),
-            Field::text(
+            field!(
+                Field::text,
                 Col::key(
                     "standing",
                     "`frontier`, `dominated` (costs more and averts no more than another) or `extendedly dominated`",
                 ),
-                |r| &r.standing,
-                |r| &mut r.standing,
+                standing
             ),
-            Field::text(
-                Col::key("dominated_by", "the strategy that dominates it"),
-                |r| &r.dominated_by,
-                |r| &mut r.dominated_by,
-            ),
-            Field::opt(
+            field!(Field::text, Col::key("dominated_by", "the strategy that dominates it"), dominated_by),
+            field!(
+                Field::opt,
                 Col::pounds(
                     "icer",
                     "incremental cost per extra breakdown averted against the previous strategy on the frontier",
                 ),
-                |r| &r.icer,
-                |r| &mut r.icer,
+                icer
             ),
         ]
     }
@@ -831,10 +756,10 @@ impl Table for VoiAtWtp {
     const ROW: &'static str =
         "as `evppi`, at the willingness to pay per breakdown averted where the decision is most uncertain";
     fn fields() -> Vec<Field<Self>> {
-        let mut f = vec![Field::num(
+        let mut f = vec![field!(
+            Field::num,
             Col::pounds("wtp", "willingness to pay per breakdown averted at which the net benefit is valued"),
-            |r: &VoiAtWtp| &r.wtp,
-            |r| &mut r.wtp,
+            wtp
         )];
         f.extend(VoiRow::fields().into_iter().map(|v| v.within(|r: &VoiAtWtp| &r.row, |r| &mut r.row)));
         f
@@ -847,33 +772,33 @@ impl Table for EvsiRow {
         "one size of the local pilot in `[pilot]` (summary.json `pilot` says what it trials and at what value)";
     fn fields() -> Vec<Field<Self>> {
         vec![
-            whole(
+            field!(
+                whole,
                 Col::count("families_per_arm", "families", "families in each of the trial's two arms"),
-                |r: &EvsiRow| &r.families_per_arm,
-                |r| &mut r.families_per_arm,
+                families_per_arm
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::pounds(
                     "evsi_per_decision",
                     "expected value of the trial's information for one decision (one cohort), by regression",
                 ),
-                |r| &r.evsi_per_decision,
-                |r| &mut r.evsi_per_decision,
+                evsi_per_decision
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::pounds("population_evsi", "evsi_per_decision × the cohorts the decision covers (decision_years)"),
-                |r| &r.population_evsi,
-                |r| &mut r.population_evsi,
+                population_evsi
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::pounds("pilot_cost", "fixed cost + cost per family × families in both arms"),
-                |r| &r.pilot_cost,
-                |r| &mut r.pilot_cost,
+                pilot_cost
             ),
-            Field::num(
+            field!(
+                Field::num,
                 Col::pounds("enbs", "expected net benefit of sampling: population_evsi − pilot_cost"),
-                |r| &r.enbs,
-                |r| &mut r.enbs,
+                enbs
             ),
         ]
     }
