@@ -9,9 +9,9 @@
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use reunify::ssda903::read::{LogEntry, read_table};
+use reunify::ssda903::read::{LogEntry, YearFrom};
 use reunify::ssda903::synthetic::{Truth, generate};
-use reunify::ssda903::{self, Input, Options};
+use reunify::ssda903::{self, Files, Options};
 
 fn files() -> (tempfile::TempDir, Vec<(PathBuf, i32)>, u64) {
     let dir = tempfile::tempdir().unwrap();
@@ -30,16 +30,12 @@ fn files() -> (tempfile::TempDir, Vec<(PathBuf, i32)>, u64) {
 
 fn read_and_fit(files: &[(PathBuf, i32)]) -> ssda903::Fit {
     let mut log: Vec<LogEntry> = Vec::new();
-    let labels: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
-    let inputs = files
-        .iter()
-        .enumerate()
-        .map(|(i, (p, year))| {
-            let text = std::fs::read_to_string(p).unwrap();
-            Input { label: labels[i].clone(), year: *year, table: read_table(&text, &labels[i], i, &mut log).unwrap() }
-        })
-        .collect();
-    ssda903::fit(inputs, &Options { holdout_years: Some(2), ..Options::default() }, &labels, &mut log).unwrap()
+    let mut read = Files::default();
+    for (p, year) in files {
+        let file = std::fs::File::open(p).unwrap();
+        read.add(file, &p.display().to_string(), (*year, YearFrom::FileName), &mut log).unwrap();
+    }
+    ssda903::fit_files(read, &Options { holdout_years: Some(2), ..Options::default() }, &mut log).unwrap()
 }
 
 fn bench(c: &mut Criterion) {

@@ -86,7 +86,7 @@ fn defect_01_out_at_a_folder_of_the_users_files_is_refused_and_nothing_is_delete
     std::fs::write(mine.join("budget.xlsx"), "precious").unwrap();
     let o = run_to(dir.path(), &mine, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not empty and holds no run.json"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not empty and has no .reunify file"));
     assert_eq!(std::fs::read_to_string(mine.join("budget.xlsx")).unwrap(), "precious");
     assert!(leftovers(&mine).is_empty(), "{:?}", leftovers(&mine));
 }

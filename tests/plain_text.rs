@@ -4,7 +4,9 @@
 //!
 //! Every text a run writes for people is scanned: the report, every chart's SVG, `DATA.md`,
 //! the verdicts in `summary.json`, the terminal summary; and `compare`'s terminal text and
-//! page, and the `breakeven` and `tornado` commands' output.
+//! page, and the `breakeven` and `tornado` commands' output. `import-903`'s page and terminal
+//! text follow the same rules (#35): labels, no "about 0", singular and plural right, no
+//! empty table.
 
 mod common;
 
@@ -222,4 +224,46 @@ fn sentences_name_strategies_and_risk_factors_by_their_labels() {
         }
     }
     assert!(found.is_empty(), "{} identifiers in sentences:\n{}", found.len(), found.join("\n"));
+}
+
+/// #35: `fit.html` and `import-903`'s terminal text on a small authority, as on the DfE
+/// validator's sample (a few dozen returns home over two years): risk factors by their
+/// labels, the authority by its label, no "about 0", no "1 collection years", no table
+/// without rows, no wrong money.
+#[test]
+fn the_fit_page_and_import_903_s_terminal_text_are_in_plain_words() {
+    use reunify::ssda903::synthetic::{Truth, generate};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("903");
+    for f in generate(&Truth { children: 400, first_year: 2019, last_year: 2020, seed: 11, ..Truth::default() }) {
+        let d = data.join(f.year.to_string());
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("header.csv"), &f.header).unwrap();
+        std::fs::write(d.join("episodes.csv"), &f.episodes).unwrap();
+    }
+    let out = dir.path().join("fit");
+    let o =
+        reunify().arg("import-903").arg(&data).args(["--knots-years", "0,0.5", "--out"]).arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let page = std::fs::read_to_string(out.join("fit.html")).unwrap();
+    let sentences = paragraphs(&page).join("\n");
+    for (what, text) in [("terminal", &stdout), ("fit.html", &sentences)] {
+        for bad in ["about 0", "About 0", "1 collection years", "local-authority", "1 returns", "1 children"] {
+            // As a whole number: "141 returns" is right.
+            let wrong =
+                text.match_indices(bad).any(|(i, _)| !text[..i].ends_with(|c: char| c.is_ascii_digit() || c == ','));
+            assert!(!wrong, "{what}: {bad:?} in {text}");
+        }
+        for id in reunify::ssda903::FACTORS {
+            assert!(!text.contains(id), "{what}: the identifier {id} in {text}");
+        }
+        assert!(wrong_money(text).is_empty(), "{what}: {:?}", wrong_money(text));
+    }
+    for id in reunify::ssda903::FACTORS {
+        assert!(!page.contains(id), "fit.html names {id}");
+    }
+    assert!(page.contains("<h1>Local authority: re-entry"), "{page}");
+    assert!(!page.contains("</th></tr></table>"), "a table with no rows: {page}");
+    assert!(stdout.contains("returns home followed") && stdout.contains("collection years (2019 to 2020)"), "{stdout}");
 }

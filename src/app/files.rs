@@ -16,12 +16,24 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, AppError> {
 
 /// Reads and validates a scenario file, returning its text too (run.json hashes it).
 pub(crate) fn load_scenario_text(path: &Path) -> Result<(Scenario, String), AppError> {
-    let text = read_text(path).map_err(AppError::bad)?;
+    let text = read_scenario_source(path).map_err(AppError::bad)?;
     let sc = Scenario::from_toml_str(&text, &path.display().to_string())?;
     for w in &sc.warnings {
         eprintln!("warning: {w}");
     }
     Ok((sc, text))
+}
+
+/// A scenario's text: the file at `path`, or, when there is no such file, the built-in copy
+/// of the shipped scenario it names (`england-2012-13`, `scenarios/england-2012-13.toml`),
+/// so that the README's commands work from any folder after `cargo install`.
+pub fn read_scenario_source(path: &Path) -> Result<String> {
+    if !path.exists()
+        && let Some((_, text)) = path.to_str().and_then(crate::scenario::shipped::find)
+    {
+        return Ok(text.to_string());
+    }
+    read_text(path)
 }
 
 /// Writes `text` to `path` through a temporary file beside it, renamed into place; the
@@ -66,12 +78,24 @@ pub(crate) fn check_run_folder(dir: &Path) -> Result<(), AppError> {
     }
 }
 
+/// The largest text file read whole (a scenario, a template).
+pub const MAX_TEXT_FILE: u64 = 16 << 20;
+
 pub fn read_text(path: &Path) -> Result<String> {
     let shown = path.display();
     if path.is_dir() {
         return Err(anyhow!("cannot read {shown}: it is a folder, not a file"));
     }
-    let bytes = std::fs::read(path).map_err(|e| anyhow!("cannot read {shown}: {e}"))?;
+    // Bounded, so that a device that never ends (/dev/zero) or a huge file is refused at once.
+    let mut bytes = Vec::new();
+    {
+        use std::io::Read;
+        let f = std::fs::File::open(path).map_err(|e| anyhow!("cannot read {shown}: {e}"))?;
+        f.take(MAX_TEXT_FILE + 1).read_to_end(&mut bytes).map_err(|e| anyhow!("cannot read {shown}: {e}"))?;
+    }
+    if bytes.len() as u64 > MAX_TEXT_FILE {
+        return Err(anyhow!("cannot read {shown}: it is larger than 16 MiB, which no scenario or template is"));
+    }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(anyhow!(
             "{shown} is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8; in Notepad: Save as, Encoding UTF-8)"

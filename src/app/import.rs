@@ -301,8 +301,7 @@ pub fn command(
 ) -> Result<(), AppError> {
     super::staging::check_file(out, super::staging::Replace::WhenForced(force))?;
     let imported = read(file, year, suppressed).map_err(AppError::bad)?;
-    let template_text = std::fs::read_to_string(template)
-        .map_err(|e| AppError::bad(anyhow!("cannot read {}: {e}", template.display())))?;
+    let template_text = super::files::read_scenario_source(template).map_err(AppError::bad)?;
     let text = scenario_text(&template_text, &imported, year, &file.display().to_string(), suppressed)
         .map_err(AppError::bad)?;
     // The generated file must validate before it is written.

@@ -23,11 +23,7 @@ use crate::scenario::Scenario;
 use crate::sim::{self, IterationResult, RunOptions, RunResult};
 use crate::validation::ValidationRow;
 
-pub const DFE_2006_07: &str = include_str!("../../scenarios/dfe-2006-07-cohort.toml");
-pub const HOLMES_2014: &str = include_str!("../../scenarios/holmes-2014.toml");
-pub const HOLMES_2024: &str = include_str!("../../scenarios/holmes-2024.toml");
-pub const ENGLAND_2012_13: &str = include_str!("../../scenarios/england-2012-13.toml");
-pub const ENGLAND_2014_2020: &str = include_str!("../../scenarios/england-2014-2020.toml");
+pub use crate::scenario::shipped::{DFE_2006_07, ENGLAND_2012_13, ENGLAND_2014_2020, HOLMES_2014, HOLMES_2024};
 
 /// The scenarios `reproduce --external` sets against independent series, in table order.
 pub const EXTERNAL: [(&str, &str); 3] = [

@@ -125,6 +125,8 @@ pub(crate) struct Finish {
     pub started: Instant,
     pub dest: PathBuf,
     pub scenario_file: String,
+    /// The files the run reads (its scenario, the shards it merges): never inside `dest`.
+    pub inputs: Vec<PathBuf>,
     pub base_case_only: bool,
     pub threads: usize,
     /// `csv`, `quiet`, `no_report` and `decision_years` are read from here.
@@ -137,6 +139,7 @@ impl Finish {
             started: p.started,
             dest,
             scenario_file: args.file.display().to_string(),
+            inputs: vec![args.file.clone()],
             base_case_only: p.opts.base_case_only,
             threads: p.threads,
             output: args.output.clone(),
@@ -153,7 +156,8 @@ impl Finish {
         text: &str,
         produce: impl FnOnce(&mut (dyn FnMut(Item) -> anyhow::Result<()> + Send)) -> Result<(), AppError>,
     ) -> Result<RunOutcome, AppError> {
-        let staged = staging::StagedDir::new(&self.dest)?;
+        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
+        let staged = staging::StagedDir::new(&self.dest, staging::Kind::Run, &inputs)?;
         let sim_start = Instant::now();
         // The per-iteration tables are written as iterations arrive, on a thread of their own;
         // only the digests are kept for the analyses.
@@ -215,11 +219,12 @@ impl Finish {
         }
         let dir = staged.commit()?;
         if !self.output.quiet {
-            print!("{}", terminal_summary(&results.summary));
-            println!("wrote {} in {:.2} s", dir.display(), self.started.elapsed().as_secs_f64());
+            let mut text = terminal_summary(&results.summary);
+            text += &format!("wrote {} in {:.2} s\n", dir.display(), self.started.elapsed().as_secs_f64());
             if !self.output.no_report {
-                println!("Report: {}", dir.join("report.html").display());
+                text += &format!("Report: {}\n", dir.join("report.html").display());
             }
+            super::stdout::after_commit(&dir, &text)?;
         }
         Ok(RunOutcome { dir, summary: results.summary })
     }

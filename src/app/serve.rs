@@ -59,6 +59,17 @@ pub const MAX_CONNECTIONS: usize = 64;
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most PSA iterations one request may ask for.
 pub const MAX_ITERATIONS: u32 = 1000;
+/// The most work one what-if request may ask for, in child-paths (children × runs ×
+/// strategies): about ten seconds on two cores. Beyond it the page is told to use `reunify run`.
+pub const MAX_WHAT_IF_CHILD_PATHS: f64 = 2e8;
+/// How long a client may take to send a request's body once its headers are in.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one connection may stay open (then it is closed once its request in flight, if
+/// any, is answered): a client that sends slowly or never reads its answer holds a slot
+/// for at most this long.
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
+/// How long a request in flight may take to finish after its connection's lifetime ends.
+pub const CONNECTION_GRACE: Duration = Duration::from_secs(30);
 
 const PAGE: &str = include_str!("serve.html");
 
@@ -182,9 +193,19 @@ pub fn what_if(state: &State, req: &WhatIf, cancelled: &(dyn Fn() -> bool + Sync
         return Err(Refused::Bad(format!("iterations: {} is more than {MAX_ITERATIONS}", req.iterations)));
     }
     let sc = state.sc.with_overrides(&req.overrides, "what-if", "").map_err(|e| Refused::Bad(e.to_string()))?;
-    // The same bound on work as `run`, without `--force`: a page cannot ask for more.
-    super::settings::check_size(&sc, req.iterations as u64 + 1, rayon::current_num_threads(), None)
-        .map_err(|f| Refused::Bad(f.error().to_string()))?;
+    // One request's work is bounded, so that one extra zero in a cohort gets a plain answer at
+    // once instead of minutes with nothing on screen.
+    let paths = super::settings::child_paths(&sc, req.iterations as u64 + 1);
+    if paths > MAX_WHAT_IF_CHILD_PATHS {
+        return Err(Refused::Bad(format!(
+            "too large for the what-if page: {} children × {} simulations × {} strategies is {} child paths, more than the page's {}; run it with `reunify run`",
+            crate::results::format::count(sc.total_children() as f64),
+            crate::results::format::count((req.iterations + 1) as f64),
+            sc.model.strategies.len(),
+            crate::dist::fmt_num(paths),
+            crate::dist::fmt_num(MAX_WHAT_IF_CHILD_PATHS)
+        )));
+    }
     let opts = RunOptions { seed: sc.meta.seed, iterations: req.iterations, base_case_only: req.iterations == 0 };
     let flow = sc.budget.is_some();
     // What the children's paths depend on: the overrides that are not prices.
@@ -435,14 +456,15 @@ fn error_response(code: u16, message: &str) -> Reply {
     json_response(code, &serde_json::json!({ "error": message }))
 }
 
-/// Reads a body of at most [`MAX_BODY`] bytes.
+/// Reads a body of at most [`MAX_BODY`] bytes within [`BODY_TIMEOUT`].
 async fn body(req: Request<Incoming>) -> Result<Bytes, Reply> {
-    match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => Ok(b.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(req.into_body(), MAX_BODY).collect()).await {
+        Err(_) => Err(error_response(408, "the request's body did not arrive in time")),
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
             Err(error_response(413, &format!("the request is over {} KiB", MAX_BODY / 1024)))
         }
-        Err(e) => Err(error_response(400, &format!("cannot read the request: {e}"))),
+        Ok(Err(e)) => Err(error_response(400, &format!("cannot read the request: {e}"))),
     }
 }
 
@@ -482,12 +504,15 @@ fn host_allowed(hosts: &[String], value: &str) -> bool {
 fn refused_by_origin(state: &State, method: &Method, headers: &HeaderMap) -> Option<Reply> {
     let hosts = state.hosts.get()?;
     let get = |name: &str| headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    match get("Host") {
-        Some(h) if host_allowed(hosts, &h) => {}
+    let host = match get("Host") {
+        Some(h) if host_allowed(hosts, &h) => h,
         _ => return Some(error_response(421, "this server answers only to its own address (Host)")),
-    }
+    };
+    // The page's own requests come from the address it was loaded from, which is the Host
+    // they are sent to: any other Origin is another page, even one on another of this
+    // machine's addresses (under --host 0.0.0.0) or on the same port elsewhere.
     if let Some(origin) = get("Origin") {
-        let own = origin.strip_prefix("http://").is_some_and(|h| host_allowed(hosts, h));
+        let own = origin.strip_prefix("http://").is_some_and(|h| h.eq_ignore_ascii_case(&host));
         if !own {
             return Some(error_response(403, "requests from other sites' pages are refused (Origin)"));
         }
@@ -658,11 +683,19 @@ pub fn serve(state: State, host: &str, port: u16, on_ready: impl FnOnce(&str)) -
             let (state, work) = (state.clone(), work.clone());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req| handle(state.clone(), work.clone(), req));
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
+                let mut conn = std::pin::pin!(
+                    hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_TIMEOUT)
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                );
+                // Every phase has a deadline: the headers (HEADER_TIMEOUT), the body
+                // (BODY_TIMEOUT), and the connection as a whole, which also bounds a client
+                // that never reads its answer.
+                if tokio::time::timeout(CONNECTION_LIFETIME, conn.as_mut()).await.is_err() {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(CONNECTION_GRACE, conn.as_mut()).await;
+                }
                 drop(slot);
             });
         }

@@ -293,7 +293,7 @@ fn write_shard(
     dest: &Path,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Manifest, AppError> {
-    let staged = staging::StagedDir::new(dest)?;
+    let staged = staging::StagedDir::new(dest, staging::Kind::Shard, &[])?;
     let write_err = |what: &str| format!("cannot write {what} in {}", staged.path().display());
     std::fs::write(staged.path().join(SCENARIO), &p.text).with_context(|| write_err(SCENARIO))?;
     let file = File::create(staged.path().join(DATA)).with_context(|| write_err(DATA))?;
@@ -369,7 +369,7 @@ pub fn run_checkpointed(args: &RunArgs, threads: usize) -> Result<super::RunOutc
     let p = prepare_run(args, threads)?;
     let dest = args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&p.sc.meta.name));
     // The output folder is checked before any block is simulated, not after all of them.
-    staging::check_destination(&dest)?;
+    staging::check_destination_for(&dest, &[&args.file])?;
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.sc.meta.name.clone());
     let checkpoint = dest.with_file_name(format!(".{name}.checkpoint"));
     std::fs::create_dir_all(&checkpoint).with_context(|| format!("cannot create {}", checkpoint.display()))?;
@@ -583,6 +583,7 @@ pub fn merge_command(args: &MergeArgs, threads: usize) -> Result<(), AppError> {
         started,
         dest: args.output.out.clone().unwrap_or_else(|| Path::new("output").join(&sc.meta.name)),
         scenario_file: m0.scenario_file.clone(),
+        inputs: shards.iter().map(|(d, _)| d.clone()).collect(),
         base_case_only: m0.base_case_only,
         threads,
         output: args.output.clone(),

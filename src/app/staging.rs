@@ -10,9 +10,14 @@
 //!
 //! Two runs into one folder are kept apart by a lock file, `.NAME.lock`, created exclusively
 //! and naming its holder (pid, host, start time). A lock whose process is gone on this host
-//! is stale and taken over. The destination must be absent, an empty folder, or a previous
-//! reunify result (a folder with `run.json`, or a shard folder with `manifest.json`): anything
-//! else is the user's and is refused.
+//! is stale and taken over, and so is an empty lock older than a minute (a run that died, or
+//! a disk that filled, between creating it and writing it). The destination must be absent,
+//! an empty folder, or a previous reunify result: a folder holding the marker file
+//! [`MARKER`], which only reunify writes, with its own first line ([`MARK`]). A `run.json`,
+//! `fit.json` or `manifest.json` alone proves nothing (anyone's folder may hold one), so
+//! anything else is the user's and is refused. An input of the command (the scenario being
+//! run, the 903 files being read) is never inside the folder it replaces
+//! ([`check_destination_for`]).
 //!
 //! Every staging folder and lock is registered with [`super::interrupt`], which removes them
 //! when a SIGINT or SIGTERM ends the process; the commit holds the same registry lock, so a
@@ -60,7 +65,32 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> StageError {
     move |e| StageError::Io(anyhow::anyhow!("{context}: {e}"))
 }
 
-/// Checks that `dest` may be replaced: absent, an empty folder, or a folder with `run.json`.
+/// The marker file of a result folder, and the first line only reunify writes in it.
+pub const MARKER: &str = ".reunify";
+pub const MARK: &str = "reunify result folder";
+
+/// What a result folder holds, named in its marker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A run's (or merge's) output.
+    Run,
+    /// An `import-903` fit.
+    Fit,
+    /// One shard of a split run, or one block of a checkpointed run.
+    Shard,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Fit => "import-903 fit",
+            Kind::Shard => "shard",
+        }
+    }
+}
+
+/// Checks that `dest` may be replaced: absent, an empty folder, or a reunify result folder.
 pub fn check_destination(dest: &Path) -> Result<(), StageError> {
     let shown = dest.display().to_string();
     let refuse = |reason: &str| Err(StageError::NotAResult { path: shown.clone(), reason: reason.into() });
@@ -75,7 +105,6 @@ pub fn check_destination(dest: &Path) -> Result<(), StageError> {
     if !meta.is_dir() {
         return refuse("is a file, not a reunify output folder");
     }
-    // run.json marks a run, manifest.json a shard, fit.json an import-903 folder.
     if result_marker(dest).is_some() {
         return Ok(());
     }
@@ -83,17 +112,52 @@ pub fn check_destination(dest: &Path) -> Result<(), StageError> {
     if entries.next().is_none() {
         return Ok(());
     }
-    refuse(
-        "is a folder that is not empty and holds no run.json, fit.json or shard manifest.json, so it is not a reunify result",
-    )
+    refuse(&format!(
+        "is a folder that is not empty and has no {MARKER} file of reunify's, so it is not a reunify result (a result written before reunify marked its folders, or someone else's folder)"
+    ))
 }
 
-/// The files a result folder holds that mark it as one: a run, an `import-903` fit, a shard.
-const RESULT_MARKERS: [&str; 3] = ["run.json", "fit.json", "manifest.json"];
+/// [`check_destination`], and no input of the command inside `dest`: replacing the folder
+/// would delete the file being read (a scenario with the user's edits, say).
+pub fn check_destination_for(dest: &Path, inputs: &[&Path]) -> Result<(), StageError> {
+    check_destination(dest)?;
+    let Ok(root) = fs::canonicalize(dest) else { return Ok(()) };
+    for input in inputs {
+        let Ok(p) = fs::canonicalize(input) else { continue };
+        if p.starts_with(&root) {
+            return Err(StageError::Refused {
+                path: dest.display().to_string(),
+                reason: format!(
+                    "holds {}, an input of this command, and writing here would replace it; choose another --out, or copy the input out first",
+                    input.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
 
-/// The file that marks `dir` as a result folder, if it is one.
-fn result_marker(dir: &Path) -> Option<&'static str> {
-    RESULT_MARKERS.into_iter().find(|m| dir.join(m).is_file())
+/// What kind of result `dir` holds, when it is one: it has a [`MARKER`] file whose first line
+/// is reunify's.
+pub fn result_marker(dir: &Path) -> Option<String> {
+    let path = dir.join(MARKER);
+    let meta = fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 4096 {
+        return None;
+    }
+    let text = fs::read_to_string(path).ok()?;
+    let kind = text.lines().next()?.strip_prefix(MARK)?.strip_prefix(": ")?;
+    Some(kind.to_string())
+}
+
+/// Writes the marker of a result folder of `kind` into `dir`.
+fn write_marker(dir: &Path, kind: Kind) -> Result<(), StageError> {
+    let text = format!(
+        "{MARK}: {}\nWritten by reunify {}. reunify replaces this folder whole when asked to write into it again; do not keep other files here.\n",
+        kind.name(),
+        env!("CARGO_PKG_VERSION")
+    );
+    fs::write(dir.join(MARKER), text).map_err(io(format!("cannot write {}", dir.join(MARKER).display())))
 }
 
 /// Checks a folder that a command adds a few files to (`pilot --out`, `reproduce --external
@@ -102,7 +166,7 @@ pub fn check_side_folder(dir: &Path) -> Result<(), StageError> {
     if let Some(m) = result_marker(dir) {
         return Err(StageError::NotAResult {
             path: dir.display().to_string(),
-            reason: format!("is a reunify result folder (it has {m}), and its files belong to its own report"),
+            reason: format!("is a reunify result folder (a {m}), and its files belong to its own report"),
         });
     }
     if dir.exists() && !dir.is_dir() {
@@ -137,7 +201,7 @@ pub fn check_file(path: &Path, replace: Replace) -> Result<(), StageError> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if let Some(m) = result_marker(parent) {
         return refuse(format!(
-            "is inside a reunify result folder ({} has {m}), whose files belong to its own report; write it elsewhere",
+            "is inside a reunify result folder ({}, a {m}), whose files belong to its own report; write it elsewhere",
             parent.display()
         ));
     }
@@ -181,6 +245,11 @@ fn process_alive(pid: i32) -> bool {
     r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// An empty lock older than a minute: no run takes that long to write 80 bytes.
+fn stale_empty(m: &fs::Metadata) -> bool {
+    m.len() == 0 && m.modified().ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age.as_secs() >= 60)
+}
+
 /// The lock's holder as the lock file records it.
 struct Holder {
     pid: i32,
@@ -217,7 +286,13 @@ impl OutputLock {
         for _ in 0..3 {
             match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut f) => {
-                    f.write_all(body.as_bytes()).map_err(io(format!("cannot write {}", path.display())))?;
+                    // A lock that cannot be written whole (a full disk) is removed at once:
+                    // left empty, it would look like a run starting and block the folder.
+                    if let Err(e) = f.write_all(body.as_bytes()).and_then(|_| f.sync_all()) {
+                        drop(f);
+                        fs::remove_file(&path).ok();
+                        return Err(io(format!("cannot write {}", path.display()))(e));
+                    }
                     return Ok(OutputLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match read_holder(&path) {
@@ -225,8 +300,9 @@ impl OutputLock {
                         fs::remove_file(&path).ok();
                     }
                     // A lock with text that is not a holder is garbage; an empty one is being
-                    // written by a run that is starting, which is live.
-                    None if fs::metadata(&path).map(|m| m.len() > 0).unwrap_or(false) => {
+                    // written by a run that is starting, which is live, unless it is older
+                    // than a minute (its run died before writing it).
+                    None if fs::metadata(&path).is_ok_and(|m| m.len() > 0 || stale_empty(&m)) => {
                         fs::remove_file(&path).ok();
                     }
                     h => {
@@ -289,19 +365,21 @@ pub struct StagedDir {
 }
 
 impl StagedDir {
-    /// Locks `dest`, checks that it may be replaced, removes stale staging, and creates a new
-    /// staging folder.
-    pub fn new(dest: &Path) -> Result<Self, StageError> {
+    /// Locks `dest`, checks that it may be replaced and holds none of `inputs`, removes stale
+    /// staging, and creates a new staging folder with the marker of a result of `kind`.
+    pub fn new(dest: &Path, kind: Kind, inputs: &[&Path]) -> Result<Self, StageError> {
         let (parent, name) = split(dest)?;
         fs::create_dir_all(&parent).map_err(io(format!("cannot create {}", parent.display())))?;
         let lock = OutputLock::acquire(dest)?;
-        check_destination(dest)?;
+        check_destination_for(dest, inputs)?;
         remove_stale(&parent, &name);
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         // Register before creating, so a signal between the two still removes it.
         interrupt::register(&tmp, lock.path(), dest);
         fs::create_dir(&tmp).map_err(io(format!("cannot create {}", tmp.display())))?;
-        Ok(StagedDir { tmp, dest: dest.to_path_buf(), committed: false, _lock: lock })
+        let staged = StagedDir { tmp, dest: dest.to_path_buf(), committed: false, _lock: lock };
+        write_marker(&staged.tmp, kind)?;
+        Ok(staged)
     }
 
     pub fn path(&self) -> &Path {
@@ -319,6 +397,7 @@ impl StagedDir {
             self.committed = true;
             registry.retain(|s| s.staging != self.tmp);
         }
+        super::stdout::committed(&self.dest);
         // After the swap `tmp` holds the previous result, if there was one; a kill during this
         // removal leaves it as stale staging for the next run to remove.
         fs::remove_dir_all(&self.tmp).ok();

@@ -122,6 +122,30 @@ pub fn number(x: f64, digits: usize) -> String {
     signed(x < 0.0, s)
 }
 
+/// A count as a person writes it: "no", "one" to "nine" in words, then "10", "1,200".
+pub fn count_words(n: u64) -> String {
+    const WORDS: [&str; 10] = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+    WORDS.get(n as usize).map_or_else(|| count(n as f64), |w| w.to_string())
+}
+
+/// A count in words with its noun, singular or plural: "one return home", "12 returns home",
+/// "no empty files".
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    plural_with(n, &count_words(n), one, many)
+}
+
+/// `shown` (the count as it may be shown: in words, or "fewer than five") with its noun,
+/// singular for exactly one.
+pub fn plural_with(n: u64, shown: &str, one: &str, many: &str) -> String {
+    format!("{shown} {}", if n == 1 { one } else { many })
+}
+
+/// A sentence's first letter in upper case.
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
 /// Axis tick labels in pounds for an axis from `lo` to `hi` with ticks about `step` apart:
 /// one unit (£, £k, £m or £bn) for the whole axis, chosen by its largest value, and enough
 /// decimals that two different ticks never read the same.

@@ -497,7 +497,13 @@ fn load_frame(cols: &[&Col], df: DataFrame, only: Option<&[&str]>) -> Result<Fra
             }
             Store::Float => {
                 let s = col.cast(&DataType::Float64).map_err(|_| anyhow!("column `{}` is not numbers", c.name))?;
-                Data::Float(s.f64()?.iter().collect())
+                let v: Vec<Option<f64>> = s.f64()?.iter().collect();
+                // reunify writes a value that is not finite as empty: NaN or infinity in a
+                // table was put there by hand, and would print as "NaN to NaN".
+                if let Some(i) = v.iter().position(|x| x.is_some_and(|x| !x.is_finite())) {
+                    bail!("column `{}`, row {}: a value that is not a finite number (NaN or infinity)", c.name, i + 1);
+                }
+                Data::Float(v)
             }
         });
     }
@@ -518,6 +524,9 @@ pub fn read_each<T: Table>(dir: &Path, only: Option<&[&str]>, f: impl FnMut(T)) 
     let parquet = dir.join(format!("{}.parquet", T::NAME));
     let csv = dir.join(format!("{}.csv", T::NAME));
     let columns: Option<Vec<String>> = only.map(|o| o.iter().map(|c| c.to_string()).collect());
+    if !parquet.exists() && !csv.exists() {
+        bail!("{} has neither {}.parquet nor {}.csv", dir.display(), T::NAME, T::NAME);
+    }
     let (path, df) = if parquet.exists() {
         let f = File::open(&parquet).with_context(|| format!("cannot read {}", parquet.display()))?;
         (parquet.clone(), ParquetReader::new(f).with_columns(columns).finish().map_err(anyhow::Error::from))

@@ -803,3 +803,59 @@ impl Table for EvsiRow {
         ]
     }
 }
+
+impl Table for crate::ssda903::KmRow {
+    const NAME: &'static str = "reentry_km";
+    const ROW: &'static str = "one band of months since the return home (one month without suppression): the observed share back in care at its end (Kaplan–Meier)";
+    fn fields() -> Vec<Field<Self>> {
+        vec![
+            field!(whole, Col::count("months_from", "months", "the band's first month since the return"), months_from),
+            field!(whole, Col::count("months", "months", "the band's last month: the share is at its end"), months),
+            field!(
+                whole,
+                Col::count("at_risk", "returns home", "returns home still followed at the band's start"),
+                at_risk
+            ),
+            field!(whole, Col::count("reentries", "returns home", "re-entries to care within the band"), reentries),
+            field!(
+                whole,
+                Col::count(
+                    "censored",
+                    "returns home",
+                    "returns whose follow-up ended within the band (extract date or 18th birthday)"
+                ),
+                censored
+            ),
+            field!(
+                Field::num,
+                Col::share("share_back", "share back in care by the band's end (Kaplan–Meier)"),
+                share_back
+            ),
+            field!(Field::num, Col::share("share_back_lo", "its 95% interval, lower end (Greenwood)"), share_back_lo),
+            field!(Field::num, Col::share("share_back_hi", "its 95% interval, upper end (Greenwood)"), share_back_hi),
+        ]
+    }
+}
+
+impl Table for crate::ssda903::read::LogEntry {
+    const NAME: &'static str = "cleaning_log";
+    const ROW: &'static str = "one row of a 903 file that could not be used as it stands, or a note on a whole file (line 0); it never holds a value from the data";
+    fn fields() -> Vec<Field<Self>> {
+        vec![
+            field!(Field::text, Col::text("file", "the file, as named on the command line"), file),
+            field!(
+                whole,
+                Col::count("line", "", "the line in the file, from 1 (the column row); 0 for the whole file"),
+                line
+            ),
+            field!(Field::text, Col::key("field", "the column (or setting) concerned"), field),
+            field!(Field::text, Col::key("code", "what was wrong, as a code"), code),
+            field!(Field::text, Col::text("action", "what was wrong and what was done, in words"), action),
+            field!(
+                Field::flag,
+                Col::count("left_out", "1 = yes, 0 = no", "whether the row was left out of the fit"),
+                left_out
+            ),
+        ]
+    }
+}

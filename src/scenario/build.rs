@@ -172,10 +172,9 @@ impl Builder {
                 ));
             }
         }
-        if m.name.trim().is_empty() || m.name.contains(['/', '\\']) || m.name.starts_with('.') {
-            return Err(self.err("scenario.name", "must be a non-empty name usable as a folder name"));
+        if let Some(reason) = super::scenario_name_problem(&m.name) {
+            return Err(self.err("scenario.name", format!("{:?} {reason}", m.name)));
         }
-        self.check_name("scenario.name", &m.name)?;
         let horizon_years = m.horizon_years.unwrap_or(5.0);
         if !(horizon_years.is_finite() && (MIN_HORIZON_YEARS..=100.0).contains(&horizon_years)) {
             return Err(self.err(
@@ -211,6 +210,17 @@ impl Builder {
 
         if raw.authority.is_empty() {
             return Err(self.err("authority", "at least one [[authority]] is required"));
+        }
+        // Bounds on what a scenario may ask for, checked before anything is built from it:
+        // memory and time grow with each (10^5 authorities took 4.8 GB).
+        for (list, n, max) in [
+            ("authority", raw.authority.len(), super::MAX_AUTHORITIES),
+            ("strategy", raw.strategy.len(), super::MAX_STRATEGIES),
+            ("cost", raw.cost.len(), super::MAX_COST_LINES),
+        ] {
+            if n > max {
+                return Err(self.err(list, format!("{n} [[{list}]] entries; a scenario may have at most {max}")));
+            }
         }
         let mut seen = BTreeMap::new();
         for (i, a) in raw.authority.iter().enumerate() {

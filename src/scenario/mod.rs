@@ -19,6 +19,7 @@ pub mod label;
 mod merge;
 mod param;
 mod raw;
+pub mod shipped;
 mod suggest;
 
 use std::collections::BTreeMap;
@@ -87,6 +88,8 @@ pub const MAX_ITERATIONS: u32 = 1_000_000;
 pub fn name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("must not be empty")
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        Some("is longer than 200 characters")
     } else if name.trim() != name {
         Some("must not start or end with spaces")
     } else if name.chars().any(char::is_control) {
@@ -102,6 +105,25 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The most authorities, strategies and cost lines a scenario may have (England has 153
+/// authorities; the districts bench splits one into 5,000).
+pub const MAX_AUTHORITIES: usize = 10_000;
+pub const MAX_STRATEGIES: usize = 64;
+pub const MAX_COST_LINES: usize = 64;
+
+/// The longest name of a scenario, authority, strategy or risk factor, in characters: a name
+/// reaches titles, folder names and workbook cells.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Every rule a scenario's own name follows (it names the output folder), in one place, so
+/// that a command that makes a scenario (`import-903 --name`) checks it before any work.
+pub fn scenario_name_problem(name: &str) -> Option<&'static str> {
+    if name.contains(['/', '\\']) || name.starts_with('.') {
+        return Some("must be usable as a folder name (no / or \\, and not starting with a dot)");
+    }
+    name_problem(name)
 }
 
 /// Names compare without regard to case or runs of spaces: "Camden  Town" and "camden town"

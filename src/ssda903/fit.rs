@@ -24,7 +24,7 @@ use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::history::{CareSpell, FACTORS, Return};
+use super::history::{CareSpell, Return};
 
 /// A factor needs at least this many re-entries among the returns with it and without it.
 pub const MIN_EVENTS: u64 = 5;
@@ -108,7 +108,7 @@ pub struct HazardFit {
     /// Included factors: index into [`FACTORS`], log hazard ratio and its standard error.
     pub factors: Vec<(usize, f64, f64)>,
     /// Factors left out, with the reason.
-    pub left_out: Vec<(usize, String)>,
+    pub left_out: Vec<(usize, super::read::Problem)>,
     /// The parameters' covariance (free pieces first, then factors) and which pieces are free.
     cov: DMatrix<f64>,
     free: Vec<usize>,
@@ -158,15 +158,9 @@ pub fn fit_hazard(spells: &[(f64, bool, [bool; 5])], knots: &[f64]) -> HazardFit
     let mut left_out = Vec::new();
     for j in 0..5 {
         if prevalent[j] == 0 || prevalent[j] == spells.len() as u64 {
-            left_out.push((j, format!("every return or none has {}: its effect cannot be told apart", FACTORS[j])));
+            left_out.push((j, super::read::Problem::FactorNoContrast(j)));
         } else if with[j] < MIN_EVENTS || without[j] < MIN_EVENTS {
-            left_out.push((
-                j,
-                format!(
-                    "fewer than {MIN_EVENTS} re-entries among the returns {} it: too few to estimate its hazard ratio",
-                    if with[j] < MIN_EVENTS { "with" } else { "without" }
-                ),
-            ));
+            left_out.push((j, super::read::Problem::FactorFewEvents(j)));
         } else {
             factors.push(j);
         }

@@ -15,11 +15,9 @@
 //! child, within the data, that ended in re-entry), `abuse_or_neglect` (CIN = N1 in the
 //! period), `section_20` (LS = V2 at the period's end), `unplanned_return` (REC = E4B).
 
-use std::collections::BTreeMap;
-
 use chrono::{Datelike, NaiveDate};
 
-use super::read::{EpisodeRow, HeaderRow, LogEntry};
+use super::read::{Code, EpisodeRow, HeaderRow, Ids, LogEntry, Problem};
 
 /// The risk factors read from 903 data, in the order of [`Return::x`].
 pub const FACTORS: [&str; 5] =
@@ -77,83 +75,167 @@ pub struct Histories {
     pub short_breaks: usize,
     /// Returns home of children without a usable date of birth.
     pub returns_without_dob: usize,
+    /// Header children with no episode in any file.
+    pub header_children_without_episodes: usize,
+    /// Children of the Episodes files with no Header row, and their episodes.
+    pub children_without_header: usize,
+    pub episodes_without_header: usize,
+    /// A common export quirk that explains IDs that match no Header row, if one does.
+    pub mismatch_hint: Option<&'static str>,
+}
+
+/// The 18th birthday (29 February's is 1 March).
+fn birthday_18(birth: NaiveDate) -> NaiveDate {
+    birth
+        .with_year(birth.year() + 18)
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(birth.year() + 18, 3, 1).expect("1 March exists"))
 }
 
 /// Builds the histories. `episodes` holds every file's rows with the file's collection year;
-/// `labels` names the files for the log.
+/// `ids` the children's IDs (the histories are built in their order, so that the fit does not
+/// depend on the order of the files); `labels` names the files for the log.
 pub fn build(
     headers: &[(i32, HeaderRow)],
-    episodes: Vec<(i32, EpisodeRow)>,
+    mut episodes: Vec<(i32, EpisodeRow)>,
+    ids: &Ids,
     labels: &[String],
-    returns_codes: &[String],
+    returns_codes: &[Code],
     log: &mut Vec<LogEntry>,
 ) -> Histories {
-    let mut dob: BTreeMap<&str, (i32, Option<NaiveDate>)> = BTreeMap::new();
-    for (year, h) in headers {
-        let e = dob.entry(h.child.as_str()).or_insert((*year, h.dob));
-        if *year >= e.0 {
-            *e = (*year, h.dob.or(e.1));
-        }
-    }
-    // The latest year's copy of each (CHILD, DECOM).
-    let mut latest: BTreeMap<(String, NaiveDate), (i32, EpisodeRow)> = BTreeMap::new();
-    for (year, e) in episodes {
-        let key = (e.child.clone(), e.decom);
-        match latest.get(&key) {
-            Some((y, _)) if *y > year => {}
-            _ => {
-                latest.insert(key, (year, e));
-            }
-        }
-    }
-    let mut h = Histories { episodes: latest.len(), ..Histories::default() };
-    let mut note = |e: &EpisodeRow, field: &str, action: &str| {
-        log.push(LogEntry { file: labels[e.file].clone(), line: e.line, field: field.into(), action: action.into() })
+    let ranks = ids.ranks();
+    let label = |file: u32| labels.get(file as usize).map_or("", String::as_str);
+    let mut note = |file: u32, line: u32, field: &'static str, p: Problem| {
+        log.push(LogEntry::new(label(file), line as u64, field, p));
     };
-    let mut by_child: BTreeMap<String, Vec<EpisodeRow>> = BTreeMap::new();
-    for ((child, _), (_, e)) in latest {
-        if matches!(e.ls.as_str(), "V3" | "V4") {
-            h.short_breaks += 1;
+    // Each child's Header row: the latest year's, its date of birth falling back on an
+    // earlier year's when blank; two rows of one year that disagree keep the first.
+    let mut dob: Vec<Option<(i32, HeaderRow)>> = vec![None; ids.len()];
+    for (year, h) in headers {
+        let slot = &mut dob[h.child as usize];
+        match slot {
+            None => *slot = Some((*year, *h)),
+            Some((y, kept)) if *y == *year => {
+                if h.dob.is_some() && kept.dob.is_some() && h.dob != kept.dob {
+                    note(h.file, h.line, "DOB", Problem::ConflictingDob);
+                }
+                kept.dob = kept.dob.or(h.dob);
+            }
+            Some((y, kept)) if *year > *y => *slot = Some((*year, HeaderRow { dob: h.dob.or(kept.dob), ..*h })),
+            Some((_, kept)) => kept.dob = kept.dob.or(h.dob),
+        }
+    }
+    // One episode appears in each year's return while it is open: the latest year's copy of
+    // each (CHILD, DECOM) wins. Sorted in place (no copy of the rows), by the children's IDs.
+    episodes
+        .sort_unstable_by_key(|(year, e)| (ranks[e.child as usize], e.decom, std::cmp::Reverse(*year), e.file, e.line));
+    let mut in_episodes = vec![false; ids.len()];
+    let mut in_header = vec![false; ids.len()];
+    for (_, h) in headers {
+        in_header[h.child as usize] = true;
+    }
+    let mut kept: Vec<EpisodeRow> = Vec::with_capacity(episodes.len());
+    let mut previous: Option<(u32, NaiveDate, i32)> = None;
+    for (year, e) in episodes {
+        in_episodes[e.child as usize] = true;
+        if let Some((child, decom, y)) = previous
+            && child == e.child
+            && decom == e.decom
+        {
+            // An earlier year's copy is expected; a second row of the same year is not.
+            if y == year {
+                let first = kept.last().expect("kept above");
+                let same = (first.dec, first.rec, first.rne, first.ls, first.cin, first.place)
+                    == (e.dec, e.rec, e.rne, e.ls, e.cin, e.place);
+                note(e.file, e.line, "DECOM", if same { Problem::DuplicateRow } else { Problem::ConflictingRow });
+            }
             continue;
         }
-        by_child.entry(child).or_default().push(e);
+        previous = Some((e.child, e.decom, year));
+        kept.push(e);
     }
-    h.children = by_child.len();
-    for (child, mut eps) in by_child {
-        // BTreeMap order is DECOM order within a child already.
+    let mut h = Histories { episodes: kept.len(), ..Histories::default() };
+    for (_, row) in headers {
+        if !in_episodes[row.child as usize] {
+            note(row.file, row.line, "CHILD", Problem::NoEpisodes);
+        }
+    }
+    h.header_children_without_episodes = (0..ids.len()).filter(|&i| in_header[i] && !in_episodes[i]).count();
+    let hint = ids.mismatch_hint(&in_header, &in_episodes);
+    // Children one at a time: their rows are contiguous after the sort.
+    let mut start = 0;
+    while start < kept.len() {
+        let child = kept[start].child;
+        let end = start + kept[start..].iter().take_while(|e| e.child == child).count();
+        let mut eps: Vec<EpisodeRow> = Vec::with_capacity(end - start);
+        for e in &kept[start..end] {
+            if matches!(e.ls.as_str(), "V3" | "V4") {
+                h.short_breaks += 1;
+            } else {
+                eps.push(*e);
+            }
+        }
+        start = end;
+        if eps.is_empty() {
+            continue;
+        }
+        let header = dob[child as usize].map(|(_, r)| r);
+        if header.is_none() {
+            h.children_without_header += 1;
+            h.episodes_without_header += eps.len();
+            for e in &eps {
+                note(e.file, e.line, "CHILD", Problem::NoHeader);
+            }
+        }
+        let mut birth = header.and_then(|r| r.dob);
+        if let (Some(b), Some(r)) = (birth, header) {
+            if eps.iter().any(|e| e.decom < b) {
+                note(r.file, r.line, "DOB", Problem::DobAfterCare);
+                birth = None;
+            } else {
+                let adult = birthday_18(b);
+                eps.retain(|e| {
+                    let keep = e.decom < adult;
+                    if !keep {
+                        note(e.file, e.line, "DECOM", Problem::EighteenAtStart);
+                    }
+                    keep
+                });
+            }
+        }
+        h.children += 1;
+        // Rows are in DECOM order within a child already.
         for i in 0..eps.len().saturating_sub(1) {
             let next = eps[i + 1].decom;
             match eps[i].dec {
                 Some(d) if d > next => {
-                    note(&eps[i], "DEC", "overlaps the child's next episode: ended at the next episode's start");
+                    note(eps[i].file, eps[i].line, "DEC", Problem::Overlap);
                     eps[i].dec = Some(next);
                 }
                 None => {
-                    note(&eps[i], "DEC", "open while a later episode starts: ended at that episode's start");
+                    note(eps[i].file, eps[i].line, "DEC", Problem::OpenWhileLater);
                     eps[i].dec = Some(next);
-                    if eps[i + 1].rne != "S" {
-                        eps[i].rec = "X1".into();
+                    if !eps[i + 1].rne.is("S") {
+                        eps[i].rec = Code::new("X1").expect("a code");
                     }
                 }
                 _ => {}
             }
         }
         // Periods: (start, end, last REC, CIN N1 seen, LS at the end).
-        let mut periods: Vec<(NaiveDate, Option<NaiveDate>, String, bool, String)> = Vec::new();
+        let mut periods: Vec<(NaiveDate, Option<NaiveDate>, Code, bool, Code)> = Vec::new();
         let mut open = false;
         for e in &eps {
-            if !open || e.rne == "S" {
-                periods.push((e.decom, None, String::new(), false, String::new()));
+            if !open || e.rne.is("S") {
+                periods.push((e.decom, None, Code::BLANK, false, Code::BLANK));
             }
             let p = periods.last_mut().expect("a period was just started");
             p.1 = e.dec;
-            p.2 = e.rec.clone();
-            p.3 |= e.cin == "N1";
-            p.4 = e.ls.clone();
-            open = e.rec == "X1" || e.dec.is_none();
+            p.2 = e.rec;
+            p.3 |= e.cin.is("N1");
+            p.4 = e.ls;
+            open = e.rec.is("X1") || e.dec.is_none();
         }
         h.periods += periods.len();
-        let birth = dob.get(child.as_str()).and_then(|(_, d)| *d);
         let mut failed_before = false;
         for (k, p) in periods.iter().enumerate() {
             let next_start = periods.get(k + 1).map(|n| n.0);
@@ -167,20 +249,19 @@ pub fn build(
                 h.returns_without_dob += 1;
                 continue;
             };
-            let birthday_18 = birth.with_year(birth.year() + 18).unwrap_or_else(|| {
-                // 29 February: the 18th birthday is 1 March.
-                NaiveDate::from_ymd_opt(birth.year() + 18, 3, 1).expect("1 March exists")
-            });
             let age = date.years_since(birth).unwrap_or(0);
             h.returns.push(Return {
                 date,
                 next_start,
-                birthday_18,
+                birthday_18: birthday_18(birth),
                 age,
-                x: [age >= 10, failed_before, p.3, p.4 == "V2", p.2 == "E4B"],
+                x: [age >= 10, failed_before, p.3, p.4.is("V2"), p.2.is("E4B")],
             });
             failed_before |= next_start.is_some();
         }
+    }
+    if h.children_without_header > 0 {
+        h.mismatch_hint = hint;
     }
     h
 }

@@ -19,7 +19,7 @@ pub mod synthetic;
 use chrono::{Datelike, Months, NaiveDate};
 
 pub use history::FACTORS;
-use read::{LogEntry, Table};
+use read::{Code, Ids, LogEntry, Problem, Table};
 
 /// Each factor in words, for people (the names stay in the tables and the scenario).
 pub const FACTOR_LABELS: [&str; 5] = [
@@ -44,6 +44,52 @@ pub struct Input {
     pub label: String,
     pub year: i32,
     pub table: Table,
+}
+
+/// The files of one import as they are read: every table with its collection year, the
+/// files' labels, the children's IDs, and what was left aside. The command line and the
+/// browser add each file's bytes in turn, then [`fit_files`].
+#[derive(Default)]
+pub struct Files {
+    pub inputs: Vec<Input>,
+    pub labels: Vec<String>,
+    pub ids: Ids,
+    /// Tables of the return the fit leaves aside, by kind.
+    pub other: std::collections::BTreeMap<read::TableKind, usize>,
+    /// Empty files skipped.
+    pub empty: usize,
+}
+
+impl Files {
+    /// Reads one file's bytes, given its collection year and where that came from.
+    pub fn add(
+        &mut self,
+        bytes: impl std::io::Read,
+        label: &str,
+        year: (i32, read::YearFrom),
+        log: &mut Vec<LogEntry>,
+    ) -> Result<(), read::NotData> {
+        let index = self.labels.len() as u32;
+        let tables = read::read_file(bytes, label, index, &mut self.ids, log)?;
+        self.labels.push(label.to_string());
+        if tables.is_empty() {
+            self.empty += 1;
+            return Ok(());
+        }
+        log.push(LogEntry::new(label, 0, "", Problem::Year(year.0, year.1)));
+        for table in tables {
+            match table {
+                Table::Other(k) => *self.other.entry(k).or_default() += 1,
+                table => self.inputs.push(Input { label: label.to_string(), year: year.0, table }),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fits the files read.
+pub fn fit_files(files: Files, opts: &Options, log: &mut Vec<LogEntry>) -> Result<Fit, FitError> {
+    fit(files.inputs, opts, &files.labels, &files.ids, log)
 }
 
 /// How to fit.
@@ -72,12 +118,64 @@ impl Default for Options {
 /// Why no fit could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum FitError {
-    #[error("no Episodes file was given (a file with the columns CHILD, DECOM, RNE, DEC and REC)")]
+    #[error("no Episodes table was given (a file with the columns CHILD, DECOM, RNE, DEC and REC, or an XML return)")]
     NoEpisodes,
-    #[error("no Header file was given (a file with the columns CHILD and DOB): ages and 18th birthdays need it")]
+    #[error(
+        "no Header table was given (a file with the columns CHILD and DOB, or an XML return): ages and 18th birthdays need it"
+    )]
     NoHeader,
     #[error("{0}")]
     TooFew(String),
+}
+
+/// The collection years read, in words: "one collection year (2020)", "six collection years
+/// (2015 to 2020)".
+pub fn years_in_words(first: i32, last: i32) -> String {
+    let n = (last - first + 1).max(1) as u64;
+    let span = if first == last { first.to_string() } else { format!("{first} to {last}") };
+    format!("{} ({span})", crate::results::format::plural(n, "collection year", "collection years"))
+}
+
+/// The collection year a file or folder name gives, as the year of its 31 March: `2019` is
+/// 2018–19 (the DfE names a return by its 31 March's year, as the demand model's folders
+/// do); `2019-20`, `2019_20`, `2019-2020`, `FY2019_20` and `1920` are 2019–20. A four-digit
+/// run that is two consecutive two-digit years (`1920`, `2021`) is read as the pair, which
+/// agrees with reading it as a year wherever both readings are years of the return. `None`
+/// when no year is written.
+pub fn year_in_name(name: &str) -> Option<i32> {
+    let b = name.as_bytes();
+    let digits_at = |i: usize, n: usize| i + n <= b.len() && b[i..i + n].iter().all(u8::is_ascii_digit);
+    let num = |i: usize, n: usize| std::str::from_utf8(&b[i..i + n]).ok()?.parse::<i32>().ok();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = i == 0 || !b[i - 1].is_ascii_digit();
+        if !(starts && digits_at(i, 4)) || (i + 4 < b.len() && b[i + 4].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let first = num(i, 4)?;
+        // YYYY, then a separator and YY or YYYY of the next year.
+        if i + 5 < b.len() && matches!(b[i + 4], b'-' | b'_' | b'/' | b' ') {
+            let j = i + 5;
+            let end = |n: usize| b.get(j + n).is_none_or(|c| !c.is_ascii_digit());
+            if digits_at(j, 4) && end(4) && num(j, 4) == Some(first + 1) {
+                return Some(first + 1);
+            }
+            if digits_at(j, 2) && end(2) && num(j, 2) == Some((first + 1) % 100) {
+                return Some(first + 1);
+            }
+        }
+        let (hi, lo) = (first / 100, first % 100);
+        if lo == (hi + 1) % 100 && (2000 + lo <= 2100) && !(1990..=2100).contains(&first) {
+            // 1920: the pair 2019–20.
+            return Some(2000 + lo);
+        }
+        if (1990..=2100).contains(&first) {
+            return Some(first);
+        }
+        i += 4;
+    }
+    None
 }
 
 /// A prevalence: returns with the factor among those fitted.
@@ -91,6 +189,9 @@ pub struct Prevalence {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct HoldoutRow {
     pub months: u32,
+    /// Held-out re-entries by then (for suppression; never written).
+    #[serde(skip)]
+    pub reentries: u64,
     pub observed: f64,
     pub observed_lo: f64,
     pub observed_hi: f64,
@@ -119,6 +220,11 @@ pub struct Fit {
     pub periods: usize,
     pub short_breaks: usize,
     pub returns_without_dob: usize,
+    /// Header children with no episode in any file; children of the Episodes files with no
+    /// Header row, and their episodes.
+    pub header_children_without_episodes: usize,
+    pub children_without_header: usize,
+    pub episodes_without_header: usize,
     /// Every return home followed (before the extract and the 18th birthday).
     pub returns_home: u64,
     pub reentries: u64,
@@ -144,18 +250,26 @@ pub struct Fit {
     pub fitted_curve: Vec<(f64, f64)>,
 }
 
-/// Reads histories from the tables and fits them.
-pub fn fit(inputs: Vec<Input>, opts: &Options, labels: &[String], log: &mut Vec<LogEntry>) -> Result<Fit, FitError> {
+/// Reads histories from the tables and fits them. `ids` holds the child IDs the tables'
+/// rows were read with.
+pub fn fit(
+    inputs: Vec<Input>,
+    opts: &Options,
+    labels: &[String],
+    ids: &Ids,
+    log: &mut Vec<LogEntry>,
+) -> Result<Fit, FitError> {
     let mut headers = Vec::new();
     let mut episodes = Vec::new();
     let (mut first_year, mut last_year) = (i32::MAX, i32::MIN);
     for input in inputs {
-        first_year = first_year.min(input.year);
-        last_year = last_year.max(input.year);
         match input.table {
             Table::Header(rows) => headers.extend(rows.into_iter().map(|r| (input.year, r))),
             Table::Episodes(rows) => episodes.extend(rows.into_iter().map(|r| (input.year, r))),
+            Table::Other(_) => continue,
         }
+        first_year = first_year.min(input.year);
+        last_year = last_year.max(input.year);
     }
     if episodes.is_empty() {
         return Err(FitError::NoEpisodes);
@@ -163,13 +277,24 @@ pub fn fit(inputs: Vec<Input>, opts: &Options, labels: &[String], log: &mut Vec<
     if headers.is_empty() {
         return Err(FitError::NoHeader);
     }
-    let h = history::build(&headers, episodes, labels, &opts.returns, log);
+    let codes: Vec<Code> = opts.returns.iter().filter_map(|r| Code::new(r)).collect();
+    let h = history::build(&headers, episodes, ids, labels, &codes, log);
     let extract = opts.extract.unwrap_or_else(|| NaiveDate::from_ymd_opt(last_year, 3, 31).expect("31 March"));
     let all: Vec<&history::Return> = h.returns.iter().collect();
     let spells = fit::spells_of(&all, extract);
     if spells.is_empty() {
+        let unmatched = if h.children_without_header > 0 {
+            format!(
+                "; {} of the {} children of the Episodes files match no Header child ID, so they have no date of birth and their returns home cannot be followed{}",
+                h.children_without_header,
+                h.children,
+                h.mismatch_hint.map(|q| format!(" ({q})")).unwrap_or_default()
+            )
+        } else {
+            String::new()
+        };
         return Err(FitError::TooFew(format!(
-            "no return home (REC {}) before the extract date {extract} was found in the episodes",
+            "no return home (REC {}) before the extract date {extract} could be followed{unmatched}",
             opts.returns.join(" or ")
         )));
     }
@@ -196,21 +321,11 @@ pub fn fit(inputs: Vec<Input>, opts: &Options, labels: &[String], log: &mut Vec<
     let longest = train_spells.iter().map(|s| s.0).fold(0.0, f64::max);
     let knots: Vec<f64> = opts.knots.iter().copied().filter(|k| *k < longest).collect();
     for k in opts.knots.iter().filter(|k| **k >= longest) {
-        log.push(LogEntry {
-            file: String::new(),
-            line: 0,
-            field: "knots_years".into(),
-            action: format!("knot at {k} years left out: no return was followed that long"),
-        });
+        log.push(LogEntry::new("", 0, "knots_years", Problem::KnotLeftOut(*k)));
     }
     let hazard = fit::fit_hazard(&train_spells, &knots);
     for (j, why) in &hazard.left_out {
-        log.push(LogEntry {
-            file: String::new(),
-            line: 0,
-            field: FACTORS[*j].into(),
-            action: format!("left out: {why}"),
-        });
+        log.push(LogEntry::new("", 0, FACTORS[*j], *why));
     }
     let prevalence = (0..5)
         .map(|j| Prevalence {
@@ -242,6 +357,7 @@ pub fn fit(inputs: Vec<Input>, opts: &Options, labels: &[String], log: &mut Vec<
                 let (o, olo, ohi) = fit::km_at(&km, *m as f64 / 12.0).expect("filtered above");
                 HoldoutRow {
                     months: *m,
+                    reentries: test_spells.iter().filter(|s| s.1 && s.0 <= *m as f64 / 12.0).count() as u64,
                     observed: o,
                     observed_lo: olo,
                     observed_hi: ohi,
@@ -273,6 +389,9 @@ pub fn fit(inputs: Vec<Input>, opts: &Options, labels: &[String], log: &mut Vec<
         periods: h.periods,
         short_breaks: h.short_breaks,
         returns_without_dob: h.returns_without_dob,
+        header_children_without_episodes: h.header_children_without_episodes,
+        children_without_header: h.children_without_header,
+        episodes_without_header: h.episodes_without_header,
         returns_home: spells.len() as u64,
         reentries,
         censored: spells.len() as u64 - reentries,
@@ -290,14 +409,16 @@ pub fn fit(inputs: Vec<Input>, opts: &Options, labels: &[String], log: &mut Vec<
     })
 }
 
-/// One row of `reentry_km.csv`: the observed share back in care by month since the return.
-/// Counts are text so that a suppressed one can be `c`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+/// One row of `reentry_km.csv`: the observed share back in care at the end of a band of
+/// months since the return, with the returns at risk at the band's start and the
+/// re-entries and censored returns within it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KmRow {
+    pub months_from: u32,
     pub months: u32,
-    pub at_risk: String,
-    pub reentries: String,
-    pub censored: String,
+    pub at_risk: u64,
+    pub reentries: u64,
+    pub censored: u64,
     pub share_back: f64,
     pub share_back_lo: f64,
     pub share_back_hi: f64,
@@ -313,31 +434,55 @@ pub fn hidden(n: u64, suppress: bool) -> bool {
     suppress && (1..=4).contains(&n)
 }
 
-/// The observed curve by whole month since the return, to five years, while at least five
-/// returns are at risk under suppression (a smaller risk set would show a child's own path).
+/// The count of `with` out of `of` as it may be published in a share or a beta: under
+/// suppression a count of 1 to 4 among those with, or among those without, becomes 2.5 (or
+/// `of` − 2.5), the middle of what it may be, so that no share reveals a suppressed count.
+pub fn protected(with: u64, of: u64, suppress: bool) -> f64 {
+    if hidden(with, suppress) {
+        2.5
+    } else if hidden(of.saturating_sub(with), suppress) {
+        of as f64 - 2.5
+    } else {
+        with as f64
+    }
+}
+
+/// The hold-out rows that may be published: under suppression, a row whose held-out
+/// re-entries by then number 1 to 4 is left out, since its share would reveal them.
+pub fn holdout_rows(ho: &Holdout, suppress: bool) -> Vec<HoldoutRow> {
+    ho.rows.iter().filter(|r| !hidden(r.reentries, suppress)).cloned().collect()
+}
+
+/// The observed curve to five years, while at least five returns are at risk under
+/// suppression. Without suppression there is a row a month. Under suppression months are
+/// joined into bands, each with no re-entry or at least five and no censored return or at
+/// least five, so that every count is shown and none of 1 to 4 can be had by differencing
+/// one row's returns at risk from the next (secondary suppression by coarser rows); a last
+/// band that never gets there is left out.
 pub fn km_rows(fit: &Fit, suppress: bool) -> Vec<KmRow> {
     let mut rows = Vec::new();
     let mut prev = 0.0;
+    let mut band: Option<KmRow> = None;
     for m in 0..=60u32 {
         let t = m as f64 / 12.0;
         let Some((f, lo, hi)) = fit::km_at(&fit.km, t) else { break };
         let at_risk = fit.km.iter().find(|s| s.years >= prev).map_or(0, |s| s.at_risk);
-        if suppress && at_risk < 5 {
-            break;
-        }
         let within = |s: &&fit::KmStep| s.years >= prev && (s.years < t || (m == 0 && s.years <= t));
         let (d, c) = fit.km.iter().filter(within).fold((0, 0), |(d, c), s| (d + s.events, c + s.censored));
-        rows.push(KmRow {
-            months: m,
-            at_risk: shown(at_risk, suppress),
-            reentries: shown(d, suppress),
-            censored: shown(c, suppress),
-            share_back: f,
-            share_back_lo: lo,
-            share_back_hi: hi,
-        });
         prev = t;
+        let b = band.get_or_insert(KmRow { months_from: m, at_risk, ..KmRow::default() });
+        if suppress && b.at_risk < 5 {
+            break;
+        }
+        b.months = m;
+        b.reentries += d;
+        b.censored += c;
+        (b.share_back, b.share_back_lo, b.share_back_hi) = (f, lo, hi);
+        if !(hidden(b.reentries, suppress) || hidden(b.censored, suppress)) {
+            rows.extend(band.take());
+        }
     }
+    // A band still open at the end never reached five of each: it is not shown.
     rows
 }
 
