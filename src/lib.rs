@@ -29,6 +29,7 @@ pub mod scenario;
 pub mod sim;
 pub mod spend;
 pub mod ssda903;
+pub mod synthesis;
 pub mod tally;
 pub mod validation;
 pub mod voi;

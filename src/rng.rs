@@ -28,6 +28,8 @@ pub enum Purpose {
     /// A child's age at the return home, when the scenario gives `[age_at_return]`: a stream
     /// of its own, so that scenarios without ages draw exactly what they drew before.
     Age = 5,
+    /// The posterior sampler's chains (one stream per chain) and its predictive draws.
+    Posterior = 6,
 }
 
 /// The authority index used for streams that belong to the whole iteration, not to one

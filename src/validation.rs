@@ -38,6 +38,12 @@ pub struct ValidationRow {
     pub inside: Option<bool>,
     /// Always false: a scenario cannot list a figure it is calibrated to.
     pub calibration_target: bool,
+    /// The interval score of the 95% interval against the published figure (Gneiting and
+    /// Raftery 2007): width plus 40 times the miss; lower is better.
+    pub interval_score: Option<f64>,
+    /// A leave-one-source-out prediction of the evidence synthesis (`reproduce --external`),
+    /// not a scenario's own.
+    pub cross_validated: bool,
 }
 
 /// Whether `[v − r, v + r]` meets `[lo, hi]`.
@@ -70,6 +76,8 @@ pub fn predict(sc: &Scenario, curve: &[CurvePoint]) -> Vec<ValidationRow> {
                 q975: interval.map(|i| i.1),
                 inside: interval.map(|(lo, hi)| inside(c.share, c.rounding, lo, hi)),
                 calibration_target: false,
+                interval_score: interval.map(|(lo, hi)| crate::synthesis::interval_score(lo, hi, c.share)),
+                cross_validated: false,
             }
         })
         .collect()

@@ -193,3 +193,33 @@ fn an_authority_that_gives_its_own_baseline_drops_the_top_level_scale() {
     assert!(kent.reentry.scale_to.is_none(), "Kent's own baseline replaces the whole top-level one");
     assert!(sc.model.reentry.scale_to.is_some() && sc.authorities[1].model.is_none());
 }
+
+/// Issue #36: `reproduce --external` cross-validates leave one source out. Each independent
+/// figure has a row predicted by the synthesis fitted without its source (a new cohort's
+/// posterior predictive), marked `cross_validated`; all but at most one lie inside their 95%
+/// interval, and their mean interval score is lower than the scenarios' own.
+#[test]
+fn leave_one_source_out_rows_predict_the_independent_figures() {
+    let rows = json_rows("40");
+    let (cv, own): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
+        rows.iter().partition(|r| r["cross_validated"] == true);
+    assert_eq!(cv.len(), own.len(), "one cross-validated row per figure");
+    let inside = cv.iter().filter(|r| r["inside"] == true).count();
+    let score = |v: &[&serde_json::Value]| {
+        v.iter().map(|r| r["interval_score"].as_f64().unwrap()).sum::<f64>() / v.len() as f64
+    };
+    println!(
+        "leave one source out: {inside} of {} inside; mean interval score {:.3} (own {:.3})",
+        cv.len(),
+        score(&cv),
+        score(&own)
+    );
+    assert!(inside + 1 >= cv.len(), "{inside} of {}", cv.len());
+    assert!(score(&cv) < score(&own));
+    for r in &cv {
+        let (lo, hi, y) =
+            (r["q025"].as_f64().unwrap(), r["q975"].as_f64().unwrap(), r["published_share"].as_f64().unwrap());
+        let expect = reunify::synthesis::interval_score(lo, hi, y);
+        assert!((r["interval_score"].as_f64().unwrap() - expect).abs() < 1e-12, "{r}");
+    }
+}

@@ -303,7 +303,7 @@ fn terminal_summary(fit: &Fit, log: &[LogEntry], aside: &str, suppress: bool) ->
         "{} followed, {} back in care, from {}.",
         crate::results::format::plural_with(fit.returns_home, &n(fit.returns_home), "return home", "returns home"),
         n(fit.reentries),
-        ssda903::years_in_words(fit.first_year, fit.last_year),
+        crate::report::fit_page::years_in_words(fit.first_year, fit.last_year),
     );
     let unused: u64 = rows_not_used(log).iter().map(|(_, k)| k).sum();
     let with = |k: usize, one: &str, many: &str| crate::results::format::plural_with(k as u64, &n(k as u64), one, many);

@@ -60,7 +60,68 @@ pub fn external(iterations: Option<u32>) -> anyhow::Result<External> {
         out.rows.extend(analyses.validation);
         out.curves.push((sc.meta.title.clone(), analyses.curve));
     }
+    let cv = cross_validate(&out.rows)?;
+    out.rows.extend(cv);
     Ok(out)
+}
+
+/// Leave one source out: each independent figure predicted by the evidence synthesis fitted
+/// without every figure of its source, as the posterior predictive for a new cohort (the
+/// between-cohort spread included) of its population (returns home, or all exits). One row
+/// per figure, beside the scenarios' own; a figure whose source is not in the evidence keeps
+/// no cross-validated row.
+pub fn cross_validate(rows: &[ValidationRow]) -> anyhow::Result<Vec<ValidationRow>> {
+    use crate::synthesis::{self, Evidence, Model, diagnostics::quantile};
+    let evidence = Evidence::shipped();
+    let mix = synthesis::mix_of(&load(ENGLAND_2012_13, "england-2012-13")?);
+    let mut fits: std::collections::BTreeMap<String, synthesis::Posterior> = Default::default();
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| !r.cross_validated) {
+        // Longest match first: "Mc Grath-Lone et al., ISPCAN" before "Mc Grath-Lone".
+        let mut cohorts: Vec<&synthesis::Cohort> =
+            evidence.cohort.iter().filter(|c| r.source.starts_with(&c.cited_as)).collect();
+        cohorts.sort_by_key(|c| std::cmp::Reverse(c.cited_as.len()));
+        let Some(cohort) = cohorts.first() else { continue };
+        let source = cohort.source.clone();
+        if !fits.contains_key(&source) {
+            let model = Model::new(&evidence.without(&source), mix.clone());
+            let post = synthesis::fit_until_converged(model, &synthesis::default_plan(1), true)?;
+            if !post.converged() {
+                let bad: Vec<String> = post
+                    .diagnostics
+                    .iter()
+                    .filter(|(_, d)| !d.ok())
+                    .map(|(n, d)| format!("{n} (R̂ {:.3}, ESS {:.0} and {:.0})", d.rhat, d.ess_bulk, d.ess_tail))
+                    .collect();
+                anyhow::bail!("the synthesis without {source} did not converge: {}", bad.join(", "));
+            }
+            fits.insert(source.clone(), post);
+        }
+        let post = &fits[&source];
+        let draws = post.predictive(r.years, cohort.population, 1);
+        let (lo, hi) = (quantile(&draws, 0.025), quantile(&draws, 0.975));
+        out.push(ValidationRow {
+            base: None,
+            mean: Some(draws.iter().sum::<f64>() / draws.len() as f64),
+            q025: Some(lo),
+            q975: Some(hi),
+            inside: Some(crate::validation::inside(r.published_share, r.rounding, lo, hi)),
+            interval_score: Some(synthesis::interval_score(lo, hi, r.published_share)),
+            cross_validated: true,
+            ..r.clone()
+        });
+    }
+    Ok(out)
+}
+
+/// How many figures lie inside their intervals, and the mean interval score, of the rows
+/// that are (or are not) cross-validated.
+pub fn score(rows: &[ValidationRow], cross_validated: bool) -> (usize, usize, f64) {
+    let v: Vec<&ValidationRow> =
+        rows.iter().filter(|r| r.cross_validated == cross_validated && r.inside.is_some()).collect();
+    let inside = v.iter().filter(|r| r.inside == Some(true)).count();
+    let mean = v.iter().filter_map(|r| r.interval_score).sum::<f64>() / v.len().max(1) as f64;
+    (inside, v.len(), mean)
 }
 
 /// The external validation table as the terminal prints it: a summary line per figure, then
@@ -85,7 +146,7 @@ pub fn external_table(rows: &[ValidationRow]) -> String {
             out,
             "{:>2}  {:<19} {:>6}  {:<27} {:<26} {:<6} {}",
             i + 1,
-            r.scenario,
+            if r.cross_validated { "synthesis, LOSO" } else { r.scenario.as_str() },
             crate::results::format::number(r.years, 2),
             r.published,
             predicted,
@@ -108,7 +169,16 @@ pub fn external_table(rows: &[ValidationRow]) -> String {
             let _ = writeln!(out, "    {:<11} {} in the base case", "predicted", pct(b));
         }
     }
-    let _ = writeln!(out, "\n{}", crate::results::verdict::validation_reading(rows));
+    let own: Vec<ValidationRow> = rows.iter().filter(|r| !r.cross_validated).cloned().collect();
+    let _ = writeln!(out, "\n{}", crate::results::verdict::validation_reading(&own));
+    let (i0, n0, s0) = score(rows, false);
+    let (i1, n1, s1) = score(rows, true);
+    if n1 > 0 {
+        let _ = writeln!(
+            out,
+            "\nCross-validated (\"synthesis, LOSO\"): the evidence synthesis fitted without each figure's source predicts it for a new cohort. {i1} of {n1} figures lie inside its 95% interval (the scenarios' own intervals: {i0} of {n0}); mean interval score {s1:.3} (the scenarios' own: {s0:.3}; lower is better, and a wide interval is not free)."
+        );
+    }
     out
 }
 
@@ -353,7 +423,10 @@ fn write_validation(dir: &Path, ext: &External) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     crate::results::table::write(staged.path(), &ext.rows, crate::results::table::Formats::CSV)?;
     let drawn = crate::report::charts::Drawn::new(staged.path());
-    drawn.draw(&crate::report::charts::ValidationChart::new(&ext.curves, &ext.rows))?;
+    // The chart sets the scenarios' own curves beside the figures; the cross-validated rows
+    // are in the table.
+    let own: Vec<ValidationRow> = ext.rows.iter().filter(|r| !r.cross_validated).cloned().collect();
+    drawn.draw(&crate::report::charts::ValidationChart::new(&ext.curves, &own))?;
     drawn.finish()?;
     for f in ["validation.csv", "validation.svg", "validation.png"] {
         std::fs::rename(staged.path().join(f), dir.join(f))

@@ -17,6 +17,14 @@ use crate::results::format::{count_words, number, percent, plural, plural_with};
 use crate::ssda903::read::LogEntry;
 use crate::ssda903::{FACTOR_LABELS, Fit, KmRow, LIMIT, hidden, holdout_rows, protected};
 
+/// The collection years read, in words: "one collection year (2020)", "six collection years
+/// (2015 to 2020)".
+pub fn years_in_words(first: i32, last: i32) -> String {
+    let n = (last - first + 1).max(1) as u64;
+    let span = if first == last { first.to_string() } else { format!("{first} to {last}") };
+    format!("{} ({span})", plural(n, "collection year", "collection years"))
+}
+
 /// The sentence on how many children return home a year, never "about 0".
 pub fn per_year_sentence(per_year: f64) -> String {
     let n = per_year.round();
@@ -84,7 +92,7 @@ pub fn write(dir: &Path, fit: &Fit, name: &str, km: &[KmRow], log: &[LogEntry], 
             }
             body {
                 h1 { (label) ": re-entry to care after returning home" }
-                p.meta { "Fitted by reunify import-903 from the SSDA903 returns of " (crate::ssda903::years_in_words(fit.first_year, fit.last_year)) ", followed to " (fit.extract.format("%-d %B %Y")) "." }
+                p.meta { "Fitted by reunify import-903 from the SSDA903 returns of " (years_in_words(fit.first_year, fit.last_year)) ", followed to " (fit.extract.format("%-d %B %Y")) "." }
                 p.headline {
                     (crate::results::format::capitalise(&plural_with(fit.returns_home, &shown(fit.returns_home), "return home was", "returns home were"))) " followed; " (shown(fit.reentries)) " came back into care"
                     @if let Some(y1) = back_by(1.0) { ": " (y1) " within a year" }

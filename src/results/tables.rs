@@ -655,6 +655,24 @@ impl Table for ValidationRow {
                 ),
                 calibration_target
             ),
+            field!(
+                Field::opt,
+                Col::number(
+                    "interval_score",
+                    "share",
+                    "the 95% interval's width plus 40 × how far the figure lies outside it (Gneiting and Raftery 2007); lower is better",
+                ),
+                interval_score
+            ),
+            field!(
+                Field::flag,
+                Col::count(
+                    "cross_validated",
+                    "1 = yes, 0 = no",
+                    "a leave-one-source-out prediction of the evidence synthesis (reproduce --external), not the scenario's own",
+                ),
+                cross_validated
+            ),
             field!(Field::text, Col::text("source", "where the figure was published"), source),
             field!(Field::text, Col::text("population", "the children the figure counts"), population),
             field!(Field::text, Col::text("period", "when they left care and how long they were followed"), period),

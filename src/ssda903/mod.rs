@@ -128,14 +128,6 @@ pub enum FitError {
     TooFew(String),
 }
 
-/// The collection years read, in words: "one collection year (2020)", "six collection years
-/// (2015 to 2020)".
-pub fn years_in_words(first: i32, last: i32) -> String {
-    let n = (last - first + 1).max(1) as u64;
-    let span = if first == last { first.to_string() } else { format!("{first} to {last}") };
-    format!("{} ({span})", crate::results::format::plural(n, "collection year", "collection years"))
-}
-
 /// The collection year a file or folder name gives, as the year of its 31 March: `2019` is
 /// 2018–19 (the DfE names a return by its 31 March's year, as the demand model's folders
 /// do); `2019-20`, `2019_20`, `2019-2020`, `FY2019_20` and `1920` are 2019–20. A four-digit
