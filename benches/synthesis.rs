@@ -8,12 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use reunify::synthesis::{self, Evidence, Model};
 
 fn bench(c: &mut Criterion) {
-    let sc = reunify::scenario::Scenario::from_toml_str(
-        reunify::scenario::shipped::ENGLAND_2012_13,
-        "scenarios/england-2012-13.toml",
-    )
-    .unwrap();
-    let model = Model::new(&Evidence::shipped(), synthesis::mix_of(&sc));
+    let model = Model::new(&Evidence::shipped(), synthesis::shipped_mix());
     let plan = synthesis::default_plan(1);
     let post = synthesis::fit(model.clone(), &plan, true).unwrap();
     println!("synthesis: converged {}, {} divergences", post.converged(), post.draws.divergences);

@@ -131,12 +131,7 @@ fn simulation_based_calibration_gives_uniform_ranks() {
 
 #[test]
 fn data_that_dominate_the_prior_recover_the_deterministic_calibration() {
-    let sc = reunify::scenario::Scenario::from_toml_str(
-        reunify::scenario::shipped::ENGLAND_2012_13,
-        "scenarios/england-2012-13.toml",
-    )
-    .unwrap();
-    let mix = synthesis::mix_of(&sc);
+    let mix = synthesis::shipped_mix();
     // The DfE data pack's three figures, as if from ten million children.
     let targets = [(14.0 / 365.25 * 1.0, 0.024), (2.0, 0.249), (5.0, 0.30)];
     let rows: Vec<(usize, f64, f64, f64)> = targets.iter().map(|(t, y)| (0, *t, 1e7, 1e7 * y)).collect();
@@ -167,12 +162,7 @@ fn data_that_dominate_the_prior_recover_the_deterministic_calibration() {
 
 #[test]
 fn the_shipped_evidence_s_posterior_converges() {
-    let sc = reunify::scenario::Scenario::from_toml_str(
-        reunify::scenario::shipped::ENGLAND_2012_13,
-        "scenarios/england-2012-13.toml",
-    )
-    .unwrap();
-    let model = Model::new(&Evidence::shipped(), synthesis::mix_of(&sc));
+    let model = Model::new(&Evidence::shipped(), synthesis::shipped_mix());
     let post = synthesis::fit(model, &synthesis::default_plan(1), true).unwrap();
     for (name, d) in &post.diagnostics {
         println!("{name}: R̂ {:.4}, bulk ESS {:.0}, tail ESS {:.0}", d.rhat, d.ess_bulk, d.ess_tail);

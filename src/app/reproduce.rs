@@ -73,7 +73,7 @@ pub fn external(iterations: Option<u32>) -> anyhow::Result<External> {
 pub fn cross_validate(rows: &[ValidationRow]) -> anyhow::Result<Vec<ValidationRow>> {
     use crate::synthesis::{self, Evidence, Model, diagnostics::quantile};
     let evidence = Evidence::shipped();
-    let mix = synthesis::mix_of(&load(ENGLAND_2012_13, "england-2012-13")?);
+    let mix = synthesis::shipped_mix();
     let mut fits: std::collections::BTreeMap<String, synthesis::Posterior> = Default::default();
     let mut out = Vec::new();
     for r in rows.iter().filter(|r| !r.cross_validated) {

@@ -106,7 +106,6 @@ impl Ids {
     /// names the quirk, never an ID.
     pub fn mismatch_hint(&self, in_header: &[bool], in_episodes: &[bool]) -> Option<&'static str> {
         let seen = |v: &[bool], n: u32| v.get(n as usize).copied().unwrap_or(false);
-        let loose = |id: &str, f: fn(&str) -> String| f(id);
         let zeros = |id: &str| id.trim_start_matches('0').to_string();
         let case = |id: &str| id.to_ascii_uppercase();
         for (quirk, f) in [
@@ -117,12 +116,12 @@ impl Ids {
             ("they differ only in upper and lower case", case as fn(&str) -> String),
         ] {
             let header: std::collections::BTreeSet<String> =
-                self.map.iter().filter(|(_, n)| seen(in_header, **n)).map(|(id, _)| loose(id, f)).collect();
+                self.map.iter().filter(|(_, n)| seen(in_header, **n)).map(|(id, _)| f(id)).collect();
             let unmatched = self.map.iter().filter(|(_, n)| seen(in_episodes, **n) && !seen(in_header, **n));
             let (mut total, mut would) = (0usize, 0usize);
             for (id, _) in unmatched {
                 total += 1;
-                would += header.contains(&loose(id, f)) as usize;
+                would += header.contains(&f(id)) as usize;
             }
             if total > 0 && would * 2 >= total {
                 return Some(quirk);

@@ -153,6 +153,17 @@ pub fn mix_of(sc: &crate::scenario::Scenario) -> Vec<Mix> {
         .collect()
 }
 
+/// The risk mix of the default scenario (England 2012–13), which the national synthesis and
+/// its cross-validation use.
+pub fn shipped_mix() -> Vec<Mix> {
+    let sc = crate::scenario::Scenario::from_toml_str(
+        crate::scenario::shipped::ENGLAND_2012_13,
+        "scenarios/england-2012-13.toml",
+    )
+    .expect("the shipped scenario is valid");
+    mix_of(&sc)
+}
+
 /// A binomial observation of the model: cohort, times and the counts it stands for.
 #[derive(Clone, Debug)]
 struct Obs {
@@ -219,12 +230,11 @@ impl Model {
     /// each cohort's rows in time order, every cohort of returns home.
     pub fn of_counts(rows: &[(usize, f64, f64, f64)], cohorts: usize, mix: Vec<Mix>, knots: Vec<f64>) -> Model {
         let mut obs = Vec::new();
-        let mut last: BTreeMap<usize, (f64, f64, f64)> = BTreeMap::new();
+        let mut last: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
         for &(c, t, n, k) in rows {
-            let (tp, np, kp) = last.get(&c).copied().unwrap_or((0.0, n, 0.0));
-            let _ = np;
+            let (tp, kp) = last.get(&c).copied().unwrap_or((0.0, 0.0));
             obs.push(Obs { cohort: c, t_prev: tp, t, at_risk: n - kp, events: k - kp });
-            last.insert(c, (t, n, k));
+            last.insert(c, (t, k));
         }
         Model { mix, knots, exits: vec![0.0; cohorts], obs, cohort_ids: (0..cohorts).map(|c| c.to_string()).collect() }
     }
